@@ -1,0 +1,9 @@
+// The vitest projects of the monorepo. vitest 3.2 deprecates a bare workspace file, so the root
+// vitest.config.ts passes this list to `test.projects`.
+export const projects = [
+  "packages/core",
+  "packages/logs",
+  "packages/docker",
+  "packages/runtime-nodejs",
+  "packages/cli"
+]
