@@ -1,0 +1,175 @@
+/**
+ * The result of an activation, and how a container's answer becomes one (B24–B26).
+ *
+ * @since 0.1.0
+ */
+import { Either, Option, Schema } from "effect"
+import type { ConnectionFailure } from "./ConnectionFailure.js"
+import type { ContainerResponse } from "./ContainerResponse.js"
+import * as Messages from "./Messages.js"
+
+/**
+ * 0 success, 1 application error, 2 action developer error, 3 whisk internal error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const StatusCode = Schema.Literal(0, 1, 2, 3)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type StatusCode = typeof StatusCode.Type
+
+const statusNames = ["success", "application error", "action developer error", "whisk internal error"] as const
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export class ActivationResponse extends Schema.Class<ActivationResponse>("ActivationResponse")({
+  statusCode: StatusCode,
+  result: Schema.optional(Schema.Unknown),
+  size: Schema.optional(Schema.NonNegativeInt)
+}) {
+  get isSuccess(): boolean {
+    return this.statusCode === 0
+  }
+  get isApplicationError(): boolean {
+    return this.statusCode === 1
+  }
+  /** A developer error: the platform destroys the container and reads its logs without waiting for sentinels. */
+  get isContainerError(): boolean {
+    return this.statusCode === 2
+  }
+  get isWhiskError(): boolean {
+    return this.statusCode === 3
+  }
+  get status(): (typeof statusNames)[number] {
+    return statusNames[this.statusCode]
+  }
+}
+
+const make = (statusCode: StatusCode, result: unknown, size: number | undefined): ActivationResponse =>
+  new ActivationResponse({
+    statusCode,
+    ...(result === undefined ? {} : { result }),
+    ...(size === undefined ? {} : { size })
+  })
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const success = (result?: unknown, size?: number): ActivationResponse => make(0, result, size)
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const applicationError = (error: unknown, size?: number): ActivationResponse => make(1, { error }, size)
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const developerError = (error: unknown, size?: number): ActivationResponse => make(2, { error }, size)
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const whiskError = (error: unknown, size?: number): ActivationResponse => make(3, { error }, size)
+
+const encoder = new TextEncoder()
+
+/** Better than the original: the size of a response is its length in UTF-8 bytes, not in UTF-16 code units. */
+const sizeOf = (entity: string): number => encoder.encode(entity).length
+
+const parseJson = (text: string): Option.Option<unknown> => {
+  try {
+    return Option.some(JSON.parse(text))
+  } catch {
+    return Option.none()
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const errorField = (value: unknown): Option.Option<unknown> =>
+  isObject(value) && Object.hasOwn(value, "error") ? Option.some(value["error"]) : Option.none()
+
+/**
+ * Interprets a failed /init (B24). Interpreting an OK answer is a programming error.
+ *
+ * @since 0.1.0
+ * @category interpreters
+ */
+export const processInitResponseContent = (
+  response: Either.Either<ContainerResponse, ConnectionFailure>
+): ActivationResponse =>
+  Either.match(response, {
+    onLeft: (failure) =>
+      developerError(failure._tag === "MemoryExhausted" ? Messages.memoryExhausted : Messages.abnormalInitialization),
+    onRight: (res) => {
+      if (res.ok) throw new Error("requirement failed: should not interpret init response when status code is OK")
+      if (Option.isSome(res.truncated)) {
+        const { length, max } = res.truncated.value
+        return developerError(Messages.truncatedResponseWithPrefix(res.entity, length, max), length.bytes)
+      }
+      const size = sizeOf(res.entity)
+      return Option.match(Option.flatMap(parseJson(res.entity), errorField), {
+        onSome: (error) => developerError(error, size),
+        onNone: () => developerError(Messages.invalidInitResponse(res.entity), size)
+      })
+    }
+  })
+
+/**
+ * Interprets the answer to /run (B25).
+ *
+ * @since 0.1.0
+ * @category interpreters
+ */
+export const processRunResponseContent = (
+  response: Either.Either<ContainerResponse, ConnectionFailure>
+): ActivationResponse =>
+  Either.match(response, {
+    onLeft: (failure) =>
+      developerError(failure._tag === "MemoryExhausted" ? Messages.memoryExhausted : Messages.abnormalRun),
+    onRight: (res) => {
+      if (Option.isSome(res.truncated)) {
+        const { length, max } = res.truncated.value
+        return applicationError(Messages.truncatedResponseWithPrefix(res.entity, length, max), length.bytes)
+      }
+      const size = sizeOf(res.entity)
+      const invalid = () => developerError(Messages.invalidRunResponse(res.entity), size)
+      return Option.match(parseJson(res.entity), {
+        onNone: invalid,
+        onSome: (value) =>
+          Option.match(errorField(value), {
+            onSome: (error) => res.okStatus ? applicationError(error, size) : developerError(error, size),
+            onNone: () => (isObject(value) || Array.isArray(value)) && res.okStatus ? success(value, size) : invalid()
+          })
+      })
+    }
+  })
+
+/**
+ * What an activation reports when its container could not be started (B9).
+ *
+ * @since 0.1.0
+ * @category interpreters
+ */
+export const fromStartupError = (error: { readonly _tag: string; readonly message: string }): ActivationResponse => {
+  switch (error._tag) {
+    case "WhiskContainerStartupError":
+      return whiskError(error.message)
+    case "BlackboxStartupError":
+      return developerError(error.message)
+    default:
+      return whiskError(Messages.resourceProvisionError)
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The HTTP endpoint of an action container (/init, /run). `open` gives a client for one container; the live Layer
+ * (on @effect/platform's HttpClient) is in `@effect-whisk/docker`.
+ *
+ * @since 0.1.0
+ */
+import { Context, Duration, Effect, Layer } from "effect"
+import type { ByteSize } from "./ByteSize.js"
+import type { ConnectionError, NoResponseReceived, Timeout } from "./ConnectionFailure.js"
+import type { ContainerAddress } from "./ContainerAddress.js"
+import * as ContainerResponse from "./ContainerResponse.js"
+import type { ContainerHealthError } from "./Errors.js"
+import { type CallLog, recording } from "./internal/callLog.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PostOptions {
+  /** A deadline for the whole call, retries included. */
+  readonly timeout: Duration.Duration
+  /** An answer longer than this is cut to `truncation` bytes and marked truncated. */
+  readonly maxResponse: ByteSize
+  readonly truncation: ByteSize
+  /** Retry refused connections (never a request that may have reached the action) until the deadline. */
+  readonly retry: boolean
+  /** A refused connection is a ContainerHealthError: the job goes to another container. */
+  readonly reschedule: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type PostError = ConnectionError | NoResponseReceived | Timeout | ContainerHealthError
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ContainerClient {
+  readonly post: (
+    path: string,
+    body: unknown,
+    options: PostOptions
+  ) => Effect.Effect<ContainerResponse.ContainerResponse, PostError>
+  /** Closes every connection; calls in flight are interrupted. */
+  readonly close: Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface OpenOptions {
+  /** How many requests may be in flight to the container at once. */
+  readonly maxConcurrent: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly open: (address: ContainerAddress, options: OpenOptions) => Effect.Effect<ContainerClient>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class ContainerHttp extends Context.Tag("@effect-whisk/core/ContainerHttp")<ContainerHttp, Service>() {}
+
+/**
+ * The calls a test ContainerHttp received: `open(address, options)`, `post(address, path, body, options)` and
+ * `close(address)`.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export class ContainerHttpCalls extends Context.Tag("@effect-whisk/core/ContainerHttp/Calls")<ContainerHttpCalls, CallLog>() {}
+
+/**
+ * @since 0.1.0
+ * @category testing
+ */
+export interface TestRequest {
+  readonly address: ContainerAddress
+  readonly path: string
+  readonly body: unknown
+  readonly options: PostOptions
+}
+
+/**
+ * A ContainerHttp whose every post is answered by `respond` (by default `200 {}`), recording the calls in
+ * `ContainerHttpCalls`.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const layerTest = (
+  respond: (request: TestRequest) => Effect.Effect<ContainerResponse.ContainerResponse, PostError> = () =>
+    Effect.succeed(ContainerResponse.make(200, "{}"))
+): Layer.Layer<ContainerHttp | ContainerHttpCalls> =>
+  Layer.effectContext(Effect.gen(function*() {
+    const { log, service: recorded } = yield* recording({
+      open: (_address: ContainerAddress, _options: OpenOptions) => Effect.void,
+      post: (address: ContainerAddress, path: string, body: unknown, options: PostOptions) =>
+        respond({ address, path, body, options }),
+      close: (_address: ContainerAddress) => Effect.void
+    })
+    const service: Service = {
+      open: (address, options) =>
+        Effect.as(recorded.open(address, options), {
+          post: (path, body, postOptions) => recorded.post(address, path, body, postOptions),
+          close: recorded.close(address)
+        })
+    }
+    return Context.make(ContainerHttp, service).pipe(Context.add(ContainerHttpCalls, log))
+  }))

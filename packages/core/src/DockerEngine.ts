@@ -1,0 +1,159 @@
+/**
+ * The Docker engine, as effect-whisk needs it. The live Layer (dockerode over the engine API) is in
+ * `@effect-whisk/docker`; `layerTest` records calls and lets a test script the answers.
+ *
+ * @since 0.1.0
+ */
+import { Context, Duration, Effect, Layer, Stream } from "effect"
+import * as ContainerAddress from "./ContainerAddress.js"
+import type { ContainerId } from "./ContainerId.js"
+import * as ContainerIdModule from "./ContainerId.js"
+import type { BrokenContainer, DockerEngineError, LogFileError } from "./Errors.js"
+import { type CallLog, recording } from "./internal/callLog.js"
+import type { RunOptions } from "./RunOptions.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface EngineVersion {
+  readonly version: string
+  readonly apiVersion: string
+}
+
+/**
+ * What the engine's inspect says about a container's process.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ContainerState {
+  /** created, running, paused, restarting, removing, exited or dead */
+  readonly status: string
+  readonly running: boolean
+  readonly oomKilled: boolean
+  readonly exitCode: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ContainerSummary {
+  readonly id: ContainerId
+  readonly names: ReadonlyArray<string>
+  readonly image: string
+  readonly state: string
+}
+
+/**
+ * One event of a pull's progress stream, as the engine reports it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PullEvent {
+  readonly status: string
+  readonly id?: string
+  readonly progress?: string
+  readonly current?: number
+  readonly total?: number
+}
+
+/**
+ * Tail: wait for more bytes at the end of the file (never completes by itself). ReadToEnd: complete at the end.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LogReadMode =
+  | { readonly _tag: "Tail"; readonly pollInterval: Duration.Duration }
+  | { readonly _tag: "ReadToEnd" }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export const Tail = (pollInterval: Duration.DurationInput): LogReadMode => ({
+  _tag: "Tail",
+  pollInterval: Duration.decode(pollInterval)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export const ReadToEnd: LogReadMode = { _tag: "ReadToEnd" }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly version: Effect.Effect<EngineVersion, DockerEngineError>
+  /** Creates and starts a container. A container that was created but did not start is a BrokenContainer. */
+  readonly run: (options: RunOptions) => Effect.Effect<ContainerId, DockerEngineError | BrokenContainer>
+  readonly inspectAddress: (id: ContainerId, network: string) => Effect.Effect<ContainerAddress.ContainerAddress, DockerEngineError>
+  readonly state: (id: ContainerId) => Effect.Effect<ContainerState, DockerEngineError>
+  readonly pause: (id: ContainerId) => Effect.Effect<void, DockerEngineError>
+  readonly unpause: (id: ContainerId) => Effect.Effect<void, DockerEngineError>
+  /** Removes a container by id or name, with force. */
+  readonly remove: (idOrName: string) => Effect.Effect<void, DockerEngineError>
+  /** All containers (running or not) whose name starts with the prefix. */
+  readonly list: (namePrefix: string) => Effect.Effect<ReadonlyArray<ContainerSummary>, DockerEngineError>
+  /** Pulls an image; the stream ends when the pull is complete and fails on an error inside the progress. */
+  readonly pull: (image: string) => Stream.Stream<PullEvent, DockerEngineError>
+  /** The raw bytes of a container's json-file log from a byte offset. */
+  readonly rawLogs: (
+    id: ContainerId,
+    fromOffset: number,
+    mode: LogReadMode
+  ) => Stream.Stream<Uint8Array, DockerEngineError | LogFileError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class DockerEngine extends Context.Tag("@effect-whisk/core/DockerEngine")<DockerEngine, Service>() {}
+
+/**
+ * The calls a test DockerEngine received.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export class DockerEngineCalls extends Context.Tag("@effect-whisk/core/DockerEngine/Calls")<DockerEngineCalls, CallLog>() {}
+
+/**
+ * OpenWhisk's test defaults: run gives `testId`, inspect gives `testIp`, the container runs and was not OOM-killed,
+ * pulls succeed, lists and logs are empty.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const testDefaults: Service = {
+  version: Effect.succeed({ version: "mock-test-client", apiVersion: "1.41" }),
+  run: () => Effect.succeed(ContainerIdModule.make("testId")),
+  inspectAddress: () => Effect.succeed(ContainerAddress.make("testIp")),
+  state: () => Effect.succeed({ status: "running", running: true, oomKilled: false, exitCode: 0 }),
+  pause: () => Effect.void,
+  unpause: () => Effect.void,
+  remove: () => Effect.void,
+  list: () => Effect.succeed([]),
+  pull: () => Stream.empty,
+  rawLogs: () => Stream.empty
+}
+
+/**
+ * A DockerEngine for tests: `testDefaults` with the given methods replaced, recording every call in
+ * `DockerEngineCalls`. Build it fresh for each test.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const layerTest = (overrides: Partial<Service> = {}): Layer.Layer<DockerEngine | DockerEngineCalls> =>
+  Layer.effectContext(
+    Effect.map(recording<Service>({ ...testDefaults, ...overrides }), ({ log, service }) =>
+      Context.make(DockerEngine, service).pipe(Context.add(DockerEngineCalls, log)))
+  )

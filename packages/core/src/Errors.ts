@@ -1,0 +1,259 @@
+/**
+ * The typed errors of effect-whisk. Startup errors carry OpenWhisk's verbatim user-visible text as `message` (it
+ * becomes the activation result) and the underlying failure as `cause`, so `detail` tells a person what to fix.
+ *
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+import type { ActivationResponse } from "./ActivationResponse.js"
+import type { ContainerId } from "./ContainerId.js"
+import type { Interval } from "./Interval.js"
+
+const describe = (cause: unknown): string =>
+  cause instanceof Error ? cause.message : typeof cause === "string" ? cause : JSON.stringify(cause)
+
+const withCause = (message: string, cause: unknown): string =>
+  cause === undefined ? message : `${message} (${describe(cause)})`
+
+/**
+ * The system failed to provide a container: statusCode 3 for the activation (B9).
+ *
+ * @since 0.1.0
+ * @category startup
+ */
+export class WhiskContainerStartupError extends Data.TaggedError("WhiskContainerStartupError")<{
+  readonly message: string
+  readonly image: string
+  readonly cause?: unknown
+}> {
+  get detail(): string {
+    return withCause(`${this.message} Image: ${this.image}.`, this.cause)
+  }
+}
+
+/**
+ * The user's image could not be started (pull failed, command missing): statusCode 2 for the activation (B9).
+ *
+ * @since 0.1.0
+ * @category startup
+ */
+export class BlackboxStartupError extends Data.TaggedError("BlackboxStartupError")<{
+  readonly message: string
+  readonly image: string
+  readonly cause?: unknown
+}> {
+  get detail(): string {
+    return withCause(this.message, this.cause)
+  }
+}
+
+/**
+ * The engine created a container but could not start it. The container exists and must be removed. `exitStatus`
+ * is the `docker run` exit status the failure corresponds to: 127 when the command was not found, else 125.
+ *
+ * @since 0.1.0
+ * @category startup
+ */
+export class BrokenContainer extends Data.TaggedError("BrokenContainer")<{
+  readonly containerId: ContainerId
+  readonly image: string
+  readonly exitStatus: 125 | 127
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return withCause(`Broken container ${this.containerId} of image ${this.image}: it was created but did not start`, this.cause)
+  }
+}
+
+/**
+ * /init did not succeed; `response` is what the activation reports.
+ *
+ * @since 0.1.0
+ * @category calls
+ */
+export class InitializationError extends Data.TaggedError("InitializationError")<{
+  readonly interval: Interval
+  readonly response: ActivationResponse
+}> {
+  override get message(): string {
+    return JSON.stringify(this.response)
+  }
+}
+
+/**
+ * The container cannot take work (it answered 503, or refused a connection to a warm container): reschedule the
+ * job elsewhere and destroy the container (B20, B21).
+ *
+ * @since 0.1.0
+ * @category calls
+ */
+export class ContainerHealthError extends Data.TaggedError("ContainerHealthError")<{
+  readonly target: string
+  readonly reason: "ShuttingDown" | "Unreachable"
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return withCause(
+      this.reason === "ShuttingDown"
+        ? `The action container ${this.target} is shutting down (HTTP 503); reschedule the activation`
+        : `The warm action container ${this.target} refused the connection; reschedule the activation`,
+      this.cause
+    )
+  }
+}
+
+/**
+ * The log stream ended before enough sentinel lines were seen.
+ *
+ * @since 0.1.0
+ * @category logs
+ */
+export class OccurrencesNotFound extends Data.TaggedError("OccurrencesNotFound")<{
+  readonly needed: number
+  readonly found: number
+}> {
+  override get message(): string {
+    return `Only found ${this.found} out of ${this.needed} occurrences.`
+  }
+}
+
+/**
+ * Log collection ended with a notice (truncation or failure); the partial logs are kept.
+ *
+ * @since 0.1.0
+ * @category logs
+ */
+export class LogCollectingError extends Data.TaggedError("LogCollectingError")<{
+  readonly partialLogs: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    return "Failed to read logs"
+  }
+}
+
+/**
+ * A container's log file could not be read.
+ *
+ * @since 0.1.0
+ * @category logs
+ */
+export class LogFileError extends Data.TaggedError("LogFileError")<{
+  readonly path: string
+  readonly reason: "NotFound" | "PermissionDenied" | "NotAFile" | "Unreadable"
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return withCause(`Cannot read the container log file ${this.path}: ${this.reason}`, this.cause)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category engine
+ */
+export type DockerEngineErrorReason =
+  | "NotFound"
+  | "Conflict"
+  | "NotModified"
+  | "BadRequest"
+  | "ServerError"
+  | "Timeout"
+  | "Unavailable"
+  | "InvalidResponse"
+  | "PullFailed"
+
+/**
+ * A Docker engine API call failed. `operation` names the call, `target` the container id or image.
+ *
+ * @since 0.1.0
+ * @category engine
+ */
+export class DockerEngineError extends Data.TaggedError("DockerEngineError")<{
+  readonly operation: string
+  readonly reason: DockerEngineErrorReason
+  readonly target?: string
+  readonly statusCode?: number
+  readonly description?: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const target = this.target === undefined ? "" : ` of ${this.target}`
+    const status = this.statusCode === undefined ? "" : ` (HTTP ${this.statusCode})`
+    const description = this.description ?? (this.cause === undefined ? "" : describe(this.cause))
+    return `Docker engine ${this.operation}${target} failed: ${this.reason}${status}${description ? `: ${description}` : ""}`
+  }
+}
+
+/**
+ * A runc command failed. `InvalidId` means the id was refused before any process started.
+ *
+ * @since 0.1.0
+ * @category runc
+ */
+export class RuncError extends Data.TaggedError("RuncError")<{
+  readonly operation: "pause" | "resume"
+  readonly containerId: string
+  readonly reason: "InvalidId" | "NonZeroExit" | "Timeout" | "SpawnFailed"
+  readonly exitCode?: number
+  readonly stderr?: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    switch (this.reason) {
+      case "InvalidId":
+        return `runc ${this.operation} refused: Does not comply with Docker container ID format: ${this.containerId}`
+      case "NonZeroExit":
+        return `runc ${this.operation} ${this.containerId} exited with code ${this.exitCode}: ${this.stderr?.trim() ?? ""}`
+      case "Timeout":
+        return `runc ${this.operation} ${this.containerId} did not finish in time and was terminated`
+      case "SpawnFailed":
+        return withCause(`runc ${this.operation} ${this.containerId} could not be started`, this.cause)
+    }
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category input
+ */
+export class InvalidContainerId extends Data.TaggedError("InvalidContainerId")<{ readonly input: string }> {
+  override get message(): string {
+    return `Does not comply with Docker container ID format: ${this.input}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category input
+ */
+export class InvalidImageName extends Data.TaggedError("InvalidImageName")<{
+  readonly input: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Invalid image name '${this.input}': ${this.reason}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category input
+ */
+export class InvalidByteSize extends Data.TaggedError("InvalidByteSize")<{ readonly input: string }> {
+  override get message(): string {
+    return `Invalid size '${this.input}': expected a whole number of bytes with an optional unit, such as 1024, 64k, 10m or 256 MB`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category input
+ */
+export class InvalidEnvironment extends Data.TaggedError("InvalidEnvironment")<{
+  readonly key: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Invalid environment variable '${this.key}': ${this.reason}`
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The typed equivalent of OpenWhisk's `docker run` arguments (B2–B4), mapped by the live engine layer onto the
+ * engine API's container config.
+ *
+ * @since 0.1.0
+ */
+import { Either, Option } from "effect"
+import * as ByteSize from "./ByteSize.js"
+import { InvalidEnvironment } from "./Errors.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Ulimit {
+  readonly name: string
+  readonly soft: number
+  readonly hard: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunOptions {
+  /** The resolved image reference. */
+  readonly image: string
+  readonly name: Option.Option<string>
+  /** Environment in order; keys are unique. */
+  readonly env: ReadonlyArray<readonly [string, string]>
+  /** `--memory` and `--memory-swap` (equal, so no swap). */
+  readonly memory: ByteSize.ByteSize
+  readonly cpuShares: number
+  /** `--cpus` */
+  readonly cpus: Option.Option<number>
+  readonly network: string
+  readonly dnsServers: ReadonlyArray<string>
+  readonly dnsSearch: ReadonlyArray<string>
+  readonly dnsOptions: ReadonlyArray<string>
+  /** The parameters the original always passes (B3). */
+  readonly capDrop: ReadonlyArray<string>
+  readonly ulimits: ReadonlyArray<Ulimit>
+  readonly pidsLimit: number
+  readonly logDriver: string
+  readonly labels: Readonly<Record<string, string>>
+}
+
+/**
+ * The fixed parameters of OpenWhisk's invoker: `--cap-drop NET_RAW --cap-drop NET_ADMIN --ulimit
+ * nofile=1024:1024 --pids-limit 1024 --log-driver json-file`.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const invokerDefaults = {
+  capDrop: ["NET_RAW", "NET_ADMIN"],
+  ulimits: [{ name: "nofile", soft: 1024, hard: 1024 }],
+  pidsLimit: 1024,
+  logDriver: "json-file"
+} as const
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Pick<RunOptions, "image"> & Partial<Omit<RunOptions, "image">>
+): RunOptions => ({
+  name: Option.none(),
+  env: [],
+  memory: ByteSize.megabytes(256),
+  cpuShares: 0,
+  cpus: Option.none(),
+  network: "bridge",
+  dnsServers: [],
+  dnsSearch: [],
+  dnsOptions: [],
+  ...invokerDefaults,
+  labels: {},
+  ...options
+})
+
+const envKey = /^[A-Za-z_][A-Za-z0-9_.-]*$/
+
+/**
+ * Checks environment entries before they reach the engine: a key must be a shell-style name and no key or value
+ * may contain a NUL byte.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validateEnv = (
+  env: ReadonlyArray<readonly [string, string]>
+): Either.Either<ReadonlyArray<readonly [string, string]>, InvalidEnvironment> => {
+  const seen = new Set<string>()
+  for (const [key, value] of env) {
+    if (!envKey.test(key)) {
+      return Either.left(
+        new InvalidEnvironment({ key, reason: "a key starts with a letter or _ and has only letters, digits, _, . and -" })
+      )
+    }
+    if (value.includes("\u0000")) return Either.left(new InvalidEnvironment({ key, reason: "the value contains a NUL byte" }))
+    if (seen.has(key)) return Either.left(new InvalidEnvironment({ key, reason: "the key is given twice" }))
+    seen.add(key)
+  }
+  return Either.right(env)
+}
+
+/**
+ * Parses `k=v` entries (split on the first `=`; a bare `k` is `k=`), as OpenWhisk's extra-env-vars (B4).
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseEnvEntries = (
+  entries: ReadonlyArray<string>
+): Either.Either<ReadonlyArray<readonly [string, string]>, InvalidEnvironment> =>
+  validateEnv(entries.map((entry) => {
+    const at = entry.indexOf("=")
+    return at < 0 ? [entry, ""] as const : [entry.slice(0, at), entry.slice(at + 1)] as const
+  }))

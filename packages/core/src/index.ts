@@ -1,0 +1,21 @@
+/**
+ * @since 0.1.0
+ */
+export * as ActivationResponse from "./ActivationResponse.js"
+export * as ByteSize from "./ByteSize.js"
+export * as ConnectionFailure from "./ConnectionFailure.js"
+export * as ContainerAddress from "./ContainerAddress.js"
+export * as ContainerHttp from "./ContainerHttp.js"
+export * as ContainerId from "./ContainerId.js"
+export * as ContainerResources from "./ContainerResources.js"
+export * as ContainerResponse from "./ContainerResponse.js"
+export * as DockerEngine from "./DockerEngine.js"
+export * as Errors from "./Errors.js"
+export * as ImageName from "./ImageName.js"
+export * as Interval from "./Interval.js"
+export * as LogLine from "./LogLine.js"
+export * as Messages from "./Messages.js"
+export * as Runc from "./Runc.js"
+export * as RunOptions from "./RunOptions.js"
+export * as RunResult from "./RunResult.js"
+export * as WhiskConfig from "./WhiskConfig.js"
