@@ -1,0 +1,117 @@
+import type { ActionHandler, ActionSource } from "./actionLoader.js"
+import { loadAction } from "./actionLoader.js"
+import { exportActivationContext, exportInitEnv } from "./activationEnv.js"
+import { invokeAction } from "./invokeAction.js"
+import type { Reply, RuntimeStatus } from "./protocol.js"
+import { activationSentinel, errorReply, messages, reply } from "./protocol.js"
+
+/** The /init and /run state machine of upstream's service.js, with the stuck-`running` flaw fixed. */
+export interface ActionService {
+  readonly init: (body: unknown) => Promise<Reply>
+  readonly run: (body: unknown) => Promise<Reply>
+}
+
+export interface ActionServiceOptions {
+  /** `__OW_ALLOW_CONCURRENT` is "true": overlapping /run calls are all served. */
+  readonly allowConcurrent: boolean
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const fieldsOf = (value: unknown): Readonly<Record<string, unknown>> => (isRecord(value) ? value : {})
+
+/** `body.value || {}` and upstream's "non-empty strings" test for `main` and `code`. */
+const actionSourceOf = (body: unknown): (ActionSource & { readonly env: unknown }) | undefined => {
+  const message = fieldsOf(fieldsOf(body)["value"])
+  const { main, code, binary, env } = message
+  if (typeof main !== "string" || typeof code !== "string" || main === "" || code === "") return undefined
+  return { main, code, binary: Boolean(binary), env }
+}
+
+// Sync writes (pipes and files are synchronous on Linux), so they land after everything the action printed.
+const writeSentinels = (): void => {
+  process.stdout.write(`${activationSentinel}\n`)
+  process.stderr.write(`${activationSentinel}\n`)
+}
+
+const describeInitFailure = (error: unknown): string => {
+  const stack = typeof error === "object" && error !== null ? (error as { stack?: unknown }).stack : undefined
+  return stack ? String(stack) : String(error)
+}
+
+const refuse = (message: string): Reply => {
+  console.error("Internal system error:", message)
+  return errorReply(403, message)
+}
+
+export const makeActionService = (options: ActionServiceOptions): ActionService => {
+  let status: RuntimeStatus = "ready"
+  let handler: ActionHandler | undefined
+  // `stopped` is terminal: the platform destroys such a container.
+  const setStatus = (next: RuntimeStatus) => {
+    if (status !== "stopped") status = next
+  }
+
+  const initialize = async (source: ActionSource & { readonly env: unknown }): Promise<Reply> => {
+    try {
+      exportInitEnv(source.env)
+      handler = await loadAction(source)
+      setStatus("ready")
+      return reply(200, { OK: true })
+    } catch (error) {
+      console.error("Error during initialization:", error)
+      writeSentinels()
+      setStatus("stopped")
+      return errorReply(502, messages.initializationFailed(describeInitFailure(error)))
+    }
+  }
+
+  const init = async (body: unknown): Promise<Reply> => {
+    if (handler !== undefined) return refuse(messages.cannotReinitialize)
+    if (status !== "ready") return refuse(messages.notReady(status))
+    setStatus("starting")
+    const source = actionSourceOf(body)
+    if (source === undefined) {
+      setStatus("ready")
+      return errorReply(403, messages.missingCode)
+    }
+    return initialize(source)
+  }
+
+  const execute = async (action: ActionHandler, message: Readonly<Record<string, unknown>>, params: object) => {
+    if (!options.allowConcurrent) setStatus("running")
+    exportActivationContext(message)
+    const invocation = await invokeAction(action, params)
+    if (invocation._tag === "Threw") {
+      console.error(invocation.error)
+      writeSentinels()
+      setStatus("stopped")
+      return errorReply(502, messages.actionThrew(invocation.error))
+    }
+    if (!options.allowConcurrent) setStatus("ready")
+    const { result } = invocation
+    if (typeof result !== "object") {
+      console.error(`Result must be of type object but has type "${typeof result}":`, result)
+      writeSentinels()
+      return errorReply(502, messages.notADictionary)
+    }
+    writeSentinels()
+    return reply(200, result)
+  }
+
+  const run = async (body: unknown): Promise<Reply> => {
+    const action = handler
+    if (action === undefined) return refuse(messages.notInitialized)
+    if (status !== "ready") return refuse(messages.notReady(status))
+    const message = fieldsOf(body)
+    const params = message["value"] ?? {}
+    // Checked before the status moves to `running`: upstream left it there for good (protocol §3.3).
+    if (typeof params !== "object") {
+      return refuse(messages.argumentNotADictionary(typeof params))
+    }
+    return execute(action, message, params)
+  }
+
+  return { init, run }
+}
