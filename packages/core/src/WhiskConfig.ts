@@ -244,5 +244,5 @@ export const merge = (overrides: { readonly [K in keyof Shape]?: Partial<Shape[K
  * @category constructors
  */
 export const fromEnv = (env: Readonly<Record<string, string>>): Effect.Effect<Shape, ConfigError.ConfigError> =>
-  Effect.withConfigProvider(config, ConfigProvider.fromMap(new Map(Object.entries(env))))
+  Effect.withConfigProvider(config, ConfigProvider.fromMap(new Map(Object.entries(env)), { pathDelim: "_" }))
 

@@ -1,0 +1,74 @@
+import { ByteSize, WhiskConfig } from "@effect-whisk/core"
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Exit, Option } from "effect"
+
+describe("WhiskConfig", () => {
+  it.effect("T106 uses the defaults of spec §4.1 when nothing is set", () =>
+    Effect.gen(function*() {
+      const config = yield* WhiskConfig.fromEnv({})
+      assert.deepStrictEqual(config, WhiskConfig.defaults)
+      assert.strictEqual(config.containerArgs.network, "bridge")
+      assert.deepStrictEqual(config.containerArgs.dnsServers, [])
+      assert.deepStrictEqual(config.containerArgs.extraEnv, [])
+      assert.strictEqual(config.docker.parallelRuns, 10)
+      assert.isTrue(config.docker.useRunc)
+      assert.isTrue(Duration.equals(config.docker.timeouts.pull, Duration.minutes(10)))
+      assert.isTrue(Duration.equals(config.oom.pollInterval, Duration.millis(5)))
+      assert.deepStrictEqual(config.logs.limit, ByteSize.megabytes(10))
+    }))
+
+  it.effect("T107 takes overrides from EFFECT_WHISK_ variables", () =>
+    Effect.gen(function*() {
+      const config = yield* WhiskConfig.fromEnv({
+        EFFECT_WHISK_NETWORK: "testwork",
+        EFFECT_WHISK_DNS_SERVERS: "google.com,1.2.3.4",
+        EFFECT_WHISK_DNS_SEARCH: "a.b.c,a.b",
+        EFFECT_WHISK_DNS_OPTIONS: "ndots:5",
+        EFFECT_WHISK_EXTRA_ENV: "e1=1,e2",
+        EFFECT_WHISK_DOCKER_TIMEOUT_RUN: "90 seconds",
+        EFFECT_WHISK_DOCKER_PARALLEL_RUNS: "0",
+        EFFECT_WHISK_USE_RUNC: "false",
+        EFFECT_WHISK_LOG_LIMIT: "2m",
+        EFFECT_WHISK_USER_CPUS: "2"
+      })
+      assert.strictEqual(config.containerArgs.network, "testwork")
+      assert.deepStrictEqual(config.containerArgs.dnsServers, ["google.com", "1.2.3.4"])
+      assert.deepStrictEqual(config.containerArgs.dnsSearch, ["a.b.c", "a.b"])
+      assert.deepStrictEqual(config.containerArgs.dnsOptions, ["ndots:5"])
+      assert.deepStrictEqual(config.containerArgs.extraEnv, [["e1", "1"], ["e2", ""]])
+      assert.isTrue(Duration.equals(config.docker.timeouts.run, Duration.seconds(90)))
+      assert.strictEqual(config.docker.parallelRuns, 0)
+      assert.isFalse(config.docker.useRunc)
+      assert.deepStrictEqual(config.logs.limit, ByteSize.megabytes(2))
+      assert.deepStrictEqual(config.pool.userCpus, Option.some(2))
+    }))
+
+  it.effect("T105 requires user cpus to be greater than 0", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(WhiskConfig.fromEnv({ EFFECT_WHISK_USER_CPUS: "-1" }))
+      assert.isTrue(Exit.isFailure(exit))
+      assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "must be greater than 0")
+    }))
+
+  it.effect("refuses bad values, naming the variable", () =>
+    Effect.gen(function*() {
+      for (const [name, value] of [
+        ["EFFECT_WHISK_LOG_LIMIT", "lots"],
+        ["EFFECT_WHISK_DOCKER_PARALLEL_RUNS", "-1"],
+        ["EFFECT_WHISK_EXTRA_ENV", "1bad=x"],
+        ["EFFECT_WHISK_CONTAINER_NAME_PREFIX", "-x"]
+      ] as const) {
+        const exit = yield* Effect.exit(WhiskConfig.fromEnv({ [name]: value }))
+        assert.isTrue(Exit.isFailure(exit), name)
+        assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), name.replace("EFFECT_WHISK_", ""))
+      }
+    }))
+
+  it.effect("layerWith replaces only the given fields", () =>
+    Effect.gen(function*() {
+      const config = yield* WhiskConfig.WhiskConfig
+      assert.strictEqual(config.docker.parallelRuns, 1)
+      assert.isTrue(config.docker.useRunc)
+      assert.strictEqual(config.containerArgs.network, "bridge")
+    }).pipe(Effect.provide(WhiskConfig.layerWith({ docker: { parallelRuns: 1 } }))))
+})
