@@ -75,7 +75,15 @@ else
 fi
 
 step "every vitest project (npx vitest run)"
-npx vitest run
+mkdir -p .cache
+vitest_status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json || vitest_status=$?
+# The plain closing line CI reads: "vitest: N passed, N failed, N skipped".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".cache/vitest-report.json", "utf8"))
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)
+' || true
+[ "$vitest_status" = 0 ] || exit "$vitest_status"
 
 step "no containers left behind"
 # check_leaks runs on exit, here and after any failure above.
