@@ -12,6 +12,8 @@ export interface Answer {
 export interface RequestOptions {
   readonly method?: string
   readonly contentType?: string
+  /** Default 127.0.0.1. */
+  readonly host?: string
 }
 
 const parse = (text: string): unknown => {
@@ -28,7 +30,7 @@ export const send = (port: number, path: string, body?: unknown, options: Reques
     const payload = body === undefined ? undefined : Buffer.from(typeof body === "string" ? body : JSON.stringify(body))
     const call = request(
       {
-        host: "127.0.0.1",
+        host: options.host ?? "127.0.0.1",
         port,
         path,
         method: options.method ?? "POST",

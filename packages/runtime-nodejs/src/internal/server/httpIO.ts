@@ -55,8 +55,9 @@ export const readJsonBody = (request: IncomingMessage, limit = requestBodyLimitB
       if (overLimit || !encodingOk) return resolve({ _tag: "Rejected" })
       resolve(parseJson(Buffer.concat(chunks, size)))
     })
+    // After "end" these are no-ops: the promise is settled.
     request.on("error", () => resolve({ _tag: "ClientGone" }))
-    request.on("aborted", () => resolve({ _tag: "ClientGone" }))
+    request.on("close", () => resolve({ _tag: "ClientGone" }))
   })
 
 const serialize = (status: number, body: unknown): { status: number; text: string } => {
