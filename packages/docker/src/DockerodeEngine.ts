@@ -1,0 +1,238 @@
+/**
+ * The live DockerEngine: dockerode over the engine API (no `docker` CLI). The engine is found as the docker CLI
+ * finds it: `DOCKER_HOST` (unix socket, tcp, tls with `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`), else the default
+ * socket. Every call has its timeout from WhiskConfig (spec §4.1) and is cancelled when interrupted.
+ *
+ * @since 0.1.0
+ */
+import { ContainerAddress, ContainerId, DockerEngine, Errors, type RunOptions, WhiskConfig } from "@effect-whisk/core"
+import * as LogFile from "@effect-whisk/logs/LogFile"
+import { FileSystem } from "@effect/platform"
+import * as NodeStream from "@effect/platform-node/NodeStream"
+import Docker from "dockerode"
+import { Effect, Fiber, Layer, Option, type Scope, Stream } from "effect"
+import type { Readable } from "node:stream"
+import { removeByNameInBackground, removeInBackground } from "./internal/background.js"
+import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
+import { engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
+import { pullEvents } from "./internal/pullProgress.js"
+import { limitRuns } from "./internal/runLimit.js"
+import { sharePulls } from "./internal/sharedPulls.js"
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/**
+ * A DockerEngine over the given dockerode client, without the run limit and pull sharing (`decorate` adds them).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeWith = (
+  docker: Docker
+): Effect.Effect<DockerEngine.Service, never, WhiskConfig.WhiskConfig | FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const { timeouts } = (yield* WhiskConfig.WhiskConfig).docker
+    const fs = yield* FileSystem.FileSystem
+
+    const inspect = (id: ContainerId.ContainerId) =>
+      engineCall("inspect", id, timeouts.inspect, (signal) => docker.getContainer(id).inspect({ abortSignal: signal }))
+
+    const remove = (idOrName: string) =>
+      engineCall(
+        "remove",
+        idOrName,
+        timeouts.rm,
+        (signal) => docker.getContainer(idOrName).remove({ force: true, abortSignal: signal })
+      ).pipe(Effect.asVoid)
+
+    const create = (options: RunOptions.RunOptions) =>
+      engineCall(
+        "create",
+        options.image,
+        timeouts.run,
+        (signal) => docker.createContainer({ ...toCreateOptions(options), abortSignal: signal })
+      )
+
+    // Once the engine was asked to create, the answer is awaited in a daemon fiber, whoever interrupts the caller:
+    // a container made after the caller left is removed as soon as its id is known.
+    const run = (options: RunOptions.RunOptions) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const name = Option.getOrUndefined(options.name)
+          const creating = yield* Effect.forkDaemon(create(options))
+          const afterInterrupt = Fiber.await(creating).pipe(
+            Effect.flatMap((exit) => {
+              if (exit._tag === "Success") return removeInBackground(remove, exit.value.id)
+              const failure = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+              return failure !== undefined && mayHaveActed(failure) && name !== undefined
+                ? removeByNameInBackground(remove, name)
+                : Effect.void
+            })
+          )
+          const container = yield* restore(Fiber.join(creating)).pipe(
+            Effect.onInterrupt(() => Effect.forkDaemon(afterInterrupt)),
+            Effect.tapError((error) =>
+              mayHaveActed(error) && name !== undefined ? removeByNameInBackground(remove, name) : Effect.void
+            )
+          )
+          const id = ContainerId.make(container.id)
+          yield* restore(
+            engineCall("start", id, timeouts.run, (signal) => container.start({ abortSignal: signal }))
+          ).pipe(
+            Effect.onInterrupt(() => removeInBackground(remove, id)),
+            Effect.mapError((error) =>
+              new Errors.BrokenContainer({
+                containerId: id,
+                image: options.image,
+                exitStatus: startExitStatus(error.description ?? error.message),
+                cause: error
+              })
+            )
+          )
+          return id
+        })
+      )
+
+    const inspectAddress = (id: ContainerId.ContainerId, network: string) =>
+      Effect.flatMap(inspect(id), (info) => {
+        const ip = info.NetworkSettings?.Networks?.[network]?.IPAddress
+        return typeof ip === "string" && ip.length > 0
+          ? Effect.succeed(ContainerAddress.make(ip))
+          : Effect.fail(
+            new Errors.DockerEngineError({
+              operation: "inspectAddress",
+              target: id,
+              reason: "NotFound",
+              description: `the container has no IP address on network ${network}`
+            })
+          )
+      })
+
+    const state = (id: ContainerId.ContainerId) =>
+      Effect.map(inspect(id), (info): DockerEngine.ContainerState => ({
+        status: info.State?.Status ?? "unknown",
+        running: info.State?.Running === true,
+        oomKilled: info.State?.OOMKilled === true,
+        exitCode: typeof info.State?.ExitCode === "number" ? info.State.ExitCode : 0
+      }))
+
+    const list = (namePrefix: string) =>
+      engineCall("list", namePrefix, timeouts.ps, (signal) =>
+        docker.listContainers({
+          all: true,
+          filters: { name: [`^/${escapeRegExp(namePrefix)}`] },
+          abortSignal: signal
+        })).pipe(
+          Effect.map((containers) =>
+            containers
+              .map((container): DockerEngine.ContainerSummary => ({
+                id: ContainerId.make(container.Id),
+                names: (container.Names ?? []).map((name) => name.replace(/^\//, "")),
+                image: container.Image,
+                state: container.State
+              }))
+              // The engine's name filter is a regular expression on any part of the name; only a prefix counts here.
+              .filter((container) => container.names.some((name) => name.startsWith(namePrefix)))
+          )
+        )
+
+    const pull = (image: string): Stream.Stream<DockerEngine.PullEvent, Errors.DockerEngineError> =>
+      Stream.unwrapScoped(
+        Effect.map(
+          Effect.acquireRelease(
+            engineCall("pull", image, timeouts.pull, (signal) =>
+              docker.pull(image, { abortSignal: signal }) as Promise<Readable>),
+            (readable) => Effect.sync(() => readable.destroy())
+          ),
+          (readable) =>
+            NodeStream.fromReadable(() => readable, (cause) => toEngineError("pull", image, cause)).pipe(
+              pullEvents(image)
+            )
+        )
+      ).pipe(
+        Stream.interruptWhen(Effect.zipRight(Effect.sleep(timeouts.pull), Effect.fail(timeoutError("pull", image, timeouts.pull))))
+      )
+
+    const rawLogs = (id: ContainerId.ContainerId, fromOffset: number, mode: DockerEngine.LogReadMode) =>
+      Stream.unwrap(
+        Effect.flatMap(inspect(id), (info) =>
+          typeof info.LogPath === "string" && info.LogPath.length > 0
+            ? Effect.succeed(LogFile.stream(info.LogPath, fromOffset, mode))
+            : Effect.fail(new Errors.LogFileError({ path: "", reason: "NotFound", cause: `container ${id} has no json-file log` })))
+      ).pipe(Stream.provideService(FileSystem.FileSystem, fs))
+
+    return {
+      version: engineCall(
+        "version",
+        undefined,
+        timeouts.version,
+        (signal) => (docker.version as (options: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>)({ abortSignal: signal })
+      ).pipe(Effect.map((version) => ({ version: version.Version, apiVersion: version.ApiVersion }))),
+      run,
+      inspectAddress,
+      state,
+      pause: (id) =>
+        engineCall("pause", id, timeouts.pause, (signal) => docker.getContainer(id).pause({ abortSignal: signal })).pipe(
+          Effect.asVoid
+        ),
+      unpause: (id) =>
+        engineCall("unpause", id, timeouts.unpause, (signal) => docker.getContainer(id).unpause({ abortSignal: signal }))
+          .pipe(Effect.asVoid),
+      remove,
+      list,
+      pull,
+      rawLogs
+    }
+  })
+
+/**
+ * Adds the fair run limit (B38, `docker.parallelRuns`) and the sharing of concurrent pulls (B40) to any engine.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const decorate = (
+  engine: DockerEngine.Service
+): Effect.Effect<DockerEngine.Service, never, WhiskConfig.WhiskConfig | Scope.Scope> =>
+  Effect.gen(function*() {
+    const config = yield* WhiskConfig.WhiskConfig
+    return yield* Effect.flatMap(sharePulls(engine), limitRuns(config.docker.parallelRuns))
+  })
+
+/**
+ * A dockerode client for the engine `DOCKER_HOST` names (as the docker CLI), or the default socket.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const client: Effect.Effect<Docker, Errors.DockerEngineError> = Effect.try({
+  try: () => new Docker(),
+  catch: (cause) =>
+    new Errors.DockerEngineError({
+      operation: "connect",
+      ...(process.env.DOCKER_HOST === undefined ? {} : { target: process.env.DOCKER_HOST }),
+      reason: "Unavailable",
+      description: `cannot use the engine DOCKER_HOST names: ${cause instanceof Error ? cause.message : String(cause)}`,
+      cause
+    })
+})
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<
+  DockerEngine.Service,
+  Errors.DockerEngineError,
+  WhiskConfig.WhiskConfig | FileSystem.FileSystem | Scope.Scope
+> = Effect.flatMap(client, makeWith).pipe(Effect.flatMap(decorate))
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<
+  DockerEngine.DockerEngine,
+  Errors.DockerEngineError,
+  WhiskConfig.WhiskConfig | FileSystem.FileSystem
+> = Layer.scoped(DockerEngine.DockerEngine, make)
