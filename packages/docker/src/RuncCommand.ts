@@ -1,0 +1,70 @@
+/**
+ * The live Runc: `<binary> --root <root> pause|resume <id>` through @effect/platform's Command (B11, B12, B44). The
+ * id must be a full engine id, checked before any process starts. A command that does not finish within its timeout
+ * (or whose caller is interrupted) is killed.
+ *
+ * @since 0.1.0
+ */
+import { ContainerId, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
+import { Command, type CommandExecutor } from "@effect/platform"
+import { Duration, Effect, Either, Layer, Stream } from "effect"
+
+type Operation = "pause" | "resume"
+
+const collect = (bytes: Stream.Stream<Uint8Array, unknown>) =>
+  bytes.pipe(Stream.decodeText(), Stream.mkString, Effect.orElseSucceed(() => ""))
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig | CommandExecutor.CommandExecutor> = Effect
+  .gen(function*() {
+    const config = (yield* WhiskConfig.WhiskConfig).runc
+    const executor = yield* Effect.context<CommandExecutor.CommandExecutor>()
+
+    const runcError = (
+      operation: Operation,
+      containerId: string,
+      reason: Errors.RuncError["reason"],
+      detail: { readonly exitCode?: number; readonly stderr?: string; readonly cause?: unknown } = {}
+    ) => new Errors.RuncError({ operation, containerId, reason, ...detail })
+
+    const execute = (operation: Operation, id: string, timeout: Duration.Duration) =>
+      Effect.scoped(Effect.gen(function*() {
+        const process = yield* Command.start(Command.make(config.binary, "--root", config.root, operation, id)).pipe(
+          Effect.mapError((cause) => runcError(operation, id, "SpawnFailed", { cause }))
+        )
+        const [stderr, , exitCode] = yield* Effect.all(
+          [collect(process.stderr), collect(process.stdout), Effect.either(process.exitCode)],
+          { concurrency: "unbounded" }
+        ).pipe(Effect.onInterrupt(() => Effect.ignore(process.kill("SIGKILL"))))
+        if (Either.isLeft(exitCode)) {
+          return yield* runcError(operation, id, "NonZeroExit", { stderr, cause: exitCode.left })
+        }
+        if (exitCode.right !== 0) {
+          return yield* runcError(operation, id, "NonZeroExit", { exitCode: exitCode.right, stderr })
+        }
+      })).pipe(
+        Effect.timeoutFail({ duration: timeout, onTimeout: () => runcError(operation, id, "Timeout") }),
+        Effect.provide(executor)
+      )
+
+    const run = (operation: Operation, timeout: Duration.Duration) => (id: ContainerId.ContainerId) =>
+      Either.match(ContainerId.parseEngineId(id), {
+        onLeft: () => Effect.fail(runcError(operation, id, "InvalidId")),
+        onRight: (engineId) => execute(operation, engineId, timeout)
+      }).pipe(Effect.withSpan(`Runc.${operation}`, { attributes: { containerId: id } }))
+
+    return {
+      pause: run("pause", config.timeouts.pause),
+      resume: run("resume", config.timeouts.resume)
+    }
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<Runc.Runc, never, WhiskConfig.WhiskConfig | CommandExecutor.CommandExecutor> = Layer
+  .effect(Runc.Runc, make)

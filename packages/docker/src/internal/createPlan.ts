@@ -1,0 +1,82 @@
+import {
+  ByteSize,
+  ContainerResources,
+  type Errors,
+  ImageName,
+  RunOptions,
+  type WhiskConfig
+} from "@effect-whisk/core"
+import { Effect, Option } from "effect"
+import { randomBytes } from "node:crypto"
+import type { CreateOptions } from "../DockerContainer.js"
+
+/** @internal */
+export interface CreatePlan {
+  readonly image: ImageName.ImageName
+  /** The reference handed to the engine (B5). */
+  readonly resolved: string
+  readonly userProvided: boolean
+  readonly useRunc: boolean
+  readonly runOptions: RunOptions.RunOptions
+}
+
+const defaultMemory = ByteSize.megabytes(256)
+
+// ContainerProxy keeps only these characters in container names (B4); the engine refuses the rest.
+const nameCharacters = /[^a-zA-Z0-9_.-]/g
+
+const containerName = (prefix: string, given: string | undefined): string => {
+  const cleaned = (given ?? "").replace(nameCharacters, "")
+  if (cleaned.length === 0) return `${prefix}_${randomBytes(8).toString("hex")}`
+  return cleaned.startsWith(`${prefix}_`) ? cleaned : `${prefix}_${cleaned}`
+}
+
+// The configured extra environment is merged over the create's own, as OpenWhisk's map merge does (B4).
+const environment = (
+  given: Readonly<Record<string, string>>,
+  extra: ReadonlyArray<readonly [string, string]>
+): ReadonlyArray<readonly [string, string]> => {
+  const merged = new Map<string, string>(Object.entries(given))
+  for (const [key, value] of extra) merged.set(key, value)
+  return [...merged]
+}
+
+/**
+ * Everything a create decides before touching the engine: the resolved image, the pull rule that applies, and the
+ * engine's run options (B1–B5). Bad input (image reference, environment) is a typed error here.
+ *
+ * @internal
+ */
+export const plan = (
+  options: CreateOptions,
+  config: WhiskConfig.Shape
+): Effect.Effect<CreatePlan, Errors.InvalidImageName | Errors.InvalidEnvironment> =>
+  Effect.gen(function*() {
+    const image = yield* ImageName.parse(options.image)
+    const registry = options.userProvided ? config.registry.userImages : config.registry.runtimes
+    const resolved = image.resolve(registry)
+    const env = yield* RunOptions.validateEnv(environment(options.environment ?? {}, config.containerArgs.extraEnv))
+    const memory = options.memory ?? defaultMemory
+    const runOptions = RunOptions.make({
+      image: resolved,
+      name: Option.some(containerName(config.containerNamePrefix, options.name)),
+      env,
+      memory,
+      cpuShares: options.cpuShares ?? ContainerResources.cpuShares(config.pool.userMemory, memory),
+      cpus: options.cpuLimit === undefined
+        ? ContainerResources.cpuLimit(config.pool.userMemory, memory, config.pool.userCpus)
+        : Option.some(options.cpuLimit),
+      network: options.network ?? config.containerArgs.network,
+      dnsServers: options.dnsServers ?? config.containerArgs.dnsServers,
+      dnsSearch: options.dnsSearch ?? config.containerArgs.dnsSearch,
+      dnsOptions: options.dnsOptions ?? config.containerArgs.dnsOptions,
+      labels: options.labels ?? {}
+    })
+    return {
+      image,
+      resolved,
+      userProvided: options.userProvided,
+      useRunc: options.useRunc ?? config.docker.useRunc,
+      runOptions
+    }
+  })
