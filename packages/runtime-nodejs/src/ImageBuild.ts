@@ -98,7 +98,8 @@ const requireCompiledServer = (serverDir: string) => {
   if (!existsSync(join(serverDir, "serverMain.js"))) {
     throw new RuntimeImageBuildError(
       "ServerNotCompiled",
-      `The compiled runtime server is missing (${join(serverDir, "serverMain.js")}): run \`npx tsc -b packages/runtime-nodejs\` first.`
+      `The compiled runtime server is missing (${join(serverDir, "serverMain.js")}): ` +
+        "run `npx tsc -b packages/runtime-nodejs` first."
     )
   }
 }
@@ -149,7 +150,8 @@ export const ensureRuntimeImage = async (options: EnsureRuntimeImageOptions = {}
     libraries: await sharedLibraries(node, options.signal),
     busybox
   })
-  const hash = await inputsHash(files, [recipeVersion, imageTag, await nodeVersion(node, options.signal), dockerfile("")])
+  const version = await nodeVersion(node, options.signal)
+  const hash = await inputsHash(files, [recipeVersion, imageTag, version, dockerfile("")])
   if (!options.force && (await existingInputsHash(docker, options.signal)) === hash) {
     return { image: imageTag, built: false, inputsHash: hash }
   }

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { afterAll, beforeAll, onTestFinished } from "vitest"
-import { ensureRuntimeImage, imageTag, inputsHashLabel } from "../src/ImageBuild.js"
+import { ensureRuntimeImage, imageTag, inputsHashLabel, RuntimeImageBuildError } from "../src/ImageBuild.js"
 import { zipBase64 } from "./support/archives.js"
 import type { CompiledServer } from "./support/compileServer.js"
 import { compileServer } from "./support/compileServer.js"
@@ -64,6 +64,13 @@ describe("the runtime image", () => {
       version: string
     }
     assert.strictEqual(imageTag, `effect-whisk/runtime-nodejs:${version}`)
+  })
+
+  it("refuses to build without the compiled server, saying what to run", async () => {
+    const error: unknown = await ensureRuntimeImage({ serverDir: "/nonexistent/dist" }).catch((e: unknown) => e)
+    assert.instanceOf(error, RuntimeImageBuildError)
+    assert.strictEqual(error.reason, "ServerNotCompiled")
+    assert.include(error.message, "npx tsc -b packages/runtime-nodejs")
   })
 
   // Skipped only on a developer machine without an engine (see requireDocker).

@@ -28,7 +28,7 @@ describe("POST /init", () => {
     const again = await runtime.post("/init", initBody("function main() { return { replaced: true } }"))
     assert.strictEqual(again.status, 403)
     assert.deepStrictEqual(again.json, { error: "Cannot initialize the action more than once." })
-    assert.include(runtime.stderr(), "Internal system error: Cannot initialize the action more than once.")
+    await runtime.waitForOutput("stderr", "Internal system error: Cannot initialize the action more than once.")
     const run = await runtime.post("/run", { value: { name: "still-works" } })
     assert.strictEqual(run.status, 200)
     assert.deepStrictEqual(run.json, { greeting: "hello still-works" })
@@ -96,6 +96,15 @@ describe("POST /init", () => {
     const init = await runtime.post("/init", initBody('throw new Error("boom at load time"); function main(p) { return p }'))
     assert.strictEqual(init.status, 502)
     assert.match((init.json as { error: string }).error, /^Initialization has failed due to: Error: boom at load time\n {4}at /)
+  })
+
+  it("fails code that throws a value String() cannot convert, still with 502", async () => {
+    const runtime = await fresh()
+    const init = await runtime.post("/init", initBody("throw Object.create(null)"))
+    assert.strictEqual(init.status, 502)
+    assert.deepStrictEqual(init.json, { error: "Initialization has failed due to: [object Object]" })
+    const again = await runtime.post("/init", initBody("function main() {}"))
+    assert.deepStrictEqual(again.json, { error: "System not ready, status is stopped." })
   })
 
   it("finds main assigned to module.exports or exports", async () => {

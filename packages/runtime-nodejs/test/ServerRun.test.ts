@@ -77,7 +77,7 @@ describe("POST /run", () => {
       const run = await runtime.post("/run", { value: { kind } })
       assert.strictEqual(run.status, 502)
       assert.deepStrictEqual(run.json, { error: "The action did not return a dictionary." })
-      assert.include(runtime.stderr(), logged)
+      await runtime.waitForOutput("stderr", logged)
     }
     const run = await runtime.post("/run", { value: { kind: "echo" } })
     assert.strictEqual(run.status, 200)

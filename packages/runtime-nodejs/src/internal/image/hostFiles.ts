@@ -83,6 +83,7 @@ export const ensureStaticBusybox = async (onLine?: (line: string) => void, signa
   }
   throw new RuntimeImageBuildError(
     "BusyboxUnavailable",
-    `No static busybox at ${busyboxPath}: install Debian's busybox-static package (apt-get install busybox-static, as root).`
+    `No static busybox at ${busyboxPath}: install Debian's busybox-static package ` +
+      "(apt-get install busybox-static, as root)."
   )
 }

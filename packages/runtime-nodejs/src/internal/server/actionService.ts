@@ -3,7 +3,7 @@ import { loadAction } from "./actionLoader.js"
 import { exportActivationContext, exportInitEnv } from "./activationEnv.js"
 import { invokeAction } from "./invokeAction.js"
 import type { Reply, RuntimeStatus } from "./protocol.js"
-import { activationSentinel, errorReply, messages, reply } from "./protocol.js"
+import { activationSentinel, describeThrown, errorReply, messages, reply } from "./protocol.js"
 
 /** The /init and /run state machine of upstream's service.js, with the stuck-`running` flaw fixed. */
 export interface ActionService {
@@ -35,9 +35,10 @@ const writeSentinels = (): void => {
   process.stderr.write(`${activationSentinel}\n`)
 }
 
+// Upstream's `error.stack ? String(error.stack) : error`, safe for values String() cannot convert.
 const describeInitFailure = (error: unknown): string => {
   const stack = typeof error === "object" && error !== null ? (error as { stack?: unknown }).stack : undefined
-  return stack ? String(stack) : String(error)
+  return describeThrown(stack ? stack : error)
 }
 
 const refuse = (message: string): Reply => {
