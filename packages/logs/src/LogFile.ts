@@ -3,19 +3,90 @@
  *
  * @since 0.1.0
  */
-import type { DockerEngine, Errors } from "@effect-whisk/core"
-import type { FileSystem } from "@effect/platform"
-import { Stream } from "effect"
+import { type DockerEngine, Errors } from "@effect-whisk/core"
+import { FileSystem } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
+import { Effect, Option, Schedule, Stream } from "effect"
+import * as Schedules from "./Schedules.js"
+
+/**
+ * The most bytes one read takes (and so the largest chunk of the stream).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const readSize = 64 * 1024
 
 /**
  * The bytes of the file from `fromOffset`: in Tail mode waiting for more at the end (never completing by itself),
  * in ReadToEnd mode completing at the end. A missing or unreadable file is a LogFileError.
  *
+ * Tail mode wakes on a change notification of the file (`FileSystem.watch`) and reads again at least every poll
+ * interval, so a platform without notifications, or a missed one, only costs latency.
+ *
  * @since 0.1.0
  */
 export const stream = (
-  _path: string,
-  _fromOffset: number,
-  _mode: DockerEngine.LogReadMode
+  path: string,
+  fromOffset: number,
+  mode: DockerEngine.LogReadMode
 ): Stream.Stream<Uint8Array, Errors.LogFileError, FileSystem.FileSystem> =>
-  Stream.dieMessage("LogFile.stream is not implemented yet")
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const file = yield* fs.open(path, { flag: "r" }).pipe(Effect.mapError(logFileError(path)))
+    const info = yield* file.stat.pipe(Effect.mapError(logFileError(path)))
+    if (info.type !== "File") return yield* new Errors.LogFileError({ path, reason: "NotAFile" })
+    yield* file.seek(fromOffset, "start")
+    // One buffer for every read; each chunk is a copy of exactly the bytes read, so no chunk pins the buffer.
+    const buffer = new Uint8Array(readSize)
+    const read: Effect.Effect<Option.Option<Uint8Array>, Errors.LogFileError> = file.read(buffer).pipe(
+      Effect.map((size) => size === BigInt(0) ? Option.none() : Option.some(buffer.slice(0, Number(size)))),
+      Effect.mapError(logFileError(path))
+    )
+    if (mode._tag === "ReadToEnd") {
+      return Stream.repeatEffectOption(read.pipe(
+        Effect.mapError(Option.some),
+        Effect.flatMap(Option.match({ onNone: () => Effect.fail(Option.none()), onSome: Effect.succeed }))
+      ))
+    }
+    const changed = yield* changeNotifications(fs, path)
+    const poll = yield* Schedule.driver(Schedules.tailPoll(mode))
+    const next: Effect.Effect<Uint8Array, Errors.LogFileError> = Effect.gen(function*() {
+      while (true) {
+        // Closed before the read: a notification that arrives after the read found nothing opens it again.
+        yield* changed.close
+        const chunk = yield* read
+        if (Option.isSome(chunk)) return chunk.value
+        yield* Effect.raceFirst(changed.await, Effect.ignore(poll.next(undefined)))
+      }
+    })
+    return Stream.repeatEffect(next)
+  }))
+
+// A latch opened by every change notification of the file, for as long as the scope is open. Without notifications
+// (unsupported platform, error) the latch stays closed and the poll does the work.
+const changeNotifications = (fs: FileSystem.FileSystem, path: string) =>
+  Effect.gen(function*() {
+    const changed = yield* Effect.makeLatch(false)
+    yield* fs.watch(path).pipe(
+      Stream.runForEach(() => changed.open),
+      Effect.ignore,
+      Effect.forkScoped
+    )
+    return changed
+  })
+
+const logFileError = (path: string) => (error: PlatformError): Errors.LogFileError =>
+  new Errors.LogFileError({
+    path,
+    reason: error._tag === "SystemError"
+      ? error.reason === "NotFound"
+        ? "NotFound"
+        : error.reason === "PermissionDenied"
+        ? "PermissionDenied"
+        : error.reason === "BadResource"
+        ? "NotAFile"
+        : "Unreadable"
+      : "Unreadable",
+    cause: error
+  })

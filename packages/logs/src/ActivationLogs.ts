@@ -1,0 +1,229 @@
+/**
+ * One activation's log lines from a container's json-file log, as OpenWhisk's `DockerContainer.logs` reads them
+ * (B29): framed at `\n` on bytes, weighed against the limit, ended by two sentinel lines, bounded by an idle and an
+ * overall timeout, and closed by a notice line when something went wrong.
+ *
+ * Where the next collection starts (the offset rule):
+ * - A collection consumes whole lines. The offset moves past every line that reached the limit (also the line that
+ *   broke it) and stops right after the last sentinel line, so lines written after it belong to the next one.
+ * - A partial last line is never consumed: it is read again, complete, by the next collection.
+ * - Better than OpenWhisk: after a truncation or a line longer than the limit, the same collection goes on reading,
+ *   after its notice and without emitting anything, until the activation's sentinels (two in all), or the end of
+ *   the file when it does not wait for sentinels, so the next activation never receives the rest of this one's
+ *   lines. That skipping ends early, where the file then ends, when no more bytes come for the idle timeout, and at
+ *   the overall timeout of the collection.
+ * - After an idle or overall timeout, or a partial line at the end, nothing is skipped: the file end was reached, or
+ *   the action is still writing and its lines cannot be told from the next activation's.
+ * - Collections on one cursor are serialised: a second one starts when the first has ended.
+ *
+ * @since 0.1.0
+ */
+import { type ByteSize, DockerEngine, Errors, LogLine, Messages, type WhiskConfig } from "@effect-whisk/core"
+import { Clock, Duration, Effect, Ref, Stream } from "effect"
+import { activationLines, LogLimitReached, type Progress } from "./internal/activationLines.js"
+import { frameLines, FramingError } from "./internal/framing.js"
+import { LogCollectionTimeout, LogIdleTimeout, withTimeouts } from "./internal/timeouts.js"
+
+/**
+ * Sentinel lines that end an activation's logs (one on stdout, one on stderr; any two count).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const sentinelsPerActivation = 2
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Weighs each raw json line as its length + 1; also the longest line accepted. */
+  readonly limit: ByteSize.ByteSize
+  /** Tail the file until two sentinel lines (managed runtimes), or read what is there (blackbox, developer errors). */
+  readonly waitForSentinel: boolean
+  /** The longest wait for the next line (2 s). */
+  readonly idleTimeout: Duration.DurationInput
+  /** The overall timeout is max(limit in whole MB, 5) times this (2 s). */
+  readonly timeoutPerMB: Duration.DurationInput
+  /** How often a tailed file is read again when no change notification came (5 ms). */
+  readonly pollInterval: Duration.DurationInput
+}
+
+/**
+ * The options of one collection with the configured timeouts and poll interval.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const options = (
+  config: WhiskConfig.Shape["logs"],
+  collection: { readonly limit: ByteSize.ByteSize; readonly waitForSentinel: boolean }
+): Options => ({
+  limit: collection.limit,
+  waitForSentinel: collection.waitForSentinel,
+  idleTimeout: config.idleTimeout,
+  timeoutPerMB: config.timeoutPerMB,
+  pollInterval: config.pollInterval
+})
+
+/**
+ * `max(limit in whole MB, 5) × timeoutPerMB`: at least 10 s, 20 s for the default 10 MB.
+ *
+ * @since 0.1.0
+ * @category timeouts
+ */
+export const collectionTimeout = (limit: ByteSize.ByteSize, timeoutPerMB: Duration.DurationInput): Duration.Duration =>
+  Duration.times(Duration.decode(timeoutPerMB), Math.max(limit.toMB, 5))
+
+/**
+ * The bytes of a container's json-file log from an offset (DockerEngine's `rawLogs` for one container).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Source<E, R> = (fromOffset: number, mode: DockerEngine.LogReadMode) => Stream.Stream<Uint8Array, E, R>
+
+/**
+ * Where a container's next collection starts, and the lock that serialises its collections.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Cursor {
+  readonly offset: Ref.Ref<number>
+  readonly lock: Effect.Semaphore
+}
+
+/**
+ * A cursor at the start of the file.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeCursor: Effect.Effect<Cursor> = Effect.map(
+  Effect.all([Ref.make(0), Effect.makeSemaphore(1)]),
+  ([offset, lock]) => ({ offset, lock })
+)
+
+/**
+ * The failures that end a collection with a notice line instead of failing it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+type EndedEarly = LogLimitReached | FramingError | Errors.OccurrencesNotFound | LogIdleTimeout | LogCollectionTimeout
+
+const isEndedEarly = (error: unknown): error is EndedEarly =>
+  error instanceof LogLimitReached || error instanceof FramingError || error instanceof Errors.OccurrencesNotFound ||
+  error instanceof LogIdleTimeout || error instanceof LogCollectionTimeout
+
+const activation = <E, R>(
+  bytes: Stream.Stream<Uint8Array, E, R>,
+  options: Options,
+  onProgress: (progress: Progress) => Effect.Effect<void>
+): Stream.Stream<string, E | EndedEarly, R> =>
+  bytes.pipe(
+    frameLines(options.limit.bytes),
+    activationLines({
+      limit: options.limit.bytes,
+      sentinels: sentinelsPerActivation,
+      errorOnNotEnough: options.waitForSentinel,
+      onProgress
+    }),
+    withTimeouts(options.idleTimeout, collectionTimeout(options.limit, options.timeoutPerMB))
+  )
+
+const noticeText = (error: EndedEarly, limit: ByteSize.ByteSize): string =>
+  error._tag === "LogLimitReached" ? Messages.truncateLogs(limit) : Messages.logFailure
+
+/**
+ * A notice line: LogLine JSON on stderr stamped with the current time.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const notice = (text: string): Stream.Stream<string> =>
+  Stream.fromEffect(Effect.map(LogLine.notice(text), (line) => line.json))
+
+/**
+ * The pipeline over bytes alone, without an offset: one activation's raw json lines, sentinel lines left out, a
+ * notice as the last line when it ended early. Failures of the bytes propagate.
+ *
+ * @since 0.1.0
+ * @category pipeline
+ */
+export const fromBytes = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>, options: Options): Stream.Stream<string, E, R> =>
+  activation(bytes, options, () => Effect.void).pipe(
+    Stream.catchAll((error) => isEndedEarly(error) ? notice(noticeText(error, options.limit)) : Stream.fail(error))
+  )
+
+/**
+ * One activation's raw json lines from where the cursor stands (see the module's offset rule), holding the cursor's
+ * lock until the stream ends. Sentinel lines are not emitted; a notice is the last line when it ended early. A
+ * failure of the source (a missing or unreadable file) propagates.
+ *
+ * @since 0.1.0
+ * @category pipeline
+ */
+export const collect = <E, R>(source: Source<E, R>, cursor: Cursor, options: Options): Stream.Stream<string, E, R> =>
+  Stream.unwrapScoped(
+    Effect.acquireRelease(cursor.lock.take(1), () => cursor.lock.release(1)).pipe(
+      Effect.zipRight(Effect.gen(function*() {
+        const start = yield* Ref.get(cursor.offset)
+        const startedAt = yield* Clock.currentTimeMillis
+        const seen = yield* Ref.make(0)
+        const mode = options.waitForSentinel ? DockerEngine.Tail(options.pollInterval) : DockerEngine.ReadToEnd
+        const track = (from: number) => (progress: Progress) =>
+          Effect.zipRight(Ref.set(cursor.offset, from + progress.consumed), Ref.set(seen, progress.sentinels))
+        const skipRest = Stream.unwrap(Effect.gen(function*() {
+          const from = yield* Ref.get(cursor.offset)
+          const found = yield* Ref.get(seen)
+          const elapsed = (yield* Clock.currentTimeMillis) - startedAt
+          const left = Duration.subtract(collectionTimeout(options.limit, options.timeoutPerMB), Duration.millis(elapsed))
+          return Duration.isZero(left) ? Stream.empty : skip(source(from, mode), {
+            sentinels: sentinelsPerActivation - found,
+            maxLine: options.limit.bytes,
+            idleTimeout: options.idleTimeout,
+            timeout: left,
+            onProgress: track(from)
+          })
+        }))
+        return activation(source(start, mode), options, track(start)).pipe(
+          Stream.catchAll((error) => {
+            if (!isEndedEarly(error)) return Stream.fail(error)
+            const rest = error._tag === "LogLimitReached" || (error._tag === "FramingError" && error.reason === "FrameTooLong")
+              ? skipRest
+              : Stream.empty
+            return Stream.concat(notice(noticeText(error, options.limit)), rest)
+          })
+        )
+      }))
+    )
+  )
+
+// Reads on without emitting until `sentinels` more sentinel lines; ends silently when the bytes stop coming.
+const skip = <E, R>(
+  bytes: Stream.Stream<Uint8Array, E, R>,
+  options: {
+    readonly sentinels: number
+    readonly maxLine: number
+    readonly idleTimeout: Duration.DurationInput
+    readonly timeout: Duration.DurationInput
+    readonly onProgress: (progress: Progress) => Effect.Effect<void>
+  }
+): Stream.Stream<never, E, R> =>
+  bytes.pipe(
+    withTimeouts(options.idleTimeout, options.timeout),
+    frameLines(options.maxLine, "drop"),
+    activationLines({
+      limit: Number.POSITIVE_INFINITY,
+      sentinels: options.sentinels,
+      errorOnNotEnough: false,
+      onProgress: options.onProgress
+    }),
+    Stream.drain,
+    // Dropping long lines, without a limit or a required count, the only failures left are the timeouts and E.
+    Stream.catchAll((error) =>
+      error instanceof LogIdleTimeout || error instanceof LogCollectionTimeout ? Stream.empty : Stream.fail(error as E)
+    )
+  )

@@ -1,0 +1,74 @@
+/**
+ * An activation's logs as its record keeps them (OpenWhisk's `DockerToActivationLogStore`, B30): the container's raw
+ * json lines formatted, a warning added after a developer error, and a collection that ended with a notice reported
+ * as LogCollectingError with the partial logs.
+ *
+ * @since 0.1.0
+ */
+import { type ByteSize, Errors, LogLine, Messages } from "@effect-whisk/core"
+import { Chunk, Effect, Either, Stream } from "effect"
+
+/**
+ * A container's log stream (`DockerContainer.logs`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ContainerLogs<E, R> = (options: {
+  readonly limit: ByteSize.ByteSize
+  readonly waitForSentinel: boolean
+}) => Stream.Stream<string, E, R>
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CollectOptions {
+  /** The action's log limit (10 MB by default). */
+  readonly limit: ByteSize.ByteSize
+  /** The activation ended with a developer error (statusCode 2): read what is there and add a warning. */
+  readonly isDeveloperError: boolean
+  /** The action's runtime writes sentinels: managed runtimes, and blackbox images only when native. */
+  readonly sentinelledLogs: boolean
+}
+
+/**
+ * The activation's formatted log lines: `<time padded to 30> <stream>: <log without its line end>`. A line that is
+ * not a json log line is reported in place instead of failing the whole collection. Fails with LogCollectingError,
+ * carrying every formatted line, when the collection ended with a notice.
+ *
+ * @since 0.1.0
+ * @category collecting
+ */
+export const collect: <E, R>(
+  logs: ContainerLogs<E, R>,
+  options: CollectOptions
+) => Effect.Effect<ReadonlyArray<string>, E | Errors.LogCollectingError, R> = Effect.fn("LogStore.collect")(
+  function*<E, R>(logs: ContainerLogs<E, R>, options: CollectOptions) {
+    const waitForSentinel = options.sentinelledLogs && !options.isDeveloperError
+    const raw = Chunk.toReadonlyArray(yield* Stream.runCollect(logs({ limit: options.limit, waitForSentinel })))
+    const formatted = raw.map(LogLine.formatRaw)
+    if (options.isDeveloperError) formatted.push((yield* LogLine.notice(Messages.logWarningDeveloperError)).formatted)
+    const last = raw.at(-1)
+    if (last !== undefined && isNotice(last, options.limit)) {
+      return yield* new Errors.LogCollectingError({ partialLogs: formatted })
+    }
+    return formatted as ReadonlyArray<string>
+  }
+)
+
+/**
+ * Whether a raw line is a notice the log pipeline added: LogLine JSON (`time` first, where Docker writes `log`
+ * first) on stderr whose log is exactly the failure or the truncation text, without a line end. OpenWhisk looked for
+ * the texts anywhere in the last formatted line, so a user printing them failed the collection.
+ *
+ * @since 0.1.0
+ * @category collecting
+ */
+export const isNotice = (raw: string, limit: ByteSize.ByteSize): boolean =>
+  raw.startsWith(`{"time":`) &&
+  Either.match(LogLine.parse(raw), {
+    onLeft: () => false,
+    onRight: (line) =>
+      line.stream === "stderr" && (line.log === Messages.logFailure || line.log === Messages.truncateLogs(limit))
+  })

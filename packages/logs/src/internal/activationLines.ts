@@ -1,0 +1,92 @@
+import { Errors } from "@effect-whisk/core"
+import { Channel, Chunk, Data, type Effect, Stream } from "effect"
+import type { Frame } from "./framing.js"
+import { isSentinelLine } from "./sentinel.js"
+
+/**
+ * The lines weighed more than the limit.
+ *
+ * @internal
+ */
+export class LogLimitReached extends Data.TaggedError("LogLimitReached")<{ readonly limit: number }> {
+  override get message(): string {
+    return `The log lines weigh more than ${this.limit} bytes`
+  }
+}
+
+/**
+ * How far a collection got: the bytes of the lines it consumed (each line's length + 1) and the sentinels it saw.
+ *
+ * @internal
+ */
+export interface Progress {
+  readonly consumed: number
+  readonly sentinels: number
+}
+
+/**
+ * @internal
+ */
+export interface ActivationLinesOptions {
+  /** The most bytes the lines may weigh, each line weighing its length + 1 (`limitWeighted`). */
+  readonly limit: number
+  /** Complete after this many sentinel lines; they are not emitted. */
+  readonly sentinels: number
+  /** Fail with OccurrencesNotFound when the frames end before enough sentinels were seen. */
+  readonly errorOnNotEnough: boolean
+  /** Told the progress after every chunk of frames that changed it, and before the stream fails or completes. */
+  readonly onProgress: (progress: Progress) => Effect.Effect<void>
+}
+
+/**
+ * OpenWhisk's `limitWeighted` and `CompleteAfterOccurrences`, fused so that the consumed bytes are exact whatever the
+ * chunking: a line counts as consumed when it reaches the limit (also the line that breaks it), and the lines after
+ * the last sentinel do not, so the next collection starts right after the sentinel.
+ *
+ * @internal
+ */
+export const activationLines = (options: ActivationLinesOptions) =>
+<E, R>(self: Stream.Stream<Frame, E, R>): Stream.Stream<string, E | LogLimitReached | Errors.OccurrencesNotFound, R> =>
+  Stream.pipeThroughChannelOrFail(
+    self,
+    Channel.suspend(() => {
+      let weight = 0
+      let consumed = 0
+      let sentinels = 0
+      const report = Channel.suspend(() => Channel.fromEffect(options.onProgress({ consumed, sentinels })))
+      const emit = (out: Array<string>) => out.length === 0 ? report : Channel.zipRight(report, Channel.write(Chunk.unsafeFromArray(out)))
+      const loop: Channel.Channel<
+        Chunk.Chunk<string>,
+        Chunk.Chunk<Frame>,
+        E | LogLimitReached | Errors.OccurrencesNotFound,
+        E,
+        unknown,
+        unknown
+      > = Channel.readWithCause({
+        onInput: (frames: Chunk.Chunk<Frame>) => {
+          const out: Array<string> = []
+          for (const frame of frames) {
+            const cost = frame.size + 1
+            weight += cost
+            consumed += cost
+            if (weight > options.limit) {
+              return Channel.zipRight(emit(out), Channel.fail(new LogLimitReached({ limit: options.limit })))
+            }
+            if (isSentinelLine(frame.text)) {
+              sentinels += 1
+              if (sentinels >= options.sentinels) return emit(out)
+            } else {
+              out.push(frame.text)
+            }
+          }
+          return frames.length === 0 ? loop : Channel.zipRight(emit(out), loop)
+        },
+        onFailure: Channel.failCause,
+        onDone: () =>
+          sentinels < options.sentinels && options.errorOnNotEnough
+            ? Channel.fail(new Errors.OccurrencesNotFound({ needed: options.sentinels, found: sentinels }))
+            : Channel.void
+      })
+      return options.sentinels <= 0 ? Channel.void : loop
+    })
+  )
