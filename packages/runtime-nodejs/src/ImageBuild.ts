@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { RootfsEntry } from "./internal/image/buildContext.js"
-import { inputsHash, rootfsEntries, writeRootfs } from "./internal/image/buildContext.js"
+import { hostLayer, inputsHash, serverLayer, writeRootfs } from "./internal/image/buildContext.js"
 import { runCommand } from "./internal/image/command.js"
 import { ensureStaticBusybox, findNodeBinary, nodeVersion, sharedLibraries } from "./internal/image/hostFiles.js"
 import { RuntimeImageBuildError } from "./internal/image/imageError.js"
@@ -63,7 +63,9 @@ export interface RuntimeImage {
 const dockerfile = (hash: string) =>
   [
     "FROM scratch",
-    "COPY rootfs/ /",
+    // Two layers, so a server change does not add another 100 MB copy of node.
+    "COPY host/ /",
+    "COPY server/ /",
     "ENV PATH=/usr/local/bin:/usr/bin:/bin",
     "WORKDIR /nodejsAction",
     `LABEL ${inputsHashLabel}="${hash}"`,
@@ -72,12 +74,14 @@ const dockerfile = (hash: string) =>
     ""
   ].join("\n")
 
-const dockerUnavailable = (docker: string, cause: unknown) =>
-  new RuntimeImageBuildError(
+const dockerUnavailable = (docker: string, cause: unknown): RuntimeImageBuildError => {
+  if (cause instanceof RuntimeImageBuildError) return cause
+  return new RuntimeImageBuildError(
     "DockerUnavailable",
     `Could not run ${docker} to build ${imageTag}: ${String(cause)}. Is the docker CLI installed?`,
     { cause }
   )
+}
 
 /** The inputs-hash label of the existing image, or undefined when there is no such image. */
 const existingInputsHash = async (docker: string, signal?: AbortSignal): Promise<string | undefined> => {
@@ -121,15 +125,16 @@ const dockerBuild = async (docker: string, context: string, options: EnsureRunti
   }
 }
 
-const buildImage = async (
-  docker: string,
-  files: ReadonlyArray<RootfsEntry>,
-  hash: string,
-  options: EnsureRuntimeImageOptions
-) => {
+interface Layers {
+  readonly host: ReadonlyArray<RootfsEntry>
+  readonly server: ReadonlyArray<RootfsEntry>
+}
+
+const buildImage = async (docker: string, layers: Layers, hash: string, options: EnsureRuntimeImageOptions) => {
   const context = await mkdtemp(join(tmpdir(), "effect-whisk-runtime-image-"))
   try {
-    await writeRootfs(join(context, "rootfs"), files)
+    await writeRootfs(join(context, "host"), layers.host)
+    await writeRootfs(join(context, "server"), layers.server)
     await writeFile(join(context, "Dockerfile"), dockerfile(hash))
     await dockerBuild(docker, context, options)
   } finally {
@@ -137,25 +142,34 @@ const buildImage = async (
   }
 }
 
-/** Builds `imageTag` unless the existing image was built from the same inputs. */
-export const ensureRuntimeImage = async (options: EnsureRuntimeImageOptions = {}): Promise<RuntimeImage> => {
+const ensure = async (options: EnsureRuntimeImageOptions): Promise<RuntimeImage> => {
   const docker = options.docker ?? "docker"
   const serverDir = options.serverDir ?? defaultServerDir
   requireCompiledServer(serverDir)
   const node = await findNodeBinary()
   const busybox = await ensureStaticBusybox(options.onProgress, options.signal)
-  const files = await rootfsEntries({
-    serverDir,
-    node,
-    libraries: await sharedLibraries(node, options.signal),
-    busybox
-  })
+  const layers: Layers = {
+    host: await hostLayer({ node, libraries: await sharedLibraries(node, options.signal), busybox }),
+    server: await serverLayer(serverDir)
+  }
   const version = await nodeVersion(node, options.signal)
-  const hash = await inputsHash(files, [recipeVersion, imageTag, version, dockerfile("")])
+  const hash = await inputsHash([...layers.host, ...layers.server], [recipeVersion, imageTag, version, dockerfile("")])
   if (!options.force && (await existingInputsHash(docker, options.signal)) === hash) {
     return { image: imageTag, built: false, inputsHash: hash }
   }
   options.onProgress?.(`building ${imageTag} from ${node} (${serverDir})`)
-  await buildImage(docker, files, hash, options)
+  await buildImage(docker, layers, hash, options)
   return { image: imageTag, built: true, inputsHash: hash }
 }
+
+const asBuildError = (cause: unknown): RuntimeImageBuildError =>
+  cause instanceof RuntimeImageBuildError
+    ? cause
+    : new RuntimeImageBuildError("BuildFailed", `Building ${imageTag} failed: ${String(cause)}`, { cause })
+
+/**
+ * Builds `imageTag` unless the existing image was built from the same inputs. Rejects only with a
+ * RuntimeImageBuildError.
+ */
+export const ensureRuntimeImage = (options: EnsureRuntimeImageOptions = {}): Promise<RuntimeImage> =>
+  ensure(options).catch((cause: unknown) => Promise.reject(asBuildError(cause)))

@@ -31,23 +31,14 @@ export const serverModules = async (serverDir: string): Promise<Array<string>> =
 // under /nodejsAction stay CommonJS as upstream expects. It also lets `node server` find the entry point.
 const serverPackageJson = JSON.stringify({ private: true, type: "module", main: "serverMain.js" }, null, 2) + "\n"
 
-export interface RootfsInputs {
-  readonly serverDir: string
+export interface HostInputs {
   readonly node: string
   readonly libraries: ReadonlyArray<string>
   readonly busybox: string
 }
 
-export const rootfsEntries = async (inputs: RootfsInputs): Promise<Array<RootfsEntry>> => {
-  const modules = await serverModules(inputs.serverDir)
-  const server = await Promise.all(
-    modules.map(async (module): Promise<RootfsEntry> => ({
-      _tag: "Content",
-      path: posix.join(serverDirInImage, ...module.split(/[\\/]/)),
-      content: await readFile(join(inputs.serverDir, module)),
-      mode: 0o644
-    }))
-  )
+/** The big, rarely changing layer: node, its libraries, busybox and /tmp. */
+export const hostLayer = async (inputs: HostInputs): Promise<Array<RootfsEntry>> => {
   const libraries = await Promise.all(
     inputs.libraries.map(async (path): Promise<RootfsEntry> => ({
       _tag: "HostFile",
@@ -61,7 +52,22 @@ export const rootfsEntries = async (inputs: RootfsInputs): Promise<Array<RootfsE
     { _tag: "HostFile", path: "/usr/local/bin/node", source: inputs.node, mode: 0o755 },
     ...libraries,
     { _tag: "HostFile", path: "/bin/busybox", source: inputs.busybox, mode: 0o755 },
-    ...busyboxApplets.map((applet): RootfsEntry => ({ _tag: "Symlink", path: `/bin/${applet}`, target: "busybox" })),
+    ...busyboxApplets.map((applet): RootfsEntry => ({ _tag: "Symlink", path: `/bin/${applet}`, target: "busybox" }))
+  ]
+}
+
+/** The small layer that changes with the server code. */
+export const serverLayer = async (serverDir: string): Promise<Array<RootfsEntry>> => {
+  const modules = await serverModules(serverDir)
+  const server = await Promise.all(
+    modules.map(async (module): Promise<RootfsEntry> => ({
+      _tag: "Content",
+      path: posix.join(serverDirInImage, ...module.split(/[\\/]/)),
+      content: await readFile(join(serverDir, module)),
+      mode: 0o644
+    }))
+  )
+  return [
     { _tag: "Content", path: posix.join(serverDirInImage, "package.json"), content: serverPackageJson, mode: 0o644 },
     ...server
   ]

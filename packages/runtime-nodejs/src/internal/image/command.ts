@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process"
+import { RuntimeImageBuildError } from "./imageError.js"
 
 export interface CommandOptions {
   readonly timeoutMs: number
@@ -33,7 +34,7 @@ const lineSplitter = (onLine: ((line: string) => void) | undefined) => {
 
 /**
  * Runs a program without a shell and collects its output. Never rejects for a non-zero exit (the caller decides);
- * rejects when it cannot be started or when `signal` aborts it. The timeout kills it with SIGKILL.
+ * rejects when it cannot be started, or with an "Interrupted" RuntimeImageBuildError when `signal` aborts it. The timeout kills it with SIGKILL.
  */
 export const runCommand = (file: string, args: ReadonlyArray<string>, options: CommandOptions) =>
   new Promise<CommandResult>((resolve, reject) => {
@@ -55,7 +56,13 @@ export const runCommand = (file: string, args: ReadonlyArray<string>, options: C
       stderr += text
       lines.push(text)
     })
-    child.once("error", reject)
+    child.once("error", (error) =>
+      reject(
+        options.signal?.aborted
+          ? new RuntimeImageBuildError("Interrupted", `${file} ${args.join(" ")} was interrupted`, { cause: error })
+          : error
+      )
+    )
     child.once("close", (exitCode, signal) => {
       lines.flush()
       resolve({ exitCode, stdout, stderr, timedOut: exitCode === null && signal === "SIGKILL" })

@@ -36,7 +36,9 @@ export const nodeVersion = async (node: string, signal?: AbortSignal): Promise<s
 /** The paths `ldd` lists for a binary (dynamic loader included, vdso excluded); [] for a static binary. */
 export const sharedLibraries = async (binary: string, signal?: AbortSignal): Promise<Array<string>> => {
   const result = await runCommand("ldd", [binary], { timeoutMs: lookupTimeoutMs, signal }).catch((cause) => {
-    throw new RuntimeImageBuildError("LibraryNotFound", `Could not run ldd on ${binary}: ${String(cause)}`)
+    throw cause instanceof RuntimeImageBuildError
+      ? cause
+      : new RuntimeImageBuildError("LibraryNotFound", `Could not run ldd on ${binary}: ${String(cause)}`, { cause })
   })
   const output = result.stdout + result.stderr
   if (/not a dynamic executable|statically linked/.test(output)) return []
@@ -67,7 +69,7 @@ const aptGet = (args: ReadonlyArray<string>, onLine?: (line: string) => void, si
     signal,
     onLine,
     env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }
-  }).catch(() => undefined)
+  }).catch((cause: unknown) => (cause instanceof RuntimeImageBuildError ? Promise.reject(cause) : undefined))
 
 /** Debian's busybox-static at /bin/busybox, installed with apt-get when missing and running as root. */
 export const ensureStaticBusybox = async (onLine?: (line: string) => void, signal?: AbortSignal) => {

@@ -5,6 +5,7 @@ export type RuntimeImageBuildErrorReason =
   | "BusyboxUnavailable"
   | "DockerUnavailable"
   | "BuildFailed"
+  | "Interrupted"
 
 /** Why the runtime image could not be built; `message` says what to do about it. */
 export class RuntimeImageBuildError extends Error {
