@@ -1,0 +1,48 @@
+/**
+ * `effect-whisk runtime build [--force]`: builds the project's Node.js runtime image (nothing is done when the
+ * image is current).
+ *
+ * @since 0.1.0
+ */
+import { Command, Options } from "@effect/cli"
+import { Duration, Effect, Either } from "effect"
+import * as ExitStatus from "./ExitStatus.js"
+import * as Progress from "./internal/progress.js"
+import { Output } from "./Output.js"
+import { RuntimeImage } from "./RuntimeImage.js"
+
+const force = Options.boolean("force").pipe(Options.withDescription("Build even when the image is current"))
+
+/**
+ * @since 0.1.0
+ * @category commands
+ */
+export const build = Command.make("build", { force }, ({ force }) =>
+  Effect.gen(function*() {
+    const output = yield* Output
+    const runtime = yield* RuntimeImage
+    const progress = Progress.make(output)
+    // On a terminal the build output redraws one line; elsewhere each line of it is a step.
+    const onProgress = (line: string) => output.stderrIsTTY ? progress.status(line) : progress.step(line)
+    const [took, outcome] = yield* Effect.timed(Effect.either(runtime.ensure({ force, onProgress })))
+    progress.clear()
+    if (Either.isLeft(outcome)) {
+      output.stderr(`effect-whisk runtime build: ${outcome.left.message}\n`)
+      return yield* ExitStatus.set(ExitStatus.internalError)
+    }
+    const { built, image } = outcome.right
+    output.stdout(
+      built
+        ? `built ${image} in ${Duration.format(took)}\n`
+        : `${image} is current (nothing to build; --force builds it anyway)\n`
+    )
+  })).pipe(Command.withDescription("Build the Node.js runtime image unless it is current"))
+
+/**
+ * @since 0.1.0
+ * @category commands
+ */
+export const command = Command.make("runtime").pipe(
+  Command.withDescription("The project's Node.js runtime image"),
+  Command.withSubcommands([build])
+)

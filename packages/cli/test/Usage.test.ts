@@ -1,0 +1,51 @@
+import { DockerEngine } from "@effect-whisk/core"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { fileURLToPath } from "node:url"
+import { layers, runCli } from "./support/mockWhisk.js"
+
+const hello = fileURLToPath(new URL("../../../examples/hello.js", import.meta.url))
+
+// Each case: the command line, and what the message on stderr must say.
+const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+  [["invoke"], "Name the action to invoke"],
+  [["invoke", "no/such/action.js"], "Cannot read the action no/such/action.js: no such file or directory"],
+  [["invoke", hello, "--memory", "lots"], "--memory 'lots' is not a size"],
+  [["invoke", hello, "--memory", "1m"], "below the engine's minimum of 6 MB"],
+  [["invoke", hello, "--timeout", "60"], "--timeout '60' is not a duration"],
+  [["invoke", hello, "--log-limit", "10x"], "--log-limit '10x' is not a size"],
+  [["invoke", hello, "--max-response", "0"], "--max-response must be more than 0 bytes"],
+  [["invoke", hello, "--repeat", "0"], "--repeat '0' is not a whole number of at least 1"],
+  [["invoke", hello, "--param", "novalue"], "--param expects KEY=VALUE, got 'novalue'"],
+  [["invoke", hello, "--params-json", "[]"], "--params-json must be a JSON object"],
+  [["invoke", hello, "--env", "1BAD=x"], "--env: Invalid environment variable '1BAD'"],
+  [["invoke", hello, "--image", "Not An Image"], "--image: Invalid image name 'Not An Image'"],
+  [["invoke", hello, "--blackbox"], "--blackbox needs the user's image: add --image IMAGE"],
+  [["invoke", hello, "--network", " "], "--network must name a network"],
+  [["invoke", hello, "--frobnicate"], "Received unknown argument: '--frobnicate'"],
+  [["invoke", hello, "another.js"], "Received unknown argument: 'another.js'"],
+  [["deploy"], "Invalid subcommand"]
+]
+
+describe("usage errors", () => {
+  for (const [args, message] of cases) {
+    it.live(`effect-whisk ${args.join(" ").replace(hello, "hello.js")} exits with 4 and says what to change`, () =>
+      Effect.gen(function*() {
+        const { status, stderr, stdout } = yield* runCli(...args)
+        assert.strictEqual(status, 4)
+        assert.include(stderr, message)
+        assert.strictEqual(stdout, "")
+        // Nothing reached the engine.
+        assert.strictEqual((yield* (yield* DockerEngine.DockerEngineCalls).all).length, 0)
+      }).pipe(Effect.provide(layers())))
+  }
+
+  it.live("--help prints the options and exits with 0", () =>
+    Effect.gen(function*() {
+      const { status, stdout } = yield* runCli("invoke", "--help")
+      assert.strictEqual(status, 0)
+      for (const option of ["--param KEY=VALUE", "--repeat N", "--no-suspend", "--keep", "--json", "--blackbox"]) {
+        assert.include(stdout, option)
+      }
+    }).pipe(Effect.provide(layers())))
+})

@@ -1,0 +1,72 @@
+import { ContainerHttp, ContainerResponse, DockerEngine, Messages, Runc, WhiskConfig } from "@effect-whisk/core"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { Effect, Layer, Stream } from "effect"
+import * as Cli from "../../src/Cli.js"
+import * as Output from "../../src/Output.js"
+import * as RuntimeImage from "../../src/RuntimeImage.js"
+
+/** A container's json-file log that activations append to. */
+export const makeLogFile = () => {
+  let bytes = Buffer.alloc(0)
+  let lines = 0
+  return {
+    append: (stream: "stdout" | "stderr", log: string) => {
+      lines++
+      const time = `2026-01-01T00:00:${String(lines).padStart(2, "0")}.000000000Z`
+      bytes = Buffer.concat([bytes, Buffer.from(`${JSON.stringify({ log: `${log}\n`, stream, time })}\n`)])
+    },
+    activationEnd() {
+      this.append("stdout", Messages.activationLogSentinel)
+      this.append("stderr", Messages.activationLogSentinel)
+    },
+    read: (fromOffset: number) => Stream.succeed(new Uint8Array(bytes.subarray(fromOffset)))
+  }
+}
+
+export type LogFile = ReturnType<typeof makeLogFile>
+
+/** A runtime that answers /init with 200 and /run with `run`, logging like the hello example. */
+export const runtime = (
+  log: LogFile,
+  run: (params: Record<string, unknown>) => ContainerResponse.ContainerResponse = (params) =>
+    ContainerResponse.make(200, JSON.stringify({ greeting: `Hello, ${String(params["name"] ?? "world")}!` }))
+) =>
+(request: ContainerHttp.TestRequest) =>
+  Effect.sync(() => {
+    if (request.path === "/init") return ContainerResponse.make(200, '{"OK":true}')
+    const body = request.body as { readonly value: Record<string, unknown> }
+    log.append("stdout", `hello.js greets ${String(body.value["name"] ?? "world")}`)
+    log.append("stderr", "hello.js writes this line to stderr")
+    log.activationEnd()
+    return run(body.value)
+  })
+
+export interface MockOptions {
+  readonly log?: LogFile
+  readonly respond?: (request: ContainerHttp.TestRequest) => Effect.Effect<ContainerResponse.ContainerResponse, ContainerHttp.PostError>
+  readonly engine?: Partial<DockerEngine.Service>
+  readonly runc?: Partial<Runc.Service>
+  readonly runtimeImage?: Parameters<typeof RuntimeImage.layerTest>[0]
+}
+
+/** Every service the command needs, as test doubles (a fresh set per call), with the real file system. */
+export const layers = (options: MockOptions = {}) => {
+  const log = options.log ?? makeLogFile()
+  return Layer.mergeAll(
+    DockerEngine.layerTest({ rawLogs: (_id, fromOffset) => log.read(fromOffset), ...options.engine }),
+    Runc.layerTest(options.runc),
+    ContainerHttp.layerTest(options.respond ?? runtime(log)),
+    WhiskConfig.layerWith(),
+    RuntimeImage.layerTest(options.runtimeImage),
+    Output.layerTest(),
+    NodeContext.layer
+  )
+}
+
+/** Runs `effect-whisk <args>` and gives its exit status with what it wrote. */
+export const runCli = (...args: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const status = yield* Cli.run(["node", "effect-whisk", ...args])
+    const captured = yield* Output.Captured
+    return { status, stdout: yield* captured.stdout, stderr: yield* captured.stderr }
+  })
