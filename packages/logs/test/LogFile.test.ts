@@ -1,0 +1,105 @@
+// LogFile.stream on real files: offsets, the two modes, typed errors, and the tail's two ways of waking up.
+import { DockerEngine, Errors } from "@effect-whisk/core"
+import { LogFile } from "@effect-whisk/logs"
+import { FileSystem } from "@effect/platform"
+import { SystemError } from "@effect/platform/Error"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, type Duration, Effect, Exit, Fiber, Layer, Stream } from "effect"
+import { appendFileSync } from "node:fs"
+
+const text = (chunks: Chunk.Chunk<Uint8Array>) =>
+  Chunk.toReadonlyArray(chunks).map((bytes) => new TextDecoder().decode(bytes)).join("")
+
+const tempFile = (content: string) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const dir = yield* fs.makeTempDirectoryScoped()
+    const path = `${dir}/container-json.log`
+    yield* fs.writeFileString(path, content)
+    return path
+  })
+
+// Reads until `size` bytes came: the tail never ends by itself.
+const tailUntil = (path: string, fromOffset: number, size: number, pollInterval: Duration.DurationInput) =>
+  LogFile.stream(path, fromOffset, DockerEngine.Tail(pollInterval)).pipe(
+    Stream.mapAccum(0, (seen, bytes) => [seen + bytes.length, [seen + bytes.length, bytes] as const]),
+    Stream.takeUntil(([seen]) => seen >= size),
+    Stream.map(([, bytes]) => bytes),
+    Stream.runCollect,
+    Effect.map(text)
+  )
+
+// A file system whose change notifications never work: only polling can wake a tail.
+const withoutNotifications = Layer.effect(
+  FileSystem.FileSystem,
+  Effect.map(FileSystem.FileSystem, (fs) => ({
+    ...fs,
+    watch: (path: string) =>
+      Stream.fail(
+        new SystemError({ module: "FileSystem", method: "watch", reason: "Unknown", pathOrDescriptor: path, description: "disabled" })
+      )
+  }))
+).pipe(Layer.provide(NodeFileSystem.layer))
+
+describe("LogFile.stream", () => {
+  it.scopedLive("reads to the end from an offset", () =>
+    Effect.gen(function*() {
+      const path = yield* tempFile("0123456789")
+      const read = yield* Stream.runCollect(LogFile.stream(path, 4, DockerEngine.ReadToEnd))
+      assert.strictEqual(text(read), "456789")
+      assert.strictEqual(text(yield* Stream.runCollect(LogFile.stream(path, 10, DockerEngine.ReadToEnd))), "")
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scopedLive("reads in chunks of at most 64 KiB, each a copy of the bytes read", () =>
+    Effect.gen(function*() {
+      const path = yield* tempFile("x".repeat(200_000))
+      const chunks = Chunk.toReadonlyArray(yield* Stream.runCollect(LogFile.stream(path, 0, DockerEngine.ReadToEnd)))
+      assert.deepStrictEqual(chunks.map((chunk) => chunk.length), [65536, 65536, 65536, 3392])
+      assert.isTrue(chunks.every((chunk) => chunk.buffer.byteLength === chunk.length))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scopedLive("a missing file is a LogFileError, not an empty log", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped()
+      const missing = `${dir}/missing-json.log`
+      for (const mode of [DockerEngine.ReadToEnd, DockerEngine.Tail("5 millis")]) {
+        const exit = yield* Effect.exit(Stream.runCollect(LogFile.stream(missing, 0, mode)))
+        assert.isTrue(Exit.isFailure(exit))
+        const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+        assert.instanceOf(error, Errors.LogFileError)
+        assert.strictEqual(error?.reason, "NotFound")
+        assert.strictEqual(error?.path, missing)
+      }
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scopedLive("a directory is a LogFileError", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped()
+      const exit = yield* Effect.exit(Stream.runCollect(LogFile.stream(dir, 0, DockerEngine.ReadToEnd)))
+      assert.deepStrictEqual(Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : undefined, "NotAFile")
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scopedLive("the tail wakes on a change notification (the poll interval is far too long to do it)", () =>
+    Effect.gen(function*() {
+      const path = yield* tempFile("first ")
+      const fiber = yield* Effect.fork(tailUntil(path, 0, "first second third".length, "1 hour"))
+      for (const more of ["second ", "third"]) {
+        yield* Effect.sleep("30 millis")
+        appendFileSync(path, more)
+      }
+      assert.strictEqual(yield* Fiber.join(fiber), "first second third")
+    }).pipe(Effect.provide(NodeFileSystem.layer), Effect.timeout("10 seconds")))
+
+  it.scopedLive("without notifications the tail polls at its interval", () =>
+    Effect.gen(function*() {
+      const path = yield* tempFile("")
+      const fiber = yield* Effect.fork(tailUntil(path, 3, "345678".length, "10 millis"))
+      appendFileSync(path, "012345")
+      yield* Effect.sleep("50 millis")
+      appendFileSync(path, "678")
+      assert.strictEqual(yield* Fiber.join(fiber), "345678")
+    }).pipe(Effect.provide(withoutNotifications), Effect.timeout("10 seconds")))
+})

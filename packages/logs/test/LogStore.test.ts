@@ -1,0 +1,131 @@
+// OpenWhisk's DockerToActivationLogStoreTests (T72–T78) over a container whose logs are a fixed list of LogLine
+// JSON lines, plus the two improvements: lines that are not JSON, and notices recognised by their shape.
+import { ByteSize, Errors, LogLine, Messages } from "@effect-whisk/core"
+import { LogStore } from "@effect-whisk/logs"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Ref, Stream } from "effect"
+
+const limit = ByteSize.megabytes(10)
+
+const containerWith = (lines: ReadonlyArray<string>) =>
+  Effect.map(Ref.make<ReadonlyArray<{ readonly limit: ByteSize.ByteSize; readonly waitForSentinel: boolean }>>([]), (asked) => ({
+    logs: (options: { readonly limit: ByteSize.ByteSize; readonly waitForSentinel: boolean }) =>
+      Stream.unwrap(Effect.as(Ref.update(asked, (all) => [...all, options]), Stream.fromIterable(lines))),
+    asked: Ref.get(asked)
+  }))
+
+const success = { limit, isDeveloperError: false, sentinelledLogs: true }
+const developerError = { limit, isDeveloperError: true, sentinelledLogs: true }
+
+const logLines = [LogLine.make("now", "stdout", "this is a log"), LogLine.make("now", "stdout", "this is a log too")]
+
+const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
+  if (Exit.isSuccess(exit)) throw new Error("expected a failure")
+  const failure = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+  if (failure === undefined) throw new Error(`expected a typed failure, got ${exit.cause._tag}`)
+  return failure
+}
+
+describe("LogStore.collect", () => {
+  it.effect("T72 formats the lines", () =>
+    Effect.gen(function*() {
+      const container = yield* containerWith(logLines.map((line) => line.json))
+      const logs = yield* LogStore.collect(container.logs, success)
+      assert.deepStrictEqual(logs, logLines.map((line) => line.formatted))
+      assert.deepStrictEqual(yield* container.asked, [{ limit, waitForSentinel: true }])
+    }))
+
+  it.effect("T73 adds the developer-error warning and reads without waiting for sentinels", () =>
+    Effect.gen(function*() {
+      const container = yield* containerWith(logLines.map((line) => line.json))
+      const logs = yield* LogStore.collect(container.logs, developerError)
+      assert.deepStrictEqual(logs.slice(0, -1), logLines.map((line) => line.formatted))
+      assert.isTrue(logs.at(-1)!.endsWith(Messages.logWarningDeveloperError))
+      assert.deepStrictEqual(yield* container.asked, [{ limit, waitForSentinel: false }])
+    }))
+
+  it.effect("T74 accepts an empty log", () =>
+    Effect.gen(function*() {
+      const container = yield* containerWith([])
+      assert.deepStrictEqual(yield* LogStore.collect(container.logs, success), [])
+    }))
+
+  it.effect("T75 an empty log with a developer error is only the warning", () =>
+    Effect.gen(function*() {
+      const container = yield* containerWith([])
+      const logs = yield* LogStore.collect(container.logs, developerError)
+      assert.strictEqual(logs.length, 1)
+      assert.isTrue(logs[0]!.endsWith(Messages.logWarningDeveloperError))
+    }))
+
+  it.effect("T76 a collection that ended with the failure notice is a LogCollectingError with the partial logs", () =>
+    Effect.gen(function*() {
+      const lines = [LogLine.make("now", "stdout", "this is a log"), LogLine.make("now", "stderr", Messages.logFailure)]
+      const container = yield* containerWith(lines.map((line) => line.json))
+      const error = failureOf(yield* Effect.exit(LogStore.collect(container.logs, success)))
+      assert.instanceOf(error, Errors.LogCollectingError)
+      assert.deepStrictEqual(error.partialLogs, lines.map((line) => line.formatted))
+      assert.strictEqual(error.message, "Failed to read logs")
+    }))
+
+  it.effect("T77 with a developer error, the partial logs end with the warning", () =>
+    Effect.gen(function*() {
+      const lines = [LogLine.make("now", "stdout", "this is a log"), LogLine.make("now", "stderr", Messages.logFailure)]
+      const container = yield* containerWith(lines.map((line) => line.json))
+      const error = failureOf(yield* Effect.exit(LogStore.collect(container.logs, developerError)))
+      assert.instanceOf(error, Errors.LogCollectingError)
+      assert.deepStrictEqual(error.partialLogs.slice(0, -1), lines.map((line) => line.formatted))
+      assert.isTrue(error.partialLogs.at(-1)!.endsWith(Messages.logWarningDeveloperError))
+    }))
+
+  it.effect("T78 truncated logs are a LogCollectingError", () =>
+    Effect.gen(function*() {
+      const lines = [
+        LogLine.make("now", "stdout", "this is a log"),
+        LogLine.make("now", "stderr", "Logs were truncated because the total bytes size exceeds the limit of 10485760 bytes.")
+      ]
+      const container = yield* containerWith(lines.map((line) => line.json))
+      const error = failureOf(yield* Effect.exit(LogStore.collect(container.logs, success)))
+      assert.instanceOf(error, Errors.LogCollectingError)
+      assert.deepStrictEqual(error.partialLogs, lines.map((line) => line.formatted))
+    }))
+
+  it.effect("a line that is not JSON is reported in place; the other lines are kept", () =>
+    Effect.gen(function*() {
+      const container = yield* containerWith([logLines[0]!.json, "garbage {", logLines[1]!.json])
+      const logs = yield* LogStore.collect(container.logs, success)
+      assert.strictEqual(logs.length, 3)
+      assert.strictEqual(logs[0], logLines[0]!.formatted)
+      assert.include(logs[1], "not a JSON log line: garbage {")
+      assert.strictEqual(logs[2], logLines[1]!.formatted)
+    }))
+
+  it.effect("a user's own line with the notice text, as Docker writes it, is not a collection problem", () =>
+    Effect.gen(function*() {
+      const userLine = JSON.stringify({ log: `${Messages.logFailure}\n`, stream: "stderr", time: "2024-05-01T10:00:00.1Z" })
+      const container = yield* containerWith([userLine])
+      const logs = yield* LogStore.collect(container.logs, success)
+      assert.deepStrictEqual(logs, [LogLine.formatRaw(userLine)])
+    }))
+
+  it.effect("a notice that is not the last line does not fail the collection", () =>
+    Effect.gen(function*() {
+      const lines = [LogLine.make("now", "stderr", Messages.logFailure), LogLine.make("now", "stdout", "later")]
+      const container = yield* containerWith(lines.map((line) => line.json))
+      assert.deepStrictEqual(yield* LogStore.collect(container.logs, success), lines.map((line) => line.formatted))
+    }))
+
+  it.effect("blackbox logs without sentinels are read to the end", () =>
+    Effect.gen(function*() {
+      const container = yield* containerWith([])
+      yield* LogStore.collect(container.logs, { ...success, sentinelledLogs: false })
+      assert.deepStrictEqual(yield* container.asked, [{ limit, waitForSentinel: false }])
+    }))
+
+  it.effect("other failures of the container's logs propagate", () =>
+    Effect.gen(function*() {
+      const error = new Errors.LogFileError({ path: "/gone", reason: "NotFound" })
+      const exit = yield* Effect.exit(LogStore.collect(() => Stream.fail(error), success))
+      assert.deepStrictEqual(exit, Exit.fail(error))
+    }))
+})
