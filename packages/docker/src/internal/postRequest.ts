@@ -1,0 +1,93 @@
+import { ConnectionFailure, ContainerResponse, Errors } from "@effect-whisk/core"
+import type { ContainerAddress, ContainerHttp } from "@effect-whisk/core"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { Data, Effect, Option } from "effect"
+import type { Scope } from "effect"
+import { readBounded } from "./responseBody.js"
+
+/**
+ * The connection could not be made, so the request never reached the action: the only failure that may be retried.
+ *
+ * @internal
+ */
+export class Unreachable extends Data.TaggedError("Unreachable")<{ readonly cause: unknown }> {}
+
+/** Errors of connect(2) that prove nothing was sent: refused, and no route to the host or its network. */
+const unreachableCodes: ReadonlySet<string> = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH"])
+
+const codeOf = (cause: unknown): string | undefined =>
+  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined
+
+const innerCause = (error: HttpClientError.HttpClientError): unknown => error.cause ?? error
+
+const classify = (target: string) => (error: HttpClientError.HttpClientError) => {
+  const code = codeOf(error.cause)
+  return error._tag === "RequestError" && error.reason === "Transport" && code !== undefined && unreachableCodes.has(code)
+    ? new Unreachable({ cause: error.cause })
+    : new ConnectionFailure.ConnectionError({ target, cause: innerCause(error) })
+}
+
+/** HTTP answers that carry no entity by definition. */
+const withoutEntity = (status: number): boolean => status === 204 || status === 304 || status < 200
+
+const declaredLength = (headers: Readonly<Record<string, string | undefined>>): Option.Option<number> => {
+  const value = headers["content-length"]
+  return value !== undefined && /^\d+$/.test(value.trim()) ? Option.some(Number(value.trim())) : Option.none()
+}
+
+/**
+ * The request of one post: compact JSON, as the original sends it. A body that JSON cannot encode (a cycle, a
+ * BigInt) is never sent and becomes a ConnectionError naming the reason.
+ *
+ * @internal
+ */
+export const encodeRequest = (
+  target: string,
+  body: unknown
+): Effect.Effect<HttpClientRequest.HttpClientRequest, ConnectionFailure.ConnectionError> =>
+  Effect.try({
+    try: () =>
+      HttpClientRequest.post(target).pipe(
+        HttpClientRequest.acceptJson,
+        HttpClientRequest.bodyText(JSON.stringify(body) ?? "null", "application/json")
+      ),
+    catch: (cause) =>
+      new ConnectionFailure.ConnectionError({
+        target,
+        cause: new Error(`The request body could not be encoded as JSON, so it was not sent: ${String(cause)}`)
+      })
+  })
+
+/**
+ * One attempt: send the request, read the answer within the limits. The scope of the attempt aborts the request
+ * when it closes, so an answer that is not read to its end (truncation, 503, interruption) leaves no socket open.
+ *
+ * @internal
+ */
+export const attempt = (
+  client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>,
+  target: string,
+  request: HttpClientRequest.HttpClientRequest,
+  options: Pick<ContainerHttp.PostOptions, "maxResponse" | "truncation">
+): Effect.Effect<
+  ContainerResponse.ContainerResponse,
+  Unreachable | ConnectionFailure.ConnectionError | ConnectionFailure.NoResponseReceived | Errors.ContainerHealthError
+> =>
+  Effect.scoped(Effect.gen(function*() {
+    const response = yield* client.execute(request).pipe(Effect.mapError(classify(target)))
+    if (response.status === 503) {
+      return yield* new Errors.ContainerHealthError({ target, reason: "ShuttingDown" })
+    }
+    if (withoutEntity(response.status)) return yield* new ConnectionFailure.NoResponseReceived({ target })
+    const body = yield* readBounded(response.stream, declaredLength(response.headers), {
+      maxResponse: options.maxResponse.bytes,
+      truncation: options.truncation.bytes
+    }).pipe(Effect.mapError((error) => new ConnectionFailure.ConnectionError({ target, cause: innerCause(error) })))
+    return ContainerResponse.make(response.status, body.entity, body.truncated)
+  }))
+
+/** @internal */
+export const targetOf = (address: ContainerAddress.ContainerAddress, path: string): string =>
+  `${address.url}${path.startsWith("/") ? path : `/${path}`}`

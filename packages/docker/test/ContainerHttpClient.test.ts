@@ -1,0 +1,380 @@
+// The live ContainerHttp client against a local node:http server (spec §3.7–3.8, T58–T71, with short timeouts).
+import { ByteSize, ContainerAddress, ContainerHttp, ContainerResponse, WhiskConfig } from "@effect-whisk/core"
+import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
+import { assert, describe, it } from "@effect/vitest"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
+import { Cause, Clock, Duration, Effect, Either, Exit, Fiber, Layer, Option, Schedule } from "effect"
+import { answer, answerChunked, answerLarge, closedPort, type Handler, type Streamed, testServer } from "./support/testServer.js"
+
+const limits = (maxResponse: number, truncation: number) => ({
+  maxResponse: ByteSize.bytes(maxResponse),
+  truncation: ByteSize.bytes(truncation)
+})
+
+const postOptions = (overrides: Partial<ContainerHttp.PostOptions> = {}): ContainerHttp.PostOptions => ({
+  timeout: Duration.seconds(5),
+  ...limits(1024 * 1024, 1024 * 1024),
+  retry: false,
+  reschedule: false,
+  ...overrides
+})
+
+const retryEvery10ms = ContainerHttpClient.layerWith({ retryInterval: Duration.millis(10) })
+
+/** Opens a client for the address with the live layer; the layer closes every client when the test's scope ends. */
+const openClient = (address: ContainerAddress.ContainerAddress, maxConcurrent = 1) =>
+  Effect.flatMap(ContainerHttp.ContainerHttp, (service) => service.open(address, { maxConcurrent }))
+
+const post = (
+  address: ContainerAddress.ContainerAddress,
+  path: string,
+  body: unknown,
+  options: ContainerHttp.PostOptions
+) => Effect.flatMap(openClient(address), (client) => Effect.either(client.post(path, body, options)))
+
+const elapsed = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const start = yield* Clock.currentTimeMillis
+    const a = yield* self
+    return [a, (yield* Clock.currentTimeMillis) - start] as const
+  })
+
+const never: Handler = () => {}
+
+/** Waits until the server has seen something (the test's timeout bounds it). */
+const eventually = (condition: () => boolean) =>
+  Effect.repeat(Effect.sync(condition), { schedule: Schedule.spaced("5 millis"), until: (ok) => ok })
+
+const assertResponse = (
+  result: Either.Either<ContainerResponse.ContainerResponse, ContainerHttp.PostError>,
+  expected: ContainerResponse.ContainerResponse
+) => {
+  assert.isTrue(Either.isRight(result), `expected a response, got ${String(Either.isLeft(result) && result.left._tag)}`)
+  if (Either.isRight(result)) {
+    assert.strictEqual(result.right.statusCode, expected.statusCode)
+    assert.strictEqual(result.right.entity, expected.entity)
+    assert.deepStrictEqual(
+      Option.map(result.right.truncated, (t) => [t.length.bytes, t.max.bytes]),
+      Option.map(expected.truncated, (t) => [t.length.bytes, t.max.bytes])
+    )
+  }
+}
+
+const failureTag = (result: Either.Either<unknown, { readonly _tag: string }>) =>
+  Either.match(result, { onLeft: (error) => error._tag, onRight: () => "Right" })
+
+describe("ContainerHttpClient (live, node:http)", () => {
+  it.scopedLive("sends compact JSON with Accept and Content-Type application/json", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(answer(200, "{}"))
+      const result = yield* post(server.address, "/run", { value: { a: 1, b: "é" } }, postOptions())
+      assertResponse(result, ContainerResponse.make(200, "{}"))
+      const [request] = server.requests
+      assert.strictEqual(request?.method, "POST")
+      assert.strictEqual(request?.path, "/run")
+      assert.strictEqual(request?.headers["content-type"], "application/json")
+      assert.strictEqual(request?.headers["accept"], "application/json")
+      assert.strictEqual(request?.body, `{"value":{"a":1,"b":"é"}}`)
+    }).pipe(Effect.provide(ContainerHttpClient.layerWith({ retryInterval: "50 millis" }))))
+
+  it.scopedLive("T58/T66 a server that never answers: Timeout at the deadline, not before and not much after", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(never)
+      const [result, millis] = yield* elapsed(post(server.address, "/init", {}, postOptions({
+        timeout: Duration.millis(300),
+        ...limits(1, 1),
+        retry: true
+      })))
+      assert.strictEqual(failureTag(result), "Timeout")
+      assert.isAtLeast(millis, 300)
+      assert.isBelow(millis, 3000)
+      // The abandoned request's socket is closed, not left open until the server gives up.
+      yield* eventually(() => server.sockets.closed === server.sockets.accepted)
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  it.scopedLive("T59/T67 an answer without an entity (204) is NoResponseReceived", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer((_request, response) => {
+        response.writeHead(204)
+        response.end()
+      })
+      const result = yield* post(server.address, "/init", {}, postOptions())
+      assert.strictEqual(failureTag(result), "NoResponseReceived")
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  it.scopedLive("T60/T68 a refused connection with retry is retried until the deadline, then Timeout", () =>
+    Effect.gen(function*() {
+      const port = yield* closedPort
+      const [result, millis] = yield* elapsed(post(ContainerAddress.make("127.0.0.1", port), "/init", {}, postOptions({
+        timeout: Duration.millis(400),
+        retry: true
+      })))
+      assert.strictEqual(failureTag(result), "Timeout")
+      if (Either.isLeft(result) && result.left._tag === "Timeout") {
+        assert.strictEqual(result.left.timeoutMillis, 400)
+        assert.strictEqual((result.left.cause as NodeJS.ErrnoException | undefined)?.code, "ECONNREFUSED")
+      }
+      assert.isAtLeast(millis, 400)
+      assert.isBelow(millis, 3000)
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  it.scopedLive("T61/T69 a refused connection with reschedule is a ContainerHealthError (Unreachable)", () =>
+    Effect.gen(function*() {
+      const port = yield* closedPort
+      const result = yield* post(ContainerAddress.make("127.0.0.1", port), "/run", {}, postOptions({
+        reschedule: true
+      }))
+      assert.isTrue(Either.isLeft(result))
+      if (Either.isLeft(result)) {
+        assert.strictEqual(result.left._tag, "ContainerHealthError")
+        if (result.left._tag === "ContainerHealthError") assert.strictEqual(result.left.reason, "Unreachable")
+      }
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  it.scopedLive("a refused connection without retry or reschedule is a ConnectionError at once", () =>
+    Effect.gen(function*() {
+      const port = yield* closedPort
+      const [result, millis] = yield* elapsed(post(ContainerAddress.make("127.0.0.1", port), "/run", {}, postOptions()))
+      assert.strictEqual(failureTag(result), "ConnectionError")
+      assert.isBelow(millis, 3000)
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  it.scopedLive("T62 retries a refused connection until the server listens, within the deadline", () =>
+    Effect.gen(function*() {
+      const port = yield* closedPort
+      const address = ContainerAddress.make("127.0.0.1", port)
+      const late = yield* Effect.fork(
+        Effect.zipRight(Effect.sleep("300 millis"), testServer(answer(200, ""), port)).pipe(Effect.zipLeft(Effect.never))
+      )
+      const result = yield* post(address, "/init", {}, postOptions({ retry: true }))
+      assertResponse(result, ContainerResponse.make(200, ""))
+      yield* Fiber.interrupt(late)
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  it.scopedLive("a request that may have reached the action is never sent twice, even with retry", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer((_request, response) => response.socket?.destroy())
+      const result = yield* post(server.address, "/init", {}, postOptions({ retry: true }))
+      assert.strictEqual(failureTag(result), "ConnectionError")
+      assert.strictEqual(server.requests.length, 1)
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  it.scopedLive("a 503 answer is a ContainerHealthError (ShuttingDown)", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(answer(503, `{"error":"shutting down"}`))
+      const result = yield* post(server.address, "/run", {}, postOptions())
+      assert.isTrue(Either.isLeft(result))
+      if (Either.isLeft(result)) {
+        assert.strictEqual(result.left._tag, "ContainerHealthError")
+        if (result.left._tag === "ContainerHealthError") assert.strictEqual(result.left.reason, "ShuttingDown")
+      }
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  describe("T63/T70 answers within the limit are not truncated", () => {
+    for (const status of [200, 500]) {
+      for (const entity of [null, "", "abc", `{"a":"B"}`, `["a", "b"]`]) {
+        it.scopedLive(`${status} ${JSON.stringify(entity)}`, () =>
+          Effect.gen(function*() {
+            const server = yield* testServer(answer(status, entity))
+            const result = yield* post(server.address, "/init", {}, postOptions(limits(50, 50)))
+            assertResponse(result, ContainerResponse.make(status, entity ?? ""))
+          }).pipe(Effect.provide(retryEvery10ms)))
+      }
+    }
+  })
+
+  describe("T64/T71 answers over the limit are truncated", () => {
+    for (const status of [200, 500]) {
+      for (const entity of ["abc", `{"a":"B"}`, `["a", "b"]`]) {
+        it.scopedLive(`${status} ${entity}`, () =>
+          Effect.gen(function*() {
+            const server = yield* testServer(answer(status, entity))
+            const result = yield* post(server.address, "/init", {}, postOptions(limits(2, 1)))
+            assertResponse(
+              result,
+              ContainerResponse.make(status, entity.slice(0, 1), Option.some({
+                length: ByteSize.bytes(entity.length),
+                max: ByteSize.bytes(2)
+              }))
+            )
+          }).pipe(Effect.provide(retryEvery10ms)))
+      }
+    }
+  })
+
+  it.scopedLive("T65 a 1 MiB answer over a 300 KB limit keeps the first 299 bytes", () =>
+    Effect.gen(function*() {
+      const entity = "0".repeat(1024 * 1024)
+      for (const status of [200, 500]) {
+        const server = yield* testServer(answer(status, entity))
+        const result = yield* post(server.address, "/run", {}, postOptions(limits(300 * 1024, 299)))
+        assertResponse(
+          result,
+          ContainerResponse.make(status, "0".repeat(299), Option.some({
+            length: ByteSize.bytes(1024 * 1024),
+            max: ByteSize.kilobytes(300)
+          }))
+        )
+      }
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  it.scopedLive("truncation never splits a multi-byte UTF-8 character", () =>
+    Effect.gen(function*() {
+      // "a" (1 byte), "é" (2), "€" (3), "𝄞" (4): every cut inside a character drops the whole character.
+      const entity = "aé€𝄞"
+      const expected = ["", "a", "a", "aé", "aé", "aé", "aé€", "aé€", "aé€", "aé€"]
+      for (const [truncation, prefix] of expected.entries()) {
+        const server = yield* testServer(answer(200, entity))
+        const result = yield* post(server.address, "/run", {}, postOptions(limits(5, truncation)))
+        assertResponse(
+          result,
+          ContainerResponse.make(200, prefix, Option.some({ length: ByteSize.bytes(10), max: ByteSize.bytes(5) }))
+        )
+      }
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  it.scopedLive("a chunked answer without Content-Length is read (the original refused it)", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(answerChunked(200, [`{"greeting":`, `"hello`, ` é"}`]))
+      const result = yield* post(server.address, "/run", {}, postOptions(limits(50, 50)))
+      assertResponse(result, ContainerResponse.make(200, `{"greeting":"hello é"}`))
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  it.scopedLive("a chunked answer over the limit is truncated with its real length", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(answerChunked(200, ["abcdef", "ghij", "klmnopqrstuvwxyz"]))
+      const result = yield* post(server.address, "/run", {}, postOptions(limits(10, 4)))
+      assertResponse(result, ContainerResponse.make(200, "abcd", Option.some({ length: ByteSize.bytes(26), max: ByteSize.bytes(10) })))
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  describe("a 50 MB answer with maxResponse 1 MB", () => {
+    const total = 50 * 1024 * 1024
+    // What the process holds after a full collection, so garbage the GC has not reached yet does not count.
+    setFlagsFromString("--expose-gc")
+    const collectGarbage = runInNewContext("gc") as () => void
+    const heldBytes = () => {
+      collectGarbage()
+      const usage = process.memoryUsage()
+      return usage.heapUsed + usage.arrayBuffers
+    }
+
+    it.scopedLive("with Content-Length: 1 MB is kept, and the client stops reading long before the end", () =>
+      Effect.gen(function*() {
+        const progress: Streamed = { written: 0, finished: false }
+        const server = yield* testServer(answerLarge(total, true, progress))
+        const result = yield* post(server.address, "/run", {}, postOptions())
+        assertResponse(
+          result,
+          ContainerResponse.make(200, "x".repeat(1024 * 1024), Option.some({
+            length: ByteSize.bytes(total),
+            max: ByteSize.megabytes(1)
+          }))
+        )
+        yield* eventually(() => server.sockets.closed === 1)
+        assert.isFalse(progress.finished)
+        assert.isBelow(progress.written, total / 2)
+      }).pipe(Effect.provide(retryEvery10ms)))
+
+    it.scopedLive("without Content-Length: read to the end for its length, holding no more than the limit", () =>
+      Effect.gen(function*() {
+        const progress: Streamed = { written: 0, finished: false }
+        const server = yield* testServer(answerLarge(total, false, progress))
+        let peak = 0
+        const before = heldBytes()
+        const sampler = setInterval(() => {
+          peak = Math.max(peak, heldBytes() - before)
+        }, 20)
+        const result = yield* post(server.address, "/run", {}, postOptions()).pipe(
+          Effect.ensuring(Effect.sync(() => clearInterval(sampler)))
+        )
+        assertResponse(
+          result,
+          ContainerResponse.make(200, "x".repeat(1024 * 1024), Option.some({
+            length: ByteSize.bytes(total),
+            max: ByteSize.megabytes(1)
+          }))
+        )
+        assert.strictEqual(progress.written, total)
+        // Holding the answer would take 50 MB more.
+        assert.isBelow(peak, 20 * 1024 * 1024, `peak growth ${peak} bytes`)
+      }).pipe(Effect.provide(retryEvery10ms)), 20_000)
+  })
+
+  it.scopedLive("a server that closes the socket mid-answer gives a ConnectionError", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer((_request, response) => {
+        response.writeHead(200, { "content-length": "100" })
+        response.write("only part of it", () => response.socket?.destroy())
+      })
+      const result = yield* post(server.address, "/run", {}, postOptions())
+      assert.strictEqual(failureTag(result), "ConnectionError")
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  it.scopedLive("a body JSON cannot encode is never sent and gives a ConnectionError naming the reason", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(answer(200, "{}"))
+      const cyclic: Record<string, unknown> = {}
+      cyclic["self"] = cyclic
+      const result = yield* post(server.address, "/run", cyclic, postOptions())
+      assert.strictEqual(failureTag(result), "ConnectionError")
+      if (Either.isLeft(result)) assert.include(result.left.message, "could not be encoded as JSON")
+      assert.strictEqual(server.requests.length, 0)
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  it.scopedLive("at most maxConcurrent requests are in flight to one container", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer((_request, response) => {
+        setTimeout(() => answer(200, "{}")(_request, response, server), 50)
+      })
+      const client = yield* openClient(server.address, 3)
+      const results = yield* Effect.all(
+        Array.from({ length: 10 }, () => Effect.either(client.post("/run", {}, postOptions()))),
+        { concurrency: "unbounded" }
+      )
+      assert.isTrue(results.every(Either.isRight))
+      assert.strictEqual(server.requests.length, 10)
+      assert.strictEqual(server.concurrency.max, 3)
+    }).pipe(Effect.provide(retryEvery10ms)))
+
+  it.scopedLive("interrupting a call closes its socket", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(never)
+      const client = yield* openClient(server.address)
+      const call = yield* Effect.fork(client.post("/run", {}, postOptions()))
+      yield* eventually(() => server.requests.length === 1)
+      yield* Fiber.interrupt(call)
+      yield* eventually(() => server.sockets.closed === 1)
+      assert.strictEqual(server.sockets.accepted, 1)
+    }).pipe(Effect.provide(retryEvery10ms)), 10_000)
+
+  it.scopedLive("close interrupts the calls in flight, closes their sockets, and later calls fail", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(never)
+      const client = yield* openClient(server.address, 2)
+      const calls = yield* Effect.fork(
+        Effect.all([client.post("/run", {}, postOptions()), client.post("/run", {}, postOptions())], {
+          concurrency: "unbounded"
+        })
+      )
+      yield* eventually(() => server.requests.length === 2)
+      yield* client.close
+      const exit = yield* Fiber.await(calls)
+      assert.isTrue(Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause), String(exit))
+      yield* eventually(() => server.sockets.closed === 2)
+      const after = yield* Effect.either(client.post("/run", {}, postOptions()))
+      assert.strictEqual(failureTag(after), "ConnectionError")
+      assert.strictEqual(server.requests.length, 2)
+    }).pipe(Effect.provide(retryEvery10ms)), 10_000)
+
+  it.scopedLive("the layer reads the retry interval from WhiskConfig", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(answer(200, `{"ok":true}`))
+      const result = yield* post(server.address, "/init", {}, postOptions({ retry: true }))
+      assertResponse(result, ContainerResponse.make(200, `{"ok":true}`))
+    }).pipe(
+      Effect.provide(ContainerHttpClient.layer.pipe(
+        Layer.provide(WhiskConfig.layerWith({ http: { retryInterval: Duration.millis(20) } }))
+      ))
+    ))
+})
