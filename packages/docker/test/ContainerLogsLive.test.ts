@@ -1,0 +1,86 @@
+// DockerContainer.logs on real containers of the runtime image, through the live engine, runc and HTTP layers: the
+// json-file log Docker writes, tailed until the runtime's sentinels. No skip: scripts/test.sh (and CI) brings up
+// the engine and builds the image first; here the image is only built when it is missing or out of date. Every
+// container is created in the test's scope, so it is removed however the test ends.
+import { ByteSize, Messages, WhiskConfig } from "@effect-whisk/core"
+import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
+import { DockerContainer } from "@effect-whisk/docker"
+import * as DockerodeEngine from "@effect-whisk/docker/DockerodeEngine"
+import * as RuncCommand from "@effect-whisk/docker/RuncCommand"
+import { ensureRuntimeImage, imageTag } from "@effect-whisk/runtime-nodejs/ImageBuild"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Duration, Effect, Layer, Stream } from "effect"
+import { beforeAll } from "vitest"
+
+const Live = Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer).pipe(
+  Layer.provideMerge(WhiskConfig.layerWith()),
+  Layer.provide(NodeContext.layer)
+)
+
+beforeAll(() => ensureRuntimeImage(), 600_000)
+
+// An action that writes what its parameters ask for: `lines` of `width` characters to stdout, and with `stderr`
+// alternating between stdout and stderr.
+const action = `
+function main(params) {
+  for (let i = 0; i < (params.lines || 0); i++) {
+    const text = params.prefix + i + (params.width ? "-".repeat(params.width) : "")
+    if (params.stderr && i % 2 === 1) console.error(text)
+    else console.log(text)
+  }
+  return { done: true }
+}`
+
+const timeouts = { timeout: Duration.seconds(30), maxConcurrent: 1 }
+
+// A started runtime container with the action initialised; it is removed when the test's scope closes.
+const actionContainer = Effect.gen(function*() {
+  const container = yield* DockerContainer.createScoped({ image: imageTag, userProvided: false, name: `logs-test-${process.pid}-${Date.now()}` })
+  yield* container.initialize({ name: "logs", main: "main", binary: false, code: action }, timeouts)
+  return container
+})
+
+const activate = (container: DockerContainer.DockerContainer, parameters: Record<string, unknown>, limit: ByteSize.ByteSize) =>
+  Effect.gen(function*() {
+    const outcome = yield* container.run(parameters, {}, timeouts)
+    assert.deepStrictEqual(outcome.response.result, { done: true })
+    const lines = yield* Stream.runCollect(container.logs({ limit, waitForSentinel: true }))
+    return Chunk.toReadonlyArray(lines).map((line) => JSON.parse(line) as { time: string; stream: string; log: string })
+  })
+
+describe("DockerContainer.logs on real containers", () => {
+  it.scopedLive("two consecutive activations each see only their own lines", () =>
+    Effect.gen(function*() {
+      const container = yield* actionContainer
+      const first = yield* activate(container, { lines: 3, prefix: "first " }, ByteSize.megabytes(10))
+      const second = yield* activate(container, { lines: 2, prefix: "second " }, ByteSize.megabytes(10))
+      assert.deepStrictEqual(first.map((line) => line.log), ["first 0\n", "first 1\n", "first 2\n"])
+      assert.deepStrictEqual(second.map((line) => line.log), ["second 0\n", "second 1\n"])
+    }).pipe(Effect.provide(Live)), 120_000)
+
+  it.scopedLive("stdout and stderr interleaved: every line arrives, in order on each stream", () =>
+    Effect.gen(function*() {
+      const container = yield* actionContainer
+      const lines = yield* activate(container, { lines: 100, prefix: "line ", stderr: true }, ByteSize.megabytes(10))
+      const onStream = (stream: string) => lines.filter((line) => line.stream === stream).map((line) => line.log)
+      const expected = (parity: number) =>
+        Array.from({ length: 100 }, (_, i) => i).filter((i) => i % 2 === parity).map((i) => `line ${i}\n`)
+      assert.deepStrictEqual(onStream("stdout"), expected(0))
+      assert.deepStrictEqual(onStream("stderr"), expected(1))
+      assert.strictEqual(lines.length, 100)
+    }).pipe(Effect.provide(Live)), 120_000)
+
+  it.scopedLive("a truncated activation, then a clean one that receives none of the truncated one's lines", () =>
+    Effect.gen(function*() {
+      const container = yield* actionContainer
+      const limit = ByteSize.kilobytes(4)
+      const truncated = yield* activate(container, { lines: 500, prefix: "big ", width: 100 }, limit)
+      assert.isAbove(truncated.length, 1)
+      assert.isBelow(truncated.length, 500)
+      const notice = truncated.at(-1)!
+      assert.deepStrictEqual([notice.stream, notice.log], ["stderr", Messages.truncateLogs(limit)])
+      const clean = yield* activate(container, { lines: 1, prefix: "clean " }, ByteSize.megabytes(10))
+      assert.deepStrictEqual(clean.map((line) => line.log), ["clean 0\n"])
+    }).pipe(Effect.provide(Live)), 120_000)
+})
