@@ -73,10 +73,11 @@ export const readBounded = <E, R>(
   const { maxResponse, truncation } = limits
   const knownTooLong = Option.isSome(declaredLength) && declaredLength.value > maxResponse
   const keep = knownTooLong ? truncation : Math.max(maxResponse, truncation)
-  const read = Effect.suspend(() =>
-    Stream.runFoldWhile(
+  const read = Effect.suspend(() => {
+    const empty: Accumulator = { chunks: [], kept: 0, total: 0 }
+    return Stream.runFoldWhile(
       body,
-      { chunks: [], kept: 0, total: 0 } as Accumulator,
+      empty,
       (acc) => !knownTooLong || acc.kept < truncation,
       (acc, chunk) => {
         const room = keep - acc.kept
@@ -89,7 +90,7 @@ export const readBounded = <E, R>(
         return acc
       }
     )
-  )
+  })
   return Effect.map(read, (acc) => {
     const bytes = concat(acc.chunks, acc.kept)
     const length = knownTooLong ? Option.getOrElse(declaredLength, () => acc.total) : acc.total

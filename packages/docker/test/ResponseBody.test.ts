@@ -1,0 +1,61 @@
+// Reading an answer's body within the limits, without a server: the UTF-8 cut and the three length cases.
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Effect, FastCheck, Option, Stream } from "effect"
+import { readBounded, utf8Prefix } from "../src/internal/responseBody.js"
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder("utf-8", { fatal: true })
+
+/** The bytes of `text` in chunks of `size`, as a socket would deliver them. */
+const chunked = (text: string, size: number) => {
+  const bytes = encoder.encode(text)
+  const chunks: Array<Uint8Array> = []
+  for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size))
+  return Stream.fromChunk(Chunk.unsafeFromArray(chunks))
+}
+
+describe("utf8Prefix", () => {
+  it.prop(
+    "is the longest prefix of at most max bytes that is whole characters",
+    [FastCheck.string({ unit: "binary" }), FastCheck.nat(64)],
+    ([text, max]) => {
+      const bytes = encoder.encode(text)
+      const prefix = utf8Prefix(bytes, max)
+      const decoded = decoder.decode(prefix) // throws on a split character
+      assert.isTrue(text.startsWith(decoded))
+      assert.isAtMost(prefix.length, max)
+      // One more character would not fit.
+      const next = text.slice(decoded.length).codePointAt(0)
+      if (next !== undefined) assert.isAbove(prefix.length + encoder.encode(String.fromCodePoint(next)).length, max)
+    }
+  )
+})
+
+describe("readBounded", () => {
+  it.effect("within the limit: the whole body", () =>
+    Effect.gen(function*() {
+      const body = yield* readBounded(chunked("héllo", 2), Option.some(6), { maxResponse: 6, truncation: 2 })
+      assert.strictEqual(body.entity, "héllo")
+      assert.isTrue(Option.isNone(body.truncated))
+    }))
+
+  it.effect("a declared length over the limit: reads only the truncation and reports the declared length", () =>
+    Effect.gen(function*() {
+      let pulled = 0
+      const body = yield* readBounded(
+        chunked("abcdefghij".repeat(100), 10).pipe(Stream.tap(() => Effect.sync(() => pulled++))),
+        Option.some(1000),
+        { maxResponse: 100, truncation: 25 }
+      )
+      assert.strictEqual(body.entity, "abcdefghijabcdefghijabcde")
+      assert.deepStrictEqual(Option.map(body.truncated, (t) => [t.length.bytes, t.max.bytes]), Option.some([1000, 100]))
+      assert.strictEqual(pulled, 3)
+    }))
+
+  it.effect("no declared length, over the limit: counts to the end and keeps whole characters", () =>
+    Effect.gen(function*() {
+      const body = yield* readBounded(chunked("€€€€€€", 4), Option.none(), { maxResponse: 10, truncation: 5 })
+      assert.strictEqual(body.entity, "€")
+      assert.deepStrictEqual(Option.map(body.truncated, (t) => [t.length.bytes, t.max.bytes]), Option.some([18, 10]))
+    }))
+})
