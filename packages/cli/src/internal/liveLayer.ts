@@ -5,8 +5,12 @@ import * as RuncCommand from "@effect-whisk/docker/RuncCommand"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Layer } from "effect"
 
+/** The engine, runc and the action HTTP client with the given configuration. */
+export const layerWith = <E>(config: Layer.Layer<WhiskConfig.WhiskConfig, E>) =>
+  Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer).pipe(
+    Layer.provideMerge(config),
+    Layer.provide(NodeContext.layer)
+  )
+
 /** The engine, runc and the action HTTP client, configured from `EFFECT_WHISK_*` variables. */
-export const layer = Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer).pipe(
-  Layer.provideMerge(WhiskConfig.layer),
-  Layer.provide(NodeContext.layer)
-)
+export const layer = layerWith(WhiskConfig.layer)

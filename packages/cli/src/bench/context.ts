@@ -1,0 +1,37 @@
+import type { DockerContainer } from "@effect-whisk/docker"
+
+/** What every figure shares. */
+export interface BenchContext {
+  /** The runtime image every container runs. */
+  readonly image: string
+  /** runc's state root for the engine's containers. */
+  readonly runcRoot: string
+  /** Every container of the benchmark is named `<prefix>_…`, so leftovers can be removed. */
+  readonly prefix: string
+}
+
+/** One figure's outcome: each series summarised, how it compares, and whether the goal was met. */
+export interface FigureResult {
+  readonly figure: number
+  readonly title: string
+  readonly unit: string
+  readonly series: Readonly<Record<string, import("./stats.js").Summary>>
+  /** library ÷ baseline (or the figure's own measure) by name. */
+  readonly ratios: Readonly<Record<string, number>>
+  readonly goal: string
+  readonly met: boolean
+  readonly notes?: ReadonlyArray<string>
+}
+
+export type Services = DockerContainer.Services
+
+/** Actions the figures run. */
+export const actions = {
+  noop: "function main() { return {} }",
+  thousandLines: [
+    "function main() {",
+    "  for (let i = 0; i < 1000; i++) console.log('line ' + i + ' of an activation that writes a thousand lines')",
+    "  return {}",
+    "}"
+  ].join("\n")
+}

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: the six figures of the benchmark on the real engine, each set against a raw baseline measured in
+ * the same run; prints a table and writes bench-results/latest.json.
+ *
+ * @since 0.1.0
+ */
+import { WhiskConfig } from "@effect-whisk/core"
+import * as Cleanup from "@effect-whisk/docker/Cleanup"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Effect, Layer, Logger, LogLevel } from "effect"
+import { mkdir, writeFile } from "node:fs/promises"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import * as LiveLayer from "../internal/liveLayer.js"
+import * as RuntimeImage from "../RuntimeImage.js"
+import type { BenchContext, FigureResult } from "./context.js"
+import { coldCreate } from "./figures/coldCreate.js"
+import { logCollection } from "./figures/logCollection.js"
+import { logPipeline } from "./figures/logPipeline.js"
+import { suspendResume } from "./figures/suspendResume.js"
+import { warmActivation } from "./figures/warmActivation.js"
+import { warmRun } from "./figures/warmRun.js"
+import { describeMachine } from "./machine.js"
+import { say } from "./measure.js"
+import { type BenchReport, table, toJson } from "./report.js"
+
+// dist/bench/main.js (or src/bench/main.ts) → the repository root.
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..")
+const output = join(root, "bench-results", "latest.json")
+
+const prefix = "effect-whisk-bench"
+
+const config = WhiskConfig.layerWith({ containerNamePrefix: prefix })
+
+// Sample counts; EFFECT_WHISK_BENCH_QUICK=1 takes a few of each (for trying the benchmark out, not for figures).
+const quick = process.env["EFFECT_WHISK_BENCH_QUICK"] === "1"
+const counts = quick
+  ? { create: 3, suspend: 3, run: 10, logs: 3, pipeline: 2, activation: 10 }
+  : { create: 20, suspend: 30, run: 200, logs: 20, pipeline: 20, activation: 200 }
+
+const program = Effect.gen(function*() {
+  const started = Date.now()
+  const runtime = yield* RuntimeImage.RuntimeImage
+  yield* say(`runtime image ${runtime.image}`)
+  const { image } = yield* runtime.ensure({ force: false, onProgress: (line) => process.stderr.write(`bench: ${line}\n`) })
+  const removeLeftovers = Cleanup.removeLeftoversWith(prefix).pipe(Effect.orDie)
+  yield* removeLeftovers
+  const context: BenchContext = { image, runcRoot: (yield* WhiskConfig.WhiskConfig).runc.root, prefix }
+  const figures: Array<FigureResult> = []
+  const steps = [
+    ["1/6 cold create → address", coldCreate(context, counts.create)],
+    ["2/6 suspend + resume", suspendResume(context, counts.suspend)],
+    ["3/6 warm /run", warmRun(context, counts.run)],
+    ["4/6 logs of 1,000 lines", logCollection(context, counts.logs)],
+    ["5/6 log pipeline over 200 MiB", logPipeline(counts.pipeline)],
+    ["6/6 warm activation end to end", warmActivation(context, counts.activation)]
+  ] as const
+  for (const [label, figure] of steps) {
+    yield* say(label)
+    figures.push(yield* figure)
+  }
+  yield* removeLeftovers
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    durationSeconds: (Date.now() - started) / 1000,
+    machine: yield* Effect.promise(describeMachine),
+    figures
+  }
+  process.stdout.write(`${table(report)}\n`)
+  yield* Effect.promise(async () => {
+    await mkdir(dirname(output), { recursive: true })
+    await writeFile(output, `${JSON.stringify(toJson(report), null, 2)}\n`)
+  })
+  yield* say(`wrote ${output}`)
+}).pipe(
+  Effect.ensuring(Cleanup.removeLeftoversWith(prefix).pipe(Effect.ignore)),
+  Effect.provide(Layer.mergeAll(LiveLayer.layerWith(config), RuntimeImage.layer, NodeContext.layer)),
+  Effect.provide(Logger.minimumLogLevel(LogLevel.Warning))
+)
+
+NodeRuntime.runMain(program)

@@ -1,0 +1,94 @@
+import * as http from "node:http"
+
+/**
+ * The engine API over its unix socket with node:http and nothing else: the baseline the library is compared with.
+ */
+
+const socketPath = (): string => {
+  const host = process.env.DOCKER_HOST
+  if (host === undefined || host.length === 0) return "/var/run/docker.sock"
+  if (host.startsWith("unix://")) return host.slice("unix://".length)
+  throw new Error(`the benchmark talks to the engine over a unix socket; DOCKER_HOST=${host} is not one`)
+}
+
+export interface Answer {
+  readonly status: number
+  readonly body: string
+}
+
+export const request = (method: string, path: string, body?: unknown): Promise<Answer> =>
+  new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body)
+    const req = http.request(
+      {
+        socketPath: socketPath(),
+        method,
+        path,
+        headers: payload === undefined
+          ? {}
+          : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) }
+      },
+      (res) => {
+        let text = ""
+        res.setEncoding("utf8")
+        res.on("data", (chunk: string) => (text += chunk))
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }))
+        res.on("error", reject)
+      }
+    )
+    req.on("error", reject)
+    req.end(payload)
+  })
+
+const expect = async (answer: Promise<Answer>, ok: ReadonlyArray<number>, what: string): Promise<Answer> => {
+  const result = await answer
+  if (!ok.includes(result.status)) throw new Error(`engine ${what} answered HTTP ${result.status}: ${result.body}`)
+  return result
+}
+
+/** The create body the library sends for a 256 MB platform container (B2–B4 as the engine API's fields). */
+export const createBody = (image: string) => ({
+  Image: image,
+  Env: [],
+  Labels: {},
+  HostConfig: {
+    Memory: 256 * 1024 * 1024,
+    MemorySwap: 256 * 1024 * 1024,
+    CpuShares: 256,
+    NetworkMode: "bridge",
+    Dns: [],
+    DnsSearch: [],
+    DnsOptions: [],
+    CapDrop: ["NET_RAW", "NET_ADMIN"],
+    Ulimits: [{ Name: "nofile", Soft: 1024, Hard: 1024 }],
+    PidsLimit: 1024,
+    LogConfig: { Type: "json-file", Config: {} }
+  }
+})
+
+/** create + start + inspect: a running container and its address on the bridge. */
+export const createStartInspect = async (image: string, name: string): Promise<{ id: string; ip: string }> => {
+  const created = await expect(request("POST", `/containers/create?name=${encodeURIComponent(name)}`, createBody(image)), [201], "create")
+  const id = (JSON.parse(created.body) as { Id: string }).Id
+  await expect(request("POST", `/containers/${id}/start`), [204], "start")
+  const info = await expect(request("GET", `/containers/${id}/json`), [200], "inspect")
+  const ip = (JSON.parse(info.body) as { NetworkSettings: { Networks: Record<string, { IPAddress: string }> } })
+    .NetworkSettings.Networks["bridge"]?.IPAddress
+  if (ip === undefined || ip.length === 0) throw new Error(`container ${id} has no address on the bridge`)
+  return { id, ip }
+}
+
+export const remove = async (id: string): Promise<void> => {
+  await expect(request("DELETE", `/containers/${id}?force=true`), [204, 404], "remove")
+}
+
+/** The container's json-file log. */
+export const logPath = async (id: string): Promise<string> => {
+  const info = await expect(request("GET", `/containers/${id}/json`), [200], "inspect")
+  return (JSON.parse(info.body) as { LogPath: string }).LogPath
+}
+
+export const version = async (): Promise<string> => {
+  const answer = await expect(request("GET", "/version"), [200], "version")
+  return (JSON.parse(answer.body) as { Version: string }).Version
+}
