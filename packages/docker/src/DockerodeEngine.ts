@@ -59,7 +59,7 @@ export const makeWith = (
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           const name = Option.getOrUndefined(options.name)
-          const creating = yield* Effect.forkDaemon(create(options))
+          const creating = yield* Effect.forkDaemon(Effect.interruptible(create(options)))
           const afterInterrupt = Fiber.await(creating).pipe(
             Effect.flatMap((exit) => {
               if (exit._tag === "Success") return removeInBackground(remove, exit.value.id)
@@ -70,7 +70,7 @@ export const makeWith = (
             })
           )
           const container = yield* restore(Fiber.join(creating)).pipe(
-            Effect.onInterrupt(() => Effect.forkDaemon(afterInterrupt)),
+            Effect.onInterrupt(() => Effect.forkDaemon(Effect.interruptible(afterInterrupt))),
             Effect.tapError((error) =>
               mayHaveActed(error) && name !== undefined ? removeByNameInBackground(remove, name) : Effect.void
             )
@@ -140,8 +140,9 @@ export const makeWith = (
       Stream.unwrapScoped(
         Effect.map(
           Effect.acquireRelease(
-            engineCall("pull", image, timeouts.pull, (signal) =>
-              docker.pull(image, { abortSignal: signal }) as Promise<Readable>),
+            // acquireRelease makes the acquire uninterruptible; the request must still be cancellable.
+            Effect.interruptible(engineCall("pull", image, timeouts.pull, (signal) =>
+              docker.pull(image, { abortSignal: signal }) as Promise<Readable>)),
             (readable) => Effect.sync(() => readable.destroy())
           ),
           (readable) =>

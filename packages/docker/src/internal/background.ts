@@ -17,6 +17,8 @@ export const removeInBackground = (remove: Remove, idOrName: string): Effect.Eff
     Effect.retry({ times: 3, schedule: Schedule.exponential("200 millis") }),
     Effect.tapError((error) => Effect.logWarning(`Could not remove the container ${idOrName}: ${error.message}`)),
     Effect.ignore,
+    // Forked from finalizers and masked regions: without this the removal's own timeouts could not interrupt it.
+    Effect.interruptible,
     Effect.forkDaemon,
     Effect.asVoid
   )
@@ -31,6 +33,7 @@ export const removeByNameInBackground = (remove: Remove, name: string): Effect.E
   ignoreGone(remove, name).pipe(
     Effect.ignore,
     Effect.repeat({ times: 4, schedule: Schedule.spaced("1 second") }),
+    Effect.interruptible,
     Effect.forkDaemon,
     Effect.asVoid
   )

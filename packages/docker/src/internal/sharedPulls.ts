@@ -59,7 +59,7 @@ export const sharePulls = (engine: DockerEngine.Service): Effect.Effect<DockerEn
         yield* Effect.addFinalizer(() => leave(image, entry))
         if (existing === undefined) {
           inFlight.set(image, entry)
-          entry.fiber = yield* Effect.forkIn(publish(image, entry), scope)
+          entry.fiber = yield* Effect.forkIn(Effect.interruptible(publish(image, entry)), scope)
         }
         return subscription
       }))

@@ -1,0 +1,342 @@
+// The live DockerEngine against a scripted engine API on a unix socket: how RunOptions reach the create body, how
+// engine answers map to typed errors (OpenWhisk's DockerClientTests T29, T30, T37–T40 and the file-access client's
+// T41–T46 over inspect), pull progress with in-stream errors, timeouts that abort the request, and interruption.
+import { ByteSize, ContainerId, type DockerEngine, RunOptions, WhiskConfig } from "@effect-whisk/core"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Stream } from "effect"
+import * as DockerodeEngine from "../src/DockerodeEngine.js"
+import { type FakeEngine, fakeEngine, type FakeRequest, type Handler } from "./support/fakeEngine.js"
+
+const id = "55db56ee082239428b27d3728b4dd324c09068458aad9825727d5bfc1bba6d52"
+const shortTimeouts = {
+  run: Duration.millis(300),
+  rm: Duration.millis(300),
+  pull: Duration.millis(300),
+  ps: Duration.millis(300),
+  inspect: Duration.millis(300),
+  pause: Duration.millis(300),
+  unpause: Duration.millis(300),
+  version: Duration.millis(300)
+}
+
+const environment = Layer.mergeAll(
+  WhiskConfig.layerWith({ docker: { timeouts: shortTimeouts, parallelRuns: 10, useRunc: true } }),
+  NodeFileSystem.layer
+)
+
+const withEngine = <A, E>(
+  handler: Handler,
+  body: (engine: DockerEngine.Service, fake: FakeEngine) => Effect.Effect<A, E>
+) =>
+  Effect.gen(function*() {
+    const fake = yield* fakeEngine(handler)
+    const engine = yield* DockerodeEngine.makeWith(fake.docker)
+    return yield* body(engine, fake)
+  }).pipe(Effect.provide(environment))
+
+const eventually = (check: () => boolean) =>
+  Effect.suspend(() => check() ? Effect.void : Effect.fail("not yet")).pipe(
+    Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 250 }),
+    Effect.orDie
+  )
+
+const created = (request: FakeRequest) =>
+  request.method === "POST" && request.path === "/containers/create" ? { status: 201, body: { Id: id } } : undefined
+
+const startOk = (request: FakeRequest) =>
+  request.method === "POST" && request.path === `/containers/${id}/start` ? { status: 204 } : undefined
+
+describe("DockerodeEngine", () => {
+  it.scopedLive("T1 maps the run options onto the create body (B2–B4) and starts the container", () =>
+    withEngine((request) => created(request) ?? startOk(request), (engine, fake) =>
+      Effect.gen(function*() {
+        const result = yield* engine.run(RunOptions.make({
+          image: "image:prod",
+          name: Option.some("wsk_1_guest_hello"),
+          env: [["__OW_API_HOST", "https://host"], ["test", "hi"]],
+          memory: ByteSize.megabytes(128),
+          cpuShares: 64,
+          cpus: Option.some(0.5),
+          network: "testwork",
+          dnsServers: ["10.96.0.10"],
+          dnsSearch: ["svc.cluster.local"],
+          dnsOptions: ["ndots:5"],
+          labels: { team: "a" }
+        }))
+        assert.strictEqual(result, id)
+        const [create] = fake.matching("POST", /^\/containers\/create$/)
+        assert.strictEqual(create?.query.get("name"), "wsk_1_guest_hello")
+        assert.deepInclude(create?.body as object, {
+          Image: "image:prod",
+          Env: ["__OW_API_HOST=https://host", "test=hi"],
+          Labels: { team: "a" }
+        })
+        assert.deepStrictEqual((create?.body as { HostConfig: unknown }).HostConfig, {
+          Memory: 128 * 1024 * 1024,
+          MemorySwap: 128 * 1024 * 1024,
+          CpuShares: 64,
+          NanoCpus: 500_000_000,
+          NetworkMode: "testwork",
+          Dns: ["10.96.0.10"],
+          DnsSearch: ["svc.cluster.local"],
+          DnsOptions: ["ndots:5"],
+          CapDrop: ["NET_RAW", "NET_ADMIN"],
+          Ulimits: [{ Name: "nofile", Soft: 1024, Hard: 1024 }],
+          PidsLimit: 1024,
+          LogConfig: { Type: "json-file", Config: {} }
+        })
+        assert.strictEqual(fake.matching("POST", new RegExp(`^/containers/${id}/start$`)).length, 1)
+      })))
+
+  it.scopedLive("B2 memory is given in whole megabytes, and cpu shares of 0 leave the engine's default", () =>
+    withEngine((request) => created(request) ?? startOk(request), (engine, fake) =>
+      Effect.gen(function*() {
+        yield* engine.run(RunOptions.make({ image: "image", memory: ByteSize.bytes(200 * 1024 * 1024 + 12345) }))
+        const hostConfig = (fake.matching("POST", /create$/)[0]?.body as { HostConfig: Record<string, unknown> }).HostConfig
+        assert.strictEqual(hostConfig.Memory, 200 * 1024 * 1024)
+        assert.notProperty(hostConfig, "CpuShares")
+        assert.notProperty(hostConfig, "NanoCpus")
+      })))
+
+  it.scopedLive("T39 a start that fails because the command is missing gives a BrokenContainer with status 127", () =>
+    withEngine(
+      (request) =>
+        created(request) ?? {
+          status: 400,
+          body: {
+            message:
+              "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"/nope\": stat /nope: no such file or directory: unknown"
+          }
+        },
+      (engine) =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(engine.run(RunOptions.make({ image: "image" })))
+          assert.strictEqual(error._tag, "BrokenContainer")
+          assert.deepInclude(error, { containerId: ContainerId.make(id), image: "image", exitStatus: 127 })
+        })
+    ))
+
+  it.scopedLive("T37 a start that fails otherwise gives a BrokenContainer with status 125", () =>
+    withEngine(
+      (request) => created(request) ?? { status: 500, body: { message: "mkdir /var/run/docker: no space left on device" } },
+      (engine) =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(engine.run(RunOptions.make({ image: "image" })))
+          assert.strictEqual(error._tag, "BrokenContainer")
+          assert.deepInclude(error, { containerId: ContainerId.make(id), exitStatus: 125 })
+          assert.include(error.message, id)
+        })
+    ))
+
+  it.scopedLive("T38 a create the engine refuses is a DockerEngineError, not a broken container", () =>
+    withEngine(() => ({ status: 404, body: { message: "No such image: nothere:latest" } }), (engine) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(engine.run(RunOptions.make({ image: "nothere" })))
+        assert.strictEqual(error._tag, "DockerEngineError")
+        if (error._tag === "DockerEngineError") {
+          assert.deepInclude(error, { operation: "create", reason: "NotFound", statusCode: 404 })
+          assert.strictEqual(error.message, "Docker engine create of nothere failed: NotFound (HTTP 404): No such image: nothere:latest")
+        }
+      })))
+
+  it.scopedLive("T40 every call that gets no answer fails with a Timeout and aborts its request", () =>
+    withEngine(() => undefined, (engine, fake) =>
+      Effect.gen(function*() {
+        const cid = ContainerId.make(id)
+        const calls: ReadonlyArray<readonly [string, Effect.Effect<unknown, { readonly _tag: string }>]> = [
+          ["create", engine.run(RunOptions.make({ image: "image" }))],
+          ["inspect", engine.inspectAddress(cid, "bridge")],
+          ["inspect", engine.state(cid)],
+          ["pause", engine.pause(cid)],
+          ["unpause", engine.unpause(cid)],
+          ["remove", engine.remove(id)],
+          ["list", engine.list("wsk")],
+          ["version", engine.version],
+          ["pull", Stream.runDrain(engine.pull("image"))]
+        ]
+        for (const [operation, call] of calls) {
+          const error: object = yield* Effect.flip(call)
+          assert.deepInclude(error, { _tag: "DockerEngineError", operation, reason: "Timeout" })
+        }
+        yield* eventually(() => fake.requests.every((request) => request.aborted))
+        assert.strictEqual(fake.requests.length, calls.length)
+      })))
+
+  it.scopedLive("T29 lists all containers whose name starts with the prefix", () =>
+    withEngine(
+      () => ({
+        status: 200,
+        body: [
+          { Id: "1".repeat(64), Names: ["/wsk0_1_guest_a"], Image: "a", State: "running" },
+          { Id: "2".repeat(64), Names: ["/other_wsk0_1"], Image: "b", State: "exited" },
+          { Id: "3".repeat(64), Names: ["/wsk0_2_guest_b"], Image: "c", State: "paused" }
+        ]
+      }),
+      (engine, fake) =>
+        Effect.gen(function*() {
+          const listed = yield* engine.list("wsk0_")
+          assert.deepStrictEqual(listed.map((c) => [c.id, c.names, c.state]), [
+            ["1".repeat(64), ["wsk0_1_guest_a"], "running"],
+            ["3".repeat(64), ["wsk0_2_guest_b"], "paused"]
+          ])
+          const [request] = fake.requests
+          assert.strictEqual(request?.path, "/containers/json")
+          assert.strictEqual(request?.query.get("all"), "true")
+          assert.deepStrictEqual(JSON.parse(request?.query.get("filters") ?? "{}"), { name: ["^/wsk0_"] })
+        })
+    ))
+
+  it.scopedLive("T41–T44 reads the address on the network from inspect; a missing network is NotFound", () =>
+    withEngine(
+      () => ({ status: 200, body: { NetworkSettings: { Networks: { networkConfig: { IPAddress: "10.0.0.1" }, empty: { IPAddress: "" } } } } }),
+      (engine) =>
+        Effect.gen(function*() {
+          const address = yield* engine.inspectAddress(ContainerId.make(id), "networkConfig")
+          assert.deepStrictEqual([address.host, address.port], ["10.0.0.1", 8080])
+          for (const network of ["foo network", "empty"]) {
+            const error = yield* Effect.flip(engine.inspectAddress(ContainerId.make(id), network))
+            assert.deepInclude(error, { operation: "inspectAddress", reason: "NotFound", target: id })
+          }
+        })
+    ))
+
+  it.scopedLive("T45/T46 reads the OOM flag and the state from inspect; missing fields count as not OOM-killed", () =>
+    withEngine(
+      (request) =>
+        request.path.includes("1111")
+          ? { status: 200, body: { State: { Status: "exited", Running: false, OOMKilled: true, ExitCode: 137 } } }
+          : { status: 200, body: {} },
+      (engine) =>
+        Effect.gen(function*() {
+          const killed = yield* engine.state(ContainerId.make("1".repeat(64)))
+          assert.deepStrictEqual(killed, { status: "exited", running: false, oomKilled: true, exitCode: 137 })
+          const unknown = yield* engine.state(ContainerId.make(id))
+          assert.isFalse(unknown.oomKilled)
+          assert.isFalse(unknown.running)
+        })
+    ))
+
+  it.scopedLive("pull streams the progress events and asks for the latest tag of an untagged image", () =>
+    withEngine(
+      () => ({
+        status: 200,
+        body: [
+          JSON.stringify({ status: "Pulling from team/image", id: "latest" }),
+          JSON.stringify({ status: "Downloading", id: "abc", progress: "[=>  ]", progressDetail: { current: 10, total: 100 } }),
+          JSON.stringify({ status: "Status: Downloaded newer image for team/image:latest" })
+        ].join("\r\n") + "\r\n"
+      }),
+      (engine, fake) =>
+        Effect.gen(function*() {
+          const events = Chunk.toReadonlyArray(yield* Stream.runCollect(engine.pull("127.0.0.1:5000/team/image")))
+          assert.deepStrictEqual(events, [
+            { status: "Pulling from team/image", id: "latest" },
+            { status: "Downloading", id: "abc", progress: "[=>  ]", current: 10, total: 100 },
+            { status: "Status: Downloaded newer image for team/image:latest" }
+          ])
+          const [request] = fake.requests
+          assert.strictEqual(request?.path, "/images/create")
+          assert.strictEqual(request?.query.get("fromImage"), "127.0.0.1:5000/team/image")
+          assert.strictEqual(request?.query.get("tag"), "latest")
+        })
+    ))
+
+  it.scopedLive("an error reported inside the pull's progress stream fails the pull", () =>
+    withEngine(
+      () => ({
+        status: 200,
+        body: JSON.stringify({ status: "Pulling from team/image" }) + "\n" +
+          JSON.stringify({ errorDetail: { message: "manifest for team/image:v9 not found: manifest unknown" }, error: "x" }) +
+          "\n"
+      }),
+      (engine) =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(Stream.runDrain(engine.pull("team/image:v9")))
+          assert.deepInclude(error, { operation: "pull", reason: "PullFailed", target: "team/image:v9" })
+          assert.include(error.message, "manifest unknown")
+        })
+    ))
+
+  it.scopedLive("a pull the engine refuses, or whose progress is not JSON, fails", () =>
+    withEngine(
+      (request) =>
+        request.query.get("tag") === "refused"
+          ? { status: 404, body: { message: "pull access denied" } }
+          : { status: 200, body: "not json\n" },
+      (engine) =>
+        Effect.gen(function*() {
+          const refused = yield* Effect.flip(Stream.runDrain(engine.pull("image:refused")))
+          assert.deepInclude(refused, { reason: "NotFound", statusCode: 404 })
+          const garbled = yield* Effect.flip(Stream.runDrain(engine.pull("image:garbled")))
+          assert.deepInclude(garbled, { reason: "InvalidResponse" })
+        })
+    ))
+
+  it.scopedLive("remove asks for a forced removal; pause, unpause and version reach their endpoints", () =>
+    withEngine(
+      (request) =>
+        request.path === "/version"
+          ? { status: 200, body: { Version: "20.10.24", ApiVersion: "1.41" } }
+          : { status: 204 },
+      (engine, fake) =>
+        Effect.gen(function*() {
+          yield* engine.remove(id)
+          yield* engine.pause(ContainerId.make(id))
+          yield* engine.unpause(ContainerId.make(id))
+          assert.deepStrictEqual(yield* engine.version, { version: "20.10.24", apiVersion: "1.41" })
+          assert.deepStrictEqual(fake.requests.map((r) => `${r.method} ${r.path}`), [
+            `DELETE /containers/${id}`,
+            `POST /containers/${id}/pause`,
+            `POST /containers/${id}/unpause`,
+            "GET /version"
+          ])
+          assert.strictEqual(fake.requests[0]?.query.get("force"), "true")
+        })
+    ))
+
+  it.scopedLive("a container the engine makes after the caller was interrupted is removed", () => {
+    const pending: Array<() => void> = []
+    return withEngine(
+      (request, respond) => {
+        if (request.path === "/containers/create") {
+          pending.push(() => respond({ status: 201, body: { Id: id } }))
+          return undefined
+        }
+        return { status: 204 }
+      },
+      (engine, fake) =>
+        Effect.gen(function*() {
+          const fiber = yield* Effect.fork(engine.run(RunOptions.make({ image: "image", name: Option.some("wsk_x") })))
+          yield* eventually(() => pending.length === 1)
+          const exit = yield* Fiber.interrupt(fiber)
+          assert.isTrue(Exit.isInterrupted(exit))
+          // The create was not abandoned: the engine's answer is still awaited.
+          assert.isFalse(fake.requests[0]?.aborted)
+          pending[0]?.()
+          yield* eventually(() => fake.matching("DELETE", new RegExp(`^/containers/${id}$`)).length === 1)
+          assert.strictEqual(fake.matching("POST", /start$/).length, 0)
+        })
+    )
+  })
+
+  it.scopedLive("a create that timed out is followed by removals of its name, in case the engine still makes it", () =>
+    withEngine(
+      (request) => request.method === "DELETE" ? { status: 404, body: { message: "No such container" } } : undefined,
+      (engine, fake) =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(engine.run(RunOptions.make({ image: "image", name: Option.some("wsk_slow") })))
+          assert.deepInclude(error, { _tag: "DockerEngineError", reason: "Timeout" })
+          yield* eventually(() => fake.matching("DELETE", /^\/containers\/wsk_slow$/).length >= 1)
+        })
+    ))
+
+  it.scopedLive("an engine that does not listen is Unavailable", () =>
+    Effect.gen(function*() {
+      const engine = yield* DockerodeEngine.makeWith(new (yield* Effect.promise(() => import("dockerode"))).default({
+        socketPath: "/nonexistent/docker.sock"
+      }))
+      const error = yield* Effect.flip(engine.list("wsk"))
+      assert.deepInclude(error, { operation: "list", reason: "Unavailable" })
+    }).pipe(Effect.provide(environment)))
+})
