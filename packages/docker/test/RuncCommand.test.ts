@@ -1,0 +1,129 @@
+// The live Runc over a stand-in runc (a shell script that records its arguments): OpenWhisk's RuncClientTests
+// T47–T50 (the command line, success, failure) plus the id check, timeouts that kill the process, and interruption.
+import { ContainerId, Runc, WhiskConfig } from "@effect-whisk/core"
+import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, Layer, Schedule } from "effect"
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as RuncCommand from "../src/RuncCommand.js"
+
+const id = ContainerId.make("55db56ee082239428b27d3728b4dd324c09068458aad9825727d5bfc1bba6d52")
+
+interface FakeRunc {
+  readonly binary: string
+  readonly argsFile: string
+  readonly pidFile: string
+}
+
+// The script's behaviour is chosen by the file it is told to read: exit code, stderr text, or a long sleep.
+const fakeRunc = (script: string) =>
+  Effect.acquireRelease(
+    Effect.sync((): FakeRunc & { readonly directory: string } => {
+      const directory = mkdtempSync(join(tmpdir(), "effect-whisk-fake-runc-"))
+      const binary = join(directory, "runc")
+      const argsFile = join(directory, "args")
+      const pidFile = join(directory, "pid")
+      writeFileSync(binary, `#!/bin/sh\necho "$$" > '${pidFile}'\necho "$@" > '${argsFile}'\n${script}\n`)
+      chmodSync(binary, 0o755)
+      return { directory, binary, argsFile, pidFile }
+    }),
+    ({ directory }) => Effect.sync(() => rmSync(directory, { recursive: true, force: true }))
+  )
+
+const runcWith = (fake: { readonly binary: string }, timeout: Duration.DurationInput = "5 seconds") =>
+  Effect.provide(
+    RuncCommand.make,
+    Layer.mergeAll(
+      WhiskConfig.layerWith({
+        runc: {
+          binary: fake.binary,
+          root: "/run/test-root",
+          timeouts: { pause: Duration.decode(timeout), resume: Duration.decode(timeout) }
+        }
+      }),
+      NodeCommandExecutor.layer.pipe(Layer.provide(NodeFileSystem.layer))
+    )
+  )
+
+const processGone = (pidFile: string) =>
+  Effect.suspend(() => {
+    const pid = Number(readFileSync(pidFile, "utf8").trim())
+    try {
+      process.kill(pid, 0)
+      return Effect.fail("still running")
+    } catch {
+      return Effect.void
+    }
+  }).pipe(Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 100 }))
+
+describe("RuncCommand", () => {
+  it.scopedLive("T47 pauses with <binary> --root <root> pause <id>", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeRunc("exit 0")
+      const runc: Runc.Service = yield* runcWith(fake)
+      yield* runc.pause(id)
+      assert.strictEqual(readFileSync(fake.argsFile, "utf8").trim(), `--root /run/test-root pause ${id}`)
+    }))
+
+  it.scopedLive("T49 resumes with <binary> --root <root> resume <id>", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeRunc("exit 0")
+      const runc = yield* runcWith(fake)
+      yield* runc.resume(id)
+      assert.strictEqual(readFileSync(fake.argsFile, "utf8").trim(), `--root /run/test-root resume ${id}`)
+    }))
+
+  it.scopedLive("T48/T50 a non-zero exit is a RuncError with the exit code and stderr", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeRunc("echo 'container not running' >&2; exit 3")
+      const runc = yield* runcWith(fake)
+      for (const [operation, call] of [["pause", runc.pause(id)], ["resume", runc.resume(id)]] as const) {
+        const error = yield* Effect.flip(call)
+        assert.deepInclude(error, { operation, containerId: id, reason: "NonZeroExit", exitCode: 3 })
+        assert.include(error.message, "container not running")
+      }
+    }))
+
+  it.scopedLive("refuses an id that is not a full engine id before any process starts", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeRunc("exit 0")
+      const runc = yield* runcWith(fake)
+      for (const bad of ["", "abc", "1".repeat(63), "1".repeat(65), `${"1".repeat(63)}x`, "--help", `${id}; rm -rf /`]) {
+        const error = yield* Effect.flip(runc.pause(ContainerId.make(bad.length === 0 ? " " : bad)))
+        assert.strictEqual(error.reason, "InvalidId")
+        assert.include(error.message, "Does not comply with Docker container ID format")
+      }
+      assert.isFalse(existsSync(fake.argsFile))
+    }))
+
+  it.scopedLive("a command that does not finish in time is a Timeout, and the process is killed", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeRunc("trap '' TERM; sleep 30")
+      const runc = yield* runcWith(fake, "300 millis")
+      const error = yield* Effect.flip(runc.pause(id))
+      assert.deepInclude(error, { operation: "pause", reason: "Timeout" })
+      yield* processGone(fake.pidFile)
+    }))
+
+  it.scopedLive("an interrupted command is killed", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeRunc("sleep 30")
+      const runc = yield* runcWith(fake)
+      const fiber = yield* Effect.fork(runc.resume(id))
+      yield* Effect.suspend(() => existsSync(fake.pidFile) ? Effect.void : Effect.fail("not started")).pipe(
+        Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 100 })
+      )
+      yield* Fiber.interrupt(fiber)
+      yield* processGone(fake.pidFile)
+    }))
+
+  it.scopedLive("a binary that cannot be started is SpawnFailed", () =>
+    Effect.gen(function*() {
+      const runc = yield* runcWith({ binary: "/nonexistent/runc" })
+      const error = yield* Effect.flip(runc.pause(id))
+      assert.deepInclude(error, { operation: "pause", reason: "SpawnFailed" })
+    }))
+})
