@@ -2,3 +2,7 @@
  * @since 0.1.0
  */
 export * as DockerContainer from "./DockerContainer.js"
+export * as Cleanup from "./Cleanup.js"
+export * as DockerodeEngine from "./DockerodeEngine.js"
+export * as RuncCommand from "./RuncCommand.js"
+export * as WhiskLive from "./WhiskLive.js"
