@@ -98,5 +98,8 @@ export const command = Command.make("invoke", { action, ...options }, (parsed) =
     const report = yield* invoke(request, Progress.make(output))
     output.stdout(`${request.json ? JSON.stringify(toJson(report)) : toText(report)}\n`)
     if (request.json && report.error !== undefined) output.stderr(`effect-whisk invoke: ${report.error}\n`)
+    if (request.json && report.kept) {
+      output.stderr(`effect-whisk invoke: container ${report.container.id} runs on; remove it with: docker rm -f ${report.container.id}\n`)
+    }
     yield* ExitStatus.set(exitStatus(report))
   })).pipe(Command.withDescription("Run an action in a fresh container and print its result, logs and timings"))

@@ -129,7 +129,13 @@ const activate = (
     return { response, logs, timings }
   })
 
-const steps = (request: InvokeRequest, image: string, scope: Scope.CloseableScope, progress: Progress) =>
+const steps = (
+  request: InvokeRequest,
+  image: string,
+  scope: Scope.CloseableScope,
+  progress: Progress,
+  onCreated: (id: string) => void
+) =>
   Effect.gen(function*() {
     const timings: Mutable<InvocationReport["timings"]> = {}
     const activations: Array<ActivationReport> = []
@@ -158,6 +164,7 @@ const steps = (request: InvokeRequest, image: string, scope: Scope.CloseableScop
       return report({ id: null, image })
     }
     const container = created.right
+    onCreated(container.id)
     const described = { id: container.id, image: container.image, address: container.address.asString }
 
     const first = yield* ActivationContext.make(actionName(request), request.timeout)
@@ -234,15 +241,21 @@ export const invoke = (
     }
     const image = chosen.right
     if (request.blackbox) yield* pullWithProgress(image, progress)
+    let created: string | undefined
     return yield* Effect.acquireUseRelease(
       Scope.make(),
-      (scope) => steps(request, image, scope, progress),
+      (scope) => steps(request, image, scope, progress, (id) => (created = id)),
       (scope, exit) =>
         request.keep && Exit.isSuccess(exit)
           ? Effect.void
           : Scope.close(scope, exit).pipe(
             Effect.zipRight(Effect.sync(() => {
-              if (Exit.isInterrupted(exit)) progress.step("interrupted: the container was removed")
+              if (!Exit.isInterrupted(exit)) return
+              progress.step(
+                created === undefined
+                  ? "interrupted before a container was created"
+                  : `interrupted: container ${created} was removed`
+              )
             }))
           )
     )

@@ -91,7 +91,7 @@ export const toText = (report: InvocationReport): string => {
   lines.push("")
   if (timings.destroy !== undefined) lines.push(`destroyed  in ${ms(timings.destroy)}`)
   if (report.kept && container.id !== null) {
-    lines.push(`kept       container ${container.id} runs on; remove it with: docker rm -f ${container.id}`)
+    lines.push(`kept       container ${container.id} runs on; remove it with: docker rm -f ${container.id} (or effect-whisk cleanup)`)
   }
   if (report.error !== undefined) lines.push(`error      ${report.error}`)
   return lines.join("\n")
