@@ -95,7 +95,7 @@ export const command = Command.make("invoke", { action, ...options }, (parsed) =
   Effect.gen(function*() {
     const output = yield* Output
     const request = yield* toRequest(parsed)
-    const report = yield* invoke(request, Progress.make(output))
+    const report = yield* invoke(request, Progress.make(output), output.stderrIsTTY)
     output.stdout(`${request.json ? JSON.stringify(toJson(report)) : toText(report)}\n`)
     if (request.json && report.error !== undefined) output.stderr(`effect-whisk invoke: ${report.error}\n`)
     if (request.json && report.kept) {

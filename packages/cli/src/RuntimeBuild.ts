@@ -22,8 +22,7 @@ export const build = Command.make("build", { force }, ({ force }) =>
     const output = yield* Output
     const runtime = yield* RuntimeImage
     const progress = Progress.make(output)
-    // On a terminal the build output redraws one line; elsewhere each line of it is a step.
-    const onProgress = (line: string) => output.stderrIsTTY ? progress.status(line) : progress.step(line)
+    const onProgress = Progress.buildRenderer(progress, output.stderrIsTTY, runtime.image)
     const [took, outcome] = yield* Effect.timed(Effect.either(runtime.ensure({ force, onProgress })))
     progress.clear()
     if (Either.isLeft(outcome)) {

@@ -56,3 +56,34 @@ describe("progress on stderr", () => {
     assert.strictEqual(text(), "")
   })
 })
+
+describe("runtime image build progress", () => {
+  const buildOutput = [
+    "building effect-whisk/runtime-nodejs:0.1.0 from /usr/bin/node (/work/dist)",
+    "Sending build context to Docker daemon  106.2MB",
+    "Step 1/6 : FROM scratch",
+    " ---> ",
+    "Step 2/6 : COPY rootfs/ /",
+    " ---> 4b187ad83283",
+    "Successfully built 4b187ad83283"
+  ]
+
+  it("prints only the lines that name a step when stderr is not a terminal", () => {
+    const { progress, text } = capture(false)
+    buildOutput.forEach(Progress.buildRenderer(progress, false, "img"))
+    assert.strictEqual(text(), [
+      "building img: building effect-whisk/runtime-nodejs:0.1.0 from /usr/bin/node (/work/dist)",
+      "building img: Step 1/6 : FROM scratch",
+      "building img: Step 2/6 : COPY rootfs/ /",
+      "building img: Successfully built 4b187ad83283",
+      ""
+    ].join("\n"))
+  })
+
+  it("redraws every line on a terminal", () => {
+    const { progress, text } = capture(true)
+    buildOutput.forEach(Progress.buildRenderer(progress, true, "img"))
+    assert.strictEqual(text().split("\r\u001b[K").length - 1, buildOutput.length)
+    assert.notInclude(text(), "\n")
+  })
+})

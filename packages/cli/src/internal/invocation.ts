@@ -5,7 +5,7 @@ import { RuntimeImage } from "../RuntimeImage.js"
 import * as ActivationContext from "./activationContext.js"
 import * as ActivationLogs from "./activationLogs.js"
 import type { InvokeRequest } from "./invokeRequest.js"
-import { type Progress, pullRenderer } from "./progress.js"
+import { buildRenderer, type Progress, pullRenderer } from "./progress.js"
 import type { ActivationReport, ActivationTimings, InvocationReport, Millis } from "./report.js"
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -21,7 +21,7 @@ const ms = (millis: Millis) => `${millis.toFixed(1)} ms`
 const detail = (error: { readonly message: string; readonly detail?: string }) => error.detail ?? error.message
 
 /** The project's runtime image unless --image names one; the runtime image is built first when missing. */
-const chooseImage = (request: InvokeRequest, progress: Progress) =>
+const chooseImage = (request: InvokeRequest, progress: Progress, isTTY: boolean) =>
   Option.match(request.image, {
     onSome: (image) => Effect.succeed(Either.right<string>(image)),
     onNone: () =>
@@ -29,7 +29,7 @@ const chooseImage = (request: InvokeRequest, progress: Progress) =>
         const runtime = yield* RuntimeImage
         progress.status(`checking the runtime image ${runtime.image}`)
         const [took, outcome] = yield* timed(
-          runtime.ensure({ force: false, onProgress: (line) => progress.status(`building ${runtime.image}: ${line}`) })
+          runtime.ensure({ force: false, onProgress: buildRenderer(progress, isTTY, runtime.image) })
         )
         progress.clear()
         if (Either.isRight(outcome) && outcome.right.built) progress.step(`built ${outcome.right.image} in ${ms(took)}`)
@@ -231,10 +231,11 @@ const steps = (
  */
 export const invoke = (
   request: InvokeRequest,
-  progress: Progress
+  progress: Progress,
+  isTTY: boolean
 ): Effect.Effect<InvocationReport, never, DockerContainer.Services | RuntimeImage> =>
   Effect.gen(function*() {
-    const chosen = yield* chooseImage(request, progress)
+    const chosen = yield* chooseImage(request, progress, isTTY)
     if (Either.isLeft(chosen)) {
       const runtime = yield* RuntimeImage
       return { container: { id: null, image: runtime.image }, timings: {}, activations: [], error: chosen.left, kept: false }

@@ -55,3 +55,15 @@ export const pullRenderer = (progress: Progress, image: string) => {
     progress.step(`pulling ${image}: ${subject}${event.status}`)
   }
 }
+
+// The lines of `docker build` (legacy builder or BuildKit) and of the image build that name a step.
+const buildStep = /^(Step \d+\/\d+ :|#\d+ \[|Successfully |building )/
+
+/**
+ * Shows the runtime image build: each output line redraws the status line on a terminal; elsewhere only the lines
+ * that name a step are printed.
+ */
+export const buildRenderer = (progress: Progress, isTTY: boolean, image: string) => (line: string): void => {
+  if (isTTY) progress.status(`building ${image}: ${line}`)
+  else if (buildStep.test(line.trim())) progress.step(`building ${image}: ${line.trim()}`)
+}
