@@ -1,0 +1,239 @@
+// DockerContainer's lifecycle on the real engine: create from a locally built image, the address, freezing with
+// runc (and with the engine's pause), destroy, the create arguments as the engine's inspect shows them, the 127
+// mapping, leftover cleanup of a frozen container, and interrupting creates at random moments.
+import { ByteSize, ContainerHttp, DockerEngine, WhiskConfig } from "@effect-whisk/core"
+import { Cleanup, DockerContainer, DockerodeEngine, RuncCommand } from "@effect-whisk/docker"
+import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import Docker from "dockerode"
+import { Duration, Effect, Exit, Fiber, Layer, Random, Schedule } from "effect"
+import { execFileSync } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
+import {
+  buildTestImages,
+  docker,
+  noCommandImage,
+  runcBinary,
+  skipWithoutEngine,
+  tickerImage
+} from "./support/realEngine.js"
+
+const prefix = "ewit-lifecycle"
+const network = `${prefix}-net`
+const client = new Docker()
+
+const services = Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttp.layerTest()).pipe(
+  Layer.provide(NodeCommandExecutor.layer.pipe(Layer.provideMerge(NodeFileSystem.layer))),
+  Layer.provideMerge(WhiskConfig.layerWith({
+    containerNamePrefix: prefix,
+    runc: { ...WhiskConfig.defaults.runc, binary: runcBinary() }
+  }))
+)
+
+const removeLeftovers = () => {
+  const ids = docker("ps", "-aq", "--no-trunc", "--filter", `name=^/${prefix}_`).split("\n").filter((s) => s.length > 0)
+  for (const id of ids) {
+    // A container runc froze must be thawed before the engine can kill it.
+    try {
+      docker("unpause", id)
+    } catch {
+      // not paused by the engine
+    }
+    try {
+      execRunc("resume", id)
+    } catch {
+      // not frozen by runc
+    }
+    docker("rm", "-f", id)
+  }
+}
+
+const execRunc = (operation: string, id: string) =>
+  execFileSync(runcBinary(), ["--root", WhiskConfig.defaults.runc.root, operation, id], { stdio: "ignore" })
+
+const inspect = (id: string) => Effect.promise(() => client.getContainer(id).inspect())
+
+/** The counter the ticker writes, read through the container's root from the host (no exec into it). */
+const ticks = (pid: number) =>
+  Effect.suspend(() => {
+    const text = readFileSync(`/proc/${pid}/root/ticks`, "utf8").trim()
+    return /^\d+$/.test(text) ? Effect.succeed(Number(text)) : Effect.fail("being written")
+  }).pipe(Effect.retry({ schedule: Schedule.spaced("10 millis"), times: 100 }), Effect.orDie)
+
+const makesProgress = (pid: number) =>
+  Effect.gen(function*() {
+    const before = yield* ticks(pid)
+    yield* ticks(pid).pipe(
+      Effect.filterOrFail((now) => now > before),
+      Effect.retry({ schedule: Schedule.spaced("50 millis"), times: 200 }),
+      Effect.orDie
+    )
+  })
+
+const standsStill = (pid: number) =>
+  Effect.gen(function*() {
+    const before = yield* ticks(pid)
+    yield* Effect.sleep("500 millis")
+    assert.strictEqual(yield* ticks(pid), before, "the process inside made progress while frozen")
+  })
+
+const freezerState = (id: string): string | undefined => {
+  const path = `/sys/fs/cgroup/freezer/docker/${id}/freezer.state`
+  return existsSync(path) ? readFileSync(path, "utf8").trim() : undefined
+}
+
+describe.skipIf(skipWithoutEngine)("DockerContainer on the real engine", () => {
+  beforeAll(() => {
+    buildTestImages()
+    removeLeftovers()
+    try {
+      docker("network", "create", network)
+    } catch {
+      // left over from an earlier run
+    }
+  }, 120_000)
+
+  afterAll(() => {
+    removeLeftovers()
+    docker("network", "rm", network)
+  }, 60_000)
+
+  it.scopedLive("creates, reads the address, freezes with runc, thaws, destroys", () =>
+    Effect.gen(function*() {
+      const engine = yield* DockerEngine.DockerEngine
+      const container = yield* DockerContainer.createScoped({ image: tickerImage, userProvided: false, useRunc: true })
+      const info = yield* inspect(container.id)
+      assert.strictEqual(info.NetworkSettings.Networks.bridge?.IPAddress, container.address.host)
+      assert.strictEqual(container.address.port, 8080)
+      const pid = info.State.Pid
+      yield* makesProgress(pid)
+
+      yield* container.suspend
+      yield* standsStill(pid)
+      const frozen = freezerState(container.id)
+      if (frozen !== undefined) assert.strictEqual(frozen, "FROZEN")
+      // runc froze it behind the engine's back: the engine still calls it running.
+      assert.strictEqual((yield* engine.state(container.id)).status, "running")
+
+      yield* container.resume
+      yield* makesProgress(pid)
+
+      yield* container.destroy
+      const gone = yield* Effect.flip(engine.state(container.id))
+      assert.strictEqual(gone.reason, "NotFound")
+    }).pipe(Effect.provide(services)), 60_000)
+
+  it.scopedLive("freezes and thaws through the engine when use-runc is off", () =>
+    Effect.gen(function*() {
+      const engine = yield* DockerEngine.DockerEngine
+      const container = yield* DockerContainer.createScoped({ image: tickerImage, userProvided: false, useRunc: false })
+      const pid = (yield* inspect(container.id)).State.Pid
+      yield* makesProgress(pid)
+      yield* container.suspend
+      assert.strictEqual((yield* engine.state(container.id)).status, "paused")
+      yield* standsStill(pid)
+      yield* container.resume
+      assert.strictEqual((yield* engine.state(container.id)).status, "running")
+      yield* makesProgress(pid)
+      yield* container.destroy
+      assert.strictEqual((yield* Effect.flip(engine.state(container.id))).reason, "NotFound")
+    }).pipe(Effect.provide(services)), 60_000)
+
+  it.scopedLive("destroys a container that runc froze (it is thawed first)", () =>
+    Effect.gen(function*() {
+      const engine = yield* DockerEngine.DockerEngine
+      const container = yield* DockerContainer.create({ image: tickerImage, userProvided: false, useRunc: true })
+      yield* container.suspend
+      yield* container.destroy.pipe(Effect.timeout("30 seconds"))
+      assert.strictEqual((yield* Effect.flip(engine.state(container.id))).reason, "NotFound")
+    }).pipe(Effect.provide(services)), 60_000)
+
+  it.scopedLive("the memory, cpu, env, name and network asked for are what the engine's inspect shows", () =>
+    Effect.gen(function*() {
+      const container = yield* DockerContainer.createScoped({
+        image: tickerImage,
+        userProvided: false,
+        memory: ByteSize.megabytes(128),
+        cpuShares: 100,
+        cpuLimit: 0.5,
+        environment: { __OW_API_HOST: "https://example.test", GREETING: "hi there" },
+        network,
+        name: "named"
+      })
+      const info = yield* inspect(container.id)
+      assert.strictEqual(info.Name, `/${prefix}_named`)
+      assert.strictEqual(info.HostConfig.Memory, 128 * 1024 * 1024)
+      assert.strictEqual(info.HostConfig.MemorySwap, 128 * 1024 * 1024)
+      assert.strictEqual(info.HostConfig.CpuShares, 100)
+      assert.strictEqual(info.HostConfig.NanoCpus, 500_000_000)
+      assert.strictEqual(info.HostConfig.NetworkMode, network)
+      assert.sameMembers(info.HostConfig.CapDrop ?? [], ["NET_RAW", "NET_ADMIN"])
+      assert.deepStrictEqual(info.HostConfig.Ulimits, [{ Name: "nofile", Soft: 1024, Hard: 1024 }])
+      assert.strictEqual(info.HostConfig.PidsLimit, 1024)
+      assert.strictEqual(info.HostConfig.LogConfig?.Type, "json-file")
+      assert.includeMembers(info.Config.Env, ["__OW_API_HOST=https://example.test", "GREETING=hi there"])
+      assert.strictEqual(info.NetworkSettings.Networks[network]?.IPAddress, container.address.host)
+    }).pipe(Effect.provide(services)), 60_000)
+
+  it.scopedLive("an image whose command does not exist gives the 127 mapping and leaves no container", () =>
+    Effect.gen(function*() {
+      const engine = yield* DockerEngine.DockerEngine
+      const error = yield* Effect.flip(DockerContainer.create({ image: noCommandImage, userProvided: false }))
+      assert.strictEqual(error._tag, "BlackboxStartupError")
+      assert.strictEqual(error.message, `executable file not found in image ${noCommandImage}`)
+      yield* engine.list(`${prefix}_`).pipe(
+        Effect.filterOrFail((left) => left.length === 0),
+        Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 100 })
+      )
+    }).pipe(Effect.provide(services)), 60_000)
+
+  it.scopedLive("cleanup removes leftovers by prefix, thawing one runc froze", () =>
+    Effect.gen(function*() {
+      const engine = yield* DockerEngine.DockerEngine
+      const frozen = yield* DockerContainer.create({ image: tickerImage, userProvided: false, useRunc: true })
+      yield* DockerContainer.create({ image: tickerImage, userProvided: false })
+      yield* frozen.suspend
+      const report = yield* Cleanup.removeLeftoversWith(prefix)
+      assert.strictEqual(report.found, 2)
+      assert.deepStrictEqual(report.failures, [])
+      assert.deepStrictEqual(yield* engine.list(`${prefix}_`), [])
+    }).pipe(Effect.provide(services)), 60_000)
+
+  it.scopedLive("interrupting creates at 50 random moments leaves no container behind", () =>
+    Effect.gen(function*() {
+      const engine = yield* DockerEngine.DockerEngine
+      const create = DockerContainer.create({ image: tickerImage, userProvided: false })
+      // Full creates tell how long the window is; the interruptions fall anywhere in it (before the engine was
+      // asked, while it creates or starts, during inspect) and a little after (then the create completed).
+      const timed = Effect.gen(function*() {
+        const started = Date.now()
+        const container = yield* create
+        const took = Date.now() - started
+        yield* container.destroy
+        return took
+      })
+      yield* timed
+      const window = Math.round((yield* timed) * 1.2)
+      let completed = 0
+      const destroys = yield* Effect.forEach(
+        Array.from({ length: 50 }, (_, i) => i),
+        () =>
+          Effect.gen(function*() {
+            const fiber = yield* Effect.fork(create)
+            yield* Effect.sleep(Duration.millis(yield* Random.nextIntBetween(0, window)))
+            const exit = yield* Fiber.interrupt(fiber)
+            if (Exit.isFailure(exit)) return Effect.void
+            completed += 1
+            return exit.value.destroy
+          })
+      )
+      yield* Effect.all(destroys, { concurrency: "unbounded" })
+      const left = yield* engine.list(`${prefix}_`).pipe(
+        Effect.filterOrFail((containers) => containers.length === 0),
+        Effect.retry({ schedule: Schedule.spaced("200 millis"), times: 100 }),
+        Effect.orElse(() => engine.list(`${prefix}_`))
+      )
+      assert.deepStrictEqual(left.map((c) => c.names), [], `after ${completed} completed creates`)
+    }).pipe(Effect.provide(services)), 120_000)
+})
