@@ -26,6 +26,8 @@ export interface Reply {
 export type Handler = (request: FakeRequest, respond: (reply: Reply) => void) => Reply | undefined
 
 export interface FakeEngine {
+  /** What DOCKER_HOST would be set to for this engine. */
+  readonly host: string
   readonly docker: Docker
   readonly requests: Array<FakeRequest>
   /** The requests with this method whose path matches. */
@@ -39,7 +41,11 @@ const send = (response: http.ServerResponse, reply: Reply) => {
   response.end(body)
 }
 
-export const fakeEngine = (handler: Handler): Effect.Effect<FakeEngine, never, Scope.Scope> =>
+/** On a unix socket in a fresh directory, or (`tcp`) on a free port of 127.0.0.1. */
+export const fakeEngine = (
+  handler: Handler,
+  options: { readonly tcp?: boolean } = {}
+): Effect.Effect<FakeEngine, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.async<{ readonly engine: FakeEngine; readonly close: () => void }>((resume) => {
       const directory = mkdtempSync(join(tmpdir(), "effect-whisk-fake-engine-"))
@@ -66,19 +72,29 @@ export const fakeEngine = (handler: Handler): Effect.Effect<FakeEngine, never, S
           if (reply !== undefined) send(response, reply)
         })
       })
-      server.listen(socketPath, () =>
+      const close = () => {
+        server.closeAllConnections()
+        server.close()
+        rmSync(directory, { recursive: true, force: true })
+      }
+      const ready = (host: string, docker: Docker) =>
         resume(Effect.succeed({
           engine: {
-            docker: new Docker({ socketPath }),
+            host,
+            docker,
             requests,
             matching: (method, path) => requests.filter((r) => r.method === method && path.test(r.path))
           },
-          close: () => {
-            server.closeAllConnections()
-            server.close()
-            rmSync(directory, { recursive: true, force: true })
-          }
-        })))
+          close
+        }))
+      if (options.tcp === true) {
+        server.listen(0, "127.0.0.1", () => {
+          const { port } = server.address() as { port: number }
+          ready(`tcp://127.0.0.1:${port}`, new Docker({ host: "127.0.0.1", port, protocol: "http" }))
+        })
+      } else {
+        server.listen(socketPath, () => ready(`unix://${socketPath}`, new Docker({ socketPath })))
+      }
     }),
     ({ close }) => Effect.sync(close)
   ).pipe(Effect.map(({ engine }) => engine))
