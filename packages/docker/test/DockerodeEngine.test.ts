@@ -1,10 +1,13 @@
 // The live DockerEngine against a scripted engine API on a unix socket: how RunOptions reach the create body, how
 // engine answers map to typed errors (OpenWhisk's DockerClientTests T29, T30, T37–T40 and the file-access client's
 // T41–T46 over inspect), pull progress with in-stream errors, timeouts that abort the request, and interruption.
-import { ByteSize, ContainerId, type DockerEngine, RunOptions, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, ContainerId, DockerEngine, RunOptions, WhiskConfig } from "@effect-whisk/core"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Stream } from "effect"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as DockerodeEngine from "../src/DockerodeEngine.js"
 import { type FakeEngine, fakeEngine, type FakeRequest, type Handler } from "./support/fakeEngine.js"
 
@@ -330,6 +333,22 @@ describe("DockerodeEngine", () => {
           yield* eventually(() => fake.matching("DELETE", /^\/containers\/wsk_slow$/).length >= 1)
         })
     ))
+
+  it.scopedLive("rawLogs reads the json-file log that inspect names, from the offset", () => {
+    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-rawlogs-"))
+    const logPath = join(directory, `${id}-json.log`)
+    writeFileSync(logPath, "0123456789")
+    return withEngine(
+      (request) => ({ status: 200, body: request.path.includes("1111") ? { LogPath: "" } : { LogPath: logPath } }),
+      (engine) =>
+        Effect.gen(function*() {
+          const bytes = yield* Stream.runCollect(engine.rawLogs(ContainerId.make(id), 4, DockerEngine.ReadToEnd))
+          assert.strictEqual(Buffer.concat(Chunk.toReadonlyArray(bytes)).toString(), "456789")
+          const missing = yield* Effect.flip(Stream.runDrain(engine.rawLogs(ContainerId.make("1".repeat(64)), 0, DockerEngine.ReadToEnd)))
+          assert.deepInclude(missing, { _tag: "LogFileError", reason: "NotFound" })
+        })
+    ).pipe(Effect.ensuring(Effect.sync(() => rmSync(directory, { recursive: true, force: true }))))
+  })
 
   it.scopedLive("an engine that does not listen is Unavailable", () =>
     Effect.gen(function*() {
