@@ -13,9 +13,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Layer } from "effect"
 import { beforeAll } from "vitest"
 
+// A prefix of their own, so a cleanup of leftovers that another test runs at the same time leaves these alone.
 const live = (config: Parameters<typeof WhiskConfig.layerWith>[0] = {}) =>
   Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer).pipe(
-    Layer.provideMerge(WhiskConfig.layerWith(config)),
+    Layer.provideMerge(WhiskConfig.layerWith({ containerNamePrefix: "ewit-calls", ...config })),
     Layer.provide(NodeContext.layer)
   )
 
@@ -163,17 +164,6 @@ describe.concurrent("initialize and run on real runtime containers", () => {
       assert.strictEqual(error.slice(prefix.length), `{"data":"${"x".repeat(1024 * 1024 - 9)}`)
     }).pipe(Effect.provide(live())), 60_000)
 
-  it.scopedLive("20 runs with a suspend and a resume between each, on one container", () =>
-    Effect.gen(function*() {
-      const container = yield* actionContainer()
-      for (let i = 1; i <= 20; i++) {
-        const outcome = yield* container.run({ kind: "hello", name: `run ${i}` }, {}, options)
-        assert.deepStrictEqual(outcome.response.result, { greeting: `hello run ${i}`, activations: i })
-        yield* container.suspend
-        yield* container.resume
-      }
-    }).pipe(Effect.provide(live())), 120_000)
-
   it.scopedLive("16 overlapping runs with maxConcurrent 4 and __OW_ALLOW_CONCURRENT=true: at most 4 at once", () =>
     Effect.gen(function*() {
       const container = yield* actionContainer({ environment: { __OW_ALLOW_CONCURRENT: "true" } }, 4)
@@ -185,4 +175,19 @@ describe.concurrent("initialize and run on real runtime containers", () => {
       const seen = Math.max(...outcomes.map((outcome) => (outcome.response.result as { maxInFlight: number }).maxInFlight))
       assert.strictEqual(seen, 4)
     }).pipe(Effect.provide(live())), 60_000)
+})
+
+// Not alongside the others: under the load of ten containers starting at once on a small machine, runc 1.1's cgroup
+// v1 freezer sometimes gives up ("unable to freeze"), which is the runc layer's matter, not this test's.
+describe("suspend and resume between runs", () => {
+  it.scopedLive("20 runs with a suspend and a resume between each, on one container", () =>
+    Effect.gen(function*() {
+      const container = yield* actionContainer()
+      for (let i = 1; i <= 20; i++) {
+        const outcome = yield* container.run({ kind: "hello", name: `run ${i}` }, {}, options)
+        assert.deepStrictEqual(outcome.response.result, { greeting: `hello run ${i}`, activations: i })
+        yield* container.suspend
+        yield* container.resume
+      }
+    }).pipe(Effect.provide(live())), 120_000)
 })
