@@ -74,7 +74,10 @@ export const engineCall = <A>(
   call: (signal: AbortSignal) => Promise<A>
 ): Effect.Effect<A, Errors.DockerEngineError> =>
   Effect.tryPromise({ try: call, catch: (cause) => toEngineError(operation, target, cause) }).pipe(
-    Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(operation, target, timeout) })
+    Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(operation, target, timeout) }),
+    Effect.withSpan(`DockerEngine.${operation}`, {
+      attributes: { target: target ?? "", timeout: Duration.format(timeout) }
+    })
   )
 
 /**

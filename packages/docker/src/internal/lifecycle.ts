@@ -112,37 +112,40 @@ const makeContainer = (
   })
 
 /** @internal */
-export const create = (options: CreateOptions): Effect.Effect<DockerContainer, CreateError, Services> =>
-  Effect.gen(function*() {
-    const engine = yield* DockerEngine.DockerEngine
-    const services = {
-      engine,
-      runc: yield* Runc.Runc,
-      http: yield* ContainerHttp.ContainerHttp,
-      config: yield* WhiskConfig.WhiskConfig
-    }
-    const plan = yield* makePlan(options, services.config)
-    const pulled = yield* pullImage(engine, plan)
-    // From the moment the engine gave an id, only the marked steps can be interrupted, and each of them removes the
-    // container when it does not succeed: whatever happens, the caller gets the container or no container exists.
-    return yield* Effect.uninterruptibleMask((restore) =>
-      Effect.gen(function*() {
-        const id = yield* restore(runContainer(engine, plan, pulled))
-        const address = yield* restore(engine.inspectAddress(id, plan.runOptions.network)).pipe(
-          Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : removeInBackground(engine.remove, id)),
-          Effect.mapError((cause) => provisionError(plan.resolved, cause))
-        )
-        return yield* makeContainer(services, plan, id, address)
-      })
-    )
-  }).pipe(Effect.withSpan("DockerContainer.create", { attributes: { image: options.image } }))
+export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, CreateError, Services> = Effect.fn(
+  "DockerContainer.create"
+)(function*(options: CreateOptions) {
+  const engine = yield* DockerEngine.DockerEngine
+  const services = {
+    engine,
+    runc: yield* Runc.Runc,
+    http: yield* ContainerHttp.ContainerHttp,
+    config: yield* WhiskConfig.WhiskConfig
+  }
+  const plan = yield* makePlan(options, services.config)
+  yield* Effect.annotateCurrentSpan({ image: plan.resolved, userProvided: plan.userProvided })
+  const pulled = yield* pullImage(engine, plan)
+  // From the moment the engine gave an id, only the marked steps can be interrupted, and each of them removes the
+  // container when it does not succeed: whatever happens, the caller gets the container or no container exists.
+  return yield* Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      const id = yield* restore(runContainer(engine, plan, pulled))
+      const address = yield* restore(engine.inspectAddress(id, plan.runOptions.network)).pipe(
+        Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : removeInBackground(engine.remove, id)),
+        Effect.mapError((cause) => provisionError(plan.resolved, cause))
+      )
+      return yield* makeContainer(services, plan, id, address)
+    })
+  )
+})
 
 /** @internal */
-export const createScoped = (
+export const createScoped: (
   options: CreateOptions
-): Effect.Effect<DockerContainer, CreateError, Services | Scope.Scope> =>
-  Effect.flatMap(DockerEngine.DockerEngine, (engine) =>
-    Effect.uninterruptibleMask((restore) =>
+) => Effect.Effect<DockerContainer, CreateError, Services | Scope.Scope> = Effect.fn("DockerContainer.createScoped")(
+  function*(options: CreateOptions) {
+    const engine = yield* DockerEngine.DockerEngine
+    return yield* Effect.uninterruptibleMask((restore) =>
       Effect.tap(restore(create(options)), (container) =>
         Effect.addFinalizer(() =>
           container.destroy.pipe(
@@ -155,4 +158,6 @@ export const createScoped = (
             )
           )
         ))
-    ))
+    )
+  }
+)
