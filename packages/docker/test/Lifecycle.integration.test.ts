@@ -2,7 +2,7 @@
 // runc (and with the engine's pause), destroy, the create arguments as the engine's inspect shows them, the 127
 // mapping, leftover cleanup of a frozen container, and interrupting creates at random moments.
 import { ByteSize, ContainerHttp, DockerEngine, WhiskConfig } from "@effect-whisk/core"
-import { Cleanup, DockerContainer, DockerodeEngine, RuncCommand } from "@effect-whisk/docker"
+import { Cleanup, DockerContainer, DockerodeEngine, RuncCommand, WhiskLive } from "@effect-whisk/docker"
 import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
@@ -19,7 +19,8 @@ import {
   tickerImage
 } from "./support/realEngine.js"
 
-const prefix = "ewit-lifecycle"
+// Unique to this run, so two runs on one engine (developers, CI jobs) never remove each other's containers.
+const prefix = `ewit-lifecycle-${process.pid}`
 const network = `${prefix}-net`
 const client = new Docker()
 
@@ -32,7 +33,9 @@ const services = Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, Contai
 )
 
 const removeLeftovers = () => {
-  const ids = docker("ps", "-aq", "--no-trunc", "--filter", `name=^/${prefix}_`).split("\n").filter((s) => s.length > 0)
+  const ids = [`name=^/${prefix}_`, `name=^/${prefix}-live_`]
+    .flatMap((filter) => docker("ps", "-aq", "--no-trunc", "--filter", filter).split("\n"))
+    .filter((s) => s.length > 0)
   for (const id of ids) {
     // A container runc froze must be thawed before the engine can kill it.
     try {
@@ -199,6 +202,26 @@ describe.skipIf(skipWithoutEngine)("DockerContainer on the real engine", () => {
       assert.deepStrictEqual(report.failures, [])
       assert.deepStrictEqual(yield* engine.list(`${prefix}_`), [])
     }).pipe(Effect.provide(services)), 60_000)
+
+  it.live("WhiskLive removes leftovers when it starts and what is left when it stops", () =>
+    Effect.gen(function*() {
+      const livePrefix = `${prefix}-live`
+      const leftover = docker("create", "--name", `${livePrefix}_old`, tickerImage)
+      const live = WhiskLive.layerWithConfig(WhiskConfig.layerWith({
+        containerNamePrefix: livePrefix,
+        runc: { ...WhiskConfig.defaults.runc, binary: runcBinary() }
+      }))
+      const kept = yield* Effect.scoped(Effect.gen(function*() {
+        const context = yield* Layer.build(live)
+        assert.strictEqual(docker("ps", "-aq", "--filter", `id=${leftover}`), "", "the leftover was removed at start")
+        const container = yield* DockerContainer.create({ image: tickerImage, userProvided: false }).pipe(
+          Effect.provide(context)
+        )
+        yield* container.suspend.pipe(Effect.provide(context))
+        return container.id
+      }))
+      assert.strictEqual(docker("ps", "-aq", "--filter", `id=${kept}`), "", "the container left behind was removed at stop")
+    }), 60_000)
 
   it.scopedLive("interrupting creates at 50 random moments leaves no container behind", () =>
     Effect.gen(function*() {

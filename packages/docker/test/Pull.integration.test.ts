@@ -10,11 +10,13 @@ import Docker from "dockerode"
 import { Chunk, Effect, Layer, Schedule, Stream } from "effect"
 import { buildTestImages, docker, runcBinary, skipWithoutEngine, tickerImage } from "./support/realEngine.js"
 
-const prefix = "ewit-pull"
+// Unique to this run, so two runs on one engine never remove each other's containers or images.
+const run = process.pid
+const prefix = `ewit-pull-${run}`
 const registry = "127.0.0.1:5000"
-const pushed = `${registry}/effect-whisk-test/ticker` // pushed, then removed locally
+const pushed = `${registry}/effect-whisk-test/ticker-${run}` // pushed, then removed locally
 const neverPushed = `${registry}/effect-whisk-test/never-pushed`
-const localOnly = `${registry}/effect-whisk-test/local-only:v1` // tagged locally, never pushed
+const localOnly = `${registry}/effect-whisk-test/local-only-${run}:v1` // tagged locally, never pushed
 const client = new Docker()
 
 const services = Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttp.layerTest()).pipe(
