@@ -21,6 +21,8 @@ export interface FigureResult {
   readonly goal: string
   readonly met: boolean
   readonly notes?: ReadonlyArray<string>
+  /** How long the figure took to measure, setup included. */
+  readonly seconds?: number
 }
 
 export type Services = DockerContainer.Services

@@ -58,7 +58,11 @@ const program = Effect.gen(function*() {
   ] as const
   for (const [label, figure] of steps) {
     yield* say(label)
-    figures.push(yield* figure)
+    const begun = Date.now()
+    const result = yield* figure
+    const seconds = (Date.now() - begun) / 1000
+    yield* say(`${label}: ${seconds.toFixed(0)} s`)
+    figures.push({ ...result, seconds })
   }
   yield* removeLeftovers
   const report: BenchReport = {

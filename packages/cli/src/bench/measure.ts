@@ -28,13 +28,18 @@ export interface Contender<E, R> {
 export const interleaved = <E, R>(
   label: string,
   contenders: ReadonlyArray<Contender<E, R>>,
-  options: { readonly warmup: number; readonly count: number }
+  options: {
+    readonly warmup: number
+    readonly count: number
+    /** A full collection before each sample (needs --expose-gc); off for samples of a few milliseconds. */
+    readonly collect?: boolean
+  }
 ): Effect.Effect<Record<string, Array<number>>, E, R> =>
   Effect.gen(function*() {
     const samples: Record<string, Array<number>> = Object.fromEntries(contenders.map(({ name }) => [name, []]))
     for (let round = 0; round < options.warmup + options.count; round++) {
       for (const contender of contenders) {
-        yield* collectGarbage
+        if (options.collect === true) yield* collectGarbage
         const took = yield* contender.sample
         if (round >= options.warmup) samples[contender.name]!.push(took)
       }

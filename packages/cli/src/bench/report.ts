@@ -34,7 +34,8 @@ export const table = (report: BenchReport): string => {
       ])
     })
     const ratios = Object.entries(figure.ratios).map(([name, value]) => `${name} = ${value.toFixed(2)}`).join(", ")
-    rows.push(["", "", `→ ${ratios}`, `goal: ${figure.goal}`, figure.met ? "met" : "NOT MET", "", ""])
+    const took = figure.seconds === undefined ? "" : `${figure.seconds.toFixed(0)} s`
+    rows.push(["", "", `→ ${ratios}`, `goal: ${figure.goal}`, figure.met ? "met" : "NOT MET", took, ""])
   }
   const { machine } = report
   return [
@@ -51,6 +52,7 @@ export const toJson = (report: BenchReport) => ({
   durationSeconds: round(report.durationSeconds),
   figures: report.figures.map((figure) => ({
     ...figure,
+    ...(figure.seconds === undefined ? {} : { seconds: round(figure.seconds) }),
     series: Object.fromEntries(Object.entries(figure.series).map(([name, summary]) => [name, roundSummary(summary)])),
     ratios: Object.fromEntries(Object.entries(figure.ratios).map(([name, value]) => [name, round(value)]))
   }))

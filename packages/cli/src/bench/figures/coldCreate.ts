@@ -31,7 +31,7 @@ export const coldCreate = (context: BenchContext, count: number) =>
       },
       { name: "engine API", sample: timedRaw(EngineApi.createStartInspect) },
       { name: "docker CLI", sample: timedRaw(dockerRunInspect) }
-    ], { warmup: 2, count })
+    ], { warmup: 2, count, collect: true })
     const library = summarize(samples["library"]!)
     const api = summarize(samples["engine API"]!)
     const cli = summarize(samples["docker CLI"]!)
