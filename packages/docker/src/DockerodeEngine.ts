@@ -10,7 +10,7 @@ import * as LogFile from "@effect-whisk/logs/LogFile"
 import { FileSystem } from "@effect/platform"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
-import { Effect, Fiber, Layer, Option, type Scope, Stream } from "effect"
+import { Cause, Effect, Exit, Fiber, Layer, Option, type Scope, Stream } from "effect"
 import type { Readable } from "node:stream"
 import { removeByNameInBackground, removeInBackground } from "./internal/background.js"
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
@@ -53,6 +53,10 @@ export const makeWith = (
         (signal) => docker.createContainer({ ...toCreateOptions(options), abortSignal: signal })
       )
 
+    // A create that got no answer may still make the container: remove it by name (the lifecycle always names).
+    const removeIfMade = (name: string | undefined) => (error: Errors.DockerEngineError) =>
+      mayHaveActed(error) && name !== undefined ? removeByNameInBackground(remove, name) : Effect.void
+
     // Once the engine was asked to create, the answer is awaited in a daemon fiber, whoever interrupts the caller:
     // a container made after the caller left is removed as soon as its id is known.
     const run = (options: RunOptions.RunOptions) =>
@@ -60,20 +64,13 @@ export const makeWith = (
         Effect.gen(function*() {
           const name = Option.getOrUndefined(options.name)
           const creating = yield* Effect.forkDaemon(Effect.interruptible(create(options)))
-          const afterInterrupt = Fiber.await(creating).pipe(
-            Effect.flatMap((exit) => {
-              if (exit._tag === "Success") return removeInBackground(remove, exit.value.id)
-              const failure = exit.cause._tag === "Fail" ? exit.cause.error : undefined
-              return failure !== undefined && mayHaveActed(failure) && name !== undefined
-                ? removeByNameInBackground(remove, name)
-                : Effect.void
-            })
-          )
+          const afterInterrupt = Effect.flatMap(Fiber.await(creating), (exit) =>
+            Exit.isSuccess(exit)
+              ? removeInBackground(remove, exit.value.id)
+              : Option.match(Cause.failureOption(exit.cause), { onNone: () => Effect.void, onSome: removeIfMade(name) }))
           const container = yield* restore(Fiber.join(creating)).pipe(
             Effect.onInterrupt(() => Effect.forkDaemon(Effect.interruptible(afterInterrupt))),
-            Effect.tapError((error) =>
-              mayHaveActed(error) && name !== undefined ? removeByNameInBackground(remove, name) : Effect.void
-            )
+            Effect.tapError(removeIfMade(name))
           )
           const id = ContainerId.make(container.id)
           yield* restore(
