@@ -25,7 +25,7 @@ const writeSyntheticLog = async (path: string): Promise<number> => {
     let index = 0
     while (written < fileSize) {
       const batch: Array<string> = []
-      for (let i = 0; i < 20_000; i++, index++) {
+      for (let i = 0; i < 1_000; i++, index++) {
         const text = `line ${index}: ${"the quick brown fox jumps over the lazy dog ".repeat(1 + (index % 4))}`
         batch.push(jsonLine(text, index % 5 === 0 ? "stderr" : "stdout", index))
       }
@@ -133,6 +133,9 @@ export const logPipeline = (count: number): Effect.Effect<FigureResult, never, F
       ratios: { "library MiB/s": round(rate.median), "library peak RSS growth MiB": round(rss.median) },
       goal: "≥ 200 MiB/s, ≤ 32 MiB RSS growth",
       met: rate.median >= 200 && rss.median <= 32,
-      notes: [`${lines} lines, ${size} bytes`]
+      notes: [
+        `${lines} lines, ${size} bytes`,
+        "RSS growth: peak resident set during a pass minus the resident set after a full collection just before it; the raw pass runs after the library's, in a heap the collector has not shrunk yet, so its growth is a lower bound"
+      ]
     } satisfies FigureResult
   })
