@@ -7,9 +7,16 @@
  */
 import { ContainerId, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
 import { Command, type CommandExecutor } from "@effect/platform"
-import { Duration, Effect, Either, Layer, Stream } from "effect"
+import { type Duration, Effect, Either, Layer, Schedule, Stream } from "effect"
 
 type Operation = "pause" | "resume"
+
+// On cgroup v1 a freeze that does not settle quickly (a busy machine) makes runc give up with "unable to freeze"
+// after thawing the container again; pausing again is safe, and usually succeeds.
+const isTransientFreezeFailure = (error: Errors.RuncError) =>
+  error.reason === "NonZeroExit" && /unable to freeze/i.test(error.stderr ?? "")
+
+const freezeRetry = Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(4)))
 
 const collect = (bytes: Stream.Stream<Uint8Array, unknown>) =>
   bytes.pipe(Stream.decodeText(), Stream.mkString, Effect.orElseSucceed(() => ""))
@@ -30,7 +37,7 @@ export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig | 
       detail: { readonly exitCode?: number; readonly stderr?: string; readonly cause?: unknown } = {}
     ) => new Errors.RuncError({ operation, containerId, reason, ...detail })
 
-    const execute = (operation: Operation, id: string, timeout: Duration.Duration) =>
+    const execute = (operation: Operation, id: string) =>
       Effect.scoped(Effect.gen(function*() {
         const process = yield* Command.start(Command.make(config.binary, "--root", config.root, operation, id)).pipe(
           Effect.mapError((cause) => runcError(operation, id, "SpawnFailed", { cause }))
@@ -45,15 +52,16 @@ export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig | 
         if (exitCode.right !== 0) {
           return yield* runcError(operation, id, "NonZeroExit", { exitCode: exitCode.right, stderr })
         }
-      })).pipe(
-        Effect.timeoutFail({ duration: timeout, onTimeout: () => runcError(operation, id, "Timeout") }),
-        Effect.provide(executor)
-      )
+      })).pipe(Effect.provide(executor))
 
     const run = (operation: Operation, timeout: Duration.Duration) => (id: ContainerId.ContainerId) =>
       Either.match(ContainerId.parseEngineId(id), {
         onLeft: () => Effect.fail(runcError(operation, id, "InvalidId")),
-        onRight: (engineId) => execute(operation, engineId, timeout)
+        onRight: (engineId) =>
+          execute(operation, engineId).pipe(
+            Effect.retry({ while: isTransientFreezeFailure, schedule: freezeRetry }),
+            Effect.timeoutFail({ duration: timeout, onTimeout: () => runcError(operation, engineId, "Timeout") })
+          )
       }).pipe(Effect.withSpan(`Runc.${operation}`, { attributes: { containerId: id } }))
 
     return {

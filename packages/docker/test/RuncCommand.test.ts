@@ -76,6 +76,31 @@ describe("RuncCommand", () => {
       assert.strictEqual(readFileSync(fake.argsFile, "utf8").trim(), `--root /run/test-root resume ${id}`)
     }))
 
+  it.scopedLive("pauses again when a busy cgroup v1 freezer makes runc give up", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeRunc("")
+      const attempts = join(fake.binary, "..", "attempts")
+      writeFileSync(
+        fake.binary,
+        `#!/bin/sh\necho x >> '${attempts}'\n[ "$(wc -l < '${attempts}')" -ge 3 ] && exit 0\n` +
+          `echo 'container_linux.go: pausing container caused: unable to freeze' >&2\nexit 1\n`
+      )
+      const runc = yield* runcWith(fake)
+      yield* runc.pause(id)
+      assert.strictEqual(readFileSync(attempts, "utf8").trim().split("\n").length, 3)
+    }))
+
+  it.scopedLive("does not retry other failures", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeRunc("")
+      const attempts = join(fake.binary, "..", "attempts")
+      writeFileSync(fake.binary, `#!/bin/sh\necho x >> '${attempts}'\necho 'container does not exist' >&2\nexit 1\n`)
+      const runc = yield* runcWith(fake)
+      const error = yield* Effect.flip(runc.pause(id))
+      assert.strictEqual(error.reason, "NonZeroExit")
+      assert.strictEqual(readFileSync(attempts, "utf8").trim().split("\n").length, 1)
+    }))
+
   it.scopedLive("T48/T50 a non-zero exit is a RuncError with the exit code and stderr", () =>
     Effect.gen(function*() {
       const fake = yield* fakeRunc("echo 'container not running' >&2; exit 3")
