@@ -22,7 +22,7 @@ import { type ByteSize, DockerEngine, Errors, LogLine, Messages, type WhiskConfi
 import { Clock, Duration, Effect, Ref, Stream } from "effect"
 import { activationLines, LogLimitReached, type Progress } from "./internal/activationLines.js"
 import { frameLines, FramingError } from "./internal/framing.js"
-import { LogCollectionTimeout, LogIdleTimeout, withTimeouts } from "./internal/timeouts.js"
+import { LogCollectionTimeout, LogIdleTimeout, makeDeadlines } from "./internal/timeouts.js"
 
 /**
  * Sentinel lines that end an activation's logs (one on stdout, one on stderr; any two count).
@@ -122,16 +122,20 @@ const activation = <E, R>(
   options: Options,
   onProgress: (progress: Progress) => Effect.Effect<void>
 ): Stream.Stream<string, E | EndedEarly, R> =>
-  bytes.pipe(
-    frameLines(options.limit.bytes),
-    activationLines({
-      limit: options.limit.bytes,
-      sentinels: sentinelsPerActivation,
-      errorOnNotEnough: options.waitForSentinel,
-      onProgress
-    }),
-    withTimeouts(options.idleTimeout, collectionTimeout(options.limit, options.timeoutPerMB))
-  )
+  Stream.unwrap(Effect.map(
+    makeDeadlines(options.idleTimeout, collectionTimeout(options.limit, options.timeoutPerMB)),
+    (deadlines) =>
+      deadlines.bound(bytes).pipe(
+        frameLines(options.limit.bytes),
+        activationLines({
+          limit: options.limit.bytes,
+          sentinels: sentinelsPerActivation,
+          errorOnNotEnough: options.waitForSentinel,
+          onProgress,
+          onLines: deadlines.activity
+        })
+      )
+  ))
 
 const noticeText = (error: EndedEarly, limit: ByteSize.ByteSize): string =>
   error._tag === "LogLimitReached" ? Messages.truncateLogs(limit) : Messages.logFailure
@@ -212,18 +216,20 @@ const skip = <E, R>(
     readonly onProgress: (progress: Progress) => Effect.Effect<void>
   }
 ): Stream.Stream<never, E, R> =>
-  bytes.pipe(
-    withTimeouts(options.idleTimeout, options.timeout),
-    frameLines(options.maxLine, "drop"),
-    activationLines({
-      limit: Number.POSITIVE_INFINITY,
-      sentinels: options.sentinels,
-      errorOnNotEnough: false,
-      onProgress: options.onProgress
-    }),
-    Stream.drain,
-    // Dropping long lines, without a limit or a required count, the only failures left are the timeouts and E.
-    Stream.catchAll((error) =>
-      error instanceof LogIdleTimeout || error instanceof LogCollectionTimeout ? Stream.empty : Stream.fail(error as E)
-    )
-  )
+  Stream.unwrap(Effect.map(makeDeadlines(options.idleTimeout, options.timeout), (deadlines) =>
+    deadlines.bound(bytes).pipe(
+      // Nothing goes out while skipping: the idle timeout restarts with every chunk of bytes.
+      Stream.mapChunksEffect((chunk) => Effect.as(deadlines.activity, chunk)),
+      frameLines(options.maxLine, "drop"),
+      activationLines({
+        limit: Number.POSITIVE_INFINITY,
+        sentinels: options.sentinels,
+        errorOnNotEnough: false,
+        onProgress: options.onProgress
+      }),
+      Stream.drain,
+      // Dropping long lines, without a limit or a required count, the only failures left are the timeouts and E.
+      Stream.catchAll((error) =>
+        error instanceof LogIdleTimeout || error instanceof LogCollectionTimeout ? Stream.empty : Stream.fail(error as E)
+      )
+    )))

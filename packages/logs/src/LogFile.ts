@@ -15,7 +15,7 @@ import * as Schedules from "./Schedules.js"
  * @since 0.1.0
  * @category constants
  */
-export const readSize = 64 * 1024
+export const readSize = 256 * 1024
 
 /**
  * The bytes of the file from `fromOffset`: in Tail mode waiting for more at the end (never completing by itself),

@@ -1,6 +1,6 @@
 import { Errors } from "@effect-whisk/core"
 import { Channel, Chunk, Data, type Effect, Stream } from "effect"
-import type { Frame } from "./framing.js"
+import type { Frames } from "./framing.js"
 import { isSentinelLine } from "./sentinel.js"
 
 /**
@@ -34,8 +34,10 @@ export interface ActivationLinesOptions {
   readonly sentinels: number
   /** Fail with OccurrencesNotFound when the frames end before enough sentinels were seen. */
   readonly errorOnNotEnough: boolean
-  /** Told the progress after every chunk of frames that changed it, and before the stream fails or completes. */
+  /** Told the progress after every chunk of frames, and before the stream fails or completes. */
   readonly onProgress: (progress: Progress) => Effect.Effect<void>
+  /** Run before lines go out. */
+  readonly onLines?: Effect.Effect<void>
 }
 
 /**
@@ -46,7 +48,7 @@ export interface ActivationLinesOptions {
  * @internal
  */
 export const activationLines = (options: ActivationLinesOptions) =>
-<E, R>(self: Stream.Stream<Frame, E, R>): Stream.Stream<string, E | LogLimitReached | Errors.OccurrencesNotFound, R> =>
+<E, R>(self: Stream.Stream<Frames, E, R>): Stream.Stream<string, E | LogLimitReached | Errors.OccurrencesNotFound, R> =>
   Stream.pipeThroughChannelOrFail(
     self,
     Channel.suspend(() => {
@@ -54,32 +56,36 @@ export const activationLines = (options: ActivationLinesOptions) =>
       let consumed = 0
       let sentinels = 0
       const report = Channel.suspend(() => Channel.fromEffect(options.onProgress({ consumed, sentinels })))
-      const emit = (out: Array<string>) => out.length === 0 ? report : Channel.zipRight(report, Channel.write(Chunk.unsafeFromArray(out)))
+      const lines = options.onLines === undefined ? report : Channel.zipRight(report, Channel.fromEffect(options.onLines))
+      const emit = (out: Array<string>) => out.length === 0 ? report : Channel.zipRight(lines, Channel.write(Chunk.unsafeFromArray(out)))
       const loop: Channel.Channel<
         Chunk.Chunk<string>,
-        Chunk.Chunk<Frame>,
+        Chunk.Chunk<Frames>,
         E | LogLimitReached | Errors.OccurrencesNotFound,
         E,
         unknown,
         unknown
       > = Channel.readWithCause({
-        onInput: (frames: Chunk.Chunk<Frame>) => {
+        onInput: (input: Chunk.Chunk<Frames>) => {
           const out: Array<string> = []
-          for (const frame of frames) {
-            const cost = frame.size + 1
-            weight += cost
-            consumed += cost
-            if (weight > options.limit) {
-              return Channel.zipRight(emit(out), Channel.fail(new LogLimitReached({ limit: options.limit })))
-            }
-            if (isSentinelLine(frame.text)) {
-              sentinels += 1
-              if (sentinels >= options.sentinels) return emit(out)
-            } else {
-              out.push(frame.text)
+          for (const { sizes, texts } of input) {
+            for (let i = 0; i < sizes.length; i++) {
+              const cost = sizes[i]! + 1
+              weight += cost
+              consumed += cost
+              if (weight > options.limit) {
+                return Channel.zipRight(emit(out), Channel.fail(new LogLimitReached({ limit: options.limit })))
+              }
+              const text = texts[i]!
+              if (isSentinelLine(text)) {
+                sentinels += 1
+                if (sentinels >= options.sentinels) return emit(out)
+              } else {
+                out.push(text)
+              }
             }
           }
-          return frames.length === 0 ? loop : Channel.zipRight(emit(out), loop)
+          return Channel.zipRight(emit(out), loop)
         },
         onFailure: Channel.failCause,
         onDone: () =>

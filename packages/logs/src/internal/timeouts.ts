@@ -1,4 +1,4 @@
-import { Data, Duration, Effect, Stream } from "effect"
+import { Clock, Data, Duration, Effect, Option, Ref, Stream } from "effect"
 
 /**
  * No line came for the idle timeout.
@@ -25,16 +25,54 @@ export class LogCollectionTimeout extends Data.TaggedError("LogCollectionTimeout
 }
 
 /**
- * Fails with LogIdleTimeout when a pull waits longer than `idle` (Akka's `idleTimeout`: the time between two
- * elements), and with LogCollectionTimeout when the stream has not completed after `total` (`completionTimeout`).
+ * The idle timeout (Akka's `idleTimeout`: since the last line, or the start) and the overall timeout
+ * (`completionTimeout`) of one collection.
  *
  * @internal
  */
-export const withTimeouts = (idle: Duration.DurationInput, total: Duration.DurationInput) =>
-<A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | LogIdleTimeout | LogCollectionTimeout, R> =>
-  self.pipe(
-    Stream.timeoutFail(() => new LogIdleTimeout({ timeout: Duration.decode(idle) }), idle),
-    Stream.interruptWhen(
-      Effect.sleep(total).pipe(Effect.zipRight(Effect.fail(new LogCollectionTimeout({ timeout: Duration.decode(total) }))))
-    )
-  )
+export interface Deadlines {
+  /** Restarts the idle timeout: a line went out. */
+  readonly activity: Effect.Effect<void>
+  /**
+   * Bounds every pull of the raw bytes by the nearer deadline, and fails with the timeout that passed. Only waiting
+   * for bytes can take long (the stages after it are synchronous), so bounding those pulls bounds the collection.
+   */
+  readonly bound: <A, E, R>(bytes: Stream.Stream<A, E, R>) => Stream.Stream<A, E | LogIdleTimeout | LogCollectionTimeout, R>
+}
+
+/**
+ * Deadlines counted from now.
+ *
+ * Why on the raw bytes and not on the lines (`Stream.timeoutFail` and `Stream.interruptWhen` after the last stage):
+ * those race the pull in another fiber, so every decoded line would be made in one fiber and used in another. V8 then
+ * learns that the lines outlive their young generation and allocates them in the old one from the start (allocation
+ * site pretenuring): the heap grows by hundreds of MB on a large log and the collection runs at half speed. Racing
+ * only the read of the bytes keeps the lines in the fiber that uses them.
+ *
+ * @internal
+ */
+export const makeDeadlines = (idle: Duration.DurationInput, total: Duration.DurationInput): Effect.Effect<Deadlines> =>
+  Effect.gen(function*() {
+    const idleMillis = Duration.toMillis(idle)
+    const totalMillis = Duration.toMillis(total)
+    const started = yield* Clock.currentTimeMillis
+    const lastActivity = yield* Ref.make(started)
+    const timeout = (idleEnds: number) =>
+      started + totalMillis <= idleEnds
+        ? new LogCollectionTimeout({ timeout: Duration.decode(total) })
+        : new LogIdleTimeout({ timeout: Duration.decode(idle) })
+    const bounded = <A, E, R>(
+      pull: Effect.Effect<A, Option.Option<E>, R>
+    ): Effect.Effect<A, Option.Option<E | LogIdleTimeout | LogCollectionTimeout>, R> =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const idleEnds = (yield* Ref.get(lastActivity)) + idleMillis
+        const left = Math.min(started + totalMillis, idleEnds) - now
+        if (left <= 0) return yield* Effect.fail(Option.some(timeout(idleEnds)))
+        return yield* Effect.timeoutFail(pull, { duration: Duration.millis(left), onTimeout: () => Option.some(timeout(idleEnds)) })
+      })
+    return {
+      activity: Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.set(lastActivity, now)),
+      bound: (bytes) => Stream.unwrapScoped(Effect.map(Stream.toPull(bytes), (pull) => Stream.repeatEffectChunkOption(bounded(pull))))
+    }
+  })
