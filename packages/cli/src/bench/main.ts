@@ -27,8 +27,6 @@ import { type BenchReport, table, toJson } from "./report.js"
 
 // dist/bench/main.js (or src/bench/main.ts) → the repository root.
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..")
-const output = join(root, "bench-results", "latest.json")
-
 const prefix = "effect-whisk-bench"
 
 const config = WhiskConfig.layerWith({ containerNamePrefix: prefix })
@@ -38,6 +36,12 @@ const quick = process.env["EFFECT_WHISK_BENCH_QUICK"] === "1"
 const counts = quick
   ? { create: 3, suspend: 3, run: 10, logs: 3, pipeline: 2, activation: 10 }
   : { create: 20, suspend: 30, run: 200, logs: 20, pipeline: 20, activation: 200 }
+
+// EFFECT_WHISK_BENCH_ONLY=2,3 measures only those figures (for working on one hot path); such a partial report goes
+// to partial.json so that latest.json keeps the last full one.
+const only = (process.env["EFFECT_WHISK_BENCH_ONLY"] ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "")
+const selected = (label: string) => only.length === 0 || only.includes(label.slice(0, label.indexOf("/")))
+const output = join(root, "bench-results", only.length === 0 ? "latest.json" : "partial.json")
 
 const program = Effect.gen(function*() {
   const started = Date.now()
@@ -56,7 +60,7 @@ const program = Effect.gen(function*() {
     ["5/6 log pipeline over 200 MiB", logPipeline(counts.pipeline)],
     ["6/6 warm activation end to end", warmActivation(context, counts.activation)]
   ] as const
-  for (const [label, figure] of steps) {
+  for (const [label, figure] of steps.filter(([name]) => selected(name))) {
     yield* say(label)
     const begun = Date.now()
     const result = yield* figure
