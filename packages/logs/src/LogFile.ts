@@ -6,7 +6,7 @@
 import { type DockerEngine, Errors } from "@effect-whisk/core"
 import { FileSystem } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Effect, Option, Schedule, Stream } from "effect"
+import { Effect, Exit, Fiber, Option, Schedule, Scope, Stream } from "effect"
 import * as Schedules from "./Schedules.js"
 
 /**
@@ -33,7 +33,10 @@ export const stream = (
 ): Stream.Stream<Uint8Array, Errors.LogFileError, FileSystem.FileSystem> =>
   Stream.unwrapScoped(Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const file = yield* fs.open(path, { flag: "r" }).pipe(Effect.mapError(logFileError(path)))
+    // A finished collection does not wait for the file to be closed (a round trip to the I/O thread pool).
+    const fileScope = yield* Scope.make()
+    yield* Effect.addFinalizer(() => Effect.forkDaemon(Scope.close(fileScope, Exit.void)))
+    const file = yield* fs.open(path, { flag: "r" }).pipe(Scope.extend(fileScope), Effect.mapError(logFileError(path)))
     const info = yield* file.stat.pipe(Effect.mapError(logFileError(path)))
     if (info.type !== "File") return yield* new Errors.LogFileError({ path, reason: "NotAFile" })
     yield* file.seek(fromOffset, "start")
@@ -64,15 +67,17 @@ export const stream = (
   }))
 
 // A latch opened by every change notification of the file, for as long as the scope is open. Without notifications
-// (unsupported platform, error) the latch stays closed and the poll does the work.
+// (unsupported platform, error) the latch stays closed and the poll does the work. Closing the scope does not wait
+// for the watcher to stop (that takes milliseconds, and a finished collection would wait for it).
 const changeNotifications = (fs: FileSystem.FileSystem, path: string) =>
   Effect.gen(function*() {
     const changed = yield* Effect.makeLatch(false)
-    yield* fs.watch(path).pipe(
+    const watcher = yield* fs.watch(path).pipe(
       Stream.runForEach(() => changed.open),
       Effect.ignore,
-      Effect.forkScoped
+      Effect.forkDaemon
     )
+    yield* Effect.addFinalizer(() => Fiber.interruptFork(watcher))
     return changed
   })
 
