@@ -7,6 +7,7 @@
  */
 import { type ByteSize, Errors, LogLine, Messages } from "@effect-whisk/core"
 import { Chunk, Effect, Either, Stream } from "effect"
+import { formatLine } from "./internal/formatLine.js"
 
 /**
  * A container's log stream (`DockerContainer.logs`).
@@ -47,7 +48,7 @@ export const collect: <E, R>(
   function*<E, R>(logs: ContainerLogs<E, R>, options: CollectOptions) {
     const waitForSentinel = options.sentinelledLogs && !options.isDeveloperError
     const raw = Chunk.toReadonlyArray(yield* Stream.runCollect(logs({ limit: options.limit, waitForSentinel })))
-    const formatted = raw.map(LogLine.formatRaw)
+    const formatted = raw.map(formatLine)
     if (options.isDeveloperError) formatted.push((yield* LogLine.notice(Messages.logWarningDeveloperError)).formatted)
     const last = raw.at(-1)
     if (last !== undefined && isNotice(last, options.limit)) {

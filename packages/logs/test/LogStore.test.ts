@@ -100,6 +100,22 @@ describe("LogStore.collect", () => {
       assert.strictEqual(logs[2], logLines[1]!.formatted)
     }))
 
+  it.effect("formats exactly as LogLine does, and reports lines that are not log lines in place", () =>
+    Effect.gen(function*() {
+      const lines = [
+        LogLine.make("2024-05-01T10:00:00.123456789Z", "stderr", "windows line end\r\n").json,
+        LogLine.make("t", "stdout", "two line ends\n\n").json,
+        JSON.stringify({ log: "docker order\n", stream: "stdout", time: "2024-05-01T10:00:00Z", attrs: {} }),
+        JSON.stringify({ log: 42, stream: "stdout", time: "t" }),
+        JSON.stringify(["not", "an", "object"]),
+        ""
+      ]
+      const logs = yield* LogStore.collect((yield* containerWith(lines)).logs, success)
+      assert.deepStrictEqual(logs, lines.map(LogLine.formatRaw))
+      assert.include(logs[3], "not a JSON log line")
+      assert.include(logs[5], "not a JSON log line")
+    }))
+
   it.effect("a user's own line with the notice text, as Docker writes it, is not a collection problem", () =>
     Effect.gen(function*() {
       const userLine = JSON.stringify({ log: `${Messages.logFailure}\n`, stream: "stderr", time: "2024-05-01T10:00:00.1Z" })
