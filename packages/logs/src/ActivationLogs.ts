@@ -184,9 +184,8 @@ export const collect = <E, R>(source: Source<E, R>, cursor: Cursor, options: Opt
           const found = yield* Ref.get(seen)
           const elapsed = (yield* Clock.currentTimeMillis) - startedAt
           const left = Duration.subtract(collectionTimeout(options.limit, options.timeoutPerMB), Duration.millis(elapsed))
-          return Duration.isZero(left) ? Stream.empty : skip(source(from, mode), {
+          return Duration.isZero(left) || found >= sentinelsPerActivation ? Stream.empty : skip(source(from, mode), {
             sentinels: sentinelsPerActivation - found,
-            maxLine: options.limit.bytes,
             idleTimeout: options.idleTimeout,
             timeout: left,
             onProgress: track(from)
@@ -205,12 +204,14 @@ export const collect = <E, R>(source: Source<E, R>, cursor: Cursor, options: Opt
     )
   )
 
+// Longer lines are passed over without being held, and cannot be sentinels: Docker splits lines at 16 KiB.
+const skippedLineLimit = 64 * 1024
+
 // Reads on without emitting until `sentinels` more sentinel lines; ends silently when the bytes stop coming.
 const skip = <E, R>(
   bytes: Stream.Stream<Uint8Array, E, R>,
   options: {
     readonly sentinels: number
-    readonly maxLine: number
     readonly idleTimeout: Duration.DurationInput
     readonly timeout: Duration.DurationInput
     readonly onProgress: (progress: Progress) => Effect.Effect<void>
@@ -220,7 +221,7 @@ const skip = <E, R>(
     deadlines.bound(bytes).pipe(
       // Nothing goes out while skipping: the idle timeout restarts with every chunk of bytes.
       Stream.mapChunksEffect((chunk) => Effect.as(deadlines.activity, chunk)),
-      frameLines(options.maxLine, "drop"),
+      frameLines(skippedLineLimit, "skip"),
       activationLines({
         limit: Number.POSITIVE_INFINITY,
         sentinels: options.sentinels,

@@ -241,8 +241,13 @@ describe("ActivationLogs offset rule", () => {
 })
 
 describe("ActivationLogs properties", () => {
-  // Lines of any text (multi-byte characters included) as raw json lines; none is a sentinel.
-  const logTexts = FastCheck.array(FastCheck.string({ unit: "binary", maxLength: 40 }), { maxLength: 30 })
+  // PROPERTY_RUNS=2000 for a deeper run than CI's.
+  const propertyOptions = { timeout: 300_000, fastCheck: { numRuns: Number(process.env["PROPERTY_RUNS"] ?? 100) } }
+  // Lines of any text: mostly ASCII (decoded by the fast path) or with multi-byte characters.
+  const logTexts = FastCheck.array(
+    FastCheck.oneof(FastCheck.string({ maxLength: 40 }), FastCheck.string({ unit: "binary", maxLength: 40 })),
+    { maxLength: 30 }
+  )
   const cutPoints = FastCheck.array(FastCheck.nat({ max: 100_000 }), { maxLength: 12 })
   const cuts = (points: ReadonlyArray<number>, size: number) =>
     [...new Set(points.map((point) => point % (size + 1)))].sort((p, q) => p - q)
@@ -264,7 +269,7 @@ describe("ActivationLogs properties", () => {
       const out = yield* collectAll(ActivationLogs.collect(chunked(content, points), cursor, options(ByteSize.megabytes(1), true)))
       assert.deepStrictEqual(out, lines.map((l) => l.json))
       assert.strictEqual(yield* Ref.get(cursor.offset), byteLength(activation))
-    }))
+    }), propertyOptions)
 
   it.effect.prop("the limit holds exactly: lines pass while their weight (length + 1 each) is within it", {
     texts: logTexts,
@@ -294,5 +299,22 @@ describe("ActivationLogs properties", () => {
         ActivationLogs.collect(chunked(content, points), yield* ActivationLogs.makeCursor, options(ByteSize.bytes(limit), false))
       )
       assert.deepStrictEqual(out.map((l, i) => expected[i] === l ? l : logOf(l)), expected)
-    }))
+    }), propertyOptions)
+
+  it.effect.prop("after a truncation or a long line, the next collection starts right after the activation's sentinels", {
+    first: logTexts,
+    second: logTexts,
+    points: cutPoints,
+    limit: FastCheck.integer({ min: 1, max: 400 })
+  }, ({ first, limit, points, second }) =>
+    Effect.gen(function*() {
+      const activationA = raw(first.map((text) => line(text)), true)
+      const activationB = raw(second.map((text) => line(text, "stderr")), true)
+      const cursor = yield* ActivationLogs.makeCursor
+      const source = chunked(activationA + activationB, points)
+      yield* collectAll(ActivationLogs.collect(source, cursor, options(ByteSize.bytes(limit), true)))
+      assert.strictEqual(yield* Ref.get(cursor.offset), byteLength(activationA))
+      const out = yield* collectAll(ActivationLogs.collect(source, cursor, options(ByteSize.megabytes(1), true)))
+      assert.deepStrictEqual(out, second.map((text) => line(text, "stderr").json))
+    }), propertyOptions)
 })

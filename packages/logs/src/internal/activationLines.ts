@@ -73,10 +73,12 @@ export const activationLines = (options: ActivationLinesOptions) =>
               const cost = sizes[i]! + 1
               weight += cost
               consumed += cost
+              const text = texts[i]!
               if (weight > options.limit) {
+                // The line that broke the limit is consumed all the same: a sentinel there still counts.
+                if (isSentinelLine(text)) sentinels += 1
                 return Channel.zipRight(emit(out), Channel.fail(new LogLimitReached({ limit: options.limit })))
               }
-              const text = texts[i]!
               if (isSentinelLine(text)) {
                 sentinels += 1
                 if (sentinels >= options.sentinels) return emit(out)

@@ -1,3 +1,4 @@
+import { Messages } from "@effect-whisk/core"
 import { Channel, Chunk, Data, Stream } from "effect"
 
 /**
@@ -32,14 +33,26 @@ export class FramingError extends Data.TaggedError("FramingError")<{
 }
 
 /**
- * What to do with a line longer than the maximum: fail (collecting), or count its bytes and emit it with empty text
- * without ever holding more than the maximum (skipping the rest of an activation).
+ * Collect: every line is decoded; a line longer than the maximum fails. Skip (passing over the rest of an
+ * activation): only lines that may be sentinels are decoded, the others have empty text; a line longer than the
+ * maximum is counted and dropped without ever holding more than the maximum.
  *
  * @internal
  */
-export type Overlong = "fail" | "drop"
+export type FramerMode = "collect" | "skip"
 
 const newline = 0x0a
+const sentinel = new TextEncoder().encode(Messages.activationLogSentinel)
+
+// Where the sentinel's bytes start in bytes[from, to), or -1.
+const findSentinel = (bytes: Uint8Array, from: number, to: number): number => {
+  for (let at = bytes.indexOf(sentinel[0]!, from); at !== -1 && at + sentinel.length <= to; at = bytes.indexOf(sentinel[0]!, at + 1)) {
+    let i = 1
+    while (i < sentinel.length && bytes[at + i] === sentinel[i]) i++
+    if (i === sentinel.length) return at
+  }
+  return -1
+}
 
 // Lines are decoded in blocks of about this many bytes: small enough that the decoded text is an ordinary young
 // object (V8 puts strings over 128 KiB straight into the old generation), large enough that a call decodes many lines.
@@ -58,7 +71,7 @@ export class Framer {
   private pending = 0
   private dropping = false
 
-  constructor(readonly maxFrameLength: number, readonly overlong: Overlong) {}
+  constructor(readonly maxFrameLength: number, readonly mode: FramerMode) {}
 
   /** Appends the frames completed by `bytes` to `out`; gives a FramingError when a line is too long. */
   push(bytes: Uint8Array, out: Frames): FramingError | undefined {
@@ -68,10 +81,11 @@ export class Framer {
       if (end === -1) return this.hold(bytes, 0)
       const size = this.pending + end
       if (this.dropping || size > this.maxFrameLength) {
-        if (this.overlong === "fail") return this.tooLong()
+        if (this.mode === "collect") return this.tooLong()
         out.texts.push("")
       } else {
-        out.texts.push(this.decoder.decode(this.joinWith(bytes.subarray(0, end))))
+        const line = this.joinWith(bytes.subarray(0, end))
+        out.texts.push(this.mode === "skip" && findSentinel(line, 0, line.length) === -1 ? "" : this.decoder.decode(line))
       }
       out.sizes.push(size)
       this.parts = []
@@ -89,7 +103,7 @@ export class Framer {
 
   /** The bytes ended: a held incomplete line is a TruncatedFrame when collecting, and left unread when skipping. */
   end(): FramingError | undefined {
-    return (this.pending > 0 || this.dropping) && this.overlong === "fail"
+    return (this.pending > 0 || this.dropping) && this.mode === "collect"
       ? new FramingError({ reason: "TruncatedFrame", maxFrameLength: this.maxFrameLength })
       : undefined
   }
@@ -99,7 +113,7 @@ export class Framer {
     let from = start
     while (from <= last) {
       const blockEnd = from + decodeBlock > last ? last : bytes.indexOf(newline, from + decodeBlock)
-      const error = this.completeBlock(bytes, from, blockEnd, out)
+      const error = this.mode === "collect" ? this.completeBlock(bytes, from, blockEnd, out) : this.skipBlock(bytes, from, blockEnd, out)
       if (error !== undefined) return error
       from = blockEnd + 1
     }
@@ -111,19 +125,30 @@ export class Framer {
     const text = this.decoder.decode(bytes.subarray(from, to))
     const lines = text.split("\n")
     // A character takes at least as many bytes as UTF-16 units, so equal totals mean equal lengths on every line
-    // (the common case: json-file lines are ASCII, Docker escapes the rest); otherwise the bytes are measured.
+    // (the common case: log lines are mostly ASCII); otherwise the bytes are measured.
     const ascii = text.length === to - from
     let lineStart = from
     for (const line of lines) {
       const size = ascii ? line.length : bytes.indexOf(newline, lineStart) - lineStart
       lineStart += size + 1
-      if (size > this.maxFrameLength) {
-        if (this.overlong === "fail") return this.tooLong()
-        out.texts.push("")
-      } else {
-        out.texts.push(line)
-      }
+      if (size > this.maxFrameLength) return this.tooLong()
+      out.texts.push(line)
       out.sizes.push(size)
+    }
+    return undefined
+  }
+
+  // Like completeBlock, but only lines holding the sentinel's bytes are decoded.
+  private skipBlock(bytes: Uint8Array, from: number, to: number, out: Frames): undefined {
+    let hit = findSentinel(bytes, from, to)
+    let lineStart = from
+    while (lineStart <= to) {
+      const end = bytes.indexOf(newline, lineStart)
+      const size = end - lineStart
+      out.texts.push(hit !== -1 && hit < end && size <= this.maxFrameLength ? this.decoder.decode(bytes.subarray(lineStart, end)) : "")
+      out.sizes.push(size)
+      while (hit !== -1 && hit < end) hit = findSentinel(bytes, hit + 1, to)
+      lineStart = end + 1
     }
     return undefined
   }
@@ -133,7 +158,7 @@ export class Framer {
     if (rest === 0) return undefined
     const size = this.pending + rest
     if (this.dropping || size > this.maxFrameLength) {
-      if (this.overlong === "fail") return this.tooLong()
+      if (this.mode === "collect") return this.tooLong()
       this.parts = []
       this.dropping = true
     } else {
@@ -166,12 +191,12 @@ export class Framer {
  *
  * @internal
  */
-export const frameLines = (maxFrameLength: number, overlong: Overlong = "fail") =>
+export const frameLines = (maxFrameLength: number, mode: FramerMode = "collect") =>
 <E, R>(self: Stream.Stream<Uint8Array, E, R>): Stream.Stream<Frames, E | FramingError, R> =>
   Stream.pipeThroughChannelOrFail(
     self,
     Channel.suspend(() => {
-      const framer = new Framer(maxFrameLength, overlong)
+      const framer = new Framer(maxFrameLength, mode)
       const loop: Channel.Channel<Chunk.Chunk<Frames>, Chunk.Chunk<Uint8Array>, E | FramingError, E, unknown, unknown> =
         Channel.readWithCause({
           onInput: (input: Chunk.Chunk<Uint8Array>) => {
