@@ -1,13 +1,13 @@
 /**
- * The live Runc: `<binary> --root <root> pause|resume <id>` through @effect/platform's Command (B11, B12, B44). The
- * id must be a full engine id, checked before any process starts. A command that does not finish within its timeout
- * (or whose caller is interrupted) is killed.
+ * The live Runc: `<binary> --root <root> pause|resume <id>` as a child process (B11, B12, B44). The id must be a full
+ * engine id, checked before any process starts. A command that does not finish within its timeout (or whose caller is
+ * interrupted) is killed.
  *
  * @since 0.1.0
  */
 import { ContainerId, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
-import { Command, type CommandExecutor } from "@effect/platform"
-import { type Duration, Effect, Either, Layer, Schedule, Stream } from "effect"
+import { type Duration, Effect, Either, Layer, Schedule } from "effect"
+import { runProcess } from "./internal/childProcess.js"
 
 type Operation = "pause" | "resume"
 
@@ -18,17 +18,13 @@ const isTransientFreezeFailure = (error: Errors.RuncError) =>
 
 const freezeRetry = Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(4)))
 
-const collect = (bytes: Stream.Stream<Uint8Array, unknown>) =>
-  bytes.pipe(Stream.decodeText(), Stream.mkString, Effect.orElseSucceed(() => ""))
-
 /**
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig | CommandExecutor.CommandExecutor> = Effect
+export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig> = Effect
   .gen(function*() {
     const config = (yield* WhiskConfig.WhiskConfig).runc
-    const executor = yield* Effect.context<CommandExecutor.CommandExecutor>()
 
     const runcError = (
       operation: Operation,
@@ -38,21 +34,16 @@ export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig | 
     ) => new Errors.RuncError({ operation, containerId, reason, ...detail })
 
     const execute = (operation: Operation, id: string) =>
-      Effect.scoped(Effect.gen(function*() {
-        const process = yield* Command.start(Command.make(config.binary, "--root", config.root, operation, id)).pipe(
-          Effect.mapError((cause) => runcError(operation, id, "SpawnFailed", { cause }))
+      runProcess(config.binary, ["--root", config.root, operation, id]).pipe(
+        Effect.mapError(({ cause }) => runcError(operation, id, "SpawnFailed", { cause })),
+        Effect.flatMap(({ exitCode, signal, stderr }) =>
+          exitCode === 0
+            ? Effect.void
+            : Effect.fail(runcError(operation, id, "NonZeroExit", exitCode === null
+              ? { stderr, cause: new Error(`runc was ended by the signal ${signal}`) }
+              : { exitCode, stderr }))
         )
-        const [stderr, , exitCode] = yield* Effect.all(
-          [collect(process.stderr), collect(process.stdout), Effect.either(process.exitCode)],
-          { concurrency: "unbounded" }
-        ).pipe(Effect.onInterrupt(() => Effect.ignore(process.kill("SIGKILL"))))
-        if (Either.isLeft(exitCode)) {
-          return yield* runcError(operation, id, "NonZeroExit", { stderr, cause: exitCode.left })
-        }
-        if (exitCode.right !== 0) {
-          return yield* runcError(operation, id, "NonZeroExit", { exitCode: exitCode.right, stderr })
-        }
-      })).pipe(Effect.provide(executor))
+      )
 
     const run = (operation: Operation, timeout: Duration.Duration) => (id: ContainerId.ContainerId) =>
       Either.match(ContainerId.parseEngineId(id), {
@@ -74,5 +65,5 @@ export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig | 
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Runc.Runc, never, WhiskConfig.WhiskConfig | CommandExecutor.CommandExecutor> = Layer
+export const layer: Layer.Layer<Runc.Runc, never, WhiskConfig.WhiskConfig> = Layer
   .effect(Runc.Runc, make)

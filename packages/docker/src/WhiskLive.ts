@@ -1,20 +1,17 @@
 /**
  * Everything `DockerContainer` needs, live: the configuration from the environment (`EFFECT_WHISK_*`), the Docker
- * engine over dockerode, runc through Command, the action HTTP client, and the leftover cleanup at start and at stop.
+ * engine over dockerode, runc as a child process, the action HTTP client, and the leftover cleanup at start and at stop.
  *
  * @since 0.1.0
  */
 import type { ContainerHttp, DockerEngine, Errors, Runc } from "@effect-whisk/core"
 import { WhiskConfig } from "@effect-whisk/core"
-import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { type ConfigError, Layer } from "effect"
 import * as Cleanup from "./Cleanup.js"
 import * as ContainerHttpClient from "./ContainerHttpClient.js"
 import * as DockerodeEngine from "./DockerodeEngine.js"
 import * as RuncCommand from "./RuncCommand.js"
-
-const platform = NodeCommandExecutor.layer.pipe(Layer.provideMerge(NodeFileSystem.layer))
 
 /**
  * The live services over a given configuration layer (for programs that configure in code).
@@ -31,7 +28,7 @@ export const layerWithConfig = <E, R>(
 > =>
   Cleanup.layer.pipe(
     Layer.provideMerge(Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer)),
-    Layer.provide(platform),
+    Layer.provide(NodeFileSystem.layer),
     Layer.provideMerge(config)
   )
 
