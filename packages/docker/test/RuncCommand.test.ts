@@ -2,7 +2,7 @@
 // T47–T50 (the command line, success, failure) plus the id check, timeouts that kill the process, and interruption.
 import { ContainerId, Runc, WhiskConfig } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Schedule } from "effect"
+import { Duration, Effect, Fiber, Schedule } from "effect"
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
