@@ -22,6 +22,7 @@ import { type ByteSize, DockerEngine, Errors, LogLine, Messages, type WhiskConfi
 import { Clock, Duration, Effect, Ref, Stream } from "effect"
 import { activationLines, LogLimitReached, type Progress } from "./internal/activationLines.js"
 import { frameLines, FramingError } from "./internal/framing.js"
+import { skipLines } from "./internal/skipping.js"
 import { LogCollectionTimeout, LogIdleTimeout, makeDeadlines } from "./internal/timeouts.js"
 
 /**
@@ -221,7 +222,7 @@ const skip = <E, R>(
     deadlines.bound(bytes).pipe(
       // Nothing goes out while skipping: the idle timeout restarts with every chunk of bytes.
       Stream.mapChunksEffect((chunk) => Effect.as(deadlines.activity, chunk)),
-      frameLines(skippedLineLimit, "skip"),
+      skipLines(skippedLineLimit),
       activationLines({
         limit: Number.POSITIVE_INFINITY,
         sentinels: options.sentinels,

@@ -10,12 +10,15 @@ import { Effect, Exit, Fiber, Option, Schedule, Scope, Stream } from "effect"
 import * as Schedules from "./Schedules.js"
 
 /**
- * The most bytes one read takes (and so the largest chunk of the stream).
+ * The most bytes one read takes (and so the largest chunk of the stream). Reads start at 64 KiB and grow fourfold
+ * up to this while they fill their buffer: a tail reads a few lines at a time, a backlog is read in large chunks.
  *
  * @since 0.1.0
  * @category constants
  */
-export const readSize = 256 * 1024
+export const maxReadSize = 1024 * 1024
+
+const firstReadSize = 64 * 1024
 
 /**
  * The bytes of the file from `fromOffset`: in Tail mode waiting for more at the end (never completing by itself),
@@ -40,10 +43,17 @@ export const stream = (
     const info = yield* file.stat.pipe(Effect.mapError(logFileError(path)))
     if (info.type !== "File") return yield* new Errors.LogFileError({ path, reason: "NotAFile" })
     yield* file.seek(fromOffset, "start")
-    // One buffer for every read; each chunk is a copy of exactly the bytes read, so no chunk pins the buffer.
-    const buffer = new Uint8Array(readSize)
-    const read: Effect.Effect<Option.Option<Uint8Array>, Errors.LogFileError> = file.read(buffer).pipe(
-      Effect.map((size) => size === BigInt(0) ? Option.none() : Option.some(buffer.slice(0, Number(size)))),
+    // One buffer, reused: each chunk is a copy of exactly the bytes read, so a chunk kept downstream pins nothing.
+    // (Handing out full buffers instead is slower: every fresh large buffer costs page faults.)
+    let buffer = new Uint8Array(firstReadSize)
+    const read: Effect.Effect<Option.Option<Uint8Array>, Errors.LogFileError> = Effect.suspend(() => file.read(buffer)).pipe(
+      Effect.map((bigSize) => {
+        const size = Number(bigSize)
+        if (size === 0) return Option.none()
+        const chunk = buffer.slice(0, size)
+        if (size === buffer.length && size < maxReadSize) buffer = new Uint8Array(Math.min(size * 4, maxReadSize))
+        return Option.some(chunk)
+      }),
       Effect.mapError(logFileError(path))
     )
     if (mode._tag === "ReadToEnd") {

@@ -51,12 +51,14 @@ describe("LogFile.stream", () => {
       assert.strictEqual(text(yield* Stream.runCollect(LogFile.stream(path, 10, DockerEngine.ReadToEnd))), "")
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
-  it.scopedLive("reads in chunks of at most readSize (256 KiB), each a copy of the bytes read", () =>
+  it.scopedLive("reads a backlog in growing chunks of at most maxReadSize, none a view of a larger buffer", () =>
     Effect.gen(function*() {
-      const path = yield* tempFile("x".repeat(600_000))
+      const content = Array.from({ length: 3_000_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join("")
+      const path = yield* tempFile(content)
       const chunks = Chunk.toReadonlyArray(yield* Stream.runCollect(LogFile.stream(path, 0, DockerEngine.ReadToEnd)))
-      assert.deepStrictEqual(chunks.map((chunk) => chunk.length), [LogFile.readSize, LogFile.readSize, 600_000 - 2 * LogFile.readSize])
-      assert.isTrue(chunks.every((chunk) => chunk.buffer.byteLength === chunk.length))
+      assert.strictEqual(text(Chunk.unsafeFromArray(chunks)), content)
+      assert.deepStrictEqual(chunks.map((chunk) => chunk.length).slice(0, 3), [64 * 1024, 256 * 1024, LogFile.maxReadSize])
+      assert.isTrue(chunks.every((chunk) => chunk.length <= LogFile.maxReadSize && chunk.buffer.byteLength === chunk.length))
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.scopedLive("a missing file is a LogFileError, not an empty log", () =>

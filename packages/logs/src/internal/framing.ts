@@ -1,4 +1,3 @@
-import { Messages } from "@effect-whisk/core"
 import { Channel, Chunk, Data, Stream } from "effect"
 
 /**
@@ -32,92 +31,91 @@ export class FramingError extends Data.TaggedError("FramingError")<{
   }
 }
 
-/**
- * Collect: every line is decoded; a line longer than the maximum fails. Skip (passing over the rest of an
- * activation): only lines that may be sentinels are decoded, the others have empty text; a line longer than the
- * maximum is counted and dropped without ever holding more than the maximum.
- *
- * @internal
- */
-export type FramerMode = "collect" | "skip"
-
-const newline = 0x0a
-const sentinel = new TextEncoder().encode(Messages.activationLogSentinel)
-
-// Where the sentinel's bytes start in bytes[from, to), or -1.
-const findSentinel = (bytes: Uint8Array, from: number, to: number): number => {
-  for (let at = bytes.indexOf(sentinel[0]!, from); at !== -1 && at + sentinel.length <= to; at = bytes.indexOf(sentinel[0]!, at + 1)) {
-    let i = 1
-    while (i < sentinel.length && bytes[at + i] === sentinel[i]) i++
-    if (i === sentinel.length) return at
-  }
-  return -1
-}
+/** @internal */
+export const newline = 0x0a
 
 // Lines are decoded in blocks of about this many bytes: small enough that the decoded text is an ordinary young
 // object (V8 puts strings over 128 KiB straight into the old generation), large enough that a call decodes many lines.
 const decodeBlock = 32 * 1024
 
 /**
- * Splits bytes at `\n`. Holds at most one incomplete line (copied, so read buffers are not kept alive) of at most
- * `maxFrameLength` bytes. Complete lines of a chunk are decoded in one call: UTF-8 never uses the byte 0x0a inside
- * a multi-byte sequence, so the decoded text has exactly one `\n` per line end.
+ * The bytes of at most one incomplete line, copied so that read buffers are not kept alive.
+ *
+ * @internal
+ */
+export class PendingLine {
+  private parts: Array<Uint8Array> = []
+  size = 0
+
+  add(bytes: Uint8Array, keep: boolean): void {
+    if (keep) this.parts.push(bytes.slice())
+    this.size += bytes.length
+  }
+
+  /** The held bytes followed by `tail`; the line is then empty again. */
+  takeWith(tail: Uint8Array): Uint8Array {
+    const line = new Uint8Array(this.size + tail.length)
+    let at = 0
+    for (const part of this.parts) {
+      line.set(part, at)
+      at += part.length
+    }
+    line.set(tail, at)
+    this.clear()
+    return line
+  }
+
+  /** Keeps counting the line's bytes without holding them. */
+  forget(): void {
+    this.parts = []
+  }
+
+  clear(): void {
+    this.parts = []
+    this.size = 0
+  }
+}
+
+/**
+ * Splits bytes at `\n` and decodes the lines, holding at most one incomplete line of at most `maxFrameLength` bytes.
+ * Complete lines are decoded a block at a time: UTF-8 never uses the byte 0x0a inside a multi-byte sequence, so the
+ * decoded text has exactly one `\n` per line end.
  *
  * @internal
  */
 export class Framer {
   private readonly decoder = new TextDecoder()
-  private parts: Array<Uint8Array> = []
-  private pending = 0
-  private dropping = false
+  private readonly pending = new PendingLine()
 
-  constructor(readonly maxFrameLength: number, readonly mode: FramerMode) {}
+  constructor(readonly maxFrameLength: number) {}
 
-  /** Appends the frames completed by `bytes` to `out`; gives a FramingError when a line is too long. */
+  /** Appends the frames completed by `bytes` to `out`; gives a FrameTooLong as soon as a line is too long. */
   push(bytes: Uint8Array, out: Frames): FramingError | undefined {
     let start = 0
-    if (this.pending > 0 || this.dropping) {
+    if (this.pending.size > 0) {
       const end = bytes.indexOf(newline)
-      if (end === -1) return this.hold(bytes, 0)
-      const size = this.pending + end
-      if (this.dropping || size > this.maxFrameLength) {
-        if (this.mode === "collect") return this.tooLong()
-        out.texts.push("")
-      } else {
-        const line = this.joinWith(bytes.subarray(0, end))
-        out.texts.push(this.mode === "skip" && findSentinel(line, 0, line.length) === -1 ? "" : this.decoder.decode(line))
-      }
+      if (end === -1) return this.hold(bytes.subarray(0))
+      const size = this.pending.size + end
+      if (size > this.maxFrameLength) return this.tooLong()
+      out.texts.push(this.decoder.decode(this.pending.takeWith(bytes.subarray(0, end))))
       out.sizes.push(size)
-      this.parts = []
-      this.pending = 0
-      this.dropping = false
       start = end + 1
     }
     const last = bytes.lastIndexOf(newline)
-    if (last >= start) {
-      const error = this.completeLines(bytes, start, last, out)
-      if (error !== undefined) return error
-    }
-    return this.hold(bytes, Math.max(start, last + 1))
-  }
-
-  /** The bytes ended: a held incomplete line is a TruncatedFrame when collecting, and left unread when skipping. */
-  end(): FramingError | undefined {
-    return (this.pending > 0 || this.dropping) && this.mode === "collect"
-      ? new FramingError({ reason: "TruncatedFrame", maxFrameLength: this.maxFrameLength })
-      : undefined
-  }
-
-  // The lines ending at the newlines in [start, last], decoded a block at a time.
-  private completeLines(bytes: Uint8Array, start: number, last: number, out: Frames): FramingError | undefined {
-    let from = start
-    while (from <= last) {
+    for (let from = start; from <= last;) {
       const blockEnd = from + decodeBlock > last ? last : bytes.indexOf(newline, from + decodeBlock)
-      const error = this.mode === "collect" ? this.completeBlock(bytes, from, blockEnd, out) : this.skipBlock(bytes, from, blockEnd, out)
+      const error = this.completeBlock(bytes, from, blockEnd, out)
       if (error !== undefined) return error
       from = blockEnd + 1
     }
-    return undefined
+    return this.hold(bytes.subarray(Math.max(start, last + 1)))
+  }
+
+  /** The bytes ended: a held incomplete line is a TruncatedFrame. */
+  end(): FramingError | undefined {
+    return this.pending.size > 0
+      ? new FramingError({ reason: "TruncatedFrame", maxFrameLength: this.maxFrameLength })
+      : undefined
   }
 
   // `bytes[from, to]` is whole lines, `to` being the last one's `\n`.
@@ -130,53 +128,19 @@ export class Framer {
     let lineStart = from
     for (const line of lines) {
       const size = ascii ? line.length : bytes.indexOf(newline, lineStart) - lineStart
-      lineStart += size + 1
       if (size > this.maxFrameLength) return this.tooLong()
+      lineStart += size + 1
       out.texts.push(line)
       out.sizes.push(size)
     }
     return undefined
   }
 
-  // Like completeBlock, but only lines holding the sentinel's bytes are decoded.
-  private skipBlock(bytes: Uint8Array, from: number, to: number, out: Frames): undefined {
-    let hit = findSentinel(bytes, from, to)
-    let lineStart = from
-    while (lineStart <= to) {
-      const end = bytes.indexOf(newline, lineStart)
-      const size = end - lineStart
-      out.texts.push(hit !== -1 && hit < end && size <= this.maxFrameLength ? this.decoder.decode(bytes.subarray(lineStart, end)) : "")
-      out.sizes.push(size)
-      while (hit !== -1 && hit < end) hit = findSentinel(bytes, hit + 1, to)
-      lineStart = end + 1
-    }
+  private hold(rest: Uint8Array): FramingError | undefined {
+    if (rest.length === 0) return undefined
+    if (this.pending.size + rest.length > this.maxFrameLength) return this.tooLong()
+    this.pending.add(rest, true)
     return undefined
-  }
-
-  private hold(bytes: Uint8Array, from: number): FramingError | undefined {
-    const rest = bytes.length - from
-    if (rest === 0) return undefined
-    const size = this.pending + rest
-    if (this.dropping || size > this.maxFrameLength) {
-      if (this.mode === "collect") return this.tooLong()
-      this.parts = []
-      this.dropping = true
-    } else {
-      this.parts.push(bytes.slice(from))
-    }
-    this.pending = size
-    return undefined
-  }
-
-  private joinWith(tail: Uint8Array): Uint8Array {
-    const frame = new Uint8Array(this.pending + tail.length)
-    let at = 0
-    for (const part of this.parts) {
-      frame.set(part, at)
-      at += part.length
-    }
-    frame.set(tail, at)
-    return frame
   }
 
   private tooLong(): FramingError {
@@ -185,18 +149,20 @@ export class Framer {
 }
 
 /**
- * Frames a byte stream at `\n` with a maximum frame length (Akka's `Framing.delimiter` without truncation): the
- * frames before a failure are emitted first; a stream that ends inside a line fails with a TruncatedFrame. Emits one
- * Frames per chunk of bytes that completed a line.
+ * Runs a framer over a byte stream: frames before a failure are emitted first; a stream that ends inside a line
+ * fails as the framer's `end` says. Emits one Frames per chunk of bytes that completed a line.
  *
  * @internal
  */
-export const frameLines = (maxFrameLength: number, mode: FramerMode = "collect") =>
+export const frameWith = (make: () => {
+  readonly push: (bytes: Uint8Array, out: Frames) => FramingError | undefined
+  readonly end: () => FramingError | undefined
+}) =>
 <E, R>(self: Stream.Stream<Uint8Array, E, R>): Stream.Stream<Frames, E | FramingError, R> =>
   Stream.pipeThroughChannelOrFail(
     self,
     Channel.suspend(() => {
-      const framer = new Framer(maxFrameLength, mode)
+      const framer = make()
       const loop: Channel.Channel<Chunk.Chunk<Frames>, Chunk.Chunk<Uint8Array>, E | FramingError, E, unknown, unknown> =
         Channel.readWithCause({
           onInput: (input: Chunk.Chunk<Uint8Array>) => {
@@ -216,6 +182,13 @@ export const frameLines = (maxFrameLength: number, mode: FramerMode = "collect")
       return loop
     })
   )
+
+/**
+ * Frames a byte stream at `\n` with a maximum frame length (Akka's `Framing.delimiter` without truncation).
+ *
+ * @internal
+ */
+export const frameLines = (maxFrameLength: number) => frameWith(() => new Framer(maxFrameLength))
 
 const write = (out: Frames): Channel.Channel<Chunk.Chunk<Frames>> =>
   out.sizes.length === 0 ? Channel.void : Channel.write(Chunk.of(out))

@@ -19,3 +19,25 @@ export const isSentinelLine = (line: string): boolean => {
   }
   return false
 }
+
+const pattern = new TextEncoder().encode(sentinel)
+const lastByte = pattern.length - 1
+// Horspool's table: how far the window may move when its last byte is b. The sentinel is upper case, log text mostly
+// not, so the search moves by the sentinel's whole length at most bytes.
+const shifts = new Uint8Array(256).fill(pattern.length)
+for (let i = 0; i < lastByte; i++) shifts[pattern[i]!] = lastByte - i
+
+/**
+ * Where the sentinel's bytes start in `bytes[from, to)`, or -1.
+ *
+ * @internal
+ */
+export const findSentinelBytes = (bytes: Uint8Array, from: number, to: number): number => {
+  for (let end = from + lastByte; end < to; end += shifts[bytes[end]!]!) {
+    if (bytes[end] !== pattern[lastByte]) continue
+    let i = lastByte - 1
+    while (i >= 0 && bytes[end - lastByte + i] === pattern[i]) i--
+    if (i < 0) return end - lastByte
+  }
+  return -1
+}
