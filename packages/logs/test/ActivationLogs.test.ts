@@ -211,6 +211,19 @@ describe("ActivationLogs offset rule", () => {
       assert.deepStrictEqual((yield* collectFrom(file, cursor, ByteSize.megabytes(1), true)).map(logOf), ["b1\n"])
     }))
 
+  it.effect("skipping passes over lines of any length (over 64 KiB never a sentinel: Docker splits at 16 KiB) and mentions", () =>
+    Effect.gen(function*() {
+      const sentinel = Messages.activationLogSentinel
+      const rest = [line("z".repeat(100_000)), line(`${"y".repeat(70_000)}${sentinel}\n`), line(`mid ${sentinel} line\n`)]
+      const first = raw([line("a1\n"), ...rest], true)
+      const file = yield* makeLogFile(first + raw([line("b1\n")], true), 4096)
+      const cursor = yield* ActivationLogs.makeCursor
+      const out1 = yield* collectFrom(file, cursor, ByteSize.bytes(byteLength(raw([line("a1\n")])) + 10), true)
+      assert.deepStrictEqual(out1.map(logOf), ["a1\n", Messages.logFailure])
+      assert.strictEqual(yield* Ref.get(cursor.offset), byteLength(first))
+      assert.deepStrictEqual((yield* collectFrom(file, cursor, ByteSize.megabytes(1), true)).map(logOf), ["b1\n"])
+    }))
+
   it.effect("skipping stops where the file ends when the sentinels do not come within the idle timeout", () =>
     Effect.gen(function*() {
       const first = raw([line("a1\n"), line("a2\n")])
