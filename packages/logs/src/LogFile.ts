@@ -6,7 +6,7 @@
 import { type DockerEngine, Errors } from "@effect-whisk/core"
 import { FileSystem } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Effect, Exit, Fiber, Option, Schedule, Scope, Stream } from "effect"
+import { Duration, Effect, Exit, Fiber, Option, Schedule, Scope, Stream } from "effect"
 import * as Schedules from "./Schedules.js"
 
 /**
@@ -40,8 +40,7 @@ export const stream = (
     const fileScope = yield* Scope.make()
     yield* Effect.addFinalizer(() => Effect.forkDaemon(Scope.close(fileScope, Exit.void)))
     const file = yield* fs.open(path, { flag: "r" }).pipe(Scope.extend(fileScope), Effect.mapError(logFileError(path)))
-    const info = yield* file.stat.pipe(Effect.mapError(logFileError(path)))
-    if (info.type !== "File") return yield* new Errors.LogFileError({ path, reason: "NotAFile" })
+    // No stat: reading a directory fails (EISDIR), and that is a NotAFile too.
     yield* file.seek(fromOffset, "start")
     // One buffer, reused: each chunk is a copy of exactly the bytes read, so a chunk kept downstream pins nothing.
     // (Handing out full buffers instead is slower: every fresh large buffer costs page faults.)
@@ -62,15 +61,27 @@ export const stream = (
         Effect.flatMap(Option.match({ onNone: () => Effect.fail(Option.none()), onSome: Effect.succeed }))
       ))
     }
-    const changed = yield* changeNotifications(fs, path)
+    const scope = yield* Effect.scope
     const poll = yield* Schedule.driver(Schedules.tailPoll(mode))
+    // Notifications start at the first end of the file: a collection whose activation is already written never
+    // waits, and so never watches. A write between that read and the watcher's start is only seen by a read, so the
+    // first wait is short.
+    let changed: Effect.Latch | undefined
+    const waitForMore = Effect.suspend(() =>
+      changed === undefined
+        ? Effect.flatMap(Scope.extend(changeNotifications(fs, path), scope), (latch) => {
+          changed = latch
+          return Effect.raceFirst(latch.await, Effect.sleep(Duration.min(Duration.millis(1), mode.pollInterval)))
+        })
+        : Effect.raceFirst(changed.await, Effect.ignore(poll.next(undefined)))
+    )
     const next: Effect.Effect<Uint8Array, Errors.LogFileError> = Effect.gen(function*() {
       while (true) {
         // Closed before the read: a notification that arrives after the read found nothing opens it again.
-        yield* changed.close
+        if (changed !== undefined) yield* changed.close
         const chunk = yield* read
         if (Option.isSome(chunk)) return chunk.value
-        yield* Effect.raceFirst(changed.await, Effect.ignore(poll.next(undefined)))
+        yield* waitForMore
       }
     })
     return Stream.repeatEffect(next)
