@@ -5,7 +5,7 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Data, Effect, Option } from "effect"
 import type { Scope } from "effect"
-import { readBounded } from "./responseBody.js"
+import { decodeWhole, readBounded, wholeBodyLimit } from "./responseBody.js"
 
 /**
  * The connection could not be made, so the request never reached the action: the only failure that may be retried.
@@ -81,10 +81,11 @@ export const attempt = (
       return yield* new Errors.ContainerHealthError({ target, reason: "ShuttingDown" })
     }
     if (withoutEntity(response.status)) return yield* new ConnectionFailure.NoResponseReceived({ target })
-    const body = yield* readBounded(response.stream, declaredLength(response.headers), {
-      maxResponse: options.maxResponse.bytes,
-      truncation: options.truncation.bytes
-    }).pipe(Effect.mapError((error) => new ConnectionFailure.ConnectionError({ target, cause: innerCause(error) })))
+    const length = declaredLength(response.headers)
+    const limits = { maxResponse: options.maxResponse.bytes, truncation: options.truncation.bytes }
+    const small = Option.isSome(length) && length.value <= Math.min(limits.maxResponse, wholeBodyLimit)
+    const body = yield* (small ? Effect.map(response.arrayBuffer, decodeWhole) : readBounded(response.stream, length, limits))
+      .pipe(Effect.mapError((error) => new ConnectionFailure.ConnectionError({ target, cause: innerCause(error) })))
     return ContainerResponse.make(response.status, body.entity, body.truncated)
   }))
 

@@ -17,6 +17,20 @@ export interface BoundedBody {
 
 const decoder = new TextDecoder("utf-8")
 
+/**
+ * A body whose declared length is within the limit and at most this is read whole in one step: a Stream costs far
+ * more than a small answer (most are a few bytes of JSON).
+ *
+ * @internal
+ */
+export const wholeBodyLimit = 64 * 1024
+
+/** @internal */
+export const decodeWhole = (bytes: ArrayBuffer): BoundedBody => ({
+  entity: decoder.decode(bytes),
+  truncated: Option.none()
+})
+
 /** How many bytes the UTF-8 sequence starting with this lead byte has; 0 when it is no lead byte. */
 const sequenceLength = (lead: number): number =>
   lead < 0x80 ? 1 : lead >= 0xf0 && lead < 0xf8 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0
