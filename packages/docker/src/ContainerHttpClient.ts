@@ -18,8 +18,10 @@ import { ConnectionFailure, ContainerHttp, Errors, WhiskConfig } from "@effect-w
 import type { ContainerAddress, ContainerResponse } from "@effect-whisk/core"
 import * as Schedules from "@effect-whisk/logs/Schedules"
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Clock, Duration, Effect, ExecutionStrategy, Exit, Fiber, FiberSet, Layer, Ref, Scope } from "effect"
+import { Clock, Duration, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Scope } from "effect"
+import { awaitUntil } from "./internal/awaitUntil.js"
 import { attempt, encodeRequest, targetOf } from "./internal/postRequest.js"
 
 /**
@@ -30,13 +32,6 @@ export interface Options {
   /** The pause between two attempts to connect to a container that refused (default 50 ms). */
   readonly retryInterval: Duration.DurationInput
 }
-
-/** Node timers may fire a millisecond before the wall clock says the time is up; a deadline must never look early. */
-const sleepUntil = (deadlineMillis: number): Effect.Effect<void> =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) =>
-    now >= deadlineMillis
-      ? Effect.void
-      : Effect.zipRight(Effect.sleep(Duration.millis(deadlineMillis - now)), Effect.suspend(() => sleepUntil(deadlineMillis))))
 
 const openClient = (
   parent: Scope.Scope,
@@ -50,12 +45,13 @@ const openClient = (
     const scope = yield* Scope.fork(parent, ExecutionStrategy.sequential)
     const agent = yield* Scope.extend(NodeHttpClient.makeAgent({ keepAlive: false, maxSockets: slots }), scope)
     const http = yield* NodeHttpClient.make.pipe(Effect.provideService(NodeHttpClient.HttpAgent, agent))
-    const client = http.pipe(HttpClient.withTracerPropagation(false), HttpClient.withScope)
+    // The post's own span covers the request; the platform's span per request would double the tracing cost.
+    const client = http.pipe(HttpClient.withTracerDisabledWhen(() => true), HttpClient.withScope)
     const permits = yield* Effect.makeSemaphore(slots)
     // Closing the scope runs these in reverse: mark closed, interrupt the calls in flight, then destroy the agent.
     const inFlight = yield* Scope.extend(FiberSet.make<ContainerResponse.ContainerResponse, ContainerHttp.PostError>(), scope)
-    const closed = yield* Ref.make(false)
-    yield* Scope.addFinalizer(scope, Ref.set(closed, true))
+    let closed = false
+    yield* Scope.addFinalizer(scope, Effect.sync(() => { closed = true }))
 
     const post = (
       path: string,
@@ -64,18 +60,17 @@ const openClient = (
     ): Effect.Effect<ContainerResponse.ContainerResponse, ContainerHttp.PostError> => {
       const target = targetOf(address, path)
       const timeoutMillis = Duration.toMillis(postOptions.timeout)
-      const call = Effect.gen(function*() {
-        const started = yield* Clock.currentTimeMillis
-        const lastRefusal = yield* Ref.make<unknown>(undefined)
-        const request = yield* encodeRequest(target, body)
+      const call = (request: HttpClientRequest.HttpClientRequest) => {
+        let lastRefusal: unknown = undefined
         const once = attempt(client, target, request, postOptions).pipe(
-          Effect.tapErrorTag("Unreachable", (refusal) => Ref.set(lastRefusal, refusal.cause)),
-          Effect.catchTag("Unreachable", (refusal) =>
-            Effect.fail(
+          Effect.catchTag("Unreachable", (refusal) => {
+            lastRefusal = refusal.cause
+            return Effect.fail(
               postOptions.reschedule
                 ? new Errors.ContainerHealthError({ target, reason: "Unreachable", cause: refusal.cause })
                 : refusal
-            ))
+            )
+          })
         )
         const retried = postOptions.retry
           ? Effect.retry(once, {
@@ -83,33 +78,36 @@ const openClient = (
             while: (error) => error._tag === "Unreachable"
           })
           : once
-        const timedOut = Effect.flatMap(Ref.get(lastRefusal), (cause) =>
-          Effect.zipRight(
-            sleepUntil(started + timeoutMillis),
-            Effect.fail(new ConnectionFailure.Timeout({ target, timeoutMillis, cause }))
-          ))
-        return yield* permits.withPermits(1)(retried).pipe(
+        const work = permits.withPermits(1)(retried).pipe(
           Effect.catchTag("Unreachable", (refusal) =>
             Effect.fail(
               postOptions.retry
                 ? new ConnectionFailure.Timeout({ target, timeoutMillis, cause: refusal.cause })
                 : new ConnectionFailure.ConnectionError({ target, cause: refusal.cause })
-            )),
-          Effect.timeout(postOptions.timeout),
-          Effect.catchTag("TimeoutException", () => timedOut)
+            ))
         )
-      })
-      return Effect.flatMap(Ref.get(closed), (isClosed) =>
-        isClosed
+        const timedOut = Effect.suspend(() =>
+          Effect.fail(new ConnectionFailure.Timeout({ target, timeoutMillis, cause: lastRefusal }))
+        )
+        return { work, timedOut }
+      }
+      return Effect.suspend(() =>
+        closed
           ? Effect.fail(
             new ConnectionFailure.ConnectionError({
               target,
               cause: new Error(`The HTTP client of the action container ${address.asString} is closed`)
             })
           )
-          : Effect.flatMap(FiberSet.run(inFlight, call), (fiber) =>
-            Effect.onInterrupt(Fiber.join(fiber), () => Fiber.interrupt(fiber))))
-        .pipe(Effect.withSpan("ContainerHttpClient.post", { attributes: { target } }))
+          : Effect.all([Clock.currentTimeMillis, encodeRequest(target, body)]).pipe(
+            Effect.flatMap(([started, request]) => {
+              const { work, timedOut } = call(request)
+              // A call runs in the client's set so that closing the client interrupts it.
+              return Effect.flatMap(FiberSet.run(inFlight, work), (fiber) =>
+                awaitUntil(fiber, started + timeoutMillis, timedOut))
+            })
+          )
+      ).pipe(Effect.withSpan("ContainerHttpClient.post", { attributes: { target }, captureStackTrace: false }))
     }
 
     return { post, close: Scope.close(scope, Exit.void) }
