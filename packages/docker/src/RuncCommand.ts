@@ -53,7 +53,7 @@ export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig> =
             Effect.retry({ while: isTransientFreezeFailure, schedule: freezeRetry }),
             Effect.timeoutFail({ duration: timeout, onTimeout: () => runcError(operation, engineId, "Timeout") })
           )
-      }).pipe(Effect.withSpan(`Runc.${operation}`, { attributes: { containerId: id } }))
+      }).pipe(Effect.withSpan(`Runc.${operation}`, { attributes: { containerId: id }, captureStackTrace: false }))
 
     return {
       pause: run("pause", config.timeouts.pause),

@@ -15,11 +15,16 @@ export const clientOf = (
   ctx: ContainerContext,
   maxConcurrent: number
 ): Effect.Effect<ContainerHttp.ContainerClient> =>
-  SynchronizedRef.modifyEffect(ctx.client, (current) =>
-    Option.match(current, {
-      onSome: (client) => Effect.succeed([client, current] as const),
-      onNone: () => Effect.map(ctx.http.open(ctx.address, { maxConcurrent }), (client) => [client, Option.some(client)] as const)
-    }))
+  // Reading first spares every call but the first the SynchronizedRef's lock.
+  Effect.flatMap(Ref.get(ctx.client), (current) =>
+    Option.isSome(current)
+      ? Effect.succeed(current.value)
+      : SynchronizedRef.modifyEffect(ctx.client, (latest) =>
+        Option.match(latest, {
+          onSome: (client) => Effect.succeed([client, latest] as const),
+          onNone: () =>
+            Effect.map(ctx.http.open(ctx.address, { maxConcurrent }), (client) => [client, Option.some(client)] as const)
+        })))
 
 const asResponse = (
   post: Effect.Effect<ContainerResponse.ContainerResponse, ContainerHttp.PostError>

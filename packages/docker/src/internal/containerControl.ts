@@ -36,11 +36,13 @@ export const make = (ctx: ContainerContext): Effect.Effect<Control> =>
       ? Effect.zipRight(ctx.runc.resume(ctx.id), Ref.set(mayBeFrozen, false))
       : ctx.engine.unpause(ctx.id)
 
+    // The name and the container say what the span is; a stack trace per call would cost more than the rest.
+    const spanOptions = { attributes: { containerId: ctx.id }, captureStackTrace: false }
     const suspend = Effect.zipRight(closeClient(ctx), freeze).pipe(
-      Effect.withSpan("DockerContainer.suspend", { attributes: { containerId: ctx.id } })
+      Effect.withSpan("DockerContainer.suspend", spanOptions)
     )
     const resume = Effect.zipRight(thaw, openClient(ctx)).pipe(
-      Effect.withSpan("DockerContainer.resume", { attributes: { containerId: ctx.id } })
+      Effect.withSpan("DockerContainer.resume", spanOptions)
     )
     const thawBeforeRemoval = Effect.flatMap(Ref.get(mayBeFrozen), (frozen) =>
       frozen
@@ -54,7 +56,7 @@ export const make = (ctx: ContainerContext): Effect.Effect<Control> =>
       Effect.zipRight(ctx.engine.remove(ctx.id)),
       // Already gone is what destroy wants.
       Effect.catchIf((error) => error.reason === "NotFound", () => Effect.void),
-      Effect.withSpan("DockerContainer.destroy", { attributes: { containerId: ctx.id } })
+      Effect.withSpan("DockerContainer.destroy", spanOptions)
     )
     return { suspend, resume, destroy }
   })
