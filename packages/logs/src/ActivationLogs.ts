@@ -106,12 +106,7 @@ export const makeCursor: Effect.Effect<Cursor> = Effect.map(
   ([offset, lock]) => ({ offset, lock })
 )
 
-/**
- * The failures that end a collection with a notice line instead of failing it.
- *
- * @since 0.1.0
- * @category models
- */
+// The failures that end a collection with a notice line instead of failing it.
 type EndedEarly = LogLimitReached | FramingError | Errors.OccurrencesNotFound | LogIdleTimeout | LogCollectionTimeout
 
 const isEndedEarly = (error: unknown): error is EndedEarly =>
@@ -230,7 +225,8 @@ const skip = <E, R>(
         onProgress: options.onProgress
       }),
       Stream.drain,
-      // Dropping long lines, without a limit or a required count, the only failures left are the timeouts and E.
+      // Without a limit or a required count, and passing over long lines, skipping fails only by a timeout or as the
+      // bytes do.
       Stream.catchAll((error) =>
         error instanceof LogIdleTimeout || error instanceof LogCollectionTimeout ? Stream.empty : Stream.fail(error as E)
       )
