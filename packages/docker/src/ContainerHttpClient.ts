@@ -10,7 +10,8 @@
  *   truncated; the client never holds more than the limit in memory. An answer without Content-Length is read up to
  *   the limit (the original refused it as NoResponseReceived).
  * - Each client has its own agent without keep-alive, so no connection outlives its request, and at most
- *   `maxConcurrent` requests are in flight. `close` interrupts the calls in flight and destroys the agent.
+ *   `maxConcurrent` sockets: further requests wait in the agent's queue, so at most `maxConcurrent` requests are in
+ *   flight. `close` interrupts the calls in flight and destroys the agent.
  *
  * @since 0.1.0
  */
@@ -20,7 +21,7 @@ import * as Schedules from "@effect-whisk/logs/Schedules"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Clock, Duration, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Scope } from "effect"
+import { Duration, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Scope } from "effect"
 import { awaitUntil } from "./internal/awaitUntil.js"
 import { attempt, encodeRequest, targetOf } from "./internal/postRequest.js"
 
@@ -43,11 +44,13 @@ const openClient = (
     // A bound below 1 would block every call forever.
     const slots = Number.isFinite(maxConcurrent) ? Math.max(1, Math.floor(maxConcurrent)) : 1
     const scope = yield* Scope.fork(parent, ExecutionStrategy.sequential)
-    const agent = yield* Scope.extend(NodeHttpClient.makeAgent({ keepAlive: false, maxSockets: slots }), scope)
+    const agent = yield* Scope.extend(
+      NodeHttpClient.makeAgent({ keepAlive: false, maxSockets: slots, maxTotalSockets: slots }),
+      scope
+    )
     const http = yield* NodeHttpClient.make.pipe(Effect.provideService(NodeHttpClient.HttpAgent, agent))
     // The post's own span covers the request; the platform's span per request would double the tracing cost.
     const client = http.pipe(HttpClient.withTracerDisabledWhen(() => true), HttpClient.withScope)
-    const permits = yield* Effect.makeSemaphore(slots)
     // Closing the scope runs these in reverse: mark closed, interrupt the calls in flight, then destroy the agent.
     const inFlight = yield* Scope.extend(FiberSet.make<ContainerResponse.ContainerResponse, ContainerHttp.PostError>(), scope)
     let closed = false
@@ -78,7 +81,7 @@ const openClient = (
             while: (error) => error._tag === "Unreachable"
           })
           : once
-        const work = permits.withPermits(1)(retried).pipe(
+        const work = retried.pipe(
           Effect.catchTag("Unreachable", (refusal) =>
             Effect.fail(
               postOptions.retry
@@ -91,6 +94,13 @@ const openClient = (
         )
         return { work, timedOut }
       }
+      const send = (request: HttpClientRequest.HttpClientRequest) =>
+        Effect.clockWith((clock) => {
+          const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillis
+          const { timedOut, work } = call(request)
+          // A call runs in the client's set so that closing the client interrupts it.
+          return Effect.flatMap(FiberSet.run(inFlight, work), (fiber) => awaitUntil(fiber, deadline, timedOut))
+        })
       return Effect.suspend(() =>
         closed
           ? Effect.fail(
@@ -99,14 +109,7 @@ const openClient = (
               cause: new Error(`The HTTP client of the action container ${address.asString} is closed`)
             })
           )
-          : Effect.all([Clock.currentTimeMillis, encodeRequest(target, body)]).pipe(
-            Effect.flatMap(([started, request]) => {
-              const { work, timedOut } = call(request)
-              // A call runs in the client's set so that closing the client interrupts it.
-              return Effect.flatMap(FiberSet.run(inFlight, work), (fiber) =>
-                awaitUntil(fiber, started + timeoutMillis, timedOut))
-            })
-          )
+          : Effect.flatMap(encodeRequest(target, body), send)
       ).pipe(Effect.withSpan("ContainerHttpClient.post", { attributes: { target }, captureStackTrace: false }))
     }
 
