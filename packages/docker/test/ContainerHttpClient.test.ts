@@ -171,6 +171,36 @@ describe("ContainerHttpClient (live, node:http)", () => {
       }
     }).pipe(Effect.provide(retryEvery10ms)))
 
+  // Answers that are never finished: only the client can close their sockets.
+  const unfinished = (status: number, declared: number, written: string): Handler => (_request, response) => {
+    response.writeHead(status, { "content-length": String(declared) })
+    response.write(written)
+  }
+
+  it.scopedLive("a 503 answer whose body never ends leaves no socket open", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(unfinished(503, 1000, "shutting"))
+      const result = yield* post(server.address, "/run", {}, postOptions())
+      assert.strictEqual(failureTag(result), "ContainerHealthError")
+      yield* eventually(() => server.sockets.closed === 1)
+    }).pipe(Effect.provide(retryEvery10ms)), 10_000)
+
+  it.scopedLive("an answer truncated to nothing, whose body never ends, leaves no socket open", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(unfinished(200, 1000, "abcdefghij"))
+      const result = yield* post(server.address, "/run", {}, postOptions(limits(2, 0)))
+      assertResponse(result, ContainerResponse.make(200, "", Option.some({ length: ByteSize.bytes(1000), max: ByteSize.bytes(2) })))
+      yield* eventually(() => server.sockets.closed === 1)
+    }).pipe(Effect.provide(retryEvery10ms)), 10_000)
+
+  it.scopedLive("a small answer read whole leaves no socket open", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(answer(200, `{"ok":true}`))
+      const result = yield* post(server.address, "/run", {}, postOptions())
+      assertResponse(result, ContainerResponse.make(200, `{"ok":true}`))
+      yield* eventually(() => server.sockets.closed === 1)
+    }).pipe(Effect.provide(retryEvery10ms)), 10_000)
+
   describe("T63/T70 answers within the limit are not truncated", () => {
     for (const status of [200, 500]) {
       for (const entity of [null, "", "abc", `{"a":"B"}`, `["a", "b"]`]) {
