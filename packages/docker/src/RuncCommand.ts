@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { ContainerId, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
-import { type Duration, Effect, Either, Layer, Schedule } from "effect"
+import { Duration, Effect, Either, Layer, Schedule } from "effect"
 import { runProcess } from "./internal/childProcess.js"
 
 type Operation = "pause" | "resume"
@@ -33,9 +33,13 @@ export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig> =
       detail: { readonly exitCode?: number; readonly stderr?: string; readonly cause?: unknown } = {}
     ) => new Errors.RuncError({ operation, containerId, reason, ...detail })
 
-    const execute = (operation: Operation, id: string) =>
-      runProcess(config.binary, ["--root", config.root, operation, id]).pipe(
-        Effect.mapError(({ cause }) => runcError(operation, id, "SpawnFailed", { cause })),
+    const execute = (operation: Operation, id: string, timeoutMillis: number) =>
+      runProcess(config.binary, ["--root", config.root, operation, id], timeoutMillis).pipe(
+        Effect.mapError((error) =>
+          error._tag === "TimedOut"
+            ? runcError(operation, id, "Timeout")
+            : runcError(operation, id, "SpawnFailed", { cause: error.cause })
+        ),
         Effect.flatMap(({ exitCode, signal, stderr }) =>
           exitCode === 0
             ? Effect.void
@@ -49,10 +53,13 @@ export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig> =
       Either.match(ContainerId.parseEngineId(id), {
         onLeft: () => Effect.fail(runcError(operation, id, "InvalidId")),
         onRight: (engineId) =>
-          execute(operation, engineId).pipe(
-            Effect.retry({ while: isTransientFreezeFailure, schedule: freezeRetry }),
-            Effect.timeoutFail({ duration: timeout, onTimeout: () => runcError(operation, engineId, "Timeout") })
-          )
+          Effect.clockWith((clock) => {
+            // One deadline for the operation, retries included.
+            const deadline = clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
+            return Effect.suspend(() => execute(operation, engineId, deadline - clock.unsafeCurrentTimeMillis())).pipe(
+              Effect.retry({ while: isTransientFreezeFailure, schedule: freezeRetry })
+            )
+          })
       }).pipe(Effect.withSpan(`Runc.${operation}`, { attributes: { containerId: id }, captureStackTrace: false }))
 
     return {

@@ -94,6 +94,15 @@ describe("RuncCommand", () => {
       assert.strictEqual(readFileSync(attempts, "utf8").trim().split("\n").length, 3)
     }))
 
+  it.scopedLive("the timeout covers the retries of a busy freezer, not each attempt", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeRunc("")
+      writeFileSync(fake.binary, `#!/bin/sh\nsleep 0.2\necho 'unable to freeze' >&2\nexit 1\n`)
+      const runc = yield* runcWith(fake, "500 millis")
+      const error = yield* Effect.flip(runc.pause(id))
+      assert.strictEqual(error.reason, "Timeout")
+    }))
+
   it.scopedLive("does not retry other failures", () =>
     Effect.gen(function*() {
       const fake = yield* fakeRunc("")

@@ -9,6 +9,13 @@ import { Data, Effect } from "effect"
 export class SpawnFailed extends Data.TaggedError("SpawnFailed")<{ readonly cause: unknown }> {}
 
 /**
+ * The program did not end within its time and was killed.
+ *
+ * @internal
+ */
+export class TimedOut extends Data.TaggedError("TimedOut")<{}> {}
+
+/**
  * How a program ended: its exit code, or the signal that ended it (the code is null then), and its stderr.
  *
  * @internal
@@ -21,6 +28,9 @@ export interface Ended {
 
 /** Error messages are short; a program that floods stderr must not grow the heap without bound. */
 const stderrLimit = 64 * 1024
+
+/** setTimeout takes at most a signed 32-bit number of milliseconds (a longer delay fires at once). */
+const longestTimer = 2 ** 31 - 1
 
 const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
 
@@ -42,17 +52,24 @@ const killAndAwaitExit = (child: ChildProcess): Effect.Effect<void> =>
   })
 
 /**
- * Runs a program (no shell; stdin and stdout ignored) to its end. Interrupting the effect kills the program's process
- * group with SIGKILL and waits for its exit, so no process outlives the effect.
+ * Runs a program (no shell; stdin and stdout ignored) to its end, killing it when it takes longer than
+ * `timeoutMillis` (Infinity: no limit). A timeout or an interruption kills the program's process group with SIGKILL
+ * and waits for its exit, so no process outlives the effect.
  *
  * This is node:child_process and not @effect/platform's Command: on a 2-core machine Command's process and output
  * Streams cost several milliseconds of CPU per run, which made `runc pause` + `runc resume` 1.3× slower than
- * spawning runc directly (the benchmark's figure 2).
+ * spawning runc directly (the benchmark's figure 2). The timeout is a timer here for the same reason:
+ * `Effect.timeout` forks two fibers per run, which cost another millisecond.
  *
  * @internal
  */
-export const runProcess = (file: string, args: ReadonlyArray<string>): Effect.Effect<Ended, SpawnFailed> =>
+export const runProcess = (
+  file: string,
+  args: ReadonlyArray<string>,
+  timeoutMillis: number
+): Effect.Effect<Ended, SpawnFailed | TimedOut> =>
   Effect.async((resume) => {
+    if (timeoutMillis <= 0) return resume(Effect.fail(new TimedOut()))
     let child: ChildProcess
     try {
       child = spawn(file, args, { stdio: ["ignore", "ignore", "pipe"], detached: true })
@@ -60,11 +77,19 @@ export const runProcess = (file: string, args: ReadonlyArray<string>): Effect.Ef
       return resume(Effect.fail(new SpawnFailed({ cause })))
     }
     let settled = false
-    const settle = (result: Effect.Effect<Ended, SpawnFailed>) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const settle = (result: Effect.Effect<Ended, SpawnFailed | TimedOut>) => {
       if (!settled) {
         settled = true
+        clearTimeout(timer)
         resume(result)
       }
+    }
+    if (Number.isFinite(timeoutMillis)) {
+      timer = setTimeout(
+        () => settle(Effect.zipRight(killAndAwaitExit(child), Effect.fail(new TimedOut()))),
+        Math.min(timeoutMillis, longestTimer)
+      )
     }
     let stderr = ""
     child.stderr?.setEncoding("utf8").on("data", (text: string) => {
@@ -74,5 +99,8 @@ export const runProcess = (file: string, args: ReadonlyArray<string>): Effect.Ef
     child.on("error", (cause) => settle(Effect.fail(new SpawnFailed({ cause }))))
     child.once("close", (exitCode: number | null, signal: NodeJS.Signals | null) =>
       settle(Effect.succeed({ exitCode, signal, stderr })))
-    return Effect.suspend(() => (settled ? Effect.void : killAndAwaitExit(child)))
+    return Effect.suspend(() => {
+      clearTimeout(timer)
+      return settled ? Effect.void : killAndAwaitExit(child)
+    })
   })
