@@ -5,20 +5,15 @@
 import { ActivationResponse, ByteSize, Messages, WhiskConfig } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
-import * as DockerodeEngine from "@effect-whisk/docker/DockerodeEngine"
-import * as RuncCommand from "@effect-whisk/docker/RuncCommand"
 import { ensureRuntimeImage, imageTag } from "@effect-whisk/runtime-nodejs/ImageBuild"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Layer } from "effect"
+import { Clock, Duration, Effect } from "effect"
 import { beforeAll } from "vitest"
+import { liveLayer } from "./support/liveLayer.js"
 
 // A prefix of their own, so a cleanup of leftovers that another test runs at the same time leaves these alone.
 const live = (config: Parameters<typeof WhiskConfig.layerWith>[0] = {}) =>
-  Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer).pipe(
-    Layer.provideMerge(WhiskConfig.layerWith({ containerNamePrefix: "ewit-calls", ...config })),
-    Layer.provide(NodeContext.layer)
-  )
+  liveLayer(ContainerHttpClient.layer, { containerNamePrefix: "ewit-calls", ...config })
 
 beforeAll(() => ensureRuntimeImage(), 600_000)
 

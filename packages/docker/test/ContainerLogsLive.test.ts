@@ -2,21 +2,16 @@
 // json-file log Docker writes, tailed until the runtime's sentinels. No skip: scripts/test.sh (and CI) brings up
 // the engine and builds the image first; here the image is only built when it is missing or out of date. Every
 // container is created in the test's scope, so it is removed however the test ends.
-import { ByteSize, Messages, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, Messages } from "@effect-whisk/core"
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
 import { DockerContainer } from "@effect-whisk/docker"
-import * as DockerodeEngine from "@effect-whisk/docker/DockerodeEngine"
-import * as RuncCommand from "@effect-whisk/docker/RuncCommand"
 import { ensureRuntimeImage, imageTag } from "@effect-whisk/runtime-nodejs/ImageBuild"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Layer, Stream } from "effect"
+import { Chunk, Duration, Effect, Stream } from "effect"
 import { beforeAll } from "vitest"
+import { liveLayer } from "./support/liveLayer.js"
 
-const Live = Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer).pipe(
-  Layer.provideMerge(WhiskConfig.layerWith()),
-  Layer.provide(NodeContext.layer)
-)
+const Live = liveLayer(ContainerHttpClient.layer, { containerNamePrefix: "ewit-logs" })
 
 beforeAll(() => ensureRuntimeImage(), 600_000)
 

@@ -2,9 +2,7 @@
 // runc (and with the engine's pause), destroy, the create arguments as the engine's inspect shows them, the 127
 // mapping, leftover cleanup of a frozen container, and interrupting creates at random moments.
 import { ByteSize, ContainerHttp, DockerEngine, WhiskConfig } from "@effect-whisk/core"
-import { Cleanup, DockerContainer, DockerodeEngine, RuncCommand, WhiskLive } from "@effect-whisk/docker"
-import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { Cleanup, DockerContainer, WhiskLive } from "@effect-whisk/docker"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import Docker from "dockerode"
 import { Duration, Effect, Exit, Fiber, Layer, Random, Schedule } from "effect"
@@ -18,19 +16,14 @@ import {
   skipWithoutEngine,
   tickerImage
 } from "./support/realEngine.js"
+import { liveLayer } from "./support/liveLayer.js"
 
 // Unique to this run, so two runs on one engine (developers, CI jobs) never remove each other's containers.
 const prefix = `ewit-lifecycle-${process.pid}`
 const network = `${prefix}-net`
 const client = new Docker()
 
-const services = Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttp.layerTest()).pipe(
-  Layer.provide(NodeCommandExecutor.layer.pipe(Layer.provideMerge(NodeFileSystem.layer))),
-  Layer.provideMerge(WhiskConfig.layerWith({
-    containerNamePrefix: prefix,
-    runc: { ...WhiskConfig.defaults.runc, binary: runcBinary() }
-  }))
-)
+const services = liveLayer(ContainerHttp.layerTest(), { containerNamePrefix: prefix })
 
 const removeLeftovers = () => {
   const ids = [`name=^/${prefix}_`, `name=^/${prefix}-live_`]

@@ -1,14 +1,13 @@
 // The pull rules of B6 against the loopback registry on 127.0.0.1:5000 (started by scripts/ensure-engine.sh): an
 // untagged user image is pulled, a missing one fails with the verbatim message, a missing non-latest tag that exists
 // locally still runs, and a platform image is never pulled.
-import { ContainerHttp, DockerEngine, WhiskConfig } from "@effect-whisk/core"
-import { DockerContainer, DockerodeEngine, RuncCommand } from "@effect-whisk/docker"
-import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { ContainerHttp, DockerEngine } from "@effect-whisk/core"
+import { DockerContainer } from "@effect-whisk/docker"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import Docker from "dockerode"
-import { Chunk, Effect, Layer, Schedule, Stream } from "effect"
-import { buildTestImages, docker, runcBinary, skipWithoutEngine, tickerImage } from "./support/realEngine.js"
+import { Chunk, Effect, Schedule, Stream } from "effect"
+import { liveLayer } from "./support/liveLayer.js"
+import { buildTestImages, docker, skipWithoutEngine, tickerImage } from "./support/realEngine.js"
 
 // Unique to this run, so two runs on one engine never remove each other's containers or images.
 const run = process.pid
@@ -19,13 +18,7 @@ const neverPushed = `${registry}/effect-whisk-test/never-pushed`
 const localOnly = `${registry}/effect-whisk-test/local-only-${run}:v1` // tagged locally, never pushed
 const client = new Docker()
 
-const services = Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttp.layerTest()).pipe(
-  Layer.provide(NodeCommandExecutor.layer.pipe(Layer.provideMerge(NodeFileSystem.layer))),
-  Layer.provideMerge(WhiskConfig.layerWith({
-    containerNamePrefix: prefix,
-    runc: { ...WhiskConfig.defaults.runc, binary: runcBinary() }
-  }))
-)
+const services = liveLayer(ContainerHttp.layerTest(), { containerNamePrefix: prefix })
 
 const removeLeftovers = () => {
   const ids = docker("ps", "-aq", "--no-trunc", "--filter", `name=^/${prefix}_`).split("\n").filter((s) => s.length > 0)
