@@ -157,6 +157,17 @@ describe("RuncCommand", () => {
       yield* processGone(childPidFile)
     }))
 
+  it.scopedLive("a command that exits while what it started holds its stderr open is killed with it at the timeout", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeRunc("")
+      const childPidFile = join(fake.binary, "..", "child")
+      writeFileSync(fake.binary, `#!/bin/sh\nsleep 30 &\necho "$!" > '${childPidFile}'\nexit 0\n`)
+      const runc = yield* runcWith(fake, "300 millis")
+      const error = yield* Effect.flip(runc.resume(id))
+      assert.strictEqual(error.reason, "Timeout")
+      yield* processGone(childPidFile)
+    }))
+
   it.scopedLive("an interrupted command is killed", () =>
     Effect.gen(function*() {
       const fake = yield* fakeRunc("sleep 30")

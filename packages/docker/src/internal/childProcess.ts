@@ -45,10 +45,12 @@ const killGroup = (child: ChildProcess, pid: number) => {
 
 const killAndAwaitExit = (child: ChildProcess): Effect.Effect<void> =>
   Effect.async((resume) => {
-    // No pid: the program never started, so there is nothing to wait for.
-    if (child.pid === undefined || hasExited(child)) return resume(Effect.void)
-    child.once("exit", () => resume(Effect.void))
+    // No pid: the program never started, so there is nothing to kill.
+    if (child.pid === undefined) return resume(Effect.void)
+    // Even after the program's exit: what it started may still hold its stderr open.
     killGroup(child, child.pid)
+    if (hasExited(child)) return resume(Effect.void)
+    child.once("exit", () => resume(Effect.void))
   })
 
 /**
