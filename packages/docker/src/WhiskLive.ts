@@ -1,12 +1,12 @@
 /**
  * Everything `DockerContainer` needs, live: the configuration from the environment (`EFFECT_WHISK_*`), the Docker
- * engine over dockerode, runc as a child process, the action HTTP client, and the leftover cleanup at start and at stop.
+ * engine over dockerode, runc through @effect/platform's Command, the action HTTP client, and the leftover cleanup at start and at stop.
  *
  * @since 0.1.0
  */
 import type { ContainerHttp, DockerEngine, Errors, Runc } from "@effect-whisk/core"
 import { WhiskConfig } from "@effect-whisk/core"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { type ConfigError, Layer } from "effect"
 import * as Cleanup from "./Cleanup.js"
 import * as ContainerHttpClient from "./ContainerHttpClient.js"
@@ -28,7 +28,7 @@ export const layerWithConfig = <E, R>(
 > =>
   Cleanup.layer.pipe(
     Layer.provideMerge(Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer)),
-    Layer.provide(NodeFileSystem.layer),
+    Layer.provide(NodeContext.layer),
     Layer.provideMerge(config)
   )
 

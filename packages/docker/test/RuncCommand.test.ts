@@ -2,11 +2,12 @@
 // T47–T50 (the command line, success, failure) plus the id check, timeouts that kill the process, and interruption.
 import { ContainerId, Runc, WhiskConfig } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Schedule } from "effect"
+import { Duration, Effect, Fiber, Layer, Schedule } from "effect"
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as RuncCommand from "../src/RuncCommand.js"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 
 const id = ContainerId.make("55db56ee082239428b27d3728b4dd324c09068458aad9825727d5bfc1bba6d52")
 
@@ -34,13 +35,16 @@ const fakeRunc = (script: string) =>
 const runcWith = (fake: { readonly binary: string }, timeout: Duration.DurationInput = "5 seconds") =>
   Effect.provide(
     RuncCommand.make,
-    WhiskConfig.layerWith({
-      runc: {
-        binary: fake.binary,
-        root: "/run/test-root",
-        timeouts: { pause: Duration.decode(timeout), resume: Duration.decode(timeout) }
-      }
-    })
+    Layer.mergeAll(
+      WhiskConfig.layerWith({
+        runc: {
+          binary: fake.binary,
+          root: "/run/test-root",
+          timeouts: { pause: Duration.decode(timeout), resume: Duration.decode(timeout) }
+        }
+      }),
+      NodeContext.layer
+    )
   )
 
 // A killed process whose parent died first stays a zombie until init reaps it: it is gone all the same.
