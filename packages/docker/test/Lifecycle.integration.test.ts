@@ -51,9 +51,11 @@ const execRunc = (operation: string, id: string) =>
 const inspect = (id: string) => Effect.promise(() => client.getContainer(id).inspect())
 
 /** The counter the ticker writes, read through the container's root from the host (no exec into it). */
+const ticksText = (pid: number) => readFileSync(`/proc/${pid}/root/ticks`, "utf8").trim()
+
 const ticks = (pid: number) =>
   Effect.suspend(() => {
-    const text = readFileSync(`/proc/${pid}/root/ticks`, "utf8").trim()
+    const text = ticksText(pid)
     return /^\d+$/.test(text) ? Effect.succeed(Number(text)) : Effect.fail("being written")
   }).pipe(Effect.retry({ schedule: Schedule.spaced("10 millis"), times: 100 }), Effect.orDie)
 
@@ -67,11 +69,12 @@ const makesProgress = (pid: number) =>
     )
   })
 
+// The raw text: a process frozen in the middle of rewriting the file leaves it empty, and it must stay so.
 const standsStill = (pid: number) =>
   Effect.gen(function*() {
-    const before = yield* ticks(pid)
+    const before = ticksText(pid)
     yield* Effect.sleep("500 millis")
-    assert.strictEqual(yield* ticks(pid), before, "the process inside made progress while frozen")
+    assert.strictEqual(ticksText(pid), before, "the process inside made progress while frozen")
   })
 
 const freezerState = (id: string): string | undefined => {
