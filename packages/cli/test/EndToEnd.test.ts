@@ -48,6 +48,7 @@ describe("the built effect-whisk command on the real engine", () => {
     timeout
   )
 
+  // Skipped only on a developer machine without an engine, as above; under CI a missing engine fails it.
   it.live.skipIf(!engineAnswers && !requireDocker)(
     "Ctrl-C during an activation removes the container and exits with 130",
     () => {
