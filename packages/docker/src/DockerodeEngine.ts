@@ -15,6 +15,7 @@ import type { Readable } from "node:stream"
 import { removeByNameInBackground, removeInBackground } from "./internal/background.js"
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
 import { engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
+import * as LogPaths from "./internal/logPaths.js"
 import { pullEvents } from "./internal/pullProgress.js"
 import { limitRuns } from "./internal/runLimit.js"
 import { sharePulls } from "./internal/sharedPulls.js"
@@ -33,6 +34,7 @@ export const makeWith = (
   Effect.gen(function*() {
     const { timeouts } = (yield* WhiskConfig.WhiskConfig).docker
     const fs = yield* FileSystem.FileSystem
+    const logPaths = yield* LogPaths.make
 
     const inspect = (id: ContainerId.ContainerId) =>
       engineCall("inspect", id, timeouts.inspect, (signal) => docker.getContainer(id).inspect({ abortSignal: signal }))
@@ -43,7 +45,7 @@ export const makeWith = (
         idOrName,
         timeouts.rm,
         (signal) => docker.getContainer(idOrName).remove({ force: true, abortSignal: signal })
-      ).pipe(Effect.asVoid)
+      ).pipe(Effect.asVoid, Effect.ensuring(logPaths.forget(idOrName)))
 
     const create = (options: RunOptions.RunOptions) =>
       engineCall(
@@ -151,12 +153,19 @@ export const makeWith = (
         Stream.interruptWhen(Effect.zipRight(Effect.sleep(timeouts.pull), Effect.fail(timeoutError("pull", image, timeouts.pull))))
       )
 
+    const logPath = (id: ContainerId.ContainerId) =>
+      Effect.flatMap(inspect(id), (info) =>
+        typeof info.LogPath === "string" && info.LogPath.length > 0
+          ? Effect.succeed(info.LogPath)
+          : Effect.fail(new Errors.LogFileError({ path: "", reason: "NotFound", cause: `container ${id} has no json-file log` })))
+
+    // A log file gone from a kept path (the container was removed another way) is looked up again next time.
     const rawLogs = (id: ContainerId.ContainerId, fromOffset: number, mode: DockerEngine.LogReadMode) =>
       Stream.unwrap(
-        Effect.flatMap(inspect(id), (info) =>
-          typeof info.LogPath === "string" && info.LogPath.length > 0
-            ? Effect.succeed(LogFile.stream(info.LogPath, fromOffset, mode))
-            : Effect.fail(new Errors.LogFileError({ path: "", reason: "NotFound", cause: `container ${id} has no json-file log` })))
+        Effect.map(logPaths.get(id, logPath(id)), (path) =>
+          LogFile.stream(path, fromOffset, mode).pipe(
+            Stream.tapError((error) => error.reason === "NotFound" ? logPaths.forget(id) : Effect.void)
+          ))
       ).pipe(Stream.provideService(FileSystem.FileSystem, fs))
 
     return {

@@ -350,6 +350,47 @@ describe("DockerodeEngine", () => {
     ).pipe(Effect.ensuring(Effect.sync(() => rmSync(directory, { recursive: true, force: true }))))
   })
 
+  it.scopedLive("rawLogs inspects once per container; a failed inspect, a removal or a vanished file ask again", () => {
+    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-rawlogs-"))
+    const logPath = join(directory, `${id}-json.log`)
+    const other = "2".repeat(64)
+    const otherPath = join(directory, `${other}-json.log`)
+    writeFileSync(logPath, "0123456789")
+    writeFileSync(otherPath, "0123456789")
+    let otherInspects = 0
+    return withEngine(
+      (request) => {
+        if (request.method === "DELETE") return { status: 204 }
+        if (!request.path.includes(other)) return { status: 200, body: { LogPath: logPath } }
+        otherInspects++
+        return otherInspects === 1 ? { status: 500, body: { message: "engine hiccup" } } : { status: 200, body: { LogPath: otherPath } }
+      },
+      (engine, fake) =>
+        Effect.gen(function*() {
+          const read = (container: string) =>
+            Effect.map(
+              Stream.runCollect(engine.rawLogs(ContainerId.make(container), 4, DockerEngine.ReadToEnd)),
+              (bytes) => Buffer.concat(Chunk.toReadonlyArray(bytes)).toString()
+            )
+          const inspects = (container: string) => fake.matching("GET", new RegExp(`^/containers/${container}/json$`)).length
+          assert.deepStrictEqual([yield* read(id), yield* read(id)], ["456789", "456789"])
+          assert.strictEqual(inspects(id), 1)
+          yield* engine.remove(id)
+          assert.strictEqual(yield* read(id), "456789")
+          assert.strictEqual(inspects(id), 2)
+          rmSync(logPath)
+          assert.deepInclude(yield* Effect.flip(read(id)), { _tag: "LogFileError", reason: "NotFound" })
+          writeFileSync(logPath, "0123456789")
+          assert.strictEqual(yield* read(id), "456789")
+          assert.strictEqual(inspects(id), 3)
+
+          assert.deepInclude(yield* Effect.flip(read(other)), { _tag: "DockerEngineError", operation: "inspect" })
+          assert.deepStrictEqual([yield* read(other), yield* read(other)], ["456789", "456789"])
+          assert.strictEqual(inspects(other), 2)
+        })
+    ).pipe(Effect.ensuring(Effect.sync(() => rmSync(directory, { recursive: true, force: true }))))
+  })
+
   it.scopedLive("an engine that does not listen is Unavailable", () =>
     Effect.gen(function*() {
       const engine = yield* DockerodeEngine.makeWith(new (yield* Effect.promise(() => import("dockerode"))).default({
