@@ -2,11 +2,11 @@
 import { DockerEngine, Errors } from "@effect-whisk/core"
 import { LogFile } from "@effect-whisk/logs"
 import { FileSystem } from "@effect/platform"
-import { SystemError } from "@effect/platform/Error"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, type Duration, Effect, Exit, Fiber, Layer, Stream } from "effect"
-import { appendFileSync } from "node:fs"
+import { Chunk, type Duration, Effect, Exit, Fiber, Stream } from "effect"
+import { appendFileSync, readdirSync } from "node:fs"
+import { logFileStream } from "../src/internal/logFileStream.js"
 
 const text = (chunks: Chunk.Chunk<Uint8Array>) =>
   Chunk.toReadonlyArray(chunks).map((bytes) => new TextDecoder().decode(bytes)).join("")
@@ -21,8 +21,14 @@ const tempFile = (content: string) =>
   })
 
 // Reads until `size` bytes came: the tail never ends by itself.
-const tailUntil = (path: string, fromOffset: number, size: number, pollInterval: Duration.DurationInput) =>
-  LogFile.stream(path, fromOffset, DockerEngine.Tail(pollInterval)).pipe(
+const tailUntil = (
+  path: string,
+  fromOffset: number,
+  size: number,
+  pollInterval: Duration.DurationInput,
+  stream = LogFile.stream
+) =>
+  stream(path, fromOffset, DockerEngine.Tail(pollInterval)).pipe(
     Stream.mapAccum(0, (seen, bytes) => [seen + bytes.length, [seen + bytes.length, bytes] as const]),
     Stream.takeUntil(([seen]) => seen >= size),
     Stream.map(([, bytes]) => bytes),
@@ -30,17 +36,10 @@ const tailUntil = (path: string, fromOffset: number, size: number, pollInterval:
     Effect.map(text)
   )
 
-// A file system whose change notifications never work: only polling can wake a tail.
-const withoutNotifications = Layer.effect(
-  FileSystem.FileSystem,
-  Effect.map(FileSystem.FileSystem, (fs) => ({
-    ...fs,
-    watch: (path: string) =>
-      Stream.fail(
-        new SystemError({ module: "FileSystem", method: "watch", reason: "Unknown", pathOrDescriptor: path, description: "disabled" })
-      )
-  }))
-).pipe(Layer.provide(NodeFileSystem.layer))
+// The same stream on a platform without change notifications: only polling can wake a tail.
+const withoutNotifications = logFileStream(() => undefined)
+
+const openDescriptors = () => readdirSync("/proc/self/fd").length
 
 describe("LogFile.stream", () => {
   it.scopedLive("reads to the end from an offset", () =>
@@ -98,10 +97,23 @@ describe("LogFile.stream", () => {
   it.scopedLive("without notifications the tail polls at its interval", () =>
     Effect.gen(function*() {
       const path = yield* tempFile("")
-      const fiber = yield* Effect.fork(tailUntil(path, 3, "345678".length, "10 millis"))
+      const fiber = yield* Effect.fork(tailUntil(path, 3, "345678".length, "10 millis", withoutNotifications))
       appendFileSync(path, "012345")
       yield* Effect.sleep("50 millis")
       appendFileSync(path, "678")
       assert.strictEqual(yield* Fiber.join(fiber), "345678")
-    }).pipe(Effect.provide(withoutNotifications), Effect.timeout("10 seconds")))
+    }).pipe(Effect.provide(NodeFileSystem.layer), Effect.timeout("10 seconds")))
+
+  it.scopedLive("an interrupted tail closes its file and stops watching it", () =>
+    Effect.gen(function*() {
+      const path = yield* tempFile("0123")
+      const before = openDescriptors()
+      const fiber = yield* Effect.fork(tailUntil(path, 0, 100, "1 hour"))
+      yield* Effect.sleep("50 millis")
+      assert.isAbove(openDescriptors(), before)
+      yield* Fiber.interrupt(fiber)
+      // The file's close is not awaited by the stream: give it a moment.
+      yield* Effect.sleep("20 millis")
+      assert.strictEqual(openDescriptors(), before)
+    }).pipe(Effect.provide(NodeFileSystem.layer), Effect.timeout("10 seconds")))
 })

@@ -1,0 +1,111 @@
+import type { DockerEngine, Errors } from "@effect-whisk/core"
+import { Duration, Effect, Option, Schedule, Stream } from "effect"
+import * as Schedules from "../Schedules.js"
+import type { Watch } from "./changeNotifications.js"
+import { type LogFileHandle, open } from "./logFileHandle.js"
+
+/** @internal */
+export const maxReadSize = 1024 * 1024
+
+const firstReadSize = 64 * 1024
+
+/**
+ * LogFile.stream with the change notifications given (tests replace them).
+ *
+ * One stream with one finalizer and no fibers of its own while reading: the end of a collection is on a tailed
+ * activation's critical path, and each scope or fiber of Effect costs tens of microseconds there.
+ *
+ * @internal
+ */
+export const logFileStream = (watch: Watch) =>
+(
+  path: string,
+  fromOffset: number,
+  mode: DockerEngine.LogReadMode
+): Stream.Stream<Uint8Array, Errors.LogFileError> =>
+  Stream.suspend(() => {
+    const reader = new Reader(path, fromOffset)
+    const next = mode._tag === "ReadToEnd"
+      ? Effect.flatMap(reader.read, Option.match({ onNone: () => Effect.fail(Option.none()), onSome: Effect.succeed }))
+      : reader.tail(watch, mode.pollInterval)
+    return Stream.repeatEffectOption(next).pipe(Stream.ensuring(Effect.sync(() => reader.close())))
+  })
+
+type Bytes = Effect.Effect<Uint8Array, Option.Option<Errors.LogFileError>>
+
+class Reader {
+  private file: LogFileHandle | undefined
+  private position: number
+  // One buffer, reused: each chunk is a copy of exactly the bytes read, so a chunk kept downstream pins nothing.
+  // (Handing out full buffers instead is slower: every fresh large buffer costs page faults.)
+  private buffer = new Uint8Array(firstReadSize)
+  // Notifications start at the first end of the file: a collection whose activation is already written never waits,
+  // and so never watches.
+  private poll: Schedule.ScheduleDriver<number, unknown> | undefined
+  private stopWatching: (() => void) | undefined
+  private changed = false
+  private wake: (() => void) | undefined
+
+  constructor(readonly path: string, fromOffset: number) {
+    this.position = fromOffset
+  }
+
+  /** The next bytes, or none at the end of the file. */
+  readonly read: Effect.Effect<Option.Option<Uint8Array>, Option.Option<Errors.LogFileError>> = Effect.suspend(() =>
+    this.file !== undefined ? Effect.succeed(this.file) : Effect.tap(open(this.path), (file) => (this.file = file))
+  ).pipe(
+    Effect.flatMap((file) => {
+      // Cleared before the read: a notification that arrives after the read found nothing wakes the next wait.
+      this.changed = false
+      return file.read(this.buffer, this.position)
+    }),
+    Effect.map((size) => {
+      if (size === 0) return Option.none()
+      this.position += size
+      const chunk = this.buffer.slice(0, size)
+      if (size === this.buffer.length && size < maxReadSize) this.buffer = new Uint8Array(Math.min(size * 4, maxReadSize))
+      return Option.some(chunk)
+    }),
+    Effect.mapError(Option.some)
+  )
+
+  /** The next bytes, waiting at the end of the file for a change notification or the next poll. */
+  tail(watch: Watch, pollInterval: Duration.DurationInput): Bytes {
+    const onChange = () => {
+      this.changed = true
+      const wake = this.wake
+      this.wake = undefined
+      wake?.()
+    }
+    const notified = Effect.async<void>((resume) => {
+      if (this.changed) return resume(Effect.void)
+      this.wake = () => resume(Effect.void)
+      return Effect.sync(() => {
+        this.wake = undefined
+      })
+    })
+    // A write between the first read at the end and the watcher's start is only seen by a read: the first wait is
+    // short.
+    const startWatching = Effect.map(Schedule.driver(Schedules.tailPoll({ pollInterval })), (poll) => {
+      this.poll = poll
+      this.stopWatching = watch(this.path, onChange)
+      return Effect.raceFirst(notified, Effect.sleep(Duration.min(Duration.millis(1), Duration.decode(pollInterval))))
+    })
+    const waitForMore = Effect.suspend(() =>
+      this.poll === undefined
+        ? Effect.flatten(startWatching)
+        : Effect.raceFirst(notified, Effect.ignore(this.poll.next(undefined)))
+    )
+    const next: Bytes = Effect.flatMap(
+      this.read,
+      Option.match({ onNone: () => Effect.zipRight(waitForMore, next), onSome: Effect.succeed })
+    )
+    return next
+  }
+
+  close(): void {
+    this.stopWatching?.()
+    this.stopWatching = undefined
+    this.file?.close()
+  }
+}
