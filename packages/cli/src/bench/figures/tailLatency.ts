@@ -1,0 +1,121 @@
+import { ByteSize, type DockerEngine, WhiskConfig } from "@effect-whisk/core"
+import * as ActivationLogs from "@effect-whisk/logs/ActivationLogs"
+import * as LogFile from "@effect-whisk/logs/LogFile"
+import type { FileSystem } from "@effect/platform"
+import { Chunk, Duration, Effect, Fiber, Ref, Schedule, Stream } from "effect"
+import { closeSync, fstatSync, openSync, writeSync } from "node:fs"
+import { performance } from "node:perf_hooks"
+import type { FigureResult } from "../context.js"
+import { interleaved } from "../measure.js"
+import { tailUntilSentinels } from "../raw/tailFile.js"
+import { round, summarize } from "../stats.js"
+import { jsonLine, sentinelLines, temporaryFile } from "../syntheticLog.js"
+
+const options = ActivationLogs.options(WhiskConfig.defaults.logs, { limit: ByteSize.megabytes(10), waitForSentinel: true })
+const pollMs = Duration.toMillis(WhiskConfig.defaults.logs.pollInterval)
+// After the collector has read the ordinary line: time for it to find the end of the file and start waiting.
+const settle = Duration.millis(5)
+const timeout = Duration.seconds(10)
+
+/** A log file open for appending, as the json-file driver has it: each append is one write. */
+const appendable = (name: string) =>
+  Effect.flatMap(temporaryFile(name), (path) =>
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const fd = openSync(path, "w")
+        return { path, append: (text: string) => writeSync(fd, text), size: () => fstatSync(fd).size, fd }
+      }),
+      ({ fd }) => Effect.sync(() => closeSync(fd))
+    ))
+
+const ordinaryLine = (sample: number) => jsonLine(`sample ${sample}: an ordinary line of the activation`, "stdout")
+
+const checkLines = (who: string, lines: ReadonlyArray<string>, expected: string) =>
+  lines.length === 1 && lines[0] === expected.slice(0, -1)
+    ? Effect.void
+    : Effect.dieMessage(`${who} collected ${JSON.stringify(lines)}, not the one ordinary line ${expected.trimEnd()}`)
+
+/**
+ * 7. tail latency: how long after an activation's sentinel lines are appended to its log a collection that waits
+ * for them (tail mode) has all its lines, next to a tail by hand with fs.watch + fs.read.
+ */
+export const tailLatency = (count: number): Effect.Effect<FigureResult, never, FileSystem.FileSystem> =>
+  Effect.scoped(Effect.gen(function*() {
+    const libraryLog = yield* appendable("tail-library")
+    const rawLog = yield* appendable("tail-raw")
+    const cursor = yield* ActivationLogs.makeCursor
+    const source = (from: number, mode: DockerEngine.LogReadMode) => LogFile.stream(libraryLog.path, from, mode)
+    let sample = 0
+
+    const library = Effect.scoped(Effect.gen(function*() {
+      const ordinary = ordinaryLine(++sample)
+      const from = yield* Ref.get(cursor.offset)
+      libraryLog.append(ordinary)
+      const collecting = yield* Effect.forkScoped(Stream.runCollect(ActivationLogs.collect(source, cursor, options)))
+      // The cursor moves once the collection has consumed the ordinary line; then it reads on to the file's end.
+      const consumed = from + Buffer.byteLength(ordinary)
+      yield* Ref.get(cursor.offset).pipe(
+        Effect.repeat({ until: (offset) => offset >= consumed, schedule: Schedule.spaced("1 millis") }),
+        Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error("the collection did not read the ordinary line") }),
+        Effect.orDie
+      )
+      yield* Effect.sleep(settle)
+      const start = performance.now()
+      libraryLog.append(sentinelLines())
+      const lines = yield* Fiber.join(collecting).pipe(Effect.timeout(timeout), Effect.orDie)
+      const took = performance.now() - start
+      yield* checkLines("the library", Chunk.toReadonlyArray(lines), ordinary)
+      const offset = yield* Ref.get(cursor.offset)
+      if (offset !== libraryLog.size()) yield* Effect.dieMessage(`the cursor is at ${offset}, the log ends at ${libraryLog.size()}`)
+      return took
+    }))
+
+    let rawOffset = 0
+    const raw = Effect.acquireUseRelease(
+      Effect.sync(() => {
+        const ordinary = ordinaryLine(++sample)
+        rawLog.append(ordinary)
+        return { ordinary, tail: tailUntilSentinels(rawLog.path, rawOffset, pollMs, Duration.toMillis(timeout)) }
+      }),
+      ({ ordinary, tail }) =>
+        Effect.gen(function*() {
+          yield* Effect.promise(() => tail.ready)
+          yield* Effect.sleep(settle)
+          const start = performance.now()
+          rawLog.append(sentinelLines())
+          const result = yield* Effect.promise(() => tail.done)
+          const took = performance.now() - start
+          yield* checkLines("the raw tail", result.lines, ordinary)
+          if (result.end !== rawLog.size()) yield* Effect.dieMessage(`the raw tail ended at ${result.end}, the log at ${rawLog.size()}`)
+          rawOffset = result.end
+          return took
+        }),
+      ({ tail }) => Effect.sync(tail.stop)
+    )
+
+    const samples = yield* interleaved("tail latency", [
+      { name: "library", sample: library },
+      { name: "raw", sample: raw }
+    ], { warmup: Math.max(3, Math.round(count / 10)), count })
+    const librarySummary = summarize(samples["library"]!)
+    const rawSummary = summarize(samples["raw"]!)
+    const p90 = [...samples["library"]!].sort((a, b) => a - b)[Math.ceil(0.9 * count) - 1]!
+    return {
+      figure: 7,
+      title: "tail latency: sentinels written → logs complete",
+      unit: "ms",
+      series: { library: librarySummary, "fs.watch + fs.read by hand": rawSummary },
+      ratios: { "library p90 ms": round(p90), "library / raw": librarySummary.median / rawSummary.median },
+      goal: "≤ 1 ms median (library)",
+      met: librarySummary.median <= 1,
+      notes: [
+        "per sample: one ordinary line appended, a collection started in tail mode (ActivationLogs.collect over LogFile.stream, " +
+        `waitForSentinel, poll interval ${pollMs} ms) and left until it has consumed that line (its cursor moved) plus ${Duration.toMillis(settle)} ms; ` +
+        "then performance.now(), the two sentinel lines appended in one write, and the time until the collection's result (Stream.runCollect in a forked fiber) is joined; " +
+        "each collection must return exactly the ordinary line and leave the cursor at the end of the file",
+        `raw: node:fs by hand, fs.watch on the file and fs.read from the offset on each notification plus a ${pollMs} ms poll timer, split at \\n, ` +
+        "done at the second sentinel line, timed the same way once it has read to the end",
+        "library and raw samples alternate, each on its own file in the temporary directory"
+      ]
+    } satisfies FigureResult
+  }))
