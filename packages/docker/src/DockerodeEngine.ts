@@ -7,7 +7,6 @@
  */
 import { ContainerAddress, ContainerId, DockerEngine, Errors, type RunOptions, WhiskConfig } from "@effect-whisk/core"
 import * as LogFile from "@effect-whisk/logs/LogFile"
-import { FileSystem } from "@effect/platform"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
 import { Cause, Effect, Exit, Fiber, Layer, Option, type Scope, Stream } from "effect"
@@ -30,10 +29,9 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
  */
 export const makeWith = (
   docker: Docker
-): Effect.Effect<DockerEngine.Service, never, WhiskConfig.WhiskConfig | FileSystem.FileSystem> =>
+): Effect.Effect<DockerEngine.Service, never, WhiskConfig.WhiskConfig> =>
   Effect.gen(function*() {
     const { timeouts } = (yield* WhiskConfig.WhiskConfig).docker
-    const fs = yield* FileSystem.FileSystem
     const logPaths = yield* LogPaths.make
 
     const inspect = (id: ContainerId.ContainerId) =>
@@ -166,7 +164,7 @@ export const makeWith = (
           LogFile.stream(path, fromOffset, mode).pipe(
             Stream.tapError((error) => error.reason === "NotFound" ? logPaths.forget(id) : Effect.void)
           ))
-      ).pipe(Stream.provideService(FileSystem.FileSystem, fs))
+      )
 
     return {
       version: engineCall(
@@ -231,7 +229,7 @@ export const client: Effect.Effect<Docker, Errors.DockerEngineError> = Effect.tr
 export const make: Effect.Effect<
   DockerEngine.Service,
   Errors.DockerEngineError,
-  WhiskConfig.WhiskConfig | FileSystem.FileSystem | Scope.Scope
+  WhiskConfig.WhiskConfig | Scope.Scope
 > = Effect.flatMap(client, makeWith).pipe(Effect.flatMap(decorate))
 
 /**
@@ -241,5 +239,5 @@ export const make: Effect.Effect<
 export const layer: Layer.Layer<
   DockerEngine.DockerEngine,
   Errors.DockerEngineError,
-  WhiskConfig.WhiskConfig | FileSystem.FileSystem
+  WhiskConfig.WhiskConfig
 > = Layer.scoped(DockerEngine.DockerEngine, make)

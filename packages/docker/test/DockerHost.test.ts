@@ -2,7 +2,6 @@
 // socket; a DOCKER_HOST it cannot use is a typed error. The layer also carries the run limit and the shared pulls.
 import { DockerEngine, RunOptions, WhiskConfig } from "@effect-whisk/core"
 import { DockerodeEngine } from "@effect-whisk/docker"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Fiber, Layer, Schedule, Stream } from "effect"
 import { fakeEngine, type Reply } from "./support/fakeEngine.js"
@@ -31,7 +30,7 @@ const withEnv = (env: Partial<Record<(typeof keys)[number], string>>) =>
   )
 
 const versionReply: Reply = { status: 200, body: { Version: "fake", ApiVersion: "1.41" } }
-const environment = Layer.mergeAll(WhiskConfig.layerWith({ docker: { ...WhiskConfig.defaults.docker, parallelRuns: 1 } }), NodeFileSystem.layer)
+const environment = WhiskConfig.layerWith({ docker: { ...WhiskConfig.defaults.docker, parallelRuns: 1 } })
 
 describe("DOCKER_HOST", () => {
   it.scopedLive("a unix:// DOCKER_HOST is the engine's socket", () =>

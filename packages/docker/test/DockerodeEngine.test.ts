@@ -2,9 +2,8 @@
 // engine answers map to typed errors (OpenWhisk's DockerClientTests T29, T30, T37–T40 and the file-access client's
 // T41–T46 over inspect), pull progress with in-stream errors, timeouts that abort the request, and interruption.
 import { ByteSize, ContainerId, DockerEngine, RunOptions, WhiskConfig } from "@effect-whisk/core"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Stream } from "effect"
+import { Chunk, Duration, Effect, Exit, Fiber, Option, Schedule, Stream } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -23,10 +22,7 @@ const shortTimeouts = {
   version: Duration.millis(300)
 }
 
-const environment = Layer.mergeAll(
-  WhiskConfig.layerWith({ docker: { timeouts: shortTimeouts, parallelRuns: 10, useRunc: true } }),
-  NodeFileSystem.layer
-)
+const environment = WhiskConfig.layerWith({ docker: { timeouts: shortTimeouts, parallelRuns: 10, useRunc: true } })
 
 const withEngine = <A, E>(
   handler: Handler,

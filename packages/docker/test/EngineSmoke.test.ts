@@ -2,12 +2,11 @@
 // scripts/ensure-engine.sh).
 import { DockerEngine, WhiskConfig } from "@effect-whisk/core"
 import * as DockerodeEngine from "@effect-whisk/docker/DockerodeEngine"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 
 const EngineLive = DockerodeEngine.layer.pipe(
-  Layer.provide(Layer.mergeAll(WhiskConfig.layerWith(), NodeFileSystem.layer))
+  Layer.provide(WhiskConfig.layerWith())
 )
 
 describe("Docker engine smoke test", () => {
