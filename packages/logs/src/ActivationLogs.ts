@@ -116,7 +116,7 @@ const isEndedEarly = (error: unknown): error is EndedEarly =>
 const activation = <E, R>(
   bytes: Stream.Stream<Uint8Array, E, R>,
   options: Options,
-  onProgress: (progress: Progress) => Effect.Effect<void>
+  onProgress: (progress: Progress) => void
 ): Stream.Stream<string, E | EndedEarly, R> =>
   Stream.unwrap(Effect.map(
     makeDeadlines(options.idleTimeout, collectionTimeout(options.limit, options.timeoutPerMB)),
@@ -153,7 +153,7 @@ export const notice = (text: string): Stream.Stream<string> =>
  * @category pipeline
  */
 export const fromBytes = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>, options: Options): Stream.Stream<string, E, R> =>
-  activation(bytes, options, () => Effect.void).pipe(
+  activation(bytes, options, () => {}).pipe(
     Stream.catchAll((error) => isEndedEarly(error) ? notice(noticeText(error, options.limit)) : Stream.fail(error))
   )
 
@@ -166,39 +166,42 @@ export const fromBytes = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>, options:
  * @category pipeline
  */
 export const collect = <E, R>(source: Source<E, R>, cursor: Cursor, options: Options): Stream.Stream<string, E, R> =>
-  Stream.unwrapScoped(
-    Effect.acquireRelease(cursor.lock.take(1), () => cursor.lock.release(1)).pipe(
-      Effect.zipRight(Effect.gen(function*() {
-        const start = yield* Ref.get(cursor.offset)
-        const startedAt = yield* Clock.currentTimeMillis
-        const seen = yield* Ref.make(0)
-        const mode = options.waitForSentinel ? DockerEngine.Tail(options.pollInterval) : DockerEngine.ReadToEnd
-        const track = (from: number) => (progress: Progress) =>
-          Effect.zipRight(Ref.set(cursor.offset, from + progress.consumed), Ref.set(seen, progress.sentinels))
-        const skipRest = Stream.unwrap(Effect.gen(function*() {
-          const from = yield* Ref.get(cursor.offset)
-          const found = yield* Ref.get(seen)
-          const elapsed = (yield* Clock.currentTimeMillis) - startedAt
-          const left = Duration.subtract(collectionTimeout(options.limit, options.timeoutPerMB), Duration.millis(elapsed))
-          return Duration.isZero(left) || found >= sentinelsPerActivation ? Stream.empty : skip(source(from, mode), {
-            sentinels: sentinelsPerActivation - found,
-            idleTimeout: options.idleTimeout,
-            timeout: left,
-            onProgress: track(from)
-          })
-        }))
-        return activation(source(start, mode), options, track(start)).pipe(
-          Stream.catchAll((error) => {
-            if (!isEndedEarly(error)) return Stream.fail(error)
-            const rest = error._tag === "LogLimitReached" || (error._tag === "FramingError" && error.reason === "FrameTooLong")
-              ? skipRest
-              : Stream.empty
-            return Stream.concat(notice(noticeText(error, options.limit)), rest)
-          })
-        )
-      }))
+  Stream.unwrapScoped(Effect.gen(function*() {
+    // Progress is tracked synchronously and written to the cursor once, as the lock is released: the next collection
+    // can only read the offset after that.
+    const position = { offset: 0, sentinels: 0 }
+    yield* Effect.acquireRelease(
+      Effect.zipRight(cursor.lock.take(1), Effect.map(Ref.get(cursor.offset), (offset) => (position.offset = offset))),
+      () => Effect.zipRight(Ref.set(cursor.offset, position.offset), cursor.lock.release(1))
     )
-  )
+    const startedAt = yield* Clock.currentTimeMillis
+    const mode = options.waitForSentinel ? DockerEngine.Tail(options.pollInterval) : DockerEngine.ReadToEnd
+    const track = (from: number) => (progress: Progress) => {
+      position.offset = from + progress.consumed
+      position.sentinels = progress.sentinels
+    }
+    const skipRest = Stream.unwrap(Effect.gen(function*() {
+      const from = position.offset
+      const found = position.sentinels
+      const elapsed = (yield* Clock.currentTimeMillis) - startedAt
+      const left = Duration.subtract(collectionTimeout(options.limit, options.timeoutPerMB), Duration.millis(elapsed))
+      return Duration.isZero(left) || found >= sentinelsPerActivation ? Stream.empty : skip(source(from, mode), {
+        sentinels: sentinelsPerActivation - found,
+        idleTimeout: options.idleTimeout,
+        timeout: left,
+        onProgress: track(from)
+      })
+    }))
+    return activation(source(position.offset, mode), options, track(position.offset)).pipe(
+      Stream.catchAll((error) => {
+        if (!isEndedEarly(error)) return Stream.fail(error)
+        const rest = error._tag === "LogLimitReached" || (error._tag === "FramingError" && error.reason === "FrameTooLong")
+          ? skipRest
+          : Stream.empty
+        return Stream.concat(notice(noticeText(error, options.limit)), rest)
+      })
+    )
+  }))
 
 // Longer lines are passed over without being held, and cannot be sentinels: Docker splits lines at 16 KiB.
 const skippedLineLimit = 64 * 1024
@@ -210,13 +213,16 @@ const skip = <E, R>(
     readonly sentinels: number
     readonly idleTimeout: Duration.DurationInput
     readonly timeout: Duration.DurationInput
-    readonly onProgress: (progress: Progress) => Effect.Effect<void>
+    readonly onProgress: (progress: Progress) => void
   }
 ): Stream.Stream<never, E, R> =>
   Stream.unwrap(Effect.map(makeDeadlines(options.idleTimeout, options.timeout), (deadlines) =>
     deadlines.bound(bytes).pipe(
       // Nothing goes out while skipping: the idle timeout restarts with every chunk of bytes.
-      Stream.mapChunksEffect((chunk) => Effect.as(deadlines.activity, chunk)),
+      Stream.mapChunks((chunk) => {
+        deadlines.activity()
+        return chunk
+      }),
       skipLines(skippedLineLimit),
       activationLines({
         limit: Number.POSITIVE_INFINITY,

@@ -1,5 +1,5 @@
 import { Errors } from "@effect-whisk/core"
-import { Channel, Chunk, Data, type Effect, Stream } from "effect"
+import { Channel, Chunk, Data, Stream } from "effect"
 import type { Frames } from "./framing.js"
 import { isSentinelLine } from "./sentinel.js"
 
@@ -34,10 +34,14 @@ export interface ActivationLinesOptions {
   readonly sentinels: number
   /** Fail with OccurrencesNotFound when the frames end before enough sentinels were seen. */
   readonly errorOnNotEnough: boolean
-  /** Told the progress after every chunk of frames, and before the stream fails or completes. */
-  readonly onProgress: (progress: Progress) => Effect.Effect<void>
-  /** Run before lines go out. */
-  readonly onLines?: Effect.Effect<void>
+  /**
+   * Told the progress after every chunk of frames, and before the stream fails or completes. Synchronous, like
+   * `onLines`: an effect per chunk would be a channel step per chunk, and the last one is on a tailed activation's
+   * critical path.
+   */
+  readonly onProgress: (progress: Progress) => void
+  /** Called before lines go out. */
+  readonly onLines?: () => void
 }
 
 /**
@@ -55,9 +59,12 @@ export const activationLines = (options: ActivationLinesOptions) =>
       let weight = 0
       let consumed = 0
       let sentinels = 0
-      const report = Channel.suspend(() => Channel.fromEffect(options.onProgress({ consumed, sentinels })))
-      const lines = options.onLines === undefined ? report : Channel.zipRight(report, Channel.fromEffect(options.onLines))
-      const emit = (out: Array<string>) => out.length === 0 ? report : Channel.zipRight(lines, Channel.write(Chunk.unsafeFromArray(out)))
+      const emit = (out: Array<string>) => {
+        options.onProgress({ consumed, sentinels })
+        if (out.length === 0) return Channel.void
+        options.onLines?.()
+        return Channel.write(Chunk.unsafeFromArray(out))
+      }
       const loop: Channel.Channel<
         Chunk.Chunk<string>,
         Chunk.Chunk<Frames>,

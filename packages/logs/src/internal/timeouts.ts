@@ -1,4 +1,4 @@
-import { Clock, Data, Duration, Effect, Option, Ref, Stream } from "effect"
+import { Clock, Data, Duration, Effect, Option, Stream } from "effect"
 
 /**
  * No line came for the idle timeout.
@@ -31,8 +31,11 @@ export class LogCollectionTimeout extends Data.TaggedError("LogCollectionTimeout
  * @internal
  */
 export interface Deadlines {
-  /** Restarts the idle timeout: a line went out. */
-  readonly activity: Effect.Effect<void>
+  /**
+   * Restarts the idle timeout: a line went out. Synchronous: the clock is read at the next pull of the bytes, which
+   * follows as soon as the lines are consumed.
+   */
+  readonly activity: () => void
   /**
    * Bounds every pull of the raw bytes by the nearer deadline, and fails with the timeout that passed. Only waiting
    * for bytes can take long (the stages after it are synchronous), so bounding those pulls bounds the collection.
@@ -56,7 +59,8 @@ export const makeDeadlines = (idle: Duration.DurationInput, total: Duration.Dura
     const idleMillis = Duration.toMillis(idle)
     const totalMillis = Duration.toMillis(total)
     const started = yield* Clock.currentTimeMillis
-    const lastActivity = yield* Ref.make(started)
+    let lastActivity = started
+    let active = false
     const timeout = (idleEnds: number) =>
       started + totalMillis <= idleEnds
         ? new LogCollectionTimeout({ timeout: Duration.decode(total) })
@@ -66,13 +70,19 @@ export const makeDeadlines = (idle: Duration.DurationInput, total: Duration.Dura
     ): Effect.Effect<A, Option.Option<E | LogIdleTimeout | LogCollectionTimeout>, R> =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const idleEnds = (yield* Ref.get(lastActivity)) + idleMillis
+        if (active) {
+          lastActivity = now
+          active = false
+        }
+        const idleEnds = lastActivity + idleMillis
         const left = Math.min(started + totalMillis, idleEnds) - now
         if (left <= 0) return yield* Effect.fail(Option.some(timeout(idleEnds)))
         return yield* Effect.timeoutFail(pull, { duration: Duration.millis(left), onTimeout: () => Option.some(timeout(idleEnds)) })
       })
     return {
-      activity: Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.set(lastActivity, now)),
+      activity: () => {
+        active = true
+      },
       bound: (bytes) => Stream.unwrapScoped(Effect.map(Stream.toPull(bytes), (pull) => Stream.repeatEffectChunkOption(bounded(pull))))
     }
   })
