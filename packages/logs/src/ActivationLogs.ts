@@ -18,12 +18,9 @@
  *
  * @since 0.1.0
  */
-import { type ByteSize, DockerEngine, Errors, LogLine, Messages, type WhiskConfig } from "@effect-whisk/core"
-import { Clock, Duration, Effect, Ref, Stream } from "effect"
-import { activationLines, LogLimitReached, type Progress } from "./internal/activationLines.js"
-import { frameLines, FramingError } from "./internal/framing.js"
-import { skipLines } from "./internal/skipping.js"
-import { LogCollectionTimeout, LogIdleTimeout, makeDeadlines } from "./internal/timeouts.js"
+import { type ByteSize, DockerEngine, LogLine, Messages, type WhiskConfig } from "@effect-whisk/core"
+import { Duration, Effect, Ref, Stream } from "effect"
+import { activationStream, type CollectionSettings } from "./internal/collection.js"
 
 /**
  * Sentinel lines that end an activation's logs (one on stdout, one on stderr; any two count).
@@ -106,36 +103,6 @@ export const makeCursor: Effect.Effect<Cursor> = Effect.map(
   ([offset, lock]) => ({ offset, lock })
 )
 
-// The failures that end a collection with a notice line instead of failing it.
-type EndedEarly = LogLimitReached | FramingError | Errors.OccurrencesNotFound | LogIdleTimeout | LogCollectionTimeout
-
-const isEndedEarly = (error: unknown): error is EndedEarly =>
-  error instanceof LogLimitReached || error instanceof FramingError || error instanceof Errors.OccurrencesNotFound ||
-  error instanceof LogIdleTimeout || error instanceof LogCollectionTimeout
-
-const activation = <E, R>(
-  bytes: Stream.Stream<Uint8Array, E, R>,
-  options: Options,
-  onProgress: (progress: Progress) => void
-): Stream.Stream<string, E | EndedEarly, R> =>
-  Stream.unwrap(Effect.map(
-    makeDeadlines(options.idleTimeout, collectionTimeout(options.limit, options.timeoutPerMB)),
-    (deadlines) =>
-      deadlines.bound(bytes).pipe(
-        frameLines(options.limit.bytes),
-        activationLines({
-          limit: options.limit.bytes,
-          sentinels: sentinelsPerActivation,
-          errorOnNotEnough: options.waitForSentinel,
-          onProgress,
-          onLines: deadlines.activity
-        })
-      )
-  ))
-
-const noticeText = (error: EndedEarly, limit: ByteSize.ByteSize): string =>
-  error._tag === "LogLimitReached" ? Messages.truncateLogs(limit) : Messages.logFailure
-
 /**
  * A notice line: LogLine JSON on stderr stamped with the current time.
  *
@@ -145,6 +112,16 @@ const noticeText = (error: EndedEarly, limit: ByteSize.ByteSize): string =>
 export const notice = (text: string): Stream.Stream<string> =>
   Stream.fromEffect(Effect.map(LogLine.notice(text), (line) => line.json))
 
+const settings = (options: Options, skipRest: boolean): CollectionSettings => ({
+  limit: options.limit.bytes,
+  truncated: Messages.truncateLogs(options.limit),
+  requireSentinels: options.waitForSentinel,
+  sentinels: sentinelsPerActivation,
+  idleTimeout: options.idleTimeout,
+  timeout: collectionTimeout(options.limit, options.timeoutPerMB),
+  skipRest
+})
+
 /**
  * The pipeline over bytes alone, without an offset: one activation's raw json lines, sentinel lines left out, a
  * notice as the last line when it ended early. Failures of the bytes propagate.
@@ -153,9 +130,7 @@ export const notice = (text: string): Stream.Stream<string> =>
  * @category pipeline
  */
 export const fromBytes = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>, options: Options): Stream.Stream<string, E, R> =>
-  activation(bytes, options, () => {}).pipe(
-    Stream.catchAll((error) => isEndedEarly(error) ? notice(noticeText(error, options.limit)) : Stream.fail(error))
-  )
+  Stream.unwrapScoped(activationStream(() => bytes, 0, settings(options, false), () => {}))
 
 /**
  * One activation's raw json lines from where the cursor stands (see the module's offset rule), holding the cursor's
@@ -167,73 +142,18 @@ export const fromBytes = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>, options:
  */
 export const collect = <E, R>(source: Source<E, R>, cursor: Cursor, options: Options): Stream.Stream<string, E, R> =>
   Stream.unwrapScoped(Effect.gen(function*() {
-    // Progress is tracked synchronously and written to the cursor once, as the lock is released: the next collection
-    // can only read the offset after that.
-    const position = { offset: 0, sentinels: 0 }
+    // The offset is tracked synchronously and written to the cursor once, as the lock is released: the next
+    // collection can only read it after that.
+    const position = { offset: 0 }
     yield* Effect.acquireRelease(
       Effect.zipRight(cursor.lock.take(1), Effect.map(Ref.get(cursor.offset), (offset) => (position.offset = offset))),
       () => Effect.zipRight(Ref.set(cursor.offset, position.offset), cursor.lock.release(1))
     )
-    const startedAt = yield* Clock.currentTimeMillis
     const mode = options.waitForSentinel ? DockerEngine.Tail(options.pollInterval) : DockerEngine.ReadToEnd
-    const track = (from: number) => (progress: Progress) => {
-      position.offset = from + progress.consumed
-      position.sentinels = progress.sentinels
-    }
-    const skipRest = Stream.unwrap(Effect.gen(function*() {
-      const from = position.offset
-      const found = position.sentinels
-      const elapsed = (yield* Clock.currentTimeMillis) - startedAt
-      const left = Duration.subtract(collectionTimeout(options.limit, options.timeoutPerMB), Duration.millis(elapsed))
-      return Duration.isZero(left) || found >= sentinelsPerActivation ? Stream.empty : skip(source(from, mode), {
-        sentinels: sentinelsPerActivation - found,
-        idleTimeout: options.idleTimeout,
-        timeout: left,
-        onProgress: track(from)
-      })
-    }))
-    return activation(source(position.offset, mode), options, track(position.offset)).pipe(
-      Stream.catchAll((error) => {
-        if (!isEndedEarly(error)) return Stream.fail(error)
-        const rest = error._tag === "LogLimitReached" || (error._tag === "FramingError" && error.reason === "FrameTooLong")
-          ? skipRest
-          : Stream.empty
-        return Stream.concat(notice(noticeText(error, options.limit)), rest)
-      })
+    return yield* activationStream(
+      (from) => source(from, mode),
+      position.offset,
+      settings(options, true),
+      (offset) => (position.offset = offset)
     )
   }))
-
-// Longer lines are passed over without being held, and cannot be sentinels: Docker splits lines at 16 KiB.
-const skippedLineLimit = 64 * 1024
-
-// Reads on without emitting until `sentinels` more sentinel lines; ends silently when the bytes stop coming.
-const skip = <E, R>(
-  bytes: Stream.Stream<Uint8Array, E, R>,
-  options: {
-    readonly sentinels: number
-    readonly idleTimeout: Duration.DurationInput
-    readonly timeout: Duration.DurationInput
-    readonly onProgress: (progress: Progress) => void
-  }
-): Stream.Stream<never, E, R> =>
-  Stream.unwrap(Effect.map(makeDeadlines(options.idleTimeout, options.timeout), (deadlines) =>
-    deadlines.bound(bytes).pipe(
-      // Nothing goes out while skipping: the idle timeout restarts with every chunk of bytes.
-      Stream.mapChunks((chunk) => {
-        deadlines.activity()
-        return chunk
-      }),
-      skipLines(skippedLineLimit),
-      activationLines({
-        limit: Number.POSITIVE_INFINITY,
-        sentinels: options.sentinels,
-        errorOnNotEnough: false,
-        onProgress: options.onProgress
-      }),
-      Stream.drain,
-      // Without a limit or a required count, and passing over long lines, skipping fails only by a timeout or as the
-      // bytes do.
-      Stream.catchAll((error) =>
-        error instanceof LogIdleTimeout || error instanceof LogCollectionTimeout ? Stream.empty : Stream.fail(error as E)
-      )
-    )))

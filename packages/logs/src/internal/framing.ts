@@ -1,4 +1,4 @@
-import { Channel, Chunk, Data, Stream } from "effect"
+import { Data } from "effect"
 
 /**
  * The lines one chunk of bytes completed: the text of each (decoded as UTF-8) and its length in bytes, both without
@@ -147,48 +147,3 @@ export class Framer {
     return new FramingError({ reason: "FrameTooLong", maxFrameLength: this.maxFrameLength })
   }
 }
-
-/**
- * Runs a framer over a byte stream: frames before a failure are emitted first; a stream that ends inside a line
- * fails as the framer's `end` says. Emits one Frames per chunk of bytes that completed a line.
- *
- * @internal
- */
-export const frameWith = (make: () => {
-  readonly push: (bytes: Uint8Array, out: Frames) => FramingError | undefined
-  readonly end: () => FramingError | undefined
-}) =>
-<E, R>(self: Stream.Stream<Uint8Array, E, R>): Stream.Stream<Frames, E | FramingError, R> =>
-  Stream.pipeThroughChannelOrFail(
-    self,
-    Channel.suspend(() => {
-      const framer = make()
-      const loop: Channel.Channel<Chunk.Chunk<Frames>, Chunk.Chunk<Uint8Array>, E | FramingError, E, unknown, unknown> =
-        Channel.readWithCause({
-          onInput: (input: Chunk.Chunk<Uint8Array>) => {
-            const out = emptyFrames()
-            for (const bytes of input) {
-              const error = framer.push(bytes, out)
-              if (error !== undefined) return Channel.zipRight(write(out), Channel.fail(error))
-            }
-            return Channel.zipRight(write(out), loop)
-          },
-          onFailure: Channel.failCause,
-          onDone: () => {
-            const error = framer.end()
-            return error === undefined ? Channel.void : Channel.fail(error)
-          }
-        })
-      return loop
-    })
-  )
-
-/**
- * Frames a byte stream at `\n` with a maximum frame length (Akka's `Framing.delimiter` without truncation).
- *
- * @internal
- */
-export const frameLines = (maxFrameLength: number) => frameWith(() => new Framer(maxFrameLength))
-
-const write = (out: Frames): Channel.Channel<Chunk.Chunk<Frames>> =>
-  out.sizes.length === 0 ? Channel.void : Channel.write(Chunk.of(out))

@@ -1,4 +1,4 @@
-import { type Frames, frameWith, newline, PendingLine } from "./framing.js"
+import { type Frames, newline, PendingLine } from "./framing.js"
 import { findSentinelBytes } from "./sentinel.js"
 
 /**
@@ -17,7 +17,7 @@ export class Skipper {
 
   constructor(readonly maxLine: number) {}
 
-  push(bytes: Uint8Array, out: Frames): undefined {
+  push(bytes: Uint8Array, out: Frames): void {
     let start = 0
     if (this.pending.size > 0) {
       const end = bytes.indexOf(newline)
@@ -33,10 +33,6 @@ export class Skipper {
     const last = bytes.lastIndexOf(newline)
     if (last >= start) this.skipLines(bytes, start, last, out)
     return this.hold(bytes.subarray(Math.max(start, last + 1)))
-  }
-
-  end(): undefined {
-    return undefined
   }
 
   // The lines in [start, last], `last` being a `\n`.
@@ -58,16 +54,11 @@ export class Skipper {
     }
   }
 
-  private hold(rest: Uint8Array): undefined {
-    if (rest.length === 0) return undefined
+  private hold(rest: Uint8Array): void {
+    if (rest.length === 0) return
     this.dropping ||= this.pending.size + rest.length > this.maxLine
     if (this.dropping) this.pending.forget()
     this.pending.add(rest, !this.dropping)
-    return undefined
   }
 }
 
-/**
- * @internal
- */
-export const skipLines = (maxLine: number) => frameWith(() => new Skipper(maxLine))

@@ -1,4 +1,4 @@
-import { Clock, Data, Duration, Effect, Option, Stream } from "effect"
+import { Clock, Data, Duration, Effect, Option } from "effect"
 
 /**
  * No line came for the idle timeout.
@@ -37,20 +37,22 @@ export interface Deadlines {
    */
   readonly activity: () => void
   /**
-   * Bounds every pull of the raw bytes by the nearer deadline, and fails with the timeout that passed. Only waiting
-   * for bytes can take long (the stages after it are synchronous), so bounding those pulls bounds the collection.
+   * Bounds a pull of the raw bytes by the nearer deadline, and fails with the timeout that passed. Only waiting for
+   * bytes can take long (the work on them is synchronous), so bounding those pulls bounds the collection.
    */
-  readonly bound: <A, E, R>(bytes: Stream.Stream<A, E, R>) => Stream.Stream<A, E | LogIdleTimeout | LogCollectionTimeout, R>
+  readonly bounded: <A, E, R>(
+    pull: Effect.Effect<A, Option.Option<E>, R>
+  ) => Effect.Effect<A, Option.Option<E | LogIdleTimeout | LogCollectionTimeout>, R>
 }
 
 /**
  * Deadlines counted from now.
  *
- * Why on the raw bytes and not on the lines (`Stream.timeoutFail` and `Stream.interruptWhen` after the last stage):
- * those race the pull in another fiber, so every decoded line would be made in one fiber and used in another. V8 then
- * learns that the lines outlive their young generation and allocates them in the old one from the start (allocation
- * site pretenuring): the heap grows by hundreds of MB on a large log and the collection runs at half speed. Racing
- * only the read of the bytes keeps the lines in the fiber that uses them.
+ * Why on the pulls of raw bytes and not on the lines (`Stream.timeoutFail` and `Stream.interruptWhen` after the last
+ * stage): those race the pull in another fiber, so every decoded line would be made in one fiber and used in another.
+ * V8 then learns that the lines outlive their young generation and allocates them in the old one from the start
+ * (allocation site pretenuring): the heap grows by hundreds of MB on a large log and the collection runs at half
+ * speed. Racing only the read of the bytes keeps the lines in the fiber that uses them.
  *
  * @internal
  */
@@ -83,6 +85,6 @@ export const makeDeadlines = (idle: Duration.DurationInput, total: Duration.Dura
       activity: () => {
         active = true
       },
-      bound: (bytes) => Stream.unwrapScoped(Effect.map(Stream.toPull(bytes), (pull) => Stream.repeatEffectChunkOption(bounded(pull))))
+      bounded
     }
   })

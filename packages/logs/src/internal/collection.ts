@@ -1,0 +1,152 @@
+import { LogLine, Messages } from "@effect-whisk/core"
+import { Chunk, Clock, Duration, Effect, Either, Option, Scope, Stream } from "effect"
+import { ActivationLines } from "./activationLines.js"
+import { emptyFrames, Framer } from "./framing.js"
+import { Skipper } from "./skipping.js"
+import { type Deadlines, LogCollectionTimeout, LogIdleTimeout, makeDeadlines } from "./timeouts.js"
+
+/**
+ * @internal
+ */
+export interface CollectionSettings {
+  /** Weighs each raw json line as its length + 1; also the longest line accepted. */
+  readonly limit: number
+  /** The truncation notice's text. */
+  readonly truncated: string
+  /** Fewer sentinels than needed at the end of the bytes is a failure (tail mode). */
+  readonly requireSentinels: boolean
+  readonly sentinels: number
+  readonly idleTimeout: Duration.DurationInput
+  readonly timeout: Duration.Duration
+  /** After a truncation or a line over the limit, read on to the activation's sentinels (the offset rule). */
+  readonly skipRest: boolean
+}
+
+/** @internal */
+export type Source<E, R> = (fromOffset: number) => Stream.Stream<Uint8Array, E, R>
+
+// Longer lines are passed over without being held, and cannot be sentinels: Docker splits lines at 16 KiB.
+const skippedLineLimit = 64 * 1024
+
+interface Skipping {
+  readonly deadlines: Deadlines
+  readonly skipper: Skipper
+  readonly lines: ActivationLines
+  /** Where the skipping started. */
+  readonly from: number
+}
+
+type Bytes<E, R> = Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E | LogIdleTimeout | LogCollectionTimeout>, R>
+
+const isTimeout = (error: unknown): error is LogIdleTimeout | LogCollectionTimeout =>
+  error instanceof LogIdleTimeout || error instanceof LogCollectionTimeout
+
+/**
+ * One activation's raw json lines from `start` (ActivationLogs describes the rules), as one stream whose every pull
+ * reads bytes, frames, weighs and looks for sentinels: no stage of its own for each step, since each stream stage
+ * costs a channel executor, and its start and end are on a tailed activation's critical path. `onProgress` is told
+ * the offset after every chunk of bytes.
+ *
+ * @internal
+ */
+export const activationStream = <E, R>(
+  source: Source<E, R>,
+  start: number,
+  settings: CollectionSettings,
+  onProgress: (offset: number, sentinels: number) => void
+): Effect.Effect<Stream.Stream<string, E, R>, never, Scope.Scope | R> =>
+  Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    const startedAt = yield* Clock.currentTimeMillis
+    const open = (from: number, deadlines: Deadlines): Effect.Effect<Bytes<E, R>, never, R> =>
+      Effect.map(Effect.provideService(Stream.toPull(source(from)), Scope.Scope, scope), deadlines.bounded)
+
+    const deadlines = yield* makeDeadlines(settings.idleTimeout, settings.timeout)
+    let bytes = yield* open(start, deadlines)
+    const framer = new Framer(settings.limit)
+    const lines = new ActivationLines(settings.limit, settings.sentinels)
+    let skipping: Skipping | undefined
+    let done = settings.sentinels <= 0
+
+    // The notice as the last line; then, after a truncation, skipping to the activation's sentinels.
+    const endWith = (text: string, out: Array<string>, thenSkip: boolean) =>
+      Effect.gen(function*() {
+        out.push((yield* LogLine.notice(text)).json)
+        done = true
+        if (thenSkip && settings.skipRest && !lines.complete) {
+          const left = Duration.subtract(settings.timeout, Duration.millis((yield* Clock.currentTimeMillis) - startedAt))
+          if (!Duration.isZero(left)) {
+            const from = start + lines.consumed
+            const rest = {
+              deadlines: yield* makeDeadlines(settings.idleTimeout, left),
+              from,
+              skipper: new Skipper(skippedLineLimit),
+              lines: new ActivationLines(Infinity, settings.sentinels - lines.sentinels)
+            }
+            bytes = yield* open(from, rest.deadlines)
+            skipping = rest
+            done = false
+          }
+        }
+        return Chunk.unsafeFromArray(out)
+      })
+
+    const readLines: Effect.Effect<Chunk.Chunk<string>, Option.Option<E>, R> = Effect.gen(function*() {
+      while (true) {
+        const read = yield* Effect.either(bytes)
+        if (Either.isLeft(read)) {
+          if (Option.isNone(read.left)) {
+            const ended = framer.end() ?? (settings.requireSentinels ? lines.notEnough() : undefined)
+            if (ended === undefined) return yield* Effect.fail(Option.none())
+            return yield* endWith(Messages.logFailure, [], false)
+          }
+          const error = read.left.value
+          if (isTimeout(error)) return yield* endWith(Messages.logFailure, [], false)
+          return yield* Effect.fail(Option.some(error))
+        }
+        const out: Array<string> = []
+        for (const chunk of read.right) {
+          const frames = emptyFrames()
+          const framingError = framer.push(chunk, frames)
+          const limitReached = lines.take(frames, out)
+          onProgress(start + lines.consumed, lines.sentinels)
+          if (limitReached !== undefined) return yield* endWith(settings.truncated, out, true)
+          if (lines.complete) {
+            done = true
+            return Chunk.unsafeFromArray(out)
+          }
+          if (framingError !== undefined) return yield* endWith(Messages.logFailure, out, framingError.reason === "FrameTooLong")
+        }
+        if (out.length > 0) {
+          deadlines.activity()
+          return Chunk.unsafeFromArray(out)
+        }
+      }
+    })
+
+    // Reads on without emitting; ends silently when the bytes end or stop coming.
+    const skipRest = (rest: Skipping): Effect.Effect<never, Option.Option<E>, R> =>
+      Effect.gen(function*() {
+        while (!rest.lines.complete) {
+          const read = yield* Effect.either(bytes)
+          if (Either.isLeft(read)) {
+            if (Option.isSome(read.left) && !isTimeout(read.left.value)) return yield* Effect.fail(Option.some(read.left.value))
+            break
+          }
+          // Nothing goes out while skipping: the idle timeout restarts with every chunk of bytes.
+          rest.deadlines.activity()
+          for (const chunk of read.right) {
+            const frames = emptyFrames()
+            rest.skipper.push(chunk, frames)
+            rest.lines.take(frames, undefined)
+            onProgress(rest.from + rest.lines.consumed, rest.lines.sentinels)
+            if (rest.lines.complete) break
+          }
+        }
+        return yield* Effect.fail(Option.none())
+      })
+
+    return Stream.repeatEffectChunkOption(Effect.suspend(() =>
+      done ? Effect.fail(Option.none()) : skipping === undefined ? readLines : skipRest(skipping)
+    ))
+  })
