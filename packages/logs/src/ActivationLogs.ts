@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { type ByteSize, DockerEngine, LogLine, Messages, type WhiskConfig } from "@effect-whisk/core"
+import { type ByteSize, DockerEngine, Messages, type WhiskConfig } from "@effect-whisk/core"
 import { Duration, Effect, Ref, Stream } from "effect"
 import { activationStream, type CollectionSettings } from "./internal/collection.js"
 
@@ -102,15 +102,6 @@ export const makeCursor: Effect.Effect<Cursor> = Effect.map(
   Effect.all([Ref.make(0), Effect.makeSemaphore(1)]),
   ([offset, lock]) => ({ offset, lock })
 )
-
-/**
- * A notice line: LogLine JSON on stderr stamped with the current time.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const notice = (text: string): Stream.Stream<string> =>
-  Stream.fromEffect(Effect.map(LogLine.notice(text), (line) => line.json))
 
 const settings = (options: Options, skipRest: boolean): CollectionSettings => ({
   limit: options.limit.bytes,

@@ -47,10 +47,15 @@ export const collect: <E, R>(
 ) => Effect.Effect<ReadonlyArray<string>, E | Errors.LogCollectingError, R> = Effect.fn("LogStore.collect")(
   function*<E, R>(logs: ContainerLogs<E, R>, options: CollectOptions) {
     const waitForSentinel = options.sentinelledLogs && !options.isDeveloperError
-    const raw = Chunk.toReadonlyArray(yield* Stream.runCollect(logs({ limit: options.limit, waitForSentinel })))
-    const formatted = raw.map(formatLine)
+    // Formatted as they come: no collected chunk of raw lines to copy afterwards.
+    const formatted: Array<string> = []
+    let last: string | undefined
+    yield* Stream.runForEachChunk(logs({ limit: options.limit, waitForSentinel }), (chunk) =>
+      Effect.sync(() => {
+        for (const raw of chunk) formatted.push(formatLine(raw))
+        if (Chunk.isNonEmpty(chunk)) last = Chunk.lastNonEmpty(chunk)
+      }))
     if (options.isDeveloperError) formatted.push((yield* LogLine.notice(Messages.logWarningDeveloperError)).formatted)
-    const last = raw.at(-1)
     if (last !== undefined && isNotice(last, options.limit)) {
       return yield* new Errors.LogCollectingError({ partialLogs: formatted })
     }

@@ -53,7 +53,7 @@ export const activationStream = <E, R>(
   source: Source<E, R>,
   start: number,
   settings: CollectionSettings,
-  onProgress: (offset: number, sentinels: number) => void
+  onProgress: (offset: number) => void
 ): Effect.Effect<Stream.Stream<string, E, R>, never, Scope.Scope | R> =>
   Effect.gen(function*() {
     const scope = yield* Effect.scope
@@ -109,7 +109,7 @@ export const activationStream = <E, R>(
           const frames = emptyFrames()
           const framingError = framer.push(chunk, frames)
           const limitReached = lines.take(frames, out)
-          onProgress(start + lines.consumed, lines.sentinels)
+          onProgress(start + lines.consumed)
           if (limitReached !== undefined) return yield* endWith(settings.truncated, out, true)
           if (lines.complete) {
             done = true
@@ -139,7 +139,7 @@ export const activationStream = <E, R>(
             const frames = emptyFrames()
             rest.skipper.push(chunk, frames)
             rest.lines.take(frames, undefined)
-            onProgress(rest.from + rest.lines.consumed, rest.lines.sentinels)
+            onProgress(rest.from + rest.lines.consumed)
             if (rest.lines.complete) break
           }
         }
