@@ -21,10 +21,11 @@ export const maxReadSize: number = internal.maxReadSize
  * The bytes of the file from `fromOffset`: in Tail mode waiting for more at the end (never completing by itself),
  * in ReadToEnd mode completing at the end. A missing or unreadable file is a LogFileError.
  *
- * Tail mode wakes on a change notification of the file (node's `fs.watch`) and reads again at every
- * `Schedules.tailPoll` interval without one, so a platform without notifications, or a missed one, only costs
- * latency. The file is read with node:fs directly: a call through @effect/platform's FileSystem costs about four times
- * as much, and a tailed activation's logs have 1 ms to complete after its last line.
+ * Tail mode wakes on a change notification of the file (node's `fs.watch`), and reads again after the poll interval
+ * when none came, so a missed notification only costs latency; on a platform without notifications the
+ * `Schedules.tailPoll` schedule drives the reads. The file is read with node:fs directly: a call through
+ * @effect/platform's FileSystem costs about four times as much, and a tailed activation's logs have 1 ms to complete
+ * after its last line.
  *
  * @since 0.1.0
  */

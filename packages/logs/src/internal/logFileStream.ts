@@ -12,8 +12,8 @@ const firstReadSize = 64 * 1024
 /**
  * LogFile.stream with the change notifications given (tests replace them).
  *
- * One stream with one finalizer and no fibers of its own while reading: the end of a collection is on a tailed
- * activation's critical path, and each scope or fiber of Effect costs tens of microseconds there.
+ * One stream with one finalizer and no fibers of its own: the end of a collection is on a tailed activation's
+ * critical path, and each scope or fiber of Effect costs tens of microseconds there.
  *
  * @internal
  */
@@ -41,7 +41,6 @@ class Reader {
   private buffer = new Uint8Array(firstReadSize)
   // Notifications start at the first end of the file: a collection whose activation is already written never waits,
   // and so never watches.
-  private poll: Schedule.ScheduleDriver<number, unknown> | undefined
   private stopWatching: (() => void) | undefined
   private changed = false
   private wake: (() => void) | undefined
@@ -69,36 +68,51 @@ class Reader {
     Effect.mapError(Option.some)
   )
 
-  /** The next bytes, waiting at the end of the file for a change notification or the next poll. */
+  /**
+   * The next bytes, waiting at the end of the file for a change notification, or for the poll interval in case one
+   * was missed. Without notifications (the platform has none) the `Schedules.tailPoll` schedule does the waking.
+   */
   tail(watch: Watch, pollInterval: Duration.DurationInput): Bytes {
+    const pollMillis = Duration.toMillis(pollInterval)
     const onChange = () => {
       this.changed = true
       const wake = this.wake
       this.wake = undefined
       wake?.()
     }
-    const notified = Effect.async<void>((resume) => {
-      if (this.changed) return resume(Effect.void)
-      this.wake = () => resume(Effect.void)
-      return Effect.sync(() => {
-        this.wake = undefined
+    // One callback, no fibers: racing a notification against a sleep costs two forks per wait, on the critical path.
+    const notifiedWithin = (millis: number) =>
+      Effect.async<void>((resume) => {
+        if (this.changed) return resume(Effect.void)
+        const timer = setTimeout(() => {
+          this.wake = undefined
+          resume(Effect.void)
+        }, millis)
+        this.wake = () => {
+          clearTimeout(timer)
+          resume(Effect.void)
+        }
+        return Effect.sync(() => {
+          clearTimeout(timer)
+          this.wake = undefined
+        })
       })
-    })
-    // A write between the first read at the end and the watcher's start is only seen by a read: the first wait is
-    // short.
-    const startWatching = Effect.map(Schedule.driver(Schedules.tailPoll({ pollInterval })), (poll) => {
-      this.poll = poll
+    let waitForMore: Effect.Effect<void> = Effect.suspend(() => {
       this.stopWatching = watch(this.path, onChange)
-      return Effect.raceFirst(notified, Effect.sleep(Duration.min(Duration.millis(1), Duration.decode(pollInterval))))
+      if (this.stopWatching === undefined) {
+        return Effect.flatMap(Schedule.driver(Schedules.tailPoll({ pollInterval })), (poll) => {
+          waitForMore = Effect.ignore(poll.next(undefined))
+          return waitForMore
+        })
+      }
+      waitForMore = notifiedWithin(pollMillis)
+      // A write between the first read at the end and the watcher's start is only seen by a read: the first wait is
+      // short.
+      return notifiedWithin(Math.min(1, pollMillis))
     })
-    const waitForMore = Effect.suspend(() =>
-      this.poll === undefined
-        ? Effect.flatten(startWatching)
-        : Effect.raceFirst(notified, Effect.ignore(this.poll.next(undefined)))
-    )
     const next: Bytes = Effect.flatMap(
       this.read,
-      Option.match({ onNone: () => Effect.zipRight(waitForMore, next), onSome: Effect.succeed })
+      Option.match({ onNone: () => Effect.zipRight(Effect.suspend(() => waitForMore), next), onSome: Effect.succeed })
     )
     return next
   }
