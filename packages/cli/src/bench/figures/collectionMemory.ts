@@ -1,7 +1,6 @@
 import { ByteSize, type DockerEngine, Messages, WhiskConfig } from "@effect-whisk/core"
 import * as ActivationLogs from "@effect-whisk/logs/ActivationLogs"
 import * as LogFile from "@effect-whisk/logs/LogFile"
-import type { FileSystem } from "@effect/platform"
 import { Chunk, Effect, Option, Ref, Stream } from "effect"
 import { type FileHandle, open } from "node:fs/promises"
 import type { FigureResult } from "../context.js"
@@ -87,7 +86,7 @@ const record = (into: Passes, size: number, peakPass: readonly [MemoryGrowth, nu
  * 8. memory of one collection from a 1 GiB json-file log with a 10 MB limit (10 MB of lines, the truncation notice,
  * then skipping to the sentinels at the end), next to the same work by hand with fs.read into one buffer.
  */
-export const collectionMemory = (count: number): Effect.Effect<FigureResult, never, FileSystem.FileSystem> =>
+export const collectionMemory = (count: number): Effect.Effect<FigureResult> =>
   Effect.scoped(Effect.gen(function*() {
     const path = yield* temporaryFile("memory")
     const began = Date.now()

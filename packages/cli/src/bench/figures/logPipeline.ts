@@ -1,7 +1,6 @@
 import { ByteSize, DockerEngine } from "@effect-whisk/core"
 import * as ActivationLogs from "@effect-whisk/logs/ActivationLogs"
 import * as LogFile from "@effect-whisk/logs/LogFile"
-import type { FileSystem } from "@effect/platform"
 import { Effect, Stream } from "effect"
 import { open, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -89,7 +88,7 @@ const pipelineOptions: ActivationLogs.Options = {
  * 5. the log pipeline (file read, framing, limit, sentinels, timeouts) over a 200 MiB synthetic json-file log:
  * MiB/s and the peak growth of the resident set, next to the same work done by hand.
  */
-export const logPipeline = (count: number): Effect.Effect<FigureResult, never, FileSystem.FileSystem> =>
+export const logPipeline = (count: number): Effect.Effect<FigureResult> =>
   Effect.gen(function*() {
     const path = join(tmpdir(), `effect-whisk-bench-${process.pid}.log`)
     const size = yield* Effect.promise(() => writeSyntheticLog(path))
