@@ -4,6 +4,12 @@ import { performance } from "node:perf_hooks"
 /** A full collection before a sample, when node runs with --expose-gc, so that no sample pays for another's garbage. */
 export const collectGarbage = Effect.sync(() => (globalThis as { gc?: () => void }).gc?.())
 
+/**
+ * A full collection, then a pause for the collector's concurrent after-work (sweeping, freeing pages) to finish: a
+ * sample of a few milliseconds taken right after `gc()` pays for it, and a short baseline pays relatively most.
+ */
+export const collectGarbageAndSettle = Effect.zipRight(collectGarbage, Effect.sleep("30 millis"))
+
 /** Runs an effect and gives the wall-clock milliseconds it took (performance.now, sub-millisecond). */
 export const millis = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<readonly [number, A], E, R> =>
   Effect.gen(function*() {
