@@ -104,6 +104,22 @@ describe("LogFile.stream", () => {
       assert.strictEqual(yield* Fiber.join(fiber), "345678")
     }).pipe(Effect.provide(NodeFileSystem.layer), Effect.timeout("10 seconds")))
 
+  it.scopedLive("a missed notification only delays the read to the poll interval", () =>
+    Effect.gen(function*() {
+      const path = yield* tempFile("")
+      let stopped = false
+      // Watches, but never notifies.
+      const silent = logFileStream(() => () => {
+        stopped = true
+      })
+      const fiber = yield* Effect.fork(tailUntil(path, 0, "012345678".length, "10 millis", silent))
+      appendFileSync(path, "012345")
+      yield* Effect.sleep("50 millis")
+      appendFileSync(path, "678")
+      assert.strictEqual(yield* Fiber.join(fiber), "012345678")
+      assert.isTrue(stopped)
+    }).pipe(Effect.provide(NodeFileSystem.layer), Effect.timeout("10 seconds")))
+
   it.scopedLive("an interrupted tail closes its file and stops watching it", () =>
     Effect.gen(function*() {
       const path = yield* tempFile("0123")
