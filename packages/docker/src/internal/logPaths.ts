@@ -2,8 +2,9 @@ import { Effect } from "effect"
 
 /**
  * The json-file log path of each container whose logs were read: a container's log path never changes, so one
- * inspect per container is enough instead of one per collection. Only a path that was found is kept; an entry goes
- * when its container is removed, so the map holds at most the containers that are alive.
+ * inspect per container is enough instead of one per collection. Only a path that was found is kept. An entry goes
+ * when its container is removed through this engine or its file is found gone; a container that others removed and
+ * nobody reads again keeps its entry (one string) until the engine's layer ends.
  *
  * @internal
  */
