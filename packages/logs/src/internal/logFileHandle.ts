@@ -15,14 +15,21 @@ export interface LogFileHandle {
   readonly close: () => void
 }
 
-/** @internal */
-export const open = (path: string): Effect.Effect<LogFileHandle, Errors.LogFileError> =>
+/**
+ * Opens the file. `keep` gets the handle as soon as it exists, before the fiber resumes: an interruption between the
+ * two would otherwise lose an open file.
+ *
+ * @internal
+ */
+export const open = (path: string, keep: (file: LogFileHandle) => void): Effect.Effect<LogFileHandle, Errors.LogFileError> =>
   Effect.async<LogFileHandle, Errors.LogFileError>((resume) => {
     let interrupted = false
     fs.open(path, "r", (error, fd) => {
       if (error !== null) return resume(Effect.fail(logFileError(path, error)))
       if (interrupted) return fs.close(fd, ignore)
-      resume(Effect.succeed(handle(path, fd)))
+      const file = handle(path, fd)
+      keep(file)
+      resume(Effect.succeed(file))
     })
     return Effect.sync(() => {
       interrupted = true

@@ -51,7 +51,7 @@ class Reader {
 
   /** The next bytes, or none at the end of the file. */
   readonly read: Effect.Effect<Option.Option<Uint8Array>, Option.Option<Errors.LogFileError>> = Effect.suspend(() =>
-    this.file !== undefined ? Effect.succeed(this.file) : Effect.tap(open(this.path), (file) => (this.file = file))
+    this.file !== undefined ? Effect.succeed(this.file) : open(this.path, (file) => (this.file = file))
   ).pipe(
     Effect.flatMap((file) => {
       // Cleared before the read: a notification that arrives after the read found nothing wakes the next wait.
