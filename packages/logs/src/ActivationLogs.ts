@@ -136,9 +136,16 @@ export const collect = <E, R>(source: Source<E, R>, cursor: Cursor, options: Opt
     // The offset is tracked synchronously and written to the cursor once, as the lock is released: the next
     // collection can only read it after that.
     const position = { offset: 0 }
-    yield* Effect.acquireRelease(
-      Effect.zipRight(cursor.lock.take(1), Effect.map(Ref.get(cursor.offset), (offset) => (position.offset = offset))),
-      () => Effect.zipRight(Ref.set(cursor.offset, position.offset), cursor.lock.release(1))
+    // Waiting for the lock stays interruptible (an acquireRelease would not be); once it is taken, the release is
+    // registered before anything can interrupt.
+    yield* Effect.uninterruptibleMask((restore) =>
+      restore(cursor.lock.take(1)).pipe(
+        Effect.zipRight(Ref.get(cursor.offset)),
+        Effect.flatMap((offset) => {
+          position.offset = offset
+          return Effect.addFinalizer(() => Effect.zipRight(Ref.set(cursor.offset, position.offset), cursor.lock.release(1)))
+        })
+      )
     )
     const mode = options.waitForSentinel ? DockerEngine.Tail(options.pollInterval) : DockerEngine.ReadToEnd
     return yield* activationStream(

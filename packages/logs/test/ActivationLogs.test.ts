@@ -251,6 +251,22 @@ describe("ActivationLogs offset rule", () => {
       assert.deepStrictEqual(got, [["a1\n", "a2\n"], ["b1\n", "b2\n"]])
       assert.strictEqual(yield* Ref.get(cursor.offset), byteLength(a + b))
     }))
+
+  it.effect("a collection waiting for another's lock can be interrupted; the cursor stays with the running one", () =>
+    Effect.gen(function*() {
+      const cursor = yield* ActivationLogs.makeCursor
+      // Never sends a byte: the first collection holds the lock until its timeouts, which the TestClock never reaches.
+      const silent: ActivationLogs.Source<never, never> = () => Stream.never
+      const collectOne = collectAll(ActivationLogs.collect(silent, cursor, options(ByteSize.megabytes(1), true)))
+      const running = yield* Effect.fork(collectOne)
+      yield* Effect.yieldNow()
+      const waiting = yield* Effect.fork(collectOne)
+      yield* Effect.yieldNow()
+      assert.isTrue(Exit.isInterrupted(yield* Fiber.interrupt(waiting)))
+      assert.isNull(yield* Fiber.poll(running).pipe(Effect.map(Option.getOrNull)))
+      yield* TestClock.adjust("2 seconds")
+      assert.deepStrictEqual((yield* Fiber.join(running)).map(logOf), [Messages.logFailure])
+    }))
 })
 
 describe("ActivationLogs properties", () => {
