@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Brings up what the integration tests drive: a Docker engine, runc, busybox-static (for images built FROM scratch)
+# Brings up what the integration tests drive: a Docker engine, runc, busybox-static (for images built FROM scratch), unzip
 # and a plain-HTTP registry on 127.0.0.1:5000. Whatever already answers is used as it is, so a second run only checks.
 # One line per step on stdout. Talks to local sockets and 127.0.0.1 only.
 #
@@ -109,11 +109,12 @@ have docker || need docker.io # the CLI: test.sh and the image build scripts use
 have runc || need runc
 have docker-registry || need docker-registry
 have curl || need curl
+have unzip || need unzip # the CLI's zip archives are checked against it
 # The runtime image copies /bin/busybox into a FROM-scratch image, so it must be the static build.
 if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then need busybox-static; fi
 
 if [ "${#MISSING[@]}" = 0 ]; then
-  say "packages: docker CLI, runc, docker-registry, curl and static /bin/busybox are present"
+  say "packages: docker CLI, runc, docker-registry, curl, unzip and static /bin/busybox are present"
 else
   if ! is_root || ! have apt-get; then
     die "missing: ${MISSING[*]}. Install these Debian/Ubuntu packages (apt-get install -y ${MISSING[*]}) or run this script as root on Debian/Ubuntu"

@@ -19,7 +19,8 @@ const uniquePrefix = () => `cli-e2e-${randomBytes(4).toString("hex")}`
 const timeout = 240_000
 
 describe("the built effect-whisk command on the real engine", () => {
-  // Skipped only on a developer machine without an engine (not under CI or scripts/test.sh): nothing to run on.
+  // Skip reason: no Docker engine on this developer machine, nothing to run on. Never under CI or scripts/test.sh
+  // (requireDocker), where a missing engine fails the test.
   it.live.skipIf(!engineAnswers && !requireDocker)(
     "invoke examples/hello.js --json prints one JSON object with statusCode 0 and leaves no container",
     () => {
@@ -48,7 +49,7 @@ describe("the built effect-whisk command on the real engine", () => {
     timeout
   )
 
-  // Skipped only on a developer machine without an engine, as above; under CI a missing engine fails it.
+  // Skip reason: no Docker engine on this developer machine, as above; never under CI or scripts/test.sh.
   it.live.skipIf(!engineAnswers && !requireDocker)(
     "Ctrl-C during an activation removes the container and exits with 130",
     () => {

@@ -82,7 +82,8 @@ const freezerState = (id: string): string | undefined => {
   return existsSync(path) ? readFileSync(path, "utf8").trim() : undefined
 }
 
-// Skipped only on a developer machine without an engine; under CI or scripts/test.sh a missing engine fails the tests.
+// Skip reason: no Docker engine on this developer machine. Never under CI or scripts/test.sh (requireDocker), where a
+// missing engine fails the tests.
 describe.skipIf(skipWithoutEngine)("DockerContainer on the real engine", () => {
   beforeAll(() => {
     buildTestImages()

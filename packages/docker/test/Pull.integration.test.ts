@@ -42,7 +42,8 @@ const noContainersLeft = Effect.flatMap(DockerEngine.DockerEngine, (engine) =>
     Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 100 })
   ))
 
-// Skipped only on a developer machine without an engine; under CI or scripts/test.sh a missing engine fails the tests.
+// Skip reason: no Docker engine on this developer machine. Never under CI or scripts/test.sh (requireDocker), where a
+// missing engine fails the tests.
 describe.skipIf(skipWithoutEngine)("pull rules against the local registry", () => {
   beforeAll(() => {
     buildTestImages()

@@ -73,7 +73,7 @@ describe("the runtime image", () => {
     assert.include(error.message, "npx tsc -b packages/runtime-nodejs")
   })
 
-  // Skipped only on a developer machine without an engine (see requireDocker).
+  // Skip reason: no Docker engine on this developer machine. Never under CI or scripts/test.sh (requireDocker).
   it.skipIf(needsDocker)("is built, then reported current by the next call (needs docker)", async () => {
     const first = await ensureRuntimeImage({ serverDir: serverDir(), force: true })
     assert.deepStrictEqual([first.image, first.built], [imageTag, true])
@@ -83,6 +83,7 @@ describe("the runtime image", () => {
     assert.strictEqual(label.stdout.trim(), first.inputsHash)
   }, 600_000)
 
+  // Skip reason: no Docker engine on this developer machine. Never under CI or scripts/test.sh (requireDocker).
   it.skipIf(needsDocker)("runs a hello action and a zip action in containers (needs docker)", async () => {
     await ensureRuntimeImage({ serverDir: serverDir() })
 

@@ -20,8 +20,7 @@ export interface Finished {
 /** The engine answers: tests against it run (and must pass under CI or scripts/test.sh). */
 export const engineAnswers = await new Docker({ timeout: 10_000 }).ping().then(() => true, () => false)
 
-export const requireDocker = process.env.CI === "true" ||
-  !["", "0", undefined].includes(process.env.EFFECT_WHISK_REQUIRE_DOCKER)
+export { requireDocker } from "./required.js"
 
 /**
  * Runs the built command (`npx tsc -b` makes it) as a child process. `whileRunning` gets the child's pid once it
