@@ -2,19 +2,16 @@ import { ByteSize, DockerEngine } from "@effect-whisk/core"
 import * as ActivationLogs from "@effect-whisk/logs/ActivationLogs"
 import * as LogFile from "@effect-whisk/logs/LogFile"
 import { Effect, Stream } from "effect"
-import { open, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { open } from "node:fs/promises"
 import type { FigureResult } from "../context.js"
-import { collectGarbage, millis, say } from "../measure.js"
+import { say } from "../measure.js"
+import { withMemorySampling } from "../memory.js"
 import { round, summarize } from "../stats.js"
+import { jsonLine, sentinelLines, temporaryFile } from "../syntheticLog.js"
 
 const mebibyte = 1024 * 1024
 const fileSize = 200 * mebibyte
-const sentinel = "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX"
-
-const jsonLine = (log: string, stream: string, index: number) =>
-  `${JSON.stringify({ log: `${log}\n`, stream, time: `2026-11-27T17:08:31.${String(index % 1e9).padStart(9, "0")}Z` })}\n`
+const firstLineTime = Date.parse("2026-11-27T17:08:31Z")
 
 /** A json-file log of about 200 MiB: lines of varying length on both streams, ending with an activation's sentinels. */
 const writeSyntheticLog = async (path: string): Promise<number> => {
@@ -26,13 +23,13 @@ const writeSyntheticLog = async (path: string): Promise<number> => {
       const batch: Array<string> = []
       for (let i = 0; i < 1_000; i++, index++) {
         const text = `line ${index}: ${"the quick brown fox jumps over the lazy dog ".repeat(1 + (index % 4))}`
-        batch.push(jsonLine(text, index % 5 === 0 ? "stderr" : "stdout", index))
+        batch.push(jsonLine(text, index % 5 === 0 ? "stderr" : "stdout", new Date(firstLineTime + index)))
       }
       const bytes = Buffer.from(batch.join(""))
       await file.write(bytes)
       written += bytes.length
     }
-    const end = Buffer.from(jsonLine(sentinel, "stdout", index) + jsonLine(sentinel, "stderr", index + 1))
+    const end = Buffer.from(sentinelLines(new Date(firstLineTime + index)))
     await file.write(end)
     return written + end.length
   } finally {
@@ -63,18 +60,8 @@ const rawLines = async (path: string): Promise<number> => {
   }
 }
 
-/** Samples the resident set size every 2 ms while the effect runs; gives the peak growth over the start, in bytes. */
-const peakRssGrowth = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.acquireUseRelease(
-    Effect.sync(() => {
-      const state = { start: process.memoryUsage.rss(), peak: 0, timer: undefined as NodeJS.Timeout | undefined }
-      state.peak = state.start
-      state.timer = setInterval(() => (state.peak = Math.max(state.peak, process.memoryUsage.rss())), 2)
-      return state
-    }),
-    (state) => Effect.map(effect, (value) => [value, state] as const),
-    (state) => Effect.sync(() => clearInterval(state.timer))
-  ).pipe(Effect.map(([value, state]) => [value, Math.max(state.peak, process.memoryUsage.rss()) - state.start] as const))
+// The resident set every 2 ms: the pipeline's read chunks live outside the heap.
+const sampling = { everyMs: 2, scavenge: false }
 
 const pipelineOptions: ActivationLogs.Options = {
   limit: ByteSize.megabytes(256),
@@ -89,8 +76,8 @@ const pipelineOptions: ActivationLogs.Options = {
  * MiB/s and the peak growth of the resident set, next to the same work done by hand.
  */
 export const logPipeline = (count: number): Effect.Effect<FigureResult> =>
-  Effect.gen(function*() {
-    const path = join(tmpdir(), `effect-whisk-bench-${process.pid}.log`)
+  Effect.scoped(Effect.gen(function*() {
+    const path = yield* temporaryFile("pipeline")
     const size = yield* Effect.promise(() => writeSyntheticLog(path))
     yield* say(`log pipeline: wrote ${(size / mebibyte).toFixed(0)} MiB to ${path}`)
     const pipeline = ActivationLogs.fromBytes(LogFile.stream(path, 0, DockerEngine.ReadToEnd), pipelineOptions).pipe(
@@ -102,10 +89,8 @@ export const logPipeline = (count: number): Effect.Effect<FigureResult> =>
     let lines = 0
     const warmup = 1
     for (let sample = 0; sample < warmup + count; sample++) {
-      yield* collectGarbage
-      const [libraryTook, [emitted, libraryRss]] = yield* millis(peakRssGrowth(pipeline))
-      yield* collectGarbage
-      const [rawTook, [counted, rawRss]] = yield* millis(peakRssGrowth(Effect.promise(() => rawLines(path))))
+      const [emitted, { rss: libraryRss }, libraryTook] = yield* withMemorySampling(pipeline, sampling)
+      const [counted, { rss: rawRss }, rawTook] = yield* withMemorySampling(Effect.promise(() => rawLines(path)), sampling)
       if (emitted + 2 !== counted) yield* Effect.dieMessage(`the pipeline emitted ${emitted} lines, the raw read ${counted}`)
       lines = emitted
       if (sample >= warmup) {
@@ -116,7 +101,6 @@ export const logPipeline = (count: number): Effect.Effect<FigureResult> =>
       }
       yield* say(`log pipeline: sample ${sample + 1}/${warmup + count}: ${(size / mebibyte / (libraryTook / 1000)).toFixed(0)} MiB/s`)
     }
-    yield* Effect.promise(() => rm(path, { force: true }))
     const rate = summarize(library.rate)
     const rss = summarize(library.rss)
     return {
@@ -137,4 +121,4 @@ export const logPipeline = (count: number): Effect.Effect<FigureResult> =>
         "RSS growth: peak resident set during a pass minus the resident set after a full collection just before it; the raw pass runs after the library's, in a heap the collector has not shrunk yet, so its growth is a lower bound"
       ]
     } satisfies FigureResult
-  })
+  }))
