@@ -224,6 +224,23 @@ describe("ActivationLogs offset rule", () => {
       assert.deepStrictEqual((yield* collectFrom(file, cursor, ByteSize.megabytes(1), true)).map(logOf), ["b1\n"])
     }))
 
+  it.effect("skipping closes the first read of the file before it opens the second", () =>
+    Effect.gen(function*() {
+      const file = yield* makeLogFile(raw([line("a1\n"), line("a2\n"), line("a3\n")], true))
+      const events = yield* Ref.make<ReadonlyArray<string>>([])
+      const record = (event: string) => Ref.update(events, (all) => [...all, event])
+      const recorded: ActivationLogs.Source<never, never> = (offset, mode) =>
+        Stream.concat(Stream.execute(record(`open ${offset}`)), file.source(offset, mode)).pipe(
+          Stream.ensuring(record(`close ${offset}`))
+        )
+      const cursor = yield* ActivationLogs.makeCursor
+      const limit = ByteSize.bytes(byteLength(raw([line("a1\n")])))
+      const out = yield* collectAll(ActivationLogs.collect(recorded, cursor, options(limit, true)))
+      assert.deepStrictEqual(out.map(logOf), ["a1\n", Messages.truncateLogs(limit)])
+      const skipFrom = byteLength(raw([line("a1\n"), line("a2\n")]))
+      assert.deepStrictEqual(yield* Ref.get(events), ["open 0", "close 0", `open ${skipFrom}`, `close ${skipFrom}`])
+    }))
+
   it.effect("skipping stops where the file ends when the sentinels do not come within the idle timeout", () =>
     Effect.gen(function*() {
       const first = raw([line("a1\n"), line("a2\n")])

@@ -1,5 +1,5 @@
 import { LogLine, Messages } from "@effect-whisk/core"
-import { Chunk, Clock, Duration, Effect, Either, Option, Scope, Stream } from "effect"
+import { Chunk, Clock, Duration, Effect, Either, ExecutionStrategy, Exit, Option, Scope, Stream } from "effect"
 import { ActivationLines } from "./activationLines.js"
 import { emptyFrames, Framer } from "./framing.js"
 import { Skipper } from "./skipping.js"
@@ -58,8 +58,14 @@ export const activationStream = <E, R>(
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     const startedAt = yield* Clock.currentTimeMillis
+    // Each source in a scope of its own: skipping closes the first (its file) before it opens the second.
+    let closeSource: Effect.Effect<void> = Effect.void
     const open = (from: number, deadlines: Deadlines): Effect.Effect<Bytes<E, R>, never, R> =>
-      Effect.map(Effect.provideService(Stream.toPull(source(from)), Scope.Scope, scope), deadlines.bounded)
+      Effect.gen(function*() {
+        const sourceScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
+        closeSource = Scope.close(sourceScope, Exit.void)
+        return deadlines.bounded(yield* Scope.extend(Stream.toPull(source(from)), sourceScope))
+      })
 
     const deadlines = yield* makeDeadlines(settings.idleTimeout, settings.timeout)
     let bytes = yield* open(start, deadlines)
@@ -83,6 +89,7 @@ export const activationStream = <E, R>(
               skipper: new Skipper(skippedLineLimit),
               lines: new ActivationLines(Infinity, settings.sentinels - lines.sentinels)
             }
+            yield* closeSource
             bytes = yield* open(from, rest.deadlines)
             skipping = rest
             done = false
