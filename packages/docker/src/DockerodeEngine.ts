@@ -32,7 +32,7 @@ export const makeWith = (
 ): Effect.Effect<DockerEngine.Service, never, WhiskConfig.WhiskConfig> =>
   Effect.gen(function*() {
     const { timeouts } = (yield* WhiskConfig.WhiskConfig).docker
-    const logPaths = yield* LogPaths.make
+    const logPaths = yield* LogPaths.make()
 
     const inspect = (id: ContainerId.ContainerId) =>
       engineCall("inspect", id, timeouts.inspect, (signal) => docker.getContainer(id).inspect({ abortSignal: signal }))

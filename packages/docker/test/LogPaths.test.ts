@@ -13,7 +13,7 @@ const lookups = (outcomes: ReadonlyArray<Effect.Effect<string, string>>) =>
 describe("LogPaths", () => {
   it.effect("a found path is looked up once per container", () =>
     Effect.gen(function*() {
-      const paths = yield* LogPaths.make
+      const paths = yield* LogPaths.make()
       const a = yield* lookups([Effect.succeed("/logs/a")])
       const b = yield* lookups([Effect.succeed("/logs/b")])
       assert.deepStrictEqual(
@@ -25,7 +25,7 @@ describe("LogPaths", () => {
 
   it.effect("a failed lookup is not kept: the next get looks up again", () =>
     Effect.gen(function*() {
-      const paths = yield* LogPaths.make
+      const paths = yield* LogPaths.make()
       const a = yield* lookups([Effect.fail("inspect timed out"), Effect.succeed("/logs/a")])
       assert.strictEqual(yield* Effect.flip(paths.get("a", a.lookup)), "inspect timed out")
       assert.strictEqual(yield* paths.size, 0)
@@ -36,7 +36,7 @@ describe("LogPaths", () => {
 
   it.effect("a forgotten container is looked up again; forgetting an unknown one changes nothing", () =>
     Effect.gen(function*() {
-      const paths = yield* LogPaths.make
+      const paths = yield* LogPaths.make()
       const a = yield* lookups([Effect.succeed("/logs/a")])
       yield* paths.get("a", a.lookup)
       yield* paths.forget("unknown")
@@ -45,5 +45,22 @@ describe("LogPaths", () => {
       assert.strictEqual(yield* paths.size, 0)
       yield* paths.get("a", a.lookup)
       assert.strictEqual(yield* a.runs, 2)
+    }))
+
+  it.effect("at capacity, adding a path drops the least recently read one", () =>
+    Effect.gen(function*() {
+      const paths = yield* LogPaths.make(2)
+      const a = yield* lookups([Effect.succeed("/logs/a")])
+      const b = yield* lookups([Effect.succeed("/logs/b")])
+      const c = yield* lookups([Effect.succeed("/logs/c")])
+      yield* paths.get("a", a.lookup)
+      yield* paths.get("b", b.lookup)
+      // a is read again, so b is now the least recently read.
+      yield* paths.get("a", a.lookup)
+      yield* paths.get("c", c.lookup)
+      assert.strictEqual(yield* paths.size, 2)
+      yield* paths.get("a", a.lookup)
+      yield* paths.get("b", b.lookup)
+      assert.deepStrictEqual([yield* a.runs, yield* b.runs, yield* c.runs], [1, 2, 1])
     }))
 })
