@@ -7,6 +7,7 @@
  */
 import { type ByteSize, Errors, LogLine, Messages } from "@effect-whisk/core"
 import { Chunk, Effect, Either, Stream } from "effect"
+import { forEachChunk } from "./internal/forEachChunk.js"
 import { formatLine } from "./internal/formatLine.js"
 
 /**
@@ -50,11 +51,10 @@ export const collect: <E, R>(
     // Formatted as they come: no collected chunk of raw lines to copy afterwards.
     const formatted: Array<string> = []
     let last: string | undefined
-    yield* Stream.runForEachChunk(logs({ limit: options.limit, waitForSentinel }), (chunk) =>
-      Effect.sync(() => {
-        for (const raw of chunk) formatted.push(formatLine(raw))
-        if (Chunk.isNonEmpty(chunk)) last = Chunk.lastNonEmpty(chunk)
-      }))
+    yield* forEachChunk(logs({ limit: options.limit, waitForSentinel }), (chunk) => {
+      for (const raw of chunk) formatted.push(formatLine(raw))
+      if (Chunk.isNonEmpty(chunk)) last = Chunk.lastNonEmpty(chunk)
+    })
     if (options.isDeveloperError) formatted.push((yield* LogLine.notice(Messages.logWarningDeveloperError)).formatted)
     if (last !== undefined && isNotice(last, options.limit)) {
       return yield* new Errors.LogCollectingError({ partialLogs: formatted })
