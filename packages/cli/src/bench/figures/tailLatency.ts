@@ -1,6 +1,7 @@
-import { ByteSize, type DockerEngine, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, type Errors, WhiskConfig } from "@effect-whisk/core"
 import * as ActivationLogs from "@effect-whisk/logs/ActivationLogs"
 import * as LogFile from "@effect-whisk/logs/LogFile"
+import * as LogStore from "@effect-whisk/logs/LogStore"
 import { Chunk, Deferred, Duration, Effect, Fiber, Ref, Stream } from "effect"
 import { closeSync, fstatSync, openSync, writeSync } from "node:fs"
 import { performance } from "node:perf_hooks"
@@ -11,7 +12,7 @@ import { tailUntilSentinels } from "../raw/tailFile.js"
 import { round, summarize } from "../stats.js"
 import { jsonLine, sentinelLines, temporaryFile } from "../syntheticLog.js"
 
-const options = ActivationLogs.options(WhiskConfig.defaults.logs, { limit: ByteSize.megabytes(10), waitForSentinel: true })
+const collection = { limit: ByteSize.megabytes(10), waitForSentinel: true }
 const pollMs = Duration.toMillis(WhiskConfig.defaults.logs.pollInterval)
 // After the collector has read the ordinary line: time for it to find the end of the file and start waiting.
 const settle = Duration.millis(5)
@@ -28,12 +29,14 @@ const appendable = (name: string) =>
       ({ fd }) => Effect.sync(() => closeSync(fd))
     ))
 
-const ordinaryLine = (sample: number) => jsonLine(`sample ${sample}: an ordinary line of the activation`, "stdout")
+const ordinaryText = (sample: number) => `sample ${sample}: an ordinary line of the activation`
+const ordinaryLine = (sample: number) => jsonLine(ordinaryText(sample), "stdout")
 
-const checkLines = (who: string, lines: ReadonlyArray<string>, expected: string) =>
-  lines.length === 1 && lines[0] === expected.slice(0, -1)
+/** The one line collected is the ordinary line: raw (`expected` given whole) or formatted (ending with its text). */
+const checkLines = (who: string, lines: ReadonlyArray<string>, expected: string, whole = true) =>
+  lines.length === 1 && (whole ? lines[0] === expected : lines[0]!.endsWith(expected))
     ? Effect.void
-    : Effect.dieMessage(`${who} collected ${JSON.stringify(lines)}, not the one ordinary line ${expected.trimEnd()}`)
+    : Effect.dieMessage(`${who} collected ${JSON.stringify(lines)}, not the one ordinary line ${expected}`)
 
 /**
  * 7. tail latency: how long after an activation's sentinel lines are appended to its log a collection that waits
@@ -42,34 +45,59 @@ const checkLines = (who: string, lines: ReadonlyArray<string>, expected: string)
 export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
   Effect.scoped(Effect.gen(function*() {
     const libraryLog = yield* appendable("tail-library")
+    const logStoreLog = yield* appendable("tail-logstore")
     const rawLog = yield* appendable("tail-raw")
     const floorLog = yield* appendable("tail-floor")
-    const cursor = yield* ActivationLogs.makeCursor
-    const source = (from: number, mode: DockerEngine.LogReadMode) => LogFile.stream(libraryLog.path, from, mode)
     let sample = 0
 
-    const library = Effect.scoped(Effect.gen(function*() {
-      const ordinary = ordinaryLine(++sample)
-      libraryLog.append(ordinary)
-      // Ready once the ordinary line came out of the collection: then it reads on to the file's end and waits.
-      const received = yield* Deferred.make<void>()
-      const collecting = yield* Effect.forkScoped(Stream.runCollect(
-        ActivationLogs.collect(source, cursor, options).pipe(Stream.tap(() => Deferred.succeed(received, undefined)))
-      ))
-      yield* Deferred.await(received).pipe(
-        Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error("the collection did not read the ordinary line") }),
-        Effect.orDie
-      )
-      yield* Effect.sleep(settle)
-      const start = performance.now()
-      libraryLog.append(sentinelLines())
-      const lines = yield* Fiber.join(collecting).pipe(Effect.timeout(timeout), Effect.orDie)
-      const took = performance.now() - start
-      yield* checkLines("the library", Chunk.toReadonlyArray(lines), ordinary)
-      const offset = yield* Ref.get(cursor.offset)
-      if (offset !== libraryLog.size()) yield* Effect.dieMessage(`the cursor is at ${offset}, the log ends at ${libraryLog.size()}`)
-      return took
-    }))
+    // One tailed collection: an ordinary line, the collection started and left waiting, then the sentinels appended;
+    // `consume` runs the activation's stream to its end and gives the lines it kept.
+    const tailed = (
+      log: Effect.Effect.Success<ReturnType<typeof appendable>>,
+      cursor: ActivationLogs.Cursor,
+      consume: (logs: LogStore.ContainerLogs<Errors.LogFileError, never>) => Effect.Effect<ReadonlyArray<string>, unknown>,
+      formatted: boolean
+    ) =>
+      Effect.scoped(Effect.gen(function*() {
+        const ordinary = ordinaryLine(++sample)
+        const text = ordinaryText(sample)
+        log.append(ordinary)
+        // Ready once the ordinary line came out of the collection: then it reads on to the file's end and waits.
+        const received = yield* Deferred.make<void>()
+        const logs: LogStore.ContainerLogs<Errors.LogFileError, never> = (collection) =>
+          ActivationLogs.collect(
+            (from, mode) => LogFile.stream(log.path, from, mode),
+            cursor,
+            ActivationLogs.options(WhiskConfig.defaults.logs, collection)
+          ).pipe(Stream.tap(() => Deferred.succeed(received, undefined)))
+        const collecting = yield* Effect.forkScoped(consume(logs))
+        yield* Deferred.await(received).pipe(
+          Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error("the collection did not read the ordinary line") }),
+          Effect.orDie
+        )
+        yield* Effect.sleep(settle)
+        const start = performance.now()
+        log.append(sentinelLines())
+        const lines = yield* Fiber.join(collecting).pipe(Effect.timeout(timeout), Effect.orDie)
+        const took = performance.now() - start
+        yield* (formatted ? checkLines("LogStore.collect", lines, `stdout: ${text}`, false) : checkLines("the library", lines, ordinary.slice(0, -1)))
+        const offset = yield* Ref.get(cursor.offset)
+        if (offset !== log.size()) yield* Effect.dieMessage(`the cursor is at ${offset}, the log ends at ${log.size()}`)
+        return took
+      }))
+
+    const library = tailed(
+      libraryLog,
+      yield* ActivationLogs.makeCursor,
+      (logs) => Effect.map(Stream.runCollect(logs(collection)), Chunk.toReadonlyArray),
+      false
+    )
+    const logStore = tailed(
+      logStoreLog,
+      yield* ActivationLogs.makeCursor,
+      (logs) => LogStore.collect(logs, { limit: collection.limit, isDeveloperError: false, sentinelledLogs: true }),
+      true
+    )
 
     let rawOffset = 0
     const raw = Effect.acquireUseRelease(
@@ -86,7 +114,7 @@ export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
           rawLog.append(sentinelLines())
           const result = yield* Effect.promise(() => tail.done)
           const took = performance.now() - start
-          yield* checkLines("the raw tail", result.lines, ordinary)
+          yield* checkLines("the raw tail", result.lines, ordinary.slice(0, -1))
           if (result.end !== rawLog.size()) yield* Effect.dieMessage(`the raw tail ended at ${result.end}, the log at ${rawLog.size()}`)
           rawOffset = result.end
           return took
@@ -109,11 +137,13 @@ export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
 
     const samples = yield* interleaved("tail latency", [
       { name: "library", sample: library },
+      { name: "LogStore.collect", sample: logStore },
       { name: "raw", sample: raw },
       { name: "floor", sample: floor }
     // As many untimed rounds first: a running invoker's collections are compiled code, the first hundreds are not.
     ], { warmup: count, count })
     const librarySummary = summarize(samples["library"]!)
+    const logStoreSummary = summarize(samples["LogStore.collect"]!)
     const rawSummary = summarize(samples["raw"]!)
     const floorSummary = summarize(samples["floor"]!)
     const p90 = [...samples["library"]!].sort((a, b) => a - b)[Math.ceil(0.9 * count) - 1]!
@@ -123,12 +153,14 @@ export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
       unit: "ms",
       series: {
         library: librarySummary,
+        "LogStore.collect (formatted, as the invoker asks)": logStoreSummary,
         "fs.watch + fs.read by hand": rawSummary,
         "Effect stream floor": floorSummary
       },
       ratios: {
         "library p90 ms": round(p90),
         "library / raw": librarySummary.median / rawSummary.median,
+        "LogStore.collect / raw": logStoreSummary.median / rawSummary.median,
         "library / Effect stream floor": librarySummary.median / floorSummary.median
       },
       goal: "≤ 1 ms median (library)",
@@ -138,12 +170,13 @@ export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
         `waitForSentinel, poll interval ${pollMs} ms) and left until that line came out of it plus ${Duration.toMillis(settle)} ms; ` +
         "then performance.now(), the two sentinel lines appended in one write, and the time until the collection's result (Stream.runCollect in a forked fiber) is joined; " +
         "each collection must return exactly the ordinary line and leave the cursor at the end of the file",
+        "LogStore.collect: the same collection as the invoker takes an activation's logs (formatted, in a forked fiber, joined), on a file of its own",
         `raw: node:fs by hand, fs.watch on the file and fs.read from the offset on each notification plus a ${pollMs} ms poll timer, split at \\n, ` +
         "done at the second sentinel line, timed the same way once it has read to the end",
         "Effect stream floor: the least a Stream can do after the same append: its one pull waits in one Effect.async for " +
         "an fs.watch notification, reads the appended bytes with one fs.read, emits them and ends (Stream.runCollect in a " +
         "forked fiber, joined); no framing, limit, sentinels, deadlines, cursor or lock. Any Stream-based collection pays it",
-        `the three alternate, each on its own file in the temporary directory, after ${count} untimed rounds`
+        `the four alternate, each on its own file in the temporary directory, after ${count} untimed rounds`
       ]
     } satisfies FigureResult
   }))
