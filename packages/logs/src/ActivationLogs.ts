@@ -20,7 +20,7 @@
  */
 import { type ByteSize, DockerEngine, Messages, type WhiskConfig } from "@effect-whisk/core"
 import { Duration, Effect, Ref, Stream } from "effect"
-import { activationStream, type CollectionSettings } from "./internal/collection.js"
+import { activationStream, type CollectionSettings, type Turn } from "./internal/collection.js"
 
 /**
  * Sentinel lines that end an activation's logs (one on stdout, one on stderr; any two count).
@@ -121,7 +121,9 @@ const settings = (options: Options, skipRest: boolean): CollectionSettings => ({
  * @category pipeline
  */
 export const fromBytes = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>, options: Options): Stream.Stream<string, E, R> =>
-  Stream.unwrapScoped(activationStream(() => bytes, 0, settings(options, false), () => {}))
+  activationStream(() => bytes, settings(options, false), fromTheStart)
+
+const fromTheStart: Turn = { take: Effect.void, offset: Effect.succeed(0), release: () => Effect.void }
 
 /**
  * One activation's raw json lines from where the cursor stands (see the module's offset rule), holding the cursor's
@@ -131,27 +133,13 @@ export const fromBytes = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>, options:
  * @since 0.1.0
  * @category pipeline
  */
-export const collect = <E, R>(source: Source<E, R>, cursor: Cursor, options: Options): Stream.Stream<string, E, R> =>
-  Stream.unwrapScoped(Effect.gen(function*() {
+export const collect = <E, R>(source: Source<E, R>, cursor: Cursor, options: Options): Stream.Stream<string, E, R> => {
+  const mode = options.waitForSentinel ? DockerEngine.Tail(options.pollInterval) : DockerEngine.ReadToEnd
+  return activationStream((from) => source(from, mode), settings(options, true), {
+    take: cursor.lock.take(1),
+    offset: Ref.get(cursor.offset),
     // The offset is tracked synchronously and written to the cursor once, as the lock is released: the next
     // collection can only read it after that.
-    const position = { offset: 0 }
-    // Waiting for the lock stays interruptible (an acquireRelease would not be); once it is taken, the release is
-    // registered before anything can interrupt.
-    yield* Effect.uninterruptibleMask((restore) =>
-      restore(cursor.lock.take(1)).pipe(
-        Effect.zipRight(Ref.get(cursor.offset)),
-        Effect.flatMap((offset) => {
-          position.offset = offset
-          return Effect.addFinalizer(() => Effect.zipRight(Ref.set(cursor.offset, position.offset), cursor.lock.release(1)))
-        })
-      )
-    )
-    const mode = options.waitForSentinel ? DockerEngine.Tail(options.pollInterval) : DockerEngine.ReadToEnd
-    return yield* activationStream(
-      (from) => source(from, mode),
-      position.offset,
-      settings(options, true),
-      (offset) => (position.offset = offset)
-    )
-  }))
+    release: (offset) => Effect.zipRight(Ref.set(cursor.offset, offset), cursor.lock.release(1))
+  })
+}

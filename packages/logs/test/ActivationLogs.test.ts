@@ -3,7 +3,7 @@
 import { ByteSize, Errors, LogLine, Messages } from "@effect-whisk/core"
 import { ActivationLogs } from "@effect-whisk/logs"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Exit, Fiber, FastCheck, Option, Ref, Schedule, Stream, TestClock } from "effect"
+import { Chunk, Deferred, Duration, Effect, Exit, Fiber, FastCheck, Option, Ref, Schedule, Stream, TestClock } from "effect"
 import { byteLength, bytes, collectAll, cutAt, entry, epoch, logOf, makeLogFile, raw } from "./support/rawLogs.js"
 
 const options = (limit: ByteSize.ByteSize, waitForSentinel: boolean): ActivationLogs.Options => ({
@@ -283,6 +283,28 @@ describe("ActivationLogs offset rule", () => {
       assert.isNull(yield* Fiber.poll(running).pipe(Effect.map(Option.getOrNull)))
       yield* TestClock.adjust("2 seconds")
       assert.deepStrictEqual((yield* Fiber.join(running)).map(logOf), [Messages.logFailure])
+    }))
+
+  it.effect("an interrupted collection closes its source, keeps what it consumed and hands the lock on", () =>
+    Effect.gen(function*() {
+      const file = yield* makeLogFile(raw([line("a1\n")]))
+      const closed = yield* Ref.make(false)
+      // The first line, then nothing more until the collection is interrupted.
+      const stalled: ActivationLogs.Source<never, never> = (offset, mode) =>
+        Stream.concat(file.source(offset, mode), Stream.never).pipe(Stream.ensuring(Ref.set(closed, true)))
+      const cursor = yield* ActivationLogs.makeCursor
+      const received = yield* Deferred.make<void>()
+      const first = yield* Effect.fork(
+        collectAll(ActivationLogs.collect(stalled, cursor, options(ByteSize.megabytes(1), true)).pipe(
+          Stream.tap(() => Deferred.succeed(received, undefined))
+        ))
+      )
+      yield* Deferred.await(received)
+      assert.isTrue(Exit.isInterrupted(yield* Fiber.interrupt(first)))
+      assert.isTrue(yield* Ref.get(closed))
+      assert.strictEqual(yield* Ref.get(cursor.offset), byteLength(raw([line("a1\n")])))
+      yield* file.append(raw([line("b1\n")], true))
+      assert.deepStrictEqual((yield* collectFrom(file, cursor, ByteSize.megabytes(1), true)).map(logOf), ["b1\n"])
     }))
 })
 
