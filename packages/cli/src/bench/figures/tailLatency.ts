@@ -29,14 +29,32 @@ const appendable = (name: string) =>
       ({ fd }) => Effect.sync(() => closeSync(fd))
     ))
 
-const ordinaryText = (sample: number) => `sample ${sample}: an ordinary line of the activation`
-const ordinaryLine = (sample: number) => jsonLine(ordinaryText(sample), "stdout")
+/** A sample's ordinary line: its text, and the json-file line that carries it (with its line end). */
+interface Ordinary {
+  readonly text: string
+  readonly line: string
+}
 
-/** The one line collected is the ordinary line: raw (`expected` given whole) or formatted (ending with its text). */
-const checkLines = (who: string, lines: ReadonlyArray<string>, expected: string, whole = true) =>
-  lines.length === 1 && (whole ? lines[0] === expected : lines[0]!.endsWith(expected))
+const ordinaryLine = (sample: number): Ordinary => {
+  const text = `sample ${sample}: an ordinary line of the activation`
+  return { text, line: jsonLine(text, "stdout") }
+}
+
+/** The raw json line, as the pipeline and the hand-written tail give it. */
+const isRaw = (collected: string, ordinary: Ordinary) => collected === ordinary.line.slice(0, -1)
+
+/** The formatted line, as LogStore gives it. */
+const isFormatted = (collected: string, ordinary: Ordinary) => collected.endsWith(`stdout: ${ordinary.text}`)
+
+const checkLines = (
+  who: string,
+  lines: ReadonlyArray<string>,
+  ordinary: Ordinary,
+  isOrdinary: (collected: string, ordinary: Ordinary) => boolean
+) =>
+  lines.length === 1 && isOrdinary(lines[0]!, ordinary)
     ? Effect.void
-    : Effect.dieMessage(`${who} collected ${JSON.stringify(lines)}, not the one ordinary line ${expected}`)
+    : Effect.dieMessage(`${who} collected ${JSON.stringify(lines)}, not the one ordinary line ${ordinary.line.trimEnd()}`)
 
 /**
  * 7. tail latency: how long after an activation's sentinel lines are appended to its log a collection that waits
@@ -53,15 +71,15 @@ export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
     // One tailed collection: an ordinary line, the collection started and left waiting, then the sentinels appended;
     // `consume` runs the activation's stream to its end and gives the lines it kept.
     const tailed = (
+      who: string,
       log: Effect.Effect.Success<ReturnType<typeof appendable>>,
       cursor: ActivationLogs.Cursor,
       consume: (logs: LogStore.ContainerLogs<Errors.LogFileError, never>) => Effect.Effect<ReadonlyArray<string>, unknown>,
-      formatted: boolean
+      isOrdinary: (collected: string, ordinary: Ordinary) => boolean
     ) =>
       Effect.scoped(Effect.gen(function*() {
         const ordinary = ordinaryLine(++sample)
-        const text = ordinaryText(sample)
-        log.append(ordinary)
+        log.append(ordinary.line)
         // Ready once the ordinary line came out of the collection: then it reads on to the file's end and waits.
         const received = yield* Deferred.make<void>()
         const logs: LogStore.ContainerLogs<Errors.LogFileError, never> = (collection) =>
@@ -80,30 +98,32 @@ export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
         log.append(sentinelLines())
         const lines = yield* Fiber.join(collecting).pipe(Effect.timeout(timeout), Effect.orDie)
         const took = performance.now() - start
-        yield* (formatted ? checkLines("LogStore.collect", lines, `stdout: ${text}`, false) : checkLines("the library", lines, ordinary.slice(0, -1)))
+        yield* checkLines(who, lines, ordinary, isOrdinary)
         const offset = yield* Ref.get(cursor.offset)
         if (offset !== log.size()) yield* Effect.dieMessage(`the cursor is at ${offset}, the log ends at ${log.size()}`)
         return took
       }))
 
     const library = tailed(
+      "the library",
       libraryLog,
       yield* ActivationLogs.makeCursor,
       (logs) => Effect.map(Stream.runCollect(logs(collection)), Chunk.toReadonlyArray),
-      false
+      isRaw
     )
     const logStore = tailed(
+      "LogStore.collect",
       logStoreLog,
       yield* ActivationLogs.makeCursor,
       (logs) => LogStore.collect(logs, { limit: collection.limit, isDeveloperError: false, sentinelledLogs: true }),
-      true
+      isFormatted
     )
 
     let rawOffset = 0
     const raw = Effect.acquireUseRelease(
       Effect.sync(() => {
         const ordinary = ordinaryLine(++sample)
-        rawLog.append(ordinary)
+        rawLog.append(ordinary.line)
         return { ordinary, tail: tailUntilSentinels(rawLog.path, rawOffset, pollMs, Duration.toMillis(timeout)) }
       }),
       ({ ordinary, tail }) =>
@@ -114,7 +134,7 @@ export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
           rawLog.append(sentinelLines())
           const result = yield* Effect.promise(() => tail.done)
           const took = performance.now() - start
-          yield* checkLines("the raw tail", result.lines, ordinary.slice(0, -1))
+          yield* checkLines("the raw tail", result.lines, ordinary, isRaw)
           if (result.end !== rawLog.size()) yield* Effect.dieMessage(`the raw tail ended at ${result.end}, the log at ${rawLog.size()}`)
           rawOffset = result.end
           return took
