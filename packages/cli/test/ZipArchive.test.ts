@@ -97,8 +97,8 @@ describe("zip archives", () => {
   })
 
   for (const { command, name, present } of unzippers) {
-    // Skip reason: that unzip is not installed on this developer machine (the reader above checks the same structure).
-    // Never under CI or scripts/test.sh, where scripts/ensure-engine.sh installs both and a missing one fails.
+    // Never skipped under CI or scripts/test.sh (requireDocker): ensure-engine.sh installs both, a missing one fails.
+    // Skip reason: this unzip is not installed on this developer machine; the reader above checks the same structure.
     it.skipIf(!present && !requireDocker)(`is extracted by ${name} with folders and permissions`, () => {
       const dir = mkdtempSync(join(tmpdir(), "effect-whisk-zip-"))
       try {
