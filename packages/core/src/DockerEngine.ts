@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Layer, Stream } from "effect"
+import { Context, Duration, Effect, Layer, type Option, Stream } from "effect"
 import * as ContainerAddress from "./ContainerAddress.js"
 import type { ContainerId } from "./ContainerId.js"
 import * as ContainerIdModule from "./ContainerId.js"
@@ -103,6 +103,12 @@ export interface Service {
   readonly list: (namePrefix: string) => Effect.Effect<ReadonlyArray<ContainerSummary>, DockerEngineError>
   /** Pulls an image; the stream ends when the pull is complete and fails on an error inside the progress. */
   readonly pull: (image: string) => Stream.Stream<PullEvent, DockerEngineError>
+  /**
+   * Where a container's json-file log is, when it is a file on this machine (then it can be read directly, which
+   * is how an invoker takes an activation's logs fastest); none when the engine's files are out of reach, and the
+   * logs are read through `rawLogs`.
+   */
+  readonly logFile: (id: ContainerId) => Effect.Effect<Option.Option<string>, DockerEngineError | LogFileError>
   /** The raw bytes of a container's json-file log from a byte offset. */
   readonly rawLogs: (
     id: ContainerId,
@@ -127,7 +133,7 @@ export class DockerEngineCalls extends Context.Tag("@effect-whisk/core/DockerEng
 
 /**
  * OpenWhisk's test defaults: run gives `testId`, inspect gives `testIp`, the container runs and was not OOM-killed,
- * pulls succeed, lists and logs are empty.
+ * pulls succeed, lists and logs are empty, and no log is a file on this machine.
  *
  * @since 0.1.0
  * @category testing
@@ -142,6 +148,7 @@ export const testDefaults: Service = {
   remove: () => Effect.void,
   list: () => Effect.succeed([]),
   pull: () => Stream.empty,
+  logFile: () => Effect.succeedNone,
   rawLogs: () => Stream.empty
 }
 

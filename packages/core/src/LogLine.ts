@@ -46,8 +46,16 @@ export const make = (time: string, stream: string, log: string): LogLine => new 
  * @since 0.1.0
  * @category constructors
  */
-export const notice = (log: string): Effect.Effect<LogLine> =>
-  Effect.map(Clock.currentTimeMillis, (now) => make(DateTime.formatIso(DateTime.unsafeMake(now)), "stderr", log))
+export const notice = (log: string): Effect.Effect<LogLine> => Effect.map(Clock.currentTimeMillis, (now) => noticeAt(now, log))
+
+/**
+ * A stderr notice stamped with the given time (milliseconds since the epoch).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const noticeAt = (millis: number, log: string): LogLine =>
+  make(DateTime.formatIso(DateTime.unsafeMake(millis)), "stderr", log)
 
 const decodeJson = Schema.decodeUnknownEither(Schema.parseJson(LogLine))
 

@@ -10,6 +10,7 @@ import * as LogFile from "@effect-whisk/logs/LogFile"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
 import { Cause, Effect, Exit, Fiber, Layer, Option, type Scope, Stream } from "effect"
+import { existsSync } from "node:fs"
 import type { Readable } from "node:stream"
 import { removeByNameInBackground, removeInBackground } from "./internal/background.js"
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
@@ -166,6 +167,13 @@ export const makeWith = (
           ))
       )
 
+    // Checked on every call, as rawLogs' reads check it: a kept path whose file is gone is looked up again.
+    const logFile = (id: ContainerId.ContainerId) =>
+      Effect.flatMap(logPaths.get(id, logPath(id)), (path) =>
+        existsSync(path)
+          ? Effect.succeed(Option.some(path))
+          : Effect.zipRight(logPaths.forget(id), Effect.map(logPaths.get(id, logPath(id)), Option.some)))
+
     return {
       version: engineCall(
         "version",
@@ -186,6 +194,7 @@ export const makeWith = (
       remove,
       list,
       pull,
+      logFile,
       rawLogs
     }
   })

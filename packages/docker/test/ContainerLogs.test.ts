@@ -1,10 +1,14 @@
-// DockerContainer.logs over a mock engine (OpenWhisk's DockerContainerTests T18–T26). The engine's rawLogs reads a
+// DockerContainer.logs and logLines over a mock engine (OpenWhisk's DockerContainerTests T18–T26). The engine's rawLogs reads a
 // log file held in a Ref from the offset it is given, so consecutive collections see one growing file, as they do
 // on a real engine; like OpenWhisk's mock, the read ends at the end of the bytes in both modes.
 import { ByteSize, ContainerHttp, DockerEngine, Errors, LogLine, Messages, Runc, WhiskConfig } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
+import * as LogFile from "@effect-whisk/logs/LogFile"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Exit, Fiber, Layer, Option, Ref, Schedule, Stream, TestClock } from "effect"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 
 const epoch = "1970-01-01T00:00:00Z"
 const entry = LogLine.make(epoch, "stdout", "This is a log entry.\n")
@@ -185,4 +189,40 @@ describe("DockerContainer.logs", () => {
         assert.deepStrictEqual(out2.map(logOf), ["b1\n"])
       })
     ))
+})
+
+describe("DockerContainer.logLines", () => {
+  it.effect("on an engine whose log files are out of reach, it collects what logs streams", () =>
+    withFile((file, c) =>
+      Effect.gen(function*() {
+        yield* file.append(raw([entry], true))
+        const out = yield* c.logLines({ limit: ByteSize.megabytes(1), waitForSentinel: true })
+        assert.deepStrictEqual(out.map(LogLine.formatRaw), [entry.formatted])
+        assert.deepStrictEqual(yield* reads, [{ id: "testId", offset: 0, tail: true }])
+      })
+    ))
+
+  it.scopedLive("on an engine whose log file is on this machine, it reads the file itself, on the same cursor as logs", () =>
+    Effect.gen(function*() {
+      const directory = yield* Effect.acquireRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "effect-whisk-loglines-"))),
+        (path) => Effect.sync(() => rmSync(path, { recursive: true, force: true }))
+      )
+      const path = join(directory, "testId-json.log")
+      const first = raw([LogLine.make(epoch, "stdout", "first\n")], true)
+      writeFileSync(path, first + raw([LogLine.make(epoch, "stdout", "second\n")], true))
+      const engine = DockerEngine.layerTest({
+        logFile: () => Effect.succeedSome(path),
+        rawLogs: (_id, offset, mode) => LogFile.stream(path, offset, mode)
+      })
+      const test = Effect.gen(function*() {
+        const c = yield* container
+        const fromFile = yield* c.logLines({ limit: ByteSize.megabytes(1), waitForSentinel: true })
+        const streamed = yield* collect(c.logs({ limit: ByteSize.megabytes(1), waitForSentinel: true }))
+        assert.deepStrictEqual([fromFile.map(logOf), streamed.map(logOf)], [["first\n"], ["second\n"]])
+        // Only the stream read through the engine, from where logLines stopped.
+        assert.deepStrictEqual(yield* reads, [{ id: "testId", offset: size(first), tail: true }])
+      })
+      yield* test.pipe(Effect.provide(Layer.mergeAll(engine, Runc.layerTest(), ContainerHttp.layerTest(), WhiskConfig.layerWith())))
+    }))
 })

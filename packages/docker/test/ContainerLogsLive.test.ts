@@ -1,4 +1,4 @@
-// DockerContainer.logs on real containers of the runtime image, through the live engine, runc and HTTP layers: the
+// DockerContainer.logs and logLines on real containers of the runtime image, through the live engine, runc and HTTP layers: the
 // json-file log Docker writes, tailed until the runtime's sentinels. No skip: scripts/test.sh (and CI) brings up
 // the engine and builds the image first; here the image is only built when it is missing or out of date. Every
 // container is created in the test's scope, so it is removed however the test ends.
@@ -36,20 +36,35 @@ const actionContainer = Effect.gen(function*() {
   return container
 })
 
-const activate = (container: DockerContainer.DockerContainer, parameters: Record<string, unknown>, limit: ByteSize.ByteSize) =>
+type Collect = (
+  container: DockerContainer.DockerContainer,
+  options: DockerContainer.LogsOptions
+) => Effect.Effect<ReadonlyArray<string>, unknown>
+
+const ways: ReadonlyArray<{ readonly name: string; readonly collect: Collect }> = [
+  { name: "logs (a stream)", collect: (container, options) => Effect.map(Stream.runCollect(container.logs(options)), Chunk.toReadonlyArray) },
+  { name: "logLines (from the file)", collect: (container, options) => container.logLines(options) }
+]
+
+const activate = (
+  container: DockerContainer.DockerContainer,
+  parameters: Record<string, unknown>,
+  limit: ByteSize.ByteSize,
+  collect: Collect
+) =>
   Effect.gen(function*() {
     const outcome = yield* container.run(parameters, {}, timeouts)
     assert.deepStrictEqual(outcome.response.result, { done: true })
-    const lines = yield* Stream.runCollect(container.logs({ limit, waitForSentinel: true }))
-    return Chunk.toReadonlyArray(lines).map((line) => JSON.parse(line) as { time: string; stream: string; log: string })
+    const lines = yield* collect(container, { limit, waitForSentinel: true })
+    return lines.map((line) => JSON.parse(line) as { time: string; stream: string; log: string })
   })
 
-describe("DockerContainer.logs on real containers", () => {
+describe.each(ways)("DockerContainer.$name on real containers", ({ collect }) => {
   it.scopedLive("two consecutive activations each see only their own lines", () =>
     Effect.gen(function*() {
       const container = yield* actionContainer
-      const first = yield* activate(container, { lines: 3, prefix: "first " }, ByteSize.megabytes(10))
-      const second = yield* activate(container, { lines: 2, prefix: "second " }, ByteSize.megabytes(10))
+      const first = yield* activate(container, { lines: 3, prefix: "first " }, ByteSize.megabytes(10), collect)
+      const second = yield* activate(container, { lines: 2, prefix: "second " }, ByteSize.megabytes(10), collect)
       assert.deepStrictEqual(first.map((line) => line.log), ["first 0\n", "first 1\n", "first 2\n"])
       assert.deepStrictEqual(second.map((line) => line.log), ["second 0\n", "second 1\n"])
     }).pipe(Effect.provide(Live)), 120_000)
@@ -57,7 +72,7 @@ describe("DockerContainer.logs on real containers", () => {
   it.scopedLive("stdout and stderr interleaved: every line arrives, in order on each stream", () =>
     Effect.gen(function*() {
       const container = yield* actionContainer
-      const lines = yield* activate(container, { lines: 100, prefix: "line ", stderr: true }, ByteSize.megabytes(10))
+      const lines = yield* activate(container, { lines: 100, prefix: "line ", stderr: true }, ByteSize.megabytes(10), collect)
       const onStream = (stream: string) => lines.filter((line) => line.stream === stream).map((line) => line.log)
       const expected = (parity: number) =>
         Array.from({ length: 100 }, (_, i) => i).filter((i) => i % 2 === parity).map((i) => `line ${i}\n`)
@@ -70,12 +85,28 @@ describe("DockerContainer.logs on real containers", () => {
     Effect.gen(function*() {
       const container = yield* actionContainer
       const limit = ByteSize.kilobytes(4)
-      const truncated = yield* activate(container, { lines: 500, prefix: "big ", width: 100 }, limit)
+      const truncated = yield* activate(container, { lines: 500, prefix: "big ", width: 100 }, limit, collect)
       assert.isAbove(truncated.length, 1)
       assert.isBelow(truncated.length, 500)
       const notice = truncated.at(-1)!
       assert.deepStrictEqual([notice.stream, notice.log], ["stderr", Messages.truncateLogs(limit)])
-      const clean = yield* activate(container, { lines: 1, prefix: "clean " }, ByteSize.megabytes(10))
+      const clean = yield* activate(container, { lines: 1, prefix: "clean " }, ByteSize.megabytes(10), collect)
       assert.deepStrictEqual(clean.map((line) => line.log), ["clean 0\n"])
+    }).pipe(Effect.provide(Live)), 120_000)
+})
+
+describe("DockerContainer.logs and logLines on one real container", () => {
+  it.scopedLive("take turns on the same cursor", () =>
+    Effect.gen(function*() {
+      const container = yield* actionContainer
+      const [stream, file] = ways.map((way) => way.collect)
+      const first = yield* activate(container, { lines: 2, prefix: "first " }, ByteSize.megabytes(10), file!)
+      const second = yield* activate(container, { lines: 2, prefix: "second " }, ByteSize.megabytes(10), stream!)
+      const third = yield* activate(container, { lines: 1, prefix: "third " }, ByteSize.megabytes(10), file!)
+      assert.deepStrictEqual([first, second, third].map((lines) => lines.map((line) => line.log)), [
+        ["first 0\n", "first 1\n"],
+        ["second 0\n", "second 1\n"],
+        ["third 0\n"]
+      ])
     }).pipe(Effect.provide(Live)), 120_000)
 })

@@ -387,6 +387,28 @@ describe("DockerodeEngine", () => {
     ).pipe(Effect.ensuring(Effect.sync(() => rmSync(directory, { recursive: true, force: true }))))
   })
 
+  it.scopedLive("logFile names the json-file log that inspect names, inspecting once; a vanished file asks again", () => {
+    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-logfile-"))
+    const logPath = join(directory, `${id}-json.log`)
+    writeFileSync(logPath, "")
+    return withEngine(
+      () => ({ status: 200, body: { LogPath: logPath } }),
+      (engine, fake) =>
+        Effect.gen(function*() {
+          const inspects = () => fake.matching("GET", new RegExp(`^/containers/${id}/json$`)).length
+          const container = ContainerId.make(id)
+          assert.deepStrictEqual([yield* engine.logFile(container), yield* engine.logFile(container)], [
+            Option.some(logPath),
+            Option.some(logPath)
+          ])
+          assert.strictEqual(inspects(), 1)
+          rmSync(logPath)
+          assert.deepStrictEqual(yield* engine.logFile(container), Option.some(logPath))
+          assert.strictEqual(inspects(), 2)
+        })
+    ).pipe(Effect.ensuring(Effect.sync(() => rmSync(directory, { recursive: true, force: true }))))
+  })
+
   it.scopedLive("an engine that does not listen is Unavailable", () =>
     Effect.gen(function*() {
       const engine = yield* DockerodeEngine.makeWith(new (yield* Effect.promise(() => import("dockerode"))).default({

@@ -6,20 +6,19 @@
  * @since 0.1.0
  */
 import { type ByteSize, Errors, LogLine, Messages } from "@effect-whisk/core"
-import { Chunk, Effect, Either, Stream } from "effect"
-import { forEachChunk } from "./internal/forEachChunk.js"
+import { Effect, Either } from "effect"
 import { formatLine } from "./internal/formatLine.js"
 
 /**
- * A container's log stream (`DockerContainer.logs`).
+ * A container's activation log lines, all at once (`DockerContainer.logLines`).
  *
  * @since 0.1.0
  * @category models
  */
-export type ContainerLogs<E, R> = (options: {
+export type ContainerLogLines<E, R> = (options: {
   readonly limit: ByteSize.ByteSize
   readonly waitForSentinel: boolean
-}) => Stream.Stream<string, E, R>
+}) => Effect.Effect<ReadonlyArray<string>, E, R>
 
 /**
  * @since 0.1.0
@@ -43,19 +42,15 @@ export interface CollectOptions {
  * @category collecting
  */
 export const collect: <E, R>(
-  logs: ContainerLogs<E, R>,
+  logLines: ContainerLogLines<E, R>,
   options: CollectOptions
 ) => Effect.Effect<ReadonlyArray<string>, E | Errors.LogCollectingError, R> = Effect.fn("LogStore.collect")(
-  function*<E, R>(logs: ContainerLogs<E, R>, options: CollectOptions) {
+  function*<E, R>(logLines: ContainerLogLines<E, R>, options: CollectOptions) {
     const waitForSentinel = options.sentinelledLogs && !options.isDeveloperError
-    // Formatted as they come: no collected chunk of raw lines to copy afterwards.
-    const formatted: Array<string> = []
-    let last: string | undefined
-    yield* forEachChunk(logs({ limit: options.limit, waitForSentinel }), (chunk) => {
-      for (const raw of chunk) formatted.push(formatLine(raw))
-      if (Chunk.isNonEmpty(chunk)) last = Chunk.lastNonEmpty(chunk)
-    })
+    const raw = yield* logLines({ limit: options.limit, waitForSentinel })
+    const formatted = raw.map(formatLine)
     if (options.isDeveloperError) formatted.push((yield* LogLine.notice(Messages.logWarningDeveloperError)).formatted)
+    const last = raw.at(-1)
     if (last !== undefined && isNotice(last, options.limit)) {
       return yield* new Errors.LogCollectingError({ partialLogs: formatted })
     }

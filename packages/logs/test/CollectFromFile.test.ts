@@ -1,12 +1,13 @@
 // The whole pipeline over real json-file logs written while they are collected, with lines as Docker's json-file
-// driver writes them (`log` first, then `stream` and `time`).
+// driver writes them (`log` first, then `stream` and `time`); every case runs on both ways of collecting: the stream
+// over LogFile.stream (DockerContainer.logs) and ActivationLogs.collectFile (DockerContainer.logLines).
 import { ByteSize, type Errors, Messages } from "@effect-whisk/core"
 import { ActivationLogs, LogFile, LogStore } from "@effect-whisk/logs"
 import { FileSystem } from "@effect/platform"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, type Duration, Effect, Fiber, Ref, Stream } from "effect"
-import { appendFileSync, statSync } from "node:fs"
+import { Clock, type Duration, Effect, FastCheck, Fiber, Ref, Schedule, Stream } from "effect"
+import { appendFileSync, rmSync, statSync } from "node:fs"
 import { collectAll, logOf } from "./support/rawLogs.js"
 
 const dockerLine = (log: string, stream = "stdout") =>
@@ -15,13 +16,19 @@ const dockerLine = (log: string, stream = "stdout") =>
 const sentinels = dockerLine(`${Messages.activationLogSentinel}\n`, "stdout") +
   dockerLine(`${Messages.activationLogSentinel}\n`, "stderr")
 
-const options = (waitForSentinel: boolean, idleTimeout: Duration.DurationInput = "2 seconds"): ActivationLogs.Options => ({
-  limit: ByteSize.megabytes(10),
+const options = (
+  waitForSentinel: boolean,
+  idleTimeout: Duration.DurationInput = "2 seconds",
+  limit = ByteSize.megabytes(10)
+): ActivationLogs.Options => ({
+  limit,
   waitForSentinel,
   idleTimeout,
   timeoutPerMB: "2 seconds",
   pollInterval: "5 millis"
 })
+
+const size = (text: string) => Buffer.byteLength(text)
 
 // An empty json-file log in a temporary directory, and a collection source over it.
 const logFile = Effect.gen(function*() {
@@ -36,12 +43,27 @@ const logFile = Effect.gen(function*() {
   return { path, source, cursor: yield* ActivationLogs.makeCursor, writeLater }
 }).pipe(Effect.provide(NodeFileSystem.layer))
 
-describe("collecting from a json-file log being written", () => {
+type LogFileUnderTest = Effect.Effect.Success<typeof logFile>
+
+interface Driver {
+  readonly name: string
+  readonly collect: (
+    file: LogFileUnderTest,
+    options: ActivationLogs.Options
+  ) => Effect.Effect<ReadonlyArray<string>, Errors.LogFileError>
+}
+
+const drivers: ReadonlyArray<Driver> = [
+  { name: "as a stream", collect: (file, options) => collectAll(ActivationLogs.collect(file.source, file.cursor, options)) },
+  { name: "from the file at once", collect: (file, options) => ActivationLogs.collectFile(file.path, file.cursor, options) }
+]
+
+describe.each(drivers)("collecting $name from a json-file log being written", ({ collect }) => {
   it.scopedLive("a file that grows in several writes", () =>
     Effect.gen(function*() {
       const file = yield* logFile
       const writer = yield* file.writeLater(dockerLine("one\n"), dockerLine("two\n", "stderr"), sentinels)
-      const out = yield* collectAll(ActivationLogs.collect(file.source, file.cursor, options(true)))
+      const out = yield* collect(file, options(true))
       yield* Fiber.join(writer)
       assert.deepStrictEqual(out.map(logOf), ["one\n", "two\n"])
       assert.strictEqual(yield* Ref.get(file.cursor.offset), statSync(file.path).size)
@@ -52,7 +74,7 @@ describe("collecting from a json-file log being written", () => {
       const file = yield* logFile
       const line = dockerLine("split in two\n")
       yield* file.writeLater(line.slice(0, 20), line.slice(20), sentinels)
-      const out = yield* collectAll(ActivationLogs.collect(file.source, file.cursor, options(true)))
+      const out = yield* collect(file, options(true))
       assert.deepStrictEqual(out.map(logOf), ["split in two\n"])
     }))
 
@@ -62,7 +84,7 @@ describe("collecting from a json-file log being written", () => {
       const text = Array.from({ length: 40_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join("")
       const parts = [text.slice(0, 16_384), text.slice(16_384, 32_768), `${text.slice(32_768)}\n`]
       yield* file.writeLater(...parts.map((part) => dockerLine(part)), sentinels)
-      const out = yield* collectAll(ActivationLogs.collect(file.source, file.cursor, options(true)))
+      const out = yield* collect(file, options(true))
       assert.deepStrictEqual(out.map(logOf), parts)
     }))
 
@@ -71,7 +93,7 @@ describe("collecting from a json-file log being written", () => {
       const file = yield* logFile
       yield* file.writeLater(dockerLine("before\n"), "this is not json\n", dockerLine("after\n"), sentinels)
       const logs = yield* LogStore.collect(
-        (collection) => ActivationLogs.collect(file.source, file.cursor, { ...options(true), ...collection }),
+        (collection) => collect(file, { ...options(true), ...collection }),
         { limit: ByteSize.megabytes(10), isDeveloperError: false, sentinelledLogs: true }
       )
       assert.strictEqual(logs.length, 3)
@@ -84,7 +106,7 @@ describe("collecting from a json-file log being written", () => {
     Effect.gen(function*() {
       const file = yield* logFile
       const started = yield* Clock.currentTimeMillis
-      const out = yield* collectAll(ActivationLogs.collect(file.source, file.cursor, options(true, "200 millis")))
+      const out = yield* collect(file, options(true, "200 millis"))
       const took = (yield* Clock.currentTimeMillis) - started
       assert.deepStrictEqual(out.map(logOf), [Messages.logFailure])
       assert.isAtLeast(took, 200)
@@ -96,9 +118,123 @@ describe("collecting from a json-file log being written", () => {
     Effect.gen(function*() {
       const file = yield* logFile
       yield* file.writeLater(dockerLine("first\n"), sentinels)
-      const first = yield* collectAll(ActivationLogs.collect(file.source, file.cursor, options(true)))
+      const first = yield* collect(file, options(true))
       yield* file.writeLater(dockerLine("second\n"), sentinels)
-      const second = yield* collectAll(ActivationLogs.collect(file.source, file.cursor, options(true)))
+      const second = yield* collect(file, options(true))
       assert.deepStrictEqual([first.map(logOf), second.map(logOf)], [["first\n"], ["second\n"]])
     }))
+
+  it.scopedLive("a truncation ends with the notice, and the next activation gets only its own lines", () =>
+    Effect.gen(function*() {
+      const file = yield* logFile
+      const first = dockerLine("a1\n") + dockerLine("a2\n") + dockerLine("a3\n") + sentinels
+      appendFileSync(file.path, first + dockerLine("b1\n") + sentinels)
+      const limit = ByteSize.bytes(size(dockerLine("a1\n")) + 1)
+      const truncated = yield* collect(file, options(true, "2 seconds", limit))
+      assert.deepStrictEqual(truncated.map(logOf), ["a1\n", Messages.truncateLogs(limit)])
+      assert.strictEqual(yield* Ref.get(file.cursor.offset), size(first))
+      assert.deepStrictEqual((yield* collect(file, options(true))).map(logOf), ["b1\n"])
+    }))
+
+  it.scopedLive("a line longer than the limit ends with the failure notice; the rest of its activation is passed over", () =>
+    Effect.gen(function*() {
+      const file = yield* logFile
+      const first = dockerLine("short\n") + dockerLine(`${"x".repeat(500)}\n`) + dockerLine("after\n") + sentinels
+      appendFileSync(file.path, first)
+      const out = yield* collect(file, options(true, "2 seconds", ByteSize.bytes(300)))
+      assert.deepStrictEqual(out.map(logOf), ["short\n", Messages.logFailure])
+      assert.strictEqual(yield* Ref.get(file.cursor.offset), size(first))
+    }))
+
+  it.scopedLive("reading to the end: a partial last line ends with the failure notice and is read again next time", () =>
+    Effect.gen(function*() {
+      const file = yield* logFile
+      const whole = dockerLine("whole\n")
+      const partial = dockerLine("partial\n")
+      appendFileSync(file.path, whole + partial.slice(0, 10))
+      assert.deepStrictEqual((yield* collect(file, options(false))).map(logOf), ["whole\n", Messages.logFailure])
+      assert.strictEqual(yield* Ref.get(file.cursor.offset), size(whole))
+      appendFileSync(file.path, partial.slice(10))
+      assert.deepStrictEqual((yield* collect(file, options(false))).map(logOf), ["partial\n"])
+    }))
+
+  it.scopedLive("a missing file is a LogFileError, not a notice", () =>
+    Effect.gen(function*() {
+      const file = yield* logFile
+      rmSync(file.path)
+      const error = yield* Effect.flip(collect(file, options(true)))
+      assert.strictEqual(error.reason, "NotFound")
+      assert.strictEqual(error.path, file.path)
+    }))
+
+  it.scopedLive("concurrent collections on one file are serialised: each gets one whole activation", () =>
+    Effect.gen(function*() {
+      const file = yield* logFile
+      appendFileSync(file.path, dockerLine("a\n") + dockerLine("a\n") + sentinels + dockerLine("b\n") + sentinels)
+      const both = yield* Effect.all([collect(file, options(true)), collect(file, options(true))], { concurrency: 2 })
+      assert.sameDeepMembers(both.map((out) => out.map(logOf)), [["a\n", "a\n"], ["b\n"]])
+    }))
+
+  it.scopedLive("an interrupted collection keeps what it consumed and hands the lock on", () =>
+    Effect.gen(function*() {
+      const file = yield* logFile
+      const consumed = dockerLine("consumed\n")
+      appendFileSync(file.path, consumed)
+      const waiting = yield* Effect.fork(collect(file, options(true)))
+      yield* Effect.sleep("100 millis")
+      yield* Fiber.interrupt(waiting)
+      assert.strictEqual(yield* Ref.get(file.cursor.offset), size(consumed))
+      yield* file.writeLater(dockerLine("next\n"), sentinels)
+      assert.deepStrictEqual((yield* collect(file, options(true))).map(logOf), ["next\n"])
+    }))
+
+  it.scopedLive("lines that keep coming without sentinels end at the overall timeout", () =>
+    Effect.gen(function*() {
+      const file = yield* logFile
+      yield* Effect.forkScoped(
+        Effect.repeat(Effect.sync(() => appendFileSync(file.path, dockerLine("busy\n"))), Schedule.spaced("20 millis"))
+      )
+      const started = yield* Clock.currentTimeMillis
+      // max(10 MB, 5) × 30 ms: 300 ms overall, while no gap between lines reaches the idle timeout.
+      const out = yield* collect(file, { ...options(true), timeoutPerMB: "30 millis" })
+      const took = (yield* Clock.currentTimeMillis) - started
+      assert.strictEqual(logOf(out.at(-1)!), Messages.logFailure)
+      assert.isAbove(out.length, 2)
+      assert.isAtLeast(took, 300)
+      assert.isBelow(took, 5_000)
+    }))
+})
+
+describe("the two ways of collecting agree", () => {
+  // PROPERTY_RUNS=2000 for a deeper run than CI's.
+  const propertyOptions = { timeout: 300_000, fastCheck: { numRuns: Number(process.env["PROPERTY_RUNS"] ?? 50) } }
+  const texts = FastCheck.array(
+    FastCheck.oneof(FastCheck.string({ maxLength: 60 }), FastCheck.string({ unit: "binary", maxLength: 60 })),
+    { maxLength: 25 }
+  )
+  // Notices carry the time they were made: compared by their text.
+  const comparable = (out: ReadonlyArray<string>) => out.map((line) => line.startsWith(`{"time":`) ? logOf(line) : line)
+
+  it.scopedLive.prop("same lines, notices and offsets for any log, limit and mode", {
+    first: texts,
+    second: texts,
+    limit: FastCheck.integer({ min: 1, max: 3_000 }),
+    waitForSentinel: FastCheck.boolean(),
+    partialEnd: FastCheck.boolean()
+  }, ({ first, limit, partialEnd, second, waitForSentinel }) =>
+    Effect.gen(function*() {
+      const activation = (lines: ReadonlyArray<string>) => lines.map((text) => dockerLine(text)).join("") + sentinels
+      // Tailing waits for sentinels, so there the log always has them; read to the end it may end mid-line.
+      const content = activation(first) + activation(second) + (partialEnd && !waitForSentinel ? dockerLine("cut").slice(0, 9) : "")
+      const collections = yield* Effect.forEach(drivers, (driver) =>
+        Effect.gen(function*() {
+          const file = yield* logFile
+          appendFileSync(file.path, content)
+          const collectOptions = options(waitForSentinel, "2 seconds", ByteSize.bytes(limit))
+          const once = yield* driver.collect(file, collectOptions)
+          const twice = yield* driver.collect(file, collectOptions)
+          return { once: comparable(once), twice: comparable(twice), offset: yield* Ref.get(file.cursor.offset) }
+        }))
+      assert.deepStrictEqual(collections[1], collections[0])
+    }), propertyOptions)
 })

@@ -3,14 +3,14 @@
 import { ByteSize, Errors, LogLine, Messages } from "@effect-whisk/core"
 import { LogStore } from "@effect-whisk/logs"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Ref, Stream } from "effect"
+import { Effect, Exit, Ref } from "effect"
 
 const limit = ByteSize.megabytes(10)
 
 const containerWith = (lines: ReadonlyArray<string>) =>
   Effect.map(Ref.make<ReadonlyArray<{ readonly limit: ByteSize.ByteSize; readonly waitForSentinel: boolean }>>([]), (asked) => ({
-    logs: (options: { readonly limit: ByteSize.ByteSize; readonly waitForSentinel: boolean }) =>
-      Stream.unwrap(Effect.as(Ref.update(asked, (all) => [...all, options]), Stream.fromIterable(lines))),
+    logLines: (options: { readonly limit: ByteSize.ByteSize; readonly waitForSentinel: boolean }) =>
+      Effect.as(Ref.update(asked, (all) => [...all, options]), lines),
     asked: Ref.get(asked)
   }))
 
@@ -30,7 +30,7 @@ describe("LogStore.collect", () => {
   it.effect("T72 formats the lines", () =>
     Effect.gen(function*() {
       const container = yield* containerWith(logLines.map((line) => line.json))
-      const logs = yield* LogStore.collect(container.logs, success)
+      const logs = yield* LogStore.collect(container.logLines, success)
       assert.deepStrictEqual(logs, logLines.map((line) => line.formatted))
       assert.deepStrictEqual(yield* container.asked, [{ limit, waitForSentinel: true }])
     }))
@@ -38,7 +38,7 @@ describe("LogStore.collect", () => {
   it.effect("T73 adds the developer-error warning and reads without waiting for sentinels", () =>
     Effect.gen(function*() {
       const container = yield* containerWith(logLines.map((line) => line.json))
-      const logs = yield* LogStore.collect(container.logs, developerError)
+      const logs = yield* LogStore.collect(container.logLines, developerError)
       assert.deepStrictEqual(logs.slice(0, -1), logLines.map((line) => line.formatted))
       assert.isTrue(logs.at(-1)!.endsWith(Messages.logWarningDeveloperError))
       assert.deepStrictEqual(yield* container.asked, [{ limit, waitForSentinel: false }])
@@ -47,13 +47,13 @@ describe("LogStore.collect", () => {
   it.effect("T74 accepts an empty log", () =>
     Effect.gen(function*() {
       const container = yield* containerWith([])
-      assert.deepStrictEqual(yield* LogStore.collect(container.logs, success), [])
+      assert.deepStrictEqual(yield* LogStore.collect(container.logLines, success), [])
     }))
 
   it.effect("T75 an empty log with a developer error is only the warning", () =>
     Effect.gen(function*() {
       const container = yield* containerWith([])
-      const logs = yield* LogStore.collect(container.logs, developerError)
+      const logs = yield* LogStore.collect(container.logLines, developerError)
       assert.strictEqual(logs.length, 1)
       assert.isTrue(logs[0]!.endsWith(Messages.logWarningDeveloperError))
     }))
@@ -62,7 +62,7 @@ describe("LogStore.collect", () => {
     Effect.gen(function*() {
       const lines = [LogLine.make("now", "stdout", "this is a log"), LogLine.make("now", "stderr", Messages.logFailure)]
       const container = yield* containerWith(lines.map((line) => line.json))
-      const error = failureOf(yield* Effect.exit(LogStore.collect(container.logs, success)))
+      const error = failureOf(yield* Effect.exit(LogStore.collect(container.logLines, success)))
       assert.instanceOf(error, Errors.LogCollectingError)
       assert.deepStrictEqual(error.partialLogs, lines.map((line) => line.formatted))
       assert.strictEqual(error.message, "Failed to read logs")
@@ -72,7 +72,7 @@ describe("LogStore.collect", () => {
     Effect.gen(function*() {
       const lines = [LogLine.make("now", "stdout", "this is a log"), LogLine.make("now", "stderr", Messages.logFailure)]
       const container = yield* containerWith(lines.map((line) => line.json))
-      const error = failureOf(yield* Effect.exit(LogStore.collect(container.logs, developerError)))
+      const error = failureOf(yield* Effect.exit(LogStore.collect(container.logLines, developerError)))
       assert.instanceOf(error, Errors.LogCollectingError)
       assert.deepStrictEqual(error.partialLogs.slice(0, -1), lines.map((line) => line.formatted))
       assert.isTrue(error.partialLogs.at(-1)!.endsWith(Messages.logWarningDeveloperError))
@@ -85,7 +85,7 @@ describe("LogStore.collect", () => {
         LogLine.make("now", "stderr", "Logs were truncated because the total bytes size exceeds the limit of 10485760 bytes.")
       ]
       const container = yield* containerWith(lines.map((line) => line.json))
-      const error = failureOf(yield* Effect.exit(LogStore.collect(container.logs, success)))
+      const error = failureOf(yield* Effect.exit(LogStore.collect(container.logLines, success)))
       assert.instanceOf(error, Errors.LogCollectingError)
       assert.deepStrictEqual(error.partialLogs, lines.map((line) => line.formatted))
     }))
@@ -93,7 +93,7 @@ describe("LogStore.collect", () => {
   it.effect("a line that is not JSON is reported in place; the other lines are kept", () =>
     Effect.gen(function*() {
       const container = yield* containerWith([logLines[0]!.json, "garbage {", logLines[1]!.json])
-      const logs = yield* LogStore.collect(container.logs, success)
+      const logs = yield* LogStore.collect(container.logLines, success)
       assert.strictEqual(logs.length, 3)
       assert.strictEqual(logs[0], logLines[0]!.formatted)
       assert.include(logs[1], "not a JSON log line: garbage {")
@@ -110,7 +110,7 @@ describe("LogStore.collect", () => {
         JSON.stringify(["not", "an", "object"]),
         ""
       ]
-      const logs = yield* LogStore.collect((yield* containerWith(lines)).logs, success)
+      const logs = yield* LogStore.collect((yield* containerWith(lines)).logLines, success)
       assert.deepStrictEqual(logs, lines.map(LogLine.formatRaw))
       assert.include(logs[3], "not a JSON log line")
       assert.include(logs[5], "not a JSON log line")
@@ -120,7 +120,7 @@ describe("LogStore.collect", () => {
     Effect.gen(function*() {
       const userLine = JSON.stringify({ log: `${Messages.logFailure}\n`, stream: "stderr", time: "2024-05-01T10:00:00.1Z" })
       const container = yield* containerWith([userLine])
-      const logs = yield* LogStore.collect(container.logs, success)
+      const logs = yield* LogStore.collect(container.logLines, success)
       assert.deepStrictEqual(logs, [LogLine.formatRaw(userLine)])
     }))
 
@@ -128,20 +128,22 @@ describe("LogStore.collect", () => {
     Effect.gen(function*() {
       const lines = [LogLine.make("now", "stderr", Messages.logFailure), LogLine.make("now", "stdout", "later")]
       const container = yield* containerWith(lines.map((line) => line.json))
-      assert.deepStrictEqual(yield* LogStore.collect(container.logs, success), lines.map((line) => line.formatted))
+      assert.deepStrictEqual(yield* LogStore.collect(container.logLines, success), lines.map((line) => line.formatted))
     }))
 
   it.effect("blackbox logs without sentinels are read to the end", () =>
     Effect.gen(function*() {
       const container = yield* containerWith([])
-      yield* LogStore.collect(container.logs, { ...success, sentinelledLogs: false })
+      yield* LogStore.collect(container.logLines, { ...success, sentinelledLogs: false })
       assert.deepStrictEqual(yield* container.asked, [{ limit, waitForSentinel: false }])
     }))
 
   it.effect("other failures of the container's logs propagate", () =>
     Effect.gen(function*() {
       const error = new Errors.LogFileError({ path: "/gone", reason: "NotFound" })
-      const exit = yield* Effect.exit(LogStore.collect(() => Stream.fail(error), success))
-      assert.deepStrictEqual(exit, Exit.fail(error))
+      const exit = yield* Effect.exit(LogStore.collect(() => Effect.fail(error), success))
+      const failure = failureOf(exit)
+      assert.instanceOf(failure, Errors.LogFileError)
+      assert.deepStrictEqual([failure.path, failure.reason], [error.path, error.reason])
     }))
 })

@@ -27,7 +27,7 @@ export const collect = (
   container: DockerContainer.DockerContainer,
   options: CollectOptions
 ): Effect.Effect<CollectedLogs> =>
-  LogStore.collect(container.logs, {
+  LogStore.collect(container.logLines, {
     limit: options.limit,
     isDeveloperError: options.developerError,
     sentinelledLogs: options.sentinels

@@ -107,7 +107,8 @@ const makeContainer = (
       ...control,
       initialize: calls.initialize(ctx),
       run: calls.run(ctx),
-      logs: containerLogs.logs(ctx)
+      logs: containerLogs.logs(ctx),
+      logLines: containerLogs.logLines(ctx)
     }
   })
 

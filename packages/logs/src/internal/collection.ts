@@ -2,7 +2,7 @@ import { LogLine, Messages } from "@effect-whisk/core"
 import { Chunk, Clock, Duration, Effect, Either, Exit, Option, Scope, Stream } from "effect"
 import { ActivationLines } from "./activationLines.js"
 import { emptyFrames, Framer } from "./framing.js"
-import { Skipper } from "./skipping.js"
+import { Skipper, skippedLineLimit } from "./skipping.js"
 import { type Deadlines, LogCollectionTimeout, LogIdleTimeout, makeDeadlines } from "./timeouts.js"
 
 /**
@@ -24,9 +24,6 @@ export interface CollectionSettings {
 
 /** @internal */
 export type Source<E, R> = (fromOffset: number) => Stream.Stream<Uint8Array, E, R>
-
-// Longer lines are passed over without being held, and cannot be sentinels: Docker splits lines at 16 KiB.
-const skippedLineLimit = 64 * 1024
 
 interface Skipping {
   readonly deadlines: Deadlines

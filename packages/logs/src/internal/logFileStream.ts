@@ -7,7 +7,8 @@ import { type LogFileHandle, open } from "./logFileHandle.js"
 /** @internal */
 export const maxReadSize = 1024 * 1024
 
-const firstReadSize = 64 * 1024
+/** @internal */
+export const firstReadSize = 64 * 1024
 
 /**
  * LogFile.stream with the change notifications given (tests replace them).

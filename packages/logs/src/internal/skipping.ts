@@ -2,6 +2,13 @@ import { type Frames, newline, PendingLine } from "./framing.js"
 import { findSentinelBytes } from "./sentinel.js"
 
 /**
+ * Longer lines are passed over without being held, and cannot be sentinels: Docker splits lines at 16 KiB.
+ *
+ * @internal
+ */
+export const skippedLineLimit = 64 * 1024
+
+/**
  * Frames for passing over the rest of an activation as fast as the bytes can be read: only lines that hold the
  * sentinel's bytes are decoded and emitted on their own; the lines between them go out as one frame with empty text
  * whose size counts all their bytes (its `size + 1` is exact, as for a line), so the consumed bytes stay exact and

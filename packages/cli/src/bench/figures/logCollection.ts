@@ -30,7 +30,7 @@ export const logCollection = (context: BenchContext, count: number) =>
       const end = yield* Effect.promise(() => awaitSentinels(path, offset))
       bytes = end - offset
       yield* collectGarbageAndSettle
-      const [libraryTook, formatted] = yield* millis(LogStore.collect(container.logs, {
+      const [libraryTook, formatted] = yield* millis(LogStore.collect(container.logLines, {
         limit: ByteSize.megabytes(10),
         isDeveloperError: false,
         sentinelledLogs: true

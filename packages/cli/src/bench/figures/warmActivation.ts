@@ -28,7 +28,7 @@ export const warmActivation = (context: BenchContext, count: number) =>
         sample: millis(Effect.gen(function*() {
           yield* container.resume
           yield* runOnce(container)
-          yield* LogStore.collect(container.logs, { limit: ByteSize.megabytes(10), isDeveloperError: false, sentinelledLogs: true })
+          yield* LogStore.collect(container.logLines, { limit: ByteSize.megabytes(10), isDeveloperError: false, sentinelledLogs: true })
           yield* container.suspend
         })).pipe(Effect.map(([took]) => took), Effect.orDie)
       },
