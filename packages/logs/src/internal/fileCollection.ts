@@ -125,13 +125,37 @@ class FileCollection {
       this.reading = false
       if (this.finished) return this.closeFile()
       if (error !== null) return this.finish(Effect.fail(logFileError(this.path, error)))
-      if (size === 0) return this.atEnd()
-      this.position += size
-      this.take(this.buffer.subarray(0, size))
-      // The lines are decoded and a held partial line is copied: the buffer can be reused, or replaced.
-      if (size === this.buffer.length && size < maxReadSize) this.buffer = new Uint8Array(Math.min(size * 4, maxReadSize))
-      this.readNext()
+      this.received(size)
     })
+  }
+
+  /**
+   * A wake-up while tailing (a change notification or the poll): the appended bytes are few and in the page cache,
+   * and reading them at once saves a round trip through libuv's thread pool (0.15–0.35 ms here), on the critical
+   * path of an activation's end. At most one small read blocks; anything after it is read asynchronously.
+   */
+  private readAppended(): void {
+    if (this.finished || this.fd === undefined) return
+    if (this.reading) {
+      this.changedWhileReading = true
+      return
+    }
+    let size: number
+    try {
+      size = fs.readSync(this.fd, this.buffer, 0, Math.min(this.buffer.length, firstReadSize), this.position)
+    } catch (error) {
+      return this.finish(Effect.fail(logFileError(this.path, error as NodeJS.ErrnoException)))
+    }
+    this.received(size)
+  }
+
+  private received(size: number): void {
+    if (size === 0) return this.atEnd()
+    this.position += size
+    this.take(this.buffer.subarray(0, size))
+    // The lines are decoded and a held partial line is copied: the buffer can be reused, or replaced.
+    if (size === this.buffer.length && size < maxReadSize) this.buffer = new Uint8Array(Math.min(size * 4, maxReadSize))
+    this.readNext()
   }
 
   private take(bytes: Uint8Array): void {
@@ -172,13 +196,13 @@ class FileCollection {
     if (this.finished) return
     clearTimeout(this.pollTimer)
     this.pollTimer = undefined
-    this.readNext()
+    this.readAppended()
   }
 
   private pollIn(millis: number): void {
     this.pollTimer = setTimeout(() => {
       this.pollTimer = undefined
-      this.readNext()
+      this.readAppended()
     }, millis)
   }
 

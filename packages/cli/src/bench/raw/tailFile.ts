@@ -1,5 +1,6 @@
 import { Messages } from "@effect-whisk/core"
 import { close, type FSWatcher, open, read, watch } from "node:fs"
+import { performance } from "node:perf_hooks"
 
 const newline = 0x0a
 const readSize = 64 * 1024
@@ -9,6 +10,8 @@ export interface TailResult {
   readonly lines: ReadonlyArray<string>
   /** The offset right after the second sentinel line. */
   readonly end: number
+  /** performance.now() when the second sentinel line was found. */
+  readonly completedAt: number
 }
 
 export interface Tail {
@@ -87,7 +90,7 @@ export const tailUntilSentinels = (path: string, from: number, pollMs: number, t
         const line = data.toString("utf8", start, end)
         start = end + 1
         if (!line.includes(Messages.activationLogSentinel)) lines.push(line)
-        else if (++sentinels === 2) return finish(() => resolveDone({ lines, end: readAt - data.length + start }))
+        else if (++sentinels === 2) return finish(() => resolveDone({ lines, end: readAt - data.length + start, completedAt: performance.now() }))
       }
       // A copy: the read buffer is reused.
       pending = Buffer.from(data.subarray(start))
