@@ -21,8 +21,10 @@
 import { type ByteSize, DockerEngine, type Errors, Messages, type WhiskConfig } from "@effect-whisk/core"
 import { Duration, Effect, Ref, type Stream } from "effect"
 import { watchFile } from "./internal/changeNotifications.js"
-import { activationStream, type CollectionSettings, type Turn } from "./internal/collection.js"
+import type { CollectionSettings } from "./internal/activationReading.js"
+import { activationStream } from "./internal/collection.js"
 import { collectFromFile } from "./internal/fileCollection.js"
+import type { Turn } from "./internal/turn.js"
 
 /**
  * Sentinel lines that end an activation's logs (one on stdout, one on stderr; any two count).

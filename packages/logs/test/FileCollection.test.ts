@@ -8,7 +8,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type Watch, watchFile } from "../src/internal/changeNotifications.js"
-import type { CollectionSettings } from "../src/internal/collection.js"
+import type { CollectionSettings } from "../src/internal/activationReading.js"
 import { collectFromFile } from "../src/internal/fileCollection.js"
 
 const dockerLine = (log: string, stream = "stdout") =>
