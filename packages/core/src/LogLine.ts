@@ -46,7 +46,8 @@ export const make = (time: string, stream: string, log: string): LogLine => new 
  * @since 0.1.0
  * @category constructors
  */
-export const notice = (log: string): Effect.Effect<LogLine> => Effect.map(Clock.currentTimeMillis, (now) => noticeAt(now, log))
+export const notice = (log: string): Effect.Effect<LogLine> =>
+  Effect.map(Clock.currentTimeMillis, (now) => noticeAt(now, log))
 
 /**
  * A stderr notice stamped with the given time (milliseconds since the epoch).

@@ -167,7 +167,8 @@ export const makeWith = (
           ))
       )
 
-    // Checked on every call, as rawLogs' reads check it: a kept path whose file is gone is looked up again.
+    // A kept path whose file is gone (the container was removed another way) is looked up again, as rawLogs does when
+    // a read finds no file: here the check comes first, since the collection reads the file without the engine.
     const logFile = (id: ContainerId.ContainerId) =>
       Effect.flatMap(logPaths.get(id, logPath(id)), (path) =>
         existsSync(path)

@@ -20,8 +20,8 @@
  */
 import { type ByteSize, DockerEngine, type Errors, Messages, type WhiskConfig } from "@effect-whisk/core"
 import { Duration, Effect, Ref, type Stream } from "effect"
-import { watchFile } from "./internal/changeNotifications.js"
 import type { CollectionSettings } from "./internal/activationReading.js"
+import { watchFile } from "./internal/changeNotifications.js"
 import { activationStream } from "./internal/collection.js"
 import { collectFromFile } from "./internal/fileCollection.js"
 import type { Turn } from "./internal/turn.js"

@@ -1,7 +1,7 @@
 import { Chunk, Duration, Effect, Either, Exit, Option, Scope, Stream } from "effect"
 import { ActivationReading, type CollectionSettings, type Next } from "./activationReading.js"
-import type { Turn } from "./turn.js"
 import { type Deadlines, LogCollectionTimeout, LogIdleTimeout, makeDeadlines } from "./timeouts.js"
+import type { Turn } from "./turn.js"
 
 /** @internal */
 export type Source<E, R> = (fromOffset: number) => Stream.Stream<Uint8Array, E, R>

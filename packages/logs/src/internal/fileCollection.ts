@@ -143,6 +143,7 @@ class FileCollection {
     if (size === 0) return this.atEnd()
     this.position += size
     this.follow(this.activation.take(this.buffer.subarray(0, size), this.out))
+    if (this.finished) return
     // The lines are decoded and a held partial line is copied: the buffer can be reused, or replaced.
     if (size === this.buffer.length && size < maxReadSize) this.buffer = new Uint8Array(Math.min(size * 4, maxReadSize))
     this.readNext()
