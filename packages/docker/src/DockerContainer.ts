@@ -101,7 +101,7 @@ export interface DockerContainer {
   /**
    * The lines `logs` streams, all at once, as an invoker takes an activation's logs. Read straight from the
    * container's json-file log when the engine's files are on this machine: then a tailed activation's lines are
-   * complete about 0.5 ms after its sentinels, where ending the stream alone costs more than that. Otherwise `logs`
+   * complete 0.6–0.8 ms after its sentinels, where ending the stream alone costs more than that. Otherwise `logs`
    * is run.
    */
   readonly logLines: (
