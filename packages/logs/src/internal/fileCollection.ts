@@ -15,7 +15,8 @@ import type { Turn } from "./turn.js"
  * Why a second driver: a tailed activation's logs are due within 1 ms of its sentinels, and ending any Effect Stream
  * costs 0.6–0.9 ms on this machine (measured for seven ways of building and running one), as does every read that
  * goes through an Effect. Here the reads, the change notifications and the deadlines are node callbacks, and the
- * fiber is resumed once, with all the lines: 0.6–0.8 ms after the sentinels in the benchmark, where the stream takes 2–2.5.
+ * fiber is resumed once, with all the lines: 0.6–0.8 ms after the sentinels in the benchmark, where the stream
+ * takes 2–2.5.
  *
  * The deadlines run on real time (timers), not on the Clock: collections from a file are tested live. Notices are
  * stamped with the Clock's time, as the stream's are.
