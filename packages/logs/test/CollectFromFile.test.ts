@@ -7,7 +7,7 @@ import { FileSystem } from "@effect/platform"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, type Duration, Effect, FastCheck, Fiber, Ref, Schedule, Stream } from "effect"
-import { appendFileSync, rmSync, statSync } from "node:fs"
+import { appendFileSync, mkdirSync, rmSync, statSync } from "node:fs"
 import { collectAll, logOf } from "./support/rawLogs.js"
 
 const dockerLine = (log: string, stream = "stdout") =>
@@ -165,6 +165,16 @@ describe.each(drivers)("collecting $name from a json-file log being written", ({
       const error = yield* Effect.flip(collect(file, options(true)))
       assert.strictEqual(error.reason, "NotFound")
       assert.strictEqual(error.path, file.path)
+    }))
+
+  it.scopedLive("a path that is a directory opens, and its first read is a LogFileError, not a notice", () =>
+    Effect.gen(function*() {
+      const file = yield* logFile
+      rmSync(file.path)
+      mkdirSync(file.path)
+      const error = yield* Effect.flip(collect(file, options(true)))
+      assert.strictEqual(error.reason, "NotAFile")
+      assert.strictEqual(yield* Ref.get(file.cursor.offset), 0)
     }))
 
   it.scopedLive("concurrent collections on one file are serialised: each gets one whole activation", () =>
