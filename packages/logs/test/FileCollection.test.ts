@@ -75,7 +75,7 @@ describe("collecting from a file", () => {
       assert.deepStrictEqual(out, [dockerLine("one\n").trimEnd()])
     }))
 
-  it.scopedLive("a missed notification only costs the poll interval", () =>
+  it.scopedLive("a missed notification is made up for by the poll", () =>
     Effect.gen(function*() {
       const { path } = yield* logFile
       const { turn: from0 } = yield* turn
