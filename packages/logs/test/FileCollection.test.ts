@@ -6,6 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Ref } from "effect"
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
+import { performance } from "node:perf_hooks"
 import { join } from "node:path"
 import { type Watch, watchFile } from "../src/internal/changeNotifications.js"
 import type { CollectionSettings } from "../src/internal/activationReading.js"
@@ -66,6 +67,17 @@ const countedWatch = Effect.sync(() => {
 })
 
 describe("collecting from a file", () => {
+  it.scopedLive("a waiting collection wakes on a change notification (the poll interval is far too long to do it)", () =>
+    Effect.gen(function*() {
+      const { path } = yield* logFile
+      const { turn: from0 } = yield* turn
+      yield* appendLater(path, dockerLine("one\n"), sentinels)
+      const started = performance.now()
+      const out = yield* collectFromFile(path, settings, Duration.minutes(1), from0, watchFile)
+      assert.deepStrictEqual(out, [dockerLine("one\n").trimEnd()])
+      assert.isBelow(performance.now() - started, 10_000)
+    }))
+
   it.scopedLive("without change notifications, polling finds the lines", () =>
     Effect.gen(function*() {
       const { path } = yield* logFile
