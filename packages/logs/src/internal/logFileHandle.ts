@@ -11,6 +11,11 @@ import * as fs from "node:fs"
 export interface LogFileHandle {
   /** Reads up to `buffer.length` bytes at `position`; 0 at the end of the file. */
   readonly read: (buffer: Uint8Array, position: number) => Effect.Effect<number, Errors.LogFileError>
+  /**
+   * Reads up to `buffer.length` bytes at `position` at once, blocking the thread: for the few bytes, in the page
+   * cache, that a tail is woken for. 0 at the end of the file.
+   */
+  readonly readNow: (buffer: Uint8Array, position: number) => Effect.Effect<number, Errors.LogFileError>
   /** Closes the file once no read is in flight; does not wait for it. */
   readonly close: () => void
 }
@@ -47,7 +52,7 @@ const handle = (path: string, fd: number): LogFileHandle => {
   return {
     read: (buffer, position) =>
       Effect.async<number, Errors.LogFileError>((resume) => {
-        if (closing) return resume(Effect.fail(new Errors.LogFileError({ path, reason: "Unreadable", cause: "closed" })))
+        if (closing) return resume(Effect.fail(closedError(path)))
         reading = true
         fs.read(fd, buffer, 0, buffer.length, position, (error, bytesRead) => {
           reading = false
@@ -55,6 +60,13 @@ const handle = (path: string, fd: number): LogFileHandle => {
           resume(error === null ? Effect.succeed(bytesRead) : Effect.fail(logFileError(path, error)))
         })
       }),
+    readNow: (buffer, position) =>
+      closing
+        ? Effect.fail(closedError(path))
+        : Effect.try({
+          try: () => fs.readSync(fd, buffer, 0, buffer.length, position),
+          catch: (error) => logFileError(path, error as NodeJS.ErrnoException)
+        }),
     close: () => {
       if (closing) return
       closing = true
@@ -62,6 +74,8 @@ const handle = (path: string, fd: number): LogFileHandle => {
     }
   }
 }
+
+const closedError = (path: string) => new Errors.LogFileError({ path, reason: "Unreadable", cause: "closed" })
 
 const ignore = () => {}
 
