@@ -2,8 +2,6 @@
 import { ByteSize, ContainerAddress, ContainerHttp, ContainerResponse, WhiskConfig } from "@effect-whisk/core"
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import { setFlagsFromString } from "node:v8"
-import { runInNewContext } from "node:vm"
 import { Cause, Clock, Duration, Effect, Either, Exit, Fiber, Layer, Option, Schedule } from "effect"
 import { answer, answerChunked, answerLarge, closedPort, type Handler, type Streamed, testServer } from "./support/testServer.js"
 
@@ -280,15 +278,8 @@ describe("ContainerHttpClient (live, node:http)", () => {
 
   describe("a 50 MB answer with maxResponse 1 MB", () => {
     const total = 50 * 1024 * 1024
-    // What the process holds after a full collection, so garbage the GC has not reached yet does not count.
-    setFlagsFromString("--expose-gc")
-    const collectGarbage = runInNewContext("gc") as () => void
-    const heldBytes = () => {
-      collectGarbage()
-      const usage = process.memoryUsage()
-      return usage.heapUsed + usage.arrayBuffers
-    }
-
+    // That the client holds no more than the limit is proven by counting the bytes it keeps (ResponseBody.test.ts);
+    // these check the protocol side: what is read off the socket and what is answered.
     it.scopedLive("with Content-Length: 1 MB is kept, and the client stops reading long before the end", () =>
       Effect.gen(function*() {
         const progress: Streamed = { written: 0, finished: false }
@@ -306,18 +297,11 @@ describe("ContainerHttpClient (live, node:http)", () => {
         assert.isBelow(progress.written, total / 2)
       }).pipe(Effect.provide(retryEvery10ms)))
 
-    it.scopedLive("without Content-Length: read to the end for its length, holding no more than the limit", () =>
+    it.scopedLive("without Content-Length: read to the end for its real length, 1 MB kept", () =>
       Effect.gen(function*() {
         const progress: Streamed = { written: 0, finished: false }
         const server = yield* testServer(answerLarge(total, false, progress))
-        let peak = 0
-        const before = heldBytes()
-        const sampler = setInterval(() => {
-          peak = Math.max(peak, heldBytes() - before)
-        }, 50)
-        const result = yield* post(server.address, "/run", {}, postOptions({ timeout: Duration.seconds(45) })).pipe(
-          Effect.ensuring(Effect.sync(() => clearInterval(sampler)))
-        )
+        const result = yield* post(server.address, "/run", {}, postOptions({ timeout: Duration.seconds(45) }))
         assertResponse(
           result,
           ContainerResponse.make(200, "x".repeat(1024 * 1024), Option.some({
@@ -326,8 +310,6 @@ describe("ContainerHttpClient (live, node:http)", () => {
           }))
         )
         assert.strictEqual(progress.written, total)
-        // Holding the answer would take 50 MB more.
-        assert.isBelow(peak, 20 * 1024 * 1024, `peak growth ${peak} bytes`)
       }).pipe(Effect.provide(retryEvery10ms)), 60_000)
   })
 

@@ -62,20 +62,64 @@ const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => 
   return out
 }
 
-interface Accumulator {
-  readonly chunks: Array<Uint8Array>
-  kept: number
-  total: number
-}
-
 /**
- * Reads an answer's body without ever holding more than the limit:
+ * The body of one answer as it arrives, chunk by chunk, whatever the transport:
  *
- * - a declared length above `maxResponse`: only the first `truncation` bytes are read, then the stream stops (which
- *   destroys the response) and the answer is marked truncated with the declared length;
+ * - a declared length above `maxResponse`: only the first `truncation` bytes are kept, then `wantsMore` turns false
+ *   (the caller stops reading, which destroys the response) and the answer is marked truncated with the declared
+ *   length;
  * - otherwise (a declared length within the limit, or none, as with chunked answers): at most
  *   max(maxResponse, truncation) bytes are kept and the rest is counted and dropped, so an answer without a
  *   Content-Length that turns out too long is truncated with its real length instead of being refused.
+ *
+ * `held` counts the bytes it keeps: that it never exceeds the limit is how a test proves bounded memory, since the
+ * heap of a shared process varies with everything else the process does.
+ *
+ * @internal
+ */
+export class BoundedBodyBuffer {
+  private readonly chunks: Array<Uint8Array> = []
+  private readonly knownTooLong: boolean
+  private readonly keep: number
+  /** Bytes kept so far. */
+  held = 0
+  /** Bytes received so far, kept or not. */
+  received = 0
+
+  constructor(private readonly declaredLength: Option.Option<number>, private readonly limits: BodyLimits) {
+    this.knownTooLong = Option.isSome(declaredLength) && declaredLength.value > limits.maxResponse
+    this.keep = this.knownTooLong ? limits.truncation : Math.max(limits.maxResponse, limits.truncation)
+  }
+
+  /** False once a known-too-long answer has its truncation: reading on would only be dropped. */
+  get wantsMore(): boolean {
+    return !this.knownTooLong || this.held < this.limits.truncation
+  }
+
+  push(chunk: Uint8Array): void {
+    const room = this.keep - this.held
+    if (room > 0) {
+      const kept = copyOf(chunk, room)
+      this.chunks.push(kept)
+      this.held += kept.length
+    }
+    this.received += chunk.length
+  }
+
+  finish(): BoundedBody {
+    const { maxResponse, truncation } = this.limits
+    const bytes = concat(this.chunks, this.held)
+    const length = this.knownTooLong ? Option.getOrElse(this.declaredLength, () => this.received) : this.received
+    if (length <= maxResponse) return { entity: decoder.decode(bytes), truncated: Option.none() }
+    return {
+      entity: decoder.decode(utf8Prefix(bytes, truncation)),
+      truncated: Option.some({ length: ByteSize.bytes(length), max: ByteSize.bytes(maxResponse) })
+    }
+  }
+}
+
+/**
+ * Reads an answer's body from a Stream through a BoundedBodyBuffer, so it never holds more than the limit.
  *
  * @internal
  */
@@ -83,35 +127,18 @@ export const readBounded = <E, R>(
   body: Stream.Stream<Uint8Array, E, R>,
   declaredLength: Option.Option<number>,
   limits: BodyLimits
-): Effect.Effect<BoundedBody, E, R> => {
-  const { maxResponse, truncation } = limits
-  const knownTooLong = Option.isSome(declaredLength) && declaredLength.value > maxResponse
-  const keep = knownTooLong ? truncation : Math.max(maxResponse, truncation)
-  const read = Effect.suspend(() => {
-    const empty: Accumulator = { chunks: [], kept: 0, total: 0 }
-    return Stream.runFoldWhile(
-      body,
-      empty,
-      (acc) => !knownTooLong || acc.kept < truncation,
-      (acc, chunk) => {
-        const room = keep - acc.kept
-        if (room > 0) {
-          const kept = copyOf(chunk, room)
-          acc.chunks.push(kept)
-          acc.kept += kept.length
+): Effect.Effect<BoundedBody, E, R> =>
+  Effect.suspend(() =>
+    Effect.map(
+      Stream.runFoldWhile(
+        body,
+        new BoundedBodyBuffer(declaredLength, limits),
+        (buffer) => buffer.wantsMore,
+        (buffer, chunk) => {
+          buffer.push(chunk)
+          return buffer
         }
-        acc.total += chunk.length
-        return acc
-      }
+      ),
+      (buffer) => buffer.finish()
     )
-  })
-  return Effect.map(read, (acc) => {
-    const bytes = concat(acc.chunks, acc.kept)
-    const length = knownTooLong ? Option.getOrElse(declaredLength, () => acc.total) : acc.total
-    if (length <= maxResponse) return { entity: decoder.decode(bytes), truncated: Option.none() }
-    return {
-      entity: decoder.decode(utf8Prefix(bytes, truncation)),
-      truncated: Option.some({ length: ByteSize.bytes(length), max: ByteSize.bytes(maxResponse) })
-    }
-  })
-}
+  )
