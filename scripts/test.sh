@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The project's test command (README, `npm test`, .ci/run): install, build and typecheck, bring up the engine and the
-# registry, build the runtime image, run every vitest project, then check that no test left a container behind.
+# The project's test command (README, `npm test`, .ci/run): install, build and typecheck, check that docs/ explains
+# every rule code, bring up the engine and the registry, build the runtime image, run every vitest project, then
+# check that no test left a container behind.
 # Any failing step exits non-zero.
 #
 # EFFECT_WHISK_SKIP_INSTALL=1 skips `npm ci` (for a local run on an already installed checkout).
@@ -9,7 +10,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-STEPS=6
+STEPS=7
 STEP=0
 step() {
   STEP=$((STEP + 1))
@@ -25,6 +26,9 @@ fi
 
 step "build and typecheck every package (npx tsc -b)"
 npx tsc -b
+
+step "every rule code has its heading in docs/ (scripts/check-docs.mjs)"
+node scripts/check-docs.mjs
 
 step "Docker engine, runc and registry (scripts/ensure-engine.sh)"
 bash scripts/ensure-engine.sh
