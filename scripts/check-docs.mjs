@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Checks that the repo explains itself (docs/README.md, "The check"): every rule code cited in a tracked file outside
-// docs/ has a heading in docs/, no file cites a "§" section of a document that is not in the repo, and every row of
-// docs/coverage.md names a test file that exists and a test title found in it. Plain Node, no dependencies.
+// docs/ has a heading in docs/; no file cites a section (the section sign, U+00A7) of a document that is not in the
+// repo; every row of docs/coverage.md names a test file that exists and a test title found in it. No dependencies.
 import { execFileSync } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url"
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const docsDir = "docs/"
 const coveragePath = "docs/coverage.md"
+// Written as an escape so that this file passes its own check.
+const sectionSign = "\u00a7"
 
 // Longer prefixes first, so "PT12" is one PT code and not P followed by text.
 const families = ["PT", "PX", "PF", "B", "T", "P", "F", "D", "R"]
@@ -62,8 +64,8 @@ for (const path of files) {
   if (text === undefined) continue
   text.split("\n").forEach((line, index) => {
     const where = `${path}:${index + 1}`
-    if (line.includes("§")) {
-      problems.push(`${where}: a "§" section reference (name the rule code from docs/ instead): ${line.trim().slice(0, 120)}`)
+    if (line.includes(sectionSign)) {
+      problems.push(`${where}: a ${sectionSign} section reference (name the rule code from docs/ instead): ${line.trim().slice(0, 120)}`)
     }
     for (const match of line.matchAll(codePattern)) {
       for (const code of expand(match[1], match[2])) {
@@ -73,7 +75,7 @@ for (const path of files) {
   })
 }
 
-// docs/coverage.md: | code | rule | status | tests |, tests as "`file` › title" entries separated by <br>.
+// docs/coverage.md: | code | rule | status | tests |, tests as "`file` › `title`" entries separated by <br>.
 const checkCoverage = () => {
   if (!existsSync(join(root, coveragePath))) {
     problems.push(`${coveragePath}: missing`)
@@ -90,9 +92,9 @@ const checkCoverage = () => {
     if (!headings.has(code)) problems.push(`${where}: ${code} has no heading in docs/`)
     if (status === "") problems.push(`${where}: ${code} has no status`)
     for (const entry of tests === "" || tests === "—" ? [] : tests.split(/\s*<br>\s*/)) {
-      const test = /^`([^`]+)`\s*›\s*(.+)$/.exec(entry)
+      const test = /^`([^`]+)`\s*›\s*`([^`]+)`$/.exec(entry)
       if (test === null) {
-        problems.push(`${where}: ${code}: a test is written as \`file\` › title, not: ${entry}`)
+        problems.push(`${where}: ${code}: a test is written as \`file\` › \`title\`, not: ${entry}`)
         continue
       }
       const [, file, title] = test
