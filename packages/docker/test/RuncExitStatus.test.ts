@@ -1,41 +1,12 @@
 // How runc's exit is classified (B43, T54, T55): our clock decides a timeout, never the exit status, so a runc that
 // exits 143 by itself is a failure with code 143, not a timeout (the original took it for one, F11); every other
 // non-zero status is reported with its number.
-import { ContainerId, WhiskConfig } from "@effect-whisk/core"
+import { ContainerId } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import { Duration, Effect, Layer } from "effect"
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import * as RuncCommand from "../src/RuncCommand.js"
+import { Effect } from "effect"
+import { runcRunning } from "./support/standInRunc.js"
 
 const id = ContainerId.make("55db56ee082239428b27d3728b4dd324c09068458aad9825727d5bfc1bba6d52")
-
-/** The live Runc over a stand-in runc running `script`, with `timeout` for pause and resume. */
-const runcRunning = (script: string, timeout: Duration.DurationInput = "10 seconds") =>
-  Effect.acquireRelease(
-    Effect.sync(() => {
-      const directory = mkdtempSync(join(tmpdir(), "effect-whisk-exit-runc-"))
-      const binary = join(directory, "runc")
-      writeFileSync(binary, `#!/bin/sh\n${script}\n`)
-      chmodSync(binary, 0o755)
-      return { directory, binary }
-    }),
-    ({ directory }) => Effect.sync(() => rmSync(directory, { recursive: true, force: true }))
-  ).pipe(
-    Effect.flatMap(({ binary }) =>
-      Effect.provide(
-        RuncCommand.make,
-        Layer.mergeAll(
-          WhiskConfig.layerWith({
-            runc: { binary, root: "/run/test-root", timeouts: { pause: Duration.decode(timeout), resume: Duration.decode(timeout) } }
-          }),
-          NodeContext.layer
-        )
-      )
-    )
-  )
 
 describe("runc exit statuses", () => {
   it.scopedLive("T55 exit 0 is success", () =>

@@ -12,16 +12,12 @@ import {
   WhiskConfig
 } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Cause, Duration, Effect, Exit, Layer, Option, TestClock, Tracer } from "effect"
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import * as DockerodeEngine from "../src/DockerodeEngine.js"
 import * as calls from "../src/internal/calls.js"
-import * as RuncCommand from "../src/RuncCommand.js"
 import { testContext } from "./support/containerContext.js"
 import { fakeEngine, type Handler } from "./support/fakeEngine.js"
+import { runcRunning } from "./support/standInRunc.js"
 
 interface EndedSpan {
   readonly name: string
@@ -201,33 +197,10 @@ describe("spans of engine operations (a scripted engine API)", () => {
 
 describe("spans of runc (a stand-in runc script)", () => {
   const id = ContainerId.make("55db56ee082239428b27d3728b4dd324c09068458aad9825727d5bfc1bba6d52")
-  const runcRunning = (script: string) =>
-    Effect.acquireRelease(
-      Effect.sync(() => {
-        const directory = mkdtempSync(join(tmpdir(), "effect-whisk-span-runc-"))
-        const binary = join(directory, "runc")
-        writeFileSync(binary, `#!/bin/sh\n${script}\n`)
-        chmodSync(binary, 0o755)
-        return { directory, binary }
-      }),
-      ({ directory }) => Effect.sync(() => rmSync(directory, { recursive: true, force: true }))
-    ).pipe(
-      Effect.flatMap(({ binary }) =>
-        Effect.provide(
-          RuncCommand.make,
-          Layer.mergeAll(
-            WhiskConfig.layerWith({
-              runc: { binary, root: "/run/test-root", timeouts: { pause: Duration.seconds(5), resume: Duration.seconds(5) } }
-            }),
-            NodeContext.layer
-          )
-        )
-      )
-    )
 
   it.scopedLive("T47/T49 pause and resume are Runc.pause and Runc.resume spans, naming the container, that last as long as runc runs", () =>
     Effect.gen(function*() {
-      const runc = yield* runcRunning("sleep 0.1")
+      const runc = yield* runcRunning("sleep 0.1", "5 seconds")
       for (const [name, call] of [["Runc.pause", runc.pause(id)], ["Runc.resume", runc.resume(id)]] as const) {
         const { exit, spans } = yield* traced(call)
         assert.isTrue(Exit.isSuccess(exit), name)
