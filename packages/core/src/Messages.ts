@@ -1,5 +1,5 @@
 /**
- * Every user-visible text of OpenWhisk's container layer, verbatim (spec §4.3). Activation results carry these
+ * Every user-visible text of OpenWhisk's container layer, verbatim (D2). Activation results carry these
  * strings, so changing one changes what users of the platform see.
  *
  * @since 0.1.0

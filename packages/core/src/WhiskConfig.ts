@@ -1,5 +1,5 @@
 /**
- * Every default of spec §4.1 as an Effect `Config`, read from environment variables prefixed `EFFECT_WHISK_`
+ * Every default of the original (D1) as an Effect `Config`, read from environment variables prefixed `EFFECT_WHISK_`
  * (for example `EFFECT_WHISK_DOCKER_TIMEOUT_RUN=90 seconds`). The README lists every variable.
  *
  * @since 0.1.0

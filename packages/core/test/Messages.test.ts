@@ -1,7 +1,7 @@
 import { ByteSize, Messages } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 
-describe("Messages (spec §4.3, verbatim)", () => {
+describe("Messages (D2, verbatim)", () => {
   it("says exactly what OpenWhisk says", () => {
     const mb = ByteSize.megabytes(10)
     const table: ReadonlyArray<readonly [string, string]> = [

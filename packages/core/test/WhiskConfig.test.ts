@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Option } from "effect"
 
 describe("WhiskConfig", () => {
-  it.effect("T106 uses the defaults of spec §4.1 when nothing is set", () =>
+  it.effect("T106 uses the defaults (D1) when nothing is set", () =>
     Effect.gen(function*() {
       const config = yield* WhiskConfig.fromEnv({})
       assert.deepStrictEqual(config, WhiskConfig.defaults)

@@ -1,6 +1,6 @@
 /**
  * The live ContainerHttp: POSTs JSON to an action container's /init and /run over @effect/platform's HttpClient on
- * node:http (B15–B21, spec §3.7–3.8).
+ * node:http (B15–B21).
  *
  * - `timeout` is a deadline for the whole call: waiting for a free slot, connecting, retries, and reading the answer.
  * - With `retry`, only a refused connection or a missing route (nothing was sent) is retried, every

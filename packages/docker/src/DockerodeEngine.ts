@@ -1,7 +1,7 @@
 /**
  * The live DockerEngine: dockerode over the engine API (no `docker` CLI). The engine is found as the docker CLI
  * finds it: `DOCKER_HOST` (unix socket, tcp, tls with `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`), else the default
- * socket. Every call has its timeout from WhiskConfig (spec §4.1) and is cancelled when interrupted.
+ * socket. Every call has its timeout from WhiskConfig (D1) and is cancelled when interrupted.
  *
  * @since 0.1.0
  */

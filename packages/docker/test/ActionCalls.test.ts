@@ -1,4 +1,4 @@
-// initialize and run over mock layers (spec §3.1 T13–T17, B16–B17, B21–B23): a ContainerContext built by hand,
+// initialize and run over mock layers (T13–T17, B16–B17, B21–B23): a ContainerContext built by hand,
 // ContainerHttp.layerTest answering the posts, DockerEngine.layerTest reporting the container's state.
 import {
   ActivationResponse,

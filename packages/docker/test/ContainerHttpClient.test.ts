@@ -1,4 +1,4 @@
-// The live ContainerHttp client against a local node:http server (spec §3.7–3.8, T58–T71, with short timeouts).
+// The live ContainerHttp client against a local node:http server (T58–T71, with short timeouts).
 import { ByteSize, ContainerAddress, ContainerHttp, ContainerResponse, WhiskConfig } from "@effect-whisk/core"
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
 import { assert, describe, it } from "@effect/vitest"

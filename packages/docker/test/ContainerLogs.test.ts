@@ -18,7 +18,7 @@ const sentinelPair = (time: string) => [
   LogLine.make(time, "stdout", `${Messages.activationLogSentinel}\n`)
 ]
 
-/** raw(X) of the spec's catalogue: the lines as JSON, each with its `\n`, and the sentinel pair when asked. */
+/** raw(X) of the original's test catalogue: the lines as JSON, each with its `\n`, and the sentinel pair when asked. */
 const raw = (lines: ReadonlyArray<LogLine.LogLine>, withSentinels: boolean) =>
   [...lines, ...(withSentinels ? sentinelPair(lines.at(-1)!.time) : [])].map((line) => `${line.json}\n`).join("")
 

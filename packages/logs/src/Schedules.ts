@@ -1,5 +1,5 @@
 /**
- * The retry and polling schedules of effect-whisk, each named and built from its WhiskConfig settings (spec §4.1).
+ * The retry and polling schedules of effect-whisk, each named and built from its WhiskConfig settings (D1).
  *
  * @since 0.1.0
  */

@@ -7,7 +7,7 @@ import { readJsonBody, sendJson } from "./internal/server/httpIO.js"
 import { defaultPort, messages } from "./internal/server/protocol.js"
 
 /**
- * The OpenWhisk action runtime's HTTP server: POST /init and POST /run (action-runtime-protocol.md). Uses only
+ * The OpenWhisk action runtime's HTTP server: POST /init and POST /run (docs/runtime-protocol.md). Uses only
  * node:* modules because it runs in a FROM-scratch image that holds nothing but the node binary and busybox.
  */
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto"
 import { Clock, Duration, Effect } from "effect"
 
-/** What the platform tells an action about one activation (protocol §2.1 and §3.1). */
+/** What the platform tells an action about one activation (R3 and R7). */
 export interface ActivationContext {
   readonly namespace: string
   /** Fully qualified, with a leading slash: `/guest/hello`. */

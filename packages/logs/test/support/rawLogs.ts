@@ -1,4 +1,4 @@
-// Raw json-file log content as OpenWhisk's tests build it ("raw(X)" in the spec's test catalogue), and a log file
+// Raw json-file log content as OpenWhisk's tests build it ("raw(X)" in its test catalogue), and a log file
 // held in a Ref that a collection reads as DockerEngine.rawLogs would.
 import { DockerEngine, LogLine, Messages } from "@effect-whisk/core"
 import type { ActivationLogs } from "@effect-whisk/logs"

@@ -107,7 +107,7 @@ export const makeActionService = (options: ActionServiceOptions): ActionService 
     if (status !== "ready") return refuse(messages.notReady(status))
     const message = fieldsOf(body)
     const params = message["value"] ?? {}
-    // Checked before the status moves to `running`: upstream left it there for good (protocol §3.3).
+    // Checked before the status moves to `running`: upstream left it there for good (R9).
     if (typeof params !== "object") {
       return refuse(messages.argumentNotADictionary(typeof params))
     }

@@ -1,4 +1,4 @@
-/** How upstream moves init `env` and per-activation keys into `process.env` (protocol §2.3, §3.3). */
+/** How upstream moves init `env` and per-activation keys into `process.env` (R5, R9). */
 
 const asEnvValue = (value: unknown): string => {
   if (typeof value === "object" && value !== null) return JSON.stringify(value)

@@ -1,4 +1,4 @@
-/** The constants and verbatim texts of the OpenWhisk action runtime protocol (action-runtime-protocol.md §2–§4). */
+/** The constants and verbatim texts of the OpenWhisk action runtime protocol (R3–R11 in docs/runtime-protocol.md). */
 
 export const activationSentinel = "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX"
 
