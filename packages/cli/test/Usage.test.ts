@@ -28,7 +28,8 @@ const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
   [["invoke", hello, "--memory"], "effect-whisk: --memory needs a value (SIZE). See 'effect-whisk invoke --help'."],
   [["deploy"], "effect-whisk: unknown command 'deploy' for effect-whisk; the commands are 'invoke', 'runtime', 'cleanup'."],
   [["invok", hello], "effect-whisk: unknown command 'invok' for effect-whisk; did you mean 'invoke'? See 'effect-whisk --help'."],
-  [["runtime", "biuld"], "did you mean 'build'?"]
+  [["runtime", "biuld"], "did you mean 'build'?"],
+  [["invoke", hello, "--log-level", "debgu"], "effect-whisk: --log-level 'debgu' is not one of all, trace, debug, info, warning, error, fatal, none. Did you mean 'debug'?"]
 ]
 
 describe("usage errors", () => {

@@ -77,11 +77,20 @@ export const check = (args: ReadonlyArray<string>): Checked => {
       if (option === undefined) return { _tag: "Invalid", command, message: unknownOption(word, command) }
       if (option.name === "help") wantsHelp = true
       if (option.name === "version") wantsVersion = true
-      if (option.value !== undefined && inline === undefined) {
-        if (index + 1 >= args.length) {
+      if (option.value !== undefined) {
+        if (inline === undefined && index + 1 >= args.length) {
           return { _tag: "Invalid", command, message: `${name} needs a value (${option.value}). ${seeHelp(command)}` }
         }
-        index++
+        const value = inline ?? args[++index]!
+        if (option.choices !== undefined && !option.choices.includes(value)) {
+          const suggestion = closest(value, option.choices)
+          const hint = suggestion === undefined ? "" : ` Did you mean '${suggestion}'?`
+          return {
+            _tag: "Invalid",
+            command,
+            message: `${name} '${value}' is not one of ${option.choices.join(", ")}.${hint} ${seeHelp(command)}`
+          }
+        }
       } else if (option.value === undefined && booleanWords.has(args[index + 1] ?? "")) {
         index++
       }

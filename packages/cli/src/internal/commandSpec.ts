@@ -16,6 +16,8 @@ export interface OptionSpec {
   /** What applies when the option is not given, as a person reads it. */
   readonly default: string
   readonly repeatable?: boolean
+  /** The only values the option takes. */
+  readonly choices?: ReadonlyArray<string>
 }
 
 export interface ArgumentSpec {
@@ -46,7 +48,8 @@ export const globalOptions: ReadonlyArray<OptionSpec> = [
     name: "log-level",
     value: "LEVEL",
     description: "The least level of the library's logs on stderr: all, trace, debug, info, warning, error, fatal or none",
-    default: "warning"
+    default: "warning",
+    choices: ["all", "trace", "debug", "info", "warning", "error", "fatal", "none"]
   }
 ]
 

@@ -86,10 +86,12 @@ const usageLines = (command: CommandSpec): Array<string> => {
 /** The help of a command, ending with a newline. */
 export const render = (command: CommandSpec, terminal: Terminal): string => {
   const heading = (text: string) => bold(terminal, text)
-  const [firstUsage = "", ...otherUsages] = usageLines(command)
+  const usageIndent = "       "
+  const usages = usageLines(command).flatMap((usage) =>
+    wrap(usage, terminal.width - usageIndent.length - 2).map((line, index) => index === 0 ? line : `  ${line}`)
+  )
   const lines: Array<string> = [
-    `${heading("Usage:")} ${firstUsage}`,
-    ...otherUsages.map((usage) => `       ${usage}`),
+    ...usages.map((usage, index) => `${index === 0 ? heading("Usage:") : "      "} ${usage}`),
     "",
     ...paragraph(terminal, `${command.description}.`)
   ]
