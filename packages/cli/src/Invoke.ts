@@ -51,9 +51,9 @@ export const command = Command.make("invoke", { action, ...options }, (parsed) =
     const request = yield* toRequest(parsed)
     const report = yield* invoke(request, Progress.make(output), output.stderrIsTTY)
     output.stdout(`${request.json ? JSON.stringify(toJson(report)) : toText(report)}\n`)
-    if (request.json && report.error !== undefined) output.stderr(`effect-whisk invoke: ${report.error}\n`)
+    if (request.json && report.error !== undefined) output.stderr(`effect-whisk: ${report.error}\n`)
     if (request.json && report.kept) {
-      output.stderr(`effect-whisk invoke: container ${report.container.id} runs on; remove it with: docker rm -f ${report.container.id}\n`)
+      output.stderr(`effect-whisk: container ${report.container.id} runs on; remove it with: docker rm -f ${report.container.id}\n`)
     }
     yield* ExitStatus.set(exitStatus(report))
   })).pipe(Command.withDescription(Spec.invoke.description))

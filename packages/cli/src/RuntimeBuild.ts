@@ -28,7 +28,7 @@ export const build = Command.make("build", { force }, ({ force }) =>
     const [took, outcome] = yield* Effect.timed(Effect.either(runtime.ensure({ force, onProgress })))
     progress.clear()
     if (Either.isLeft(outcome)) {
-      output.stderr(`effect-whisk runtime build: ${outcome.left.message}\n`)
+      output.stderr(`effect-whisk: ${outcome.left.message}\n`)
       return yield* ExitStatus.set(ExitStatus.internalError)
     }
     const { built, image } = outcome.right
