@@ -6,8 +6,9 @@
  * @since 0.1.0
  */
 import { Args, Command } from "@effect/cli"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import * as ExitStatus from "./ExitStatus.js"
+import * as ActionError from "./internal/actionError.js"
 import { invoke } from "./internal/invocation.js"
 import * as CliOptions from "./internal/cliOptions.js"
 import * as Spec from "./internal/commandSpec.js"
@@ -50,7 +51,9 @@ export const command = Command.make("invoke", { action, ...options }, (parsed) =
     const output = yield* Output
     const request = yield* toRequest(parsed)
     const report = yield* invoke(request, Progress.make(output), output.stderrIsTTY)
-    output.stdout(`${request.json ? JSON.stringify(toJson(report)) : toText(report)}\n`)
+    const action = Option.getOrUndefined(request.action)
+    const text = () => toText(report, (error) => ActionError.inUserPaths(error, action))
+    output.stdout(`${request.json ? JSON.stringify(toJson(report)) : text()}\n`)
     if (request.json && report.error !== undefined) output.stderr(`effect-whisk: ${report.error}\n`)
     if (request.json && report.kept) {
       output.stderr(`effect-whisk: container ${report.container.id} runs on; remove it with: docker rm -f ${report.container.id}\n`)
