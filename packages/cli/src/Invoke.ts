@@ -50,7 +50,7 @@ export const command = Command.make("invoke", { action, ...options }, (parsed) =
   Effect.gen(function*() {
     const output = yield* Output
     const request = yield* toRequest(parsed)
-    const report = yield* invoke(request, Progress.make(output), output.stderrIsTTY)
+    const report = yield* invoke(request, Progress.make(output))
     const action = Option.getOrUndefined(request.action)
     const text = () => toText(report, (error) => ActionError.inUserPaths(error, action))
     output.stdout(`${request.json ? JSON.stringify(toJson(report)) : text()}\n`)

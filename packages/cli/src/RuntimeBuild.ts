@@ -24,7 +24,7 @@ export const build = Command.make("build", { force }, ({ force }) =>
     const output = yield* Output
     const runtime = yield* RuntimeImage
     const progress = Progress.make(output)
-    const onProgress = Progress.buildRenderer(progress, output.stderrIsTTY, runtime.image)
+    const onProgress = Progress.buildRenderer(progress, runtime.image)
     const [took, outcome] = yield* Effect.timed(Effect.either(runtime.ensure({ force, onProgress })))
     progress.clear()
     if (Either.isLeft(outcome)) {
