@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the eight figures of the benchmark on the real engine, each set against a raw baseline measured in
+ * `npm run bench`: the nine figures of the benchmark on the real engine, each set against a raw baseline measured in
  * the same run; prints a table and writes bench-results/latest.json.
  *
  * @since 0.1.0
@@ -64,7 +64,7 @@ const program = Effect.gen(function*() {
     ["6/8 warm activation end to end", warmActivation(context, counts.activation)],
     ["7/8 tail latency", tailLatency(counts.tail)],
     ["8/8 memory of a collection from 1 GiB", collectionMemory(counts.memory)],
-    ["9/9 start-up of the command", startup(counts.startup)]
+    ["9/9 start-up of the command", startup(context, counts.startup)]
   ] as const
   for (const [label, figure] of steps.filter(([name]) => selected(name))) {
     yield* say(label)
