@@ -39,7 +39,8 @@ const cli = Command.run(command, { name: Spec.toolName, version })
  */
 export type Requirements = DockerContainer.Services | RuntimeImage | Output.Output | CliApp.CliApp.Environment
 
-// @effect/cli prints its parse errors as coloured help documents; they are collected and printed as one plain line.
+// @effect/cli prints its parse errors as coloured help documents to the Console's stderr; what reaches it is held,
+// and printed as one plain line after a parse error (as it was written otherwise).
 const ansi = /\u001b\[[0-9;]*m/g
 
 const collectingConsole = (output: Output.Service, errors: Array<string>): Output.Service => ({
@@ -74,6 +75,7 @@ export const run = (
     return yield* cli(argv).pipe(
       Effect.provideService(ExitStatus.ExitStatus, status),
       Effect.withConsole(Output.console(collectingConsole(output, parseErrors))),
+      Effect.zipRight(Effect.sync(() => parseErrors.length > 0 && output.stderr(parseErrors.join("")))),
       Effect.zipRight(Ref.get(status)),
       Effect.catchAll((error) =>
         Effect.sync(() => {

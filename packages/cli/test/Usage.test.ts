@@ -29,6 +29,8 @@ const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
   [["deploy"], "effect-whisk: unknown command 'deploy' for effect-whisk; the commands are 'invoke', 'runtime', 'cleanup'."],
   [["invok", hello], "effect-whisk: unknown command 'invok' for effect-whisk; did you mean 'invoke'? See 'effect-whisk --help'."],
   [["runtime", "biuld"], "did you mean 'build'?"],
+  [["invoke", hello, "--json=maybe"], "effect-whisk: --json takes no value (or true or false), not 'maybe'."],
+  [["cleanup", "extra"], "effect-whisk: unexpected argument 'extra': effect-whisk cleanup takes no arguments."],
   [["invoke", hello, "--log-level", "debgu"], "effect-whisk: --log-level 'debgu' is not one of all, trace, debug, info, warning, error, fatal, none. Did you mean 'debug'?"]
 ]
 

@@ -91,7 +91,9 @@ export const check = (args: ReadonlyArray<string>): Checked => {
             message: `${name} '${value}' is not one of ${option.choices.join(", ")}.${hint} ${seeHelp(command)}`
           }
         }
-      } else if (option.value === undefined && booleanWords.has(args[index + 1] ?? "")) {
+      } else if (inline !== undefined && !booleanWords.has(inline)) {
+        return { _tag: "Invalid", command, message: `${name} takes no value (or true or false), not '${inline}'. ${seeHelp(command)}` }
+      } else if (inline === undefined && booleanWords.has(args[index + 1] ?? "")) {
         index++
       }
       continue
