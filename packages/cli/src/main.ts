@@ -9,6 +9,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Exit, Layer, Logger, LogLevel } from "effect"
 import * as Cli from "./Cli.js"
 import * as ExitStatus from "./ExitStatus.js"
+import * as Help from "./internal/help.js"
 import * as LiveLayer from "./internal/liveLayer.js"
 import * as Output from "./Output.js"
 import * as RuntimeImage from "./RuntimeImage.js"
@@ -20,7 +21,7 @@ const logging = Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stder
 
 // Building the layers contacts nothing; it fails on a bad EFFECT_WHISK_ variable (a usage error) or an unusable
 // DOCKER_HOST (an internal error).
-const program = Cli.run(process.argv).pipe(
+const program = Cli.run(process.argv, Help.detect(process.stdout, process.env)).pipe(
   Effect.provide(Layer.mergeAll(LiveLayer.layer, RuntimeImage.layer, NodeContext.layer)),
   Effect.catchAll((error) =>
     Effect.sync(() => {

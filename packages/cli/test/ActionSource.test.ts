@@ -41,7 +41,7 @@ describe("loading an action", () => {
         const file = path.join(dir, "greet.js")
         yield* fs.writeFileString(file, "function main() { return {} }")
         const source = yield* ActionSource.load(file)
-        assert.deepStrictEqual(source, { name: "greet", code: "function main() { return {} }", binary: false, kind: "source" })
+        assert.deepStrictEqual(source, { name: "greet", code: "function main() { return {} }", binary: false, kind: "source", location: file })
       })
     ))
 
@@ -76,7 +76,7 @@ describe("loading an action", () => {
         const file = path.join(dir, "bundle.zip")
         yield* fs.writeFile(file, Buffer.from(zipped.code, "base64"))
         const source = yield* ActionSource.load(file)
-        assert.deepStrictEqual(source, { name: "bundle", code: zipped.code, binary: true, kind: "zip" })
+        assert.deepStrictEqual(source, { name: "bundle", code: zipped.code, binary: true, kind: "zip", location: file })
       })
     ))
 

@@ -22,9 +22,16 @@ const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
   [["invoke", hello, "--image", "Not An Image"], "--image: Invalid image name 'Not An Image'"],
   [["invoke", hello, "--blackbox"], "--blackbox needs the user's image: add --image IMAGE"],
   [["invoke", hello, "--network", " "], "--network must name a network"],
-  [["invoke", hello, "--frobnicate"], "Received unknown argument: '--frobnicate'"],
-  [["invoke", hello, "another.js"], "Received unknown argument: 'another.js'"],
-  [["deploy"], "Invalid subcommand"]
+  [["invoke", hello, "--frobnicate"], "effect-whisk: unknown option '--frobnicate' for effect-whisk invoke. See 'effect-whisk invoke --help'."],
+  [["invoke", hello, "--parm", "x=1"], "effect-whisk: unknown option '--parm' for effect-whisk invoke; did you mean '--param'? See 'effect-whisk invoke --help'."],
+  [["invoke", hello, "another.js"], "effect-whisk: unexpected argument 'another.js': effect-whisk invoke takes one <action.js | folder | .zip>."],
+  [["invoke", hello, "--memory"], "effect-whisk: --memory needs a value (SIZE). See 'effect-whisk invoke --help'."],
+  [["deploy"], "effect-whisk: unknown command 'deploy' for effect-whisk; the commands are 'invoke', 'runtime', 'cleanup'."],
+  [["invok", hello], "effect-whisk: unknown command 'invok' for effect-whisk; did you mean 'invoke'? See 'effect-whisk --help'."],
+  [["runtime", "biuld"], "did you mean 'build'?"],
+  [["invoke", hello, "--json=maybe"], "effect-whisk: --json takes no value (or true or false), not 'maybe'."],
+  [["cleanup", "extra"], "effect-whisk: unexpected argument 'extra': effect-whisk cleanup takes no arguments."],
+  [["invoke", hello, "--log-level", "debgu"], "effect-whisk: --log-level 'debgu' is not one of all, trace, debug, info, warning, error, fatal, none. Did you mean 'debug'?"]
 ]
 
 describe("usage errors", () => {

@@ -54,7 +54,8 @@ describe("POST /run", () => {
 }`)
     const run = await runtime.post("/run", { value: { name: "x" } })
     assert.strictEqual(run.status, 502)
-    assert.deepStrictEqual(run.json, { error: "An error has occurred: Error: kaboom" })
+    // The message, then where the user's code threw it (line 3, column 9 of the action), none of the runtime's frames.
+    assert.deepStrictEqual(run.json, { error: "An error has occurred: Error: kaboom\n    at main (action.js:3:9)" })
     await runtime.waitForOutput("stdout", sentinel)
     await runtime.waitForOutput("stderr", sentinel)
     assert.deepStrictEqual(lines(runtime.stdout()), ["about to throw", sentinel])

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the eight figures of the benchmark on the real engine, each set against a raw baseline measured in
+ * `npm run bench`: the nine figures of the benchmark on the real engine, each set against a raw baseline measured in
  * the same run; prints a table and writes bench-results/latest.json.
  *
  * @since 0.1.0
@@ -20,6 +20,7 @@ import { collectionMemory } from "./figures/collectionMemory.js"
 import { logCollection } from "./figures/logCollection.js"
 import { logPipeline } from "./figures/logPipeline.js"
 import { suspendResume } from "./figures/suspendResume.js"
+import { startup } from "./figures/startup.js"
 import { tailLatency } from "./figures/tailLatency.js"
 import { warmActivation } from "./figures/warmActivation.js"
 import { warmRun } from "./figures/warmRun.js"
@@ -36,8 +37,8 @@ const config = WhiskConfig.layerWith({ containerNamePrefix: prefix })
 // Sample counts; EFFECT_WHISK_BENCH_QUICK=1 takes a few of each (for trying the benchmark out, not for figures).
 const quick = process.env["EFFECT_WHISK_BENCH_QUICK"] === "1"
 const counts = quick
-  ? { create: 3, suspend: 3, run: 10, logs: 3, pipeline: 2, activation: 10, tail: 30, memory: 2 }
-  : { create: 20, suspend: 30, run: 200, logs: 20, pipeline: 20, activation: 200, tail: 300, memory: 5 }
+  ? { create: 3, suspend: 3, run: 10, logs: 3, pipeline: 2, activation: 10, tail: 30, memory: 2, startup: 5 }
+  : { create: 20, suspend: 30, run: 200, logs: 20, pipeline: 20, activation: 200, tail: 300, memory: 5, startup: 5 }
 
 // EFFECT_WHISK_BENCH_ONLY=2,3 measures only those figures (for working on one hot path); such a partial report goes
 // to partial.json so that latest.json keeps the last full one.
@@ -62,7 +63,8 @@ const program = Effect.gen(function*() {
     ["5/8 log pipeline over 200 MiB", logPipeline(counts.pipeline)],
     ["6/8 warm activation end to end", warmActivation(context, counts.activation)],
     ["7/8 tail latency", tailLatency(counts.tail)],
-    ["8/8 memory of a collection from 1 GiB", collectionMemory(counts.memory)]
+    ["8/8 memory of a collection from 1 GiB", collectionMemory(counts.memory)],
+    ["9/9 start-up of the command", startup(context, counts.startup)]
   ] as const
   for (const [label, figure] of steps.filter(([name]) => selected(name))) {
     yield* say(label)

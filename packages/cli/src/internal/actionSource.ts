@@ -12,6 +12,8 @@ export interface ActionSource {
   readonly code: string
   readonly binary: boolean
   readonly kind: "source" | "folder" | "zip"
+  /** The path the command line gave. */
+  readonly location: string
 }
 
 const why = (error: PlatformError): string =>
@@ -90,17 +92,17 @@ export const load = (location: string): Effect.Effect<ActionSource, UsageError, 
     const info = yield* fs.stat(location).pipe(Effect.mapError(cannotRead(location)))
     const name = actionName(path, location)
     if (info.type === "Directory") {
-      return { name, code: yield* zipFolder(fs, path, location), binary: true, kind: "folder" } as const
+      return { name, code: yield* zipFolder(fs, path, location), binary: true, kind: "folder", location } as const
     }
     if (info.type !== "File") {
       return yield* new UsageError({ message: `${location} is neither a file nor a folder. Give a .js file, a folder or a .zip archive.` })
     }
     if (path.extname(location).toLowerCase() === ".zip") {
-      return { name, code: yield* loadZip(fs, location), binary: true, kind: "zip" } as const
+      return { name, code: yield* loadZip(fs, location), binary: true, kind: "zip", location } as const
     }
     const code = yield* fs.readFileString(location).pipe(Effect.mapError(cannotRead(location)))
     if (code.trim().length === 0) {
       return yield* new UsageError({ message: `The action ${location} is empty. Give a file with a main function.` })
     }
-    return { name, code, binary: false, kind: "source" } as const
+    return { name, code, binary: false, kind: "source", location } as const
   })

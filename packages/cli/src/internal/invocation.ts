@@ -21,7 +21,7 @@ const ms = (millis: Millis) => `${millis.toFixed(1)} ms`
 const detail = (error: { readonly message: string; readonly detail?: string }) => error.detail ?? error.message
 
 /** The project's runtime image unless --image names one; the runtime image is built first when missing. */
-const chooseImage = (request: InvokeRequest, progress: Progress, isTTY: boolean) =>
+const chooseImage = (request: InvokeRequest, progress: Progress) =>
   Option.match(request.image, {
     onSome: (image) => Effect.succeed(Either.right<string>(image)),
     onNone: () =>
@@ -29,7 +29,7 @@ const chooseImage = (request: InvokeRequest, progress: Progress, isTTY: boolean)
         const runtime = yield* RuntimeImage
         progress.status(`checking the runtime image ${runtime.image}`)
         const [took, outcome] = yield* timed(
-          runtime.ensure({ force: false, onProgress: buildRenderer(progress, isTTY, runtime.image) })
+          runtime.ensure({ force: false, onProgress: buildRenderer(progress, runtime.image) })
         )
         progress.clear()
         if (Either.isRight(outcome) && outcome.right.built) progress.step(`built ${outcome.right.image} in ${ms(took)}`)
@@ -51,7 +51,7 @@ const pullWithProgress = (image: string, progress: Progress) =>
     const config = yield* WhiskConfig.WhiskConfig
     const reference = parsed.right.resolve(config.registry.userImages)
     const render = pullRenderer(progress, reference)
-    progress.step(`pulling ${reference}`)
+    progress.status(`pulling ${reference}`)
     const [took, outcome] = yield* timed(
       engine.pull(reference).pipe(
         Stream.runForEach((event) => Effect.sync(() => render(event))),
@@ -231,11 +231,10 @@ const steps = (
  */
 export const invoke = (
   request: InvokeRequest,
-  progress: Progress,
-  isTTY: boolean
+  progress: Progress
 ): Effect.Effect<InvocationReport, never, DockerContainer.Services | RuntimeImage> =>
   Effect.gen(function*() {
-    const chosen = yield* chooseImage(request, progress, isTTY)
+    const chosen = yield* chooseImage(request, progress)
     if (Either.isLeft(chosen)) {
       const runtime = yield* RuntimeImage
       return { container: { id: null, image: runtime.image }, timings: {}, activations: [], error: chosen.left, kept: false }

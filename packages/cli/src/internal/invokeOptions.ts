@@ -115,12 +115,3 @@ export const toRequest = (
     } satisfies InvokeRequest
   })
 
-/** The defaults the command line shows. */
-export const defaults = {
-  main: "main",
-  memory: "256m",
-  timeout: "60s",
-  logLimit: "10m",
-  maxResponse: "1m",
-  repeat: "1"
-} as const

@@ -2,8 +2,8 @@ import type { DockerEngine } from "@effect-whisk/core"
 import type * as Output from "../Output.js"
 
 /**
- * Progress on stderr. On a terminal, `status` redraws one transient line; elsewhere only `step` lines are
- * printed, one per step, so a log file stays readable.
+ * Progress on stderr. On a terminal, `status` redraws one transient line; elsewhere it prints nothing, so a pipe or
+ * a log file gets only the `step` lines (outcomes, such as an image built or a pull that failed).
  */
 export interface Progress {
   readonly step: (text: string) => void
@@ -35,35 +35,16 @@ export const make = (output: Output.Service): Progress => {
   }
 }
 
-const repeating = new Set(["Downloading", "Extracting", "Waiting"])
-
 /**
- * Shows one pull event: byte progress of a layer redraws the status line on a terminal; every other change
- * (a layer's new state, a digest, the final status) is a step line, each printed once.
+ * Shows a pull: each event (a layer's state, its byte progress, the final status) redraws the status line on a
+ * terminal; nothing is printed elsewhere.
  */
-export const pullRenderer = (progress: Progress, image: string) => {
-  const seen = new Set<string>()
-  return (event: DockerEngine.PullEvent): void => {
-    const subject = event.id === undefined ? "" : `${event.id}: `
-    if (repeating.has(event.status)) {
-      progress.status(`pulling ${image}: ${subject}${event.status} ${event.progress ?? ""}`.trimEnd())
-      return
-    }
-    const key = `${event.id ?? ""}\u0000${event.status}`
-    if (seen.has(key)) return
-    seen.add(key)
-    progress.step(`pulling ${image}: ${subject}${event.status}`)
-  }
+export const pullRenderer = (progress: Progress, image: string) => (event: DockerEngine.PullEvent): void => {
+  const subject = event.id === undefined ? "" : `${event.id}: `
+  progress.status(`pulling ${image}: ${subject}${event.status} ${event.progress ?? ""}`.trimEnd())
 }
 
-// The lines of `docker build` (legacy builder or BuildKit) and of the image build that name a step.
-const buildStep = /^(Step \d+\/\d+ :|#\d+ \[|Successfully |building )/
-
-/**
- * Shows the runtime image build: each output line redraws the status line on a terminal; elsewhere only the lines
- * that name a step are printed.
- */
-export const buildRenderer = (progress: Progress, isTTY: boolean, image: string) => (line: string): void => {
-  if (isTTY) progress.status(`building ${image}: ${line}`)
-  else if (buildStep.test(line.trim())) progress.step(`building ${image}: ${line.trim()}`)
+/** Shows the runtime image build: each output line redraws the status line on a terminal; nothing elsewhere. */
+export const buildRenderer = (progress: Progress, image: string) => (line: string): void => {
+  if (line.trim().length > 0) progress.status(`building ${image}: ${line.trim()}`)
 }

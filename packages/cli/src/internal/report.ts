@@ -1,4 +1,5 @@
 import type { ActivationResponse } from "@effect-whisk/core"
+import { errorText } from "./actionError.js"
 
 /** Milliseconds a step took, two decimals. */
 export type Millis = number
@@ -63,8 +64,11 @@ const timingLine = (timings: Readonly<Record<string, Millis | undefined>>): stri
 
 const indent = (text: string) => text.split("\n").map((line) => `  ${line}`).join("\n")
 
-/** The report for a person: what ran, each result and its logs, and how long each step took. */
-export const toText = (report: InvocationReport): string => {
+/**
+ * The report for a person: what ran, each result and its logs, and how long each step took. A result that is an
+ * error is printed as its text, one line per line, with `paths` turning the runtime's file names into the user's.
+ */
+export const toText = (report: InvocationReport, paths: (text: string) => string = (text) => text): string => {
   const lines: Array<string> = []
   const { container, timings } = report
   const where = container.address === undefined ? "" : ` at ${container.address}`
@@ -83,8 +87,14 @@ export const toText = (report: InvocationReport): string => {
     )
     const steps = timingLine({ ...activation.timings })
     if (steps.length > 0) lines.push(`timings    ${steps}`)
-    lines.push("result")
-    lines.push(indent(response.result === undefined ? "(none)" : JSON.stringify(response.result, null, 2)))
+    const error = errorText(response.result)
+    if (error === undefined) {
+      lines.push("result")
+      lines.push(indent(response.result === undefined ? "(none)" : JSON.stringify(response.result, null, 2)))
+    } else {
+      lines.push("error")
+      lines.push(indent(paths(error)))
+    }
     lines.push(activation.logs.length === 0 ? "logs       (none)" : "logs")
     activation.logs.forEach((log) => lines.push(`  ${log}`))
   })

@@ -1,7 +1,9 @@
-import { existsSync } from "node:fs"
+import { existsSync, realpathSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join } from "node:path"
+import * as vm from "node:vm"
 import { archiveMessages, detectArchiveKind, extractArchive } from "./archive.js"
+import { type ActionFiles, archiveFolder, noFiles, sourceFile } from "./userStack.js"
 
 /** The user's entry point. */
 export type ActionHandler = (params: object) => unknown
@@ -23,15 +25,20 @@ const assertFunction = (candidate: unknown, main: string): ActionHandler => {
   return candidate as ActionHandler
 }
 
+const commonJsNames = ["require", "module", "exports", "__filename", "__dirname"]
+
 /**
  * Plain code runs like upstream's eval wrapper: the code and `return <main>` inside a sloppy-mode function, falling
  * back to `module.exports.<main>` on a ReferenceError. `require`, `module` and `exports` are provided like
- * CommonJS; the inner function lets the code redeclare them.
+ * CommonJS; the inner function lets the code redeclare them. The code is first compiled alone, so that a syntax
+ * error points into it rather than into the wrapper; the wrapper is compiled as the file `<cwd>/action.js` with
+ * the code from its line 1, so that stacks name the user's lines.
  */
-const loadSource = (source: ActionSource): ActionHandler => {
+const loadSource = (source: ActionSource, filename: string): ActionHandler => {
   const { code, main } = source
-  const body = [
-    "return (function () {",
+  vm.compileFunction(code, commonJsNames, { filename })
+  const wrapper = [
+    `(function (${commonJsNames.join(", ")}) { return (function () {`,
     code,
     "try {",
     `  return ${main}`,
@@ -40,13 +47,14 @@ const loadSource = (source: ActionSource): ActionHandler => {
     `    return module.exports.${main} || exports.${main}`,
     "  } else throw e",
     "}",
-    "})()"
+    "})() })"
   ].join("\n")
-  const wrapper = new Function("require", "module", "exports", "__filename", "__dirname", body)
-  const filename = join(process.cwd(), "action.js")
+  const compiled = new vm.Script(wrapper, { filename, lineOffset: -1 }).runInThisContext() as (
+    ...args: ReadonlyArray<unknown>
+  ) => unknown
   const module = { exports: {} }
   return assertFunction(
-    wrapper(createRequire(filename), module, module.exports, filename, process.cwd()),
+    compiled(createRequire(filename), module, module.exports, filename, process.cwd()),
     main
   )
 }
@@ -65,10 +73,11 @@ const property = (from: unknown, path: string): unknown =>
 const requireModule = createRequire(import.meta.url)
 
 /** A base64 zip or tar.gz: extracted into a temp dir that becomes the cwd, then `require`d (CommonJS). */
-const loadArchive = async (source: ActionSource): Promise<ActionHandler> => {
+const loadArchive = async (source: ActionSource, enter: (files: ActionFiles) => void): Promise<ActionHandler> => {
   const kind = detectArchiveKind(source.code)
   if (kind === undefined) throw archiveMessages.unsupported
   const moduleDir = await extractArchive(source.code, kind)
+  enter(archiveFolder(realpathSync(moduleDir)))
   const parts = splitMain(source.main)
   if (parts === undefined) throw invalidMain
   const [file, name] = parts
@@ -78,5 +87,29 @@ const loadArchive = async (source: ActionSource): Promise<ActionHandler> => {
   return assertFunction(property(exported, name), source.main)
 }
 
-export const loadAction = async (source: ActionSource): Promise<ActionHandler> =>
-  source.binary ? loadArchive(source) : loadSource(source)
+/** The user's entry point, and which files are the user's (to tell stacks in the user's terms). */
+export interface LoadedAction {
+  readonly handler: ActionHandler
+  readonly files: ActionFiles
+}
+
+/** Loading the code failed with `cause` (an Error or upstream's message string); `files` are the user's. */
+export class ActionLoadFailure {
+  constructor(readonly cause: unknown, readonly files: ActionFiles) {}
+}
+
+export const loadAction = async (source: ActionSource): Promise<LoadedAction> => {
+  let files = noFiles
+  try {
+    if (source.binary) {
+      const handler = await loadArchive(source, (extracted) => (files = extracted))
+      return { handler, files }
+    }
+    const filename = join(process.cwd(), "action.js")
+    // One more line than the code has: V8 places an error at the end of the input there.
+    files = sourceFile(filename, source.code.split("\n").length + 1)
+    return { handler: loadSource(source, filename), files }
+  } catch (cause) {
+    throw new ActionLoadFailure(cause, files)
+  }
+}

@@ -1,9 +1,10 @@
-import type { ActionHandler, ActionSource } from "./actionLoader.js"
-import { loadAction } from "./actionLoader.js"
+import type { ActionSource, LoadedAction } from "./actionLoader.js"
+import { ActionLoadFailure, loadAction } from "./actionLoader.js"
 import { exportActivationContext, exportInitEnv } from "./activationEnv.js"
 import { invokeAction } from "./invokeAction.js"
 import type { Reply, RuntimeStatus } from "./protocol.js"
 import { activationSentinel, describeThrown, errorReply, messages, reply } from "./protocol.js"
+import { describeError } from "./userStack.js"
 
 /** The /init and /run state machine of upstream's service.js, with the stuck-`running` flaw fixed. */
 export interface ActionService {
@@ -35,8 +36,10 @@ const writeSentinels = (): void => {
   process.stderr.write(`${activationSentinel}\n`)
 }
 
-// Upstream's `error.stack ? String(error.stack) : error`, safe for values String() cannot convert.
+// Upstream's `error.stack ? String(error.stack) : error`, with the stack told in the user's files (a syntax
+// error's file:line:column, the user's frames), safe for values String() cannot convert.
 const describeInitFailure = (error: unknown): string => {
+  if (error instanceof ActionLoadFailure) return describeError(error.cause, error.files)
   const stack = typeof error === "object" && error !== null ? (error as { stack?: unknown }).stack : undefined
   return describeThrown(stack ? stack : error)
 }
@@ -48,7 +51,7 @@ const refuse = (message: string): Reply => {
 
 export const makeActionService = (options: ActionServiceOptions): ActionService => {
   let status: RuntimeStatus = "ready"
-  let handler: ActionHandler | undefined
+  let action: LoadedAction | undefined
   // `stopped` is terminal: the platform destroys such a container.
   const setStatus = (next: RuntimeStatus) => {
     if (status !== "stopped") status = next
@@ -57,19 +60,20 @@ export const makeActionService = (options: ActionServiceOptions): ActionService 
   const initialize = async (source: ActionSource & { readonly env: unknown }): Promise<Reply> => {
     try {
       exportInitEnv(source.env)
-      handler = await loadAction(source)
+      action = await loadAction(source)
       setStatus("ready")
       return reply(200, { OK: true })
     } catch (error) {
-      console.error("Error during initialization:", error)
+      const description = describeInitFailure(error)
+      console.error("Error during initialization:", description)
       writeSentinels()
       setStatus("stopped")
-      return errorReply(502, messages.initializationFailed(describeInitFailure(error)))
+      return errorReply(502, messages.initializationFailed(description))
     }
   }
 
   const init = async (body: unknown): Promise<Reply> => {
-    if (handler !== undefined) return refuse(messages.cannotReinitialize)
+    if (action !== undefined) return refuse(messages.cannotReinitialize)
     if (status !== "ready") return refuse(messages.notReady(status))
     setStatus("starting")
     const source = actionSourceOf(body)
@@ -80,15 +84,17 @@ export const makeActionService = (options: ActionServiceOptions): ActionService 
     return initialize(source)
   }
 
-  const execute = async (action: ActionHandler, message: Readonly<Record<string, unknown>>, params: object) => {
+  const execute = async (loaded: LoadedAction, message: Readonly<Record<string, unknown>>, params: object) => {
     if (!options.allowConcurrent) setStatus("running")
     exportActivationContext(message)
-    const invocation = await invokeAction(action, params)
+    const invocation = await invokeAction(loaded.handler, params, loaded.files)
     if (invocation._tag === "Threw") {
-      console.error(invocation.error)
+      // The message, then where in the user's code it was thrown.
+      const description = describeError(invocation.error, loaded.files)
+      console.error(description)
       writeSentinels()
       setStatus("stopped")
-      return errorReply(502, messages.actionThrew(invocation.error))
+      return errorReply(502, messages.actionThrew(description))
     }
     if (!options.allowConcurrent) setStatus("ready")
     const { result } = invocation
@@ -102,8 +108,8 @@ export const makeActionService = (options: ActionServiceOptions): ActionService 
   }
 
   const run = async (body: unknown): Promise<Reply> => {
-    const action = handler
-    if (action === undefined) return refuse(messages.notInitialized)
+    const loaded = action
+    if (loaded === undefined) return refuse(messages.notInitialized)
     if (status !== "ready") return refuse(messages.notReady(status))
     const message = fieldsOf(body)
     const params = message["value"] ?? {}
@@ -111,7 +117,7 @@ export const makeActionService = (options: ActionServiceOptions): ActionService 
     if (typeof params !== "object") {
       return refuse(messages.argumentNotADictionary(typeof params))
     }
-    return execute(action, message, params)
+    return execute(loaded, message, params)
   }
 
   return { init, run }
