@@ -5,5 +5,6 @@ export const projects = [
   "packages/logs",
   "packages/docker",
   "packages/runtime-nodejs",
-  "packages/cli"
+  "packages/cli",
+  "packages/bench"
 ]

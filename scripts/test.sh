@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (README, `npm test`, .ci/run): install, build and typecheck, check that docs/ explains
-# every rule code, bring up the engine and the registry, build the runtime image, run every vitest project, then
-# check that no test left a container behind.
+# every rule code, bring up the engine and the registry, build the runtime image, run every vitest project, pack and
+# install the published packages in a scratch project and use them there, then check that no test left a container
+# behind.
 # Any failing step exits non-zero.
 #
 # EFFECT_WHISK_SKIP_INSTALL=1 skips `npm ci` (for a local run on an already installed checkout).
@@ -10,7 +11,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-STEPS=7
+STEPS=8
 STEP=0
 step() {
   STEP=$((STEP + 1))
@@ -88,6 +89,9 @@ node -e '
   console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)
 ' || true
 [ "$vitest_status" = 0 ] || exit "$vitest_status"
+
+step "the packages as a user installs them (scripts/check-packages.sh)"
+bash scripts/check-packages.sh
 
 step "no containers left behind"
 # check_leaks runs on exit, here and after any failure above.

@@ -8,8 +8,8 @@ import { interleaved } from "../measure.js"
 import { run } from "../raw/processes.js"
 import { summarize } from "../stats.js"
 
-// dist/bench/figures (or src/bench/figures) → packages/cli.
-const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..")
+// packages/bench/dist/figures (or src/figures) → packages/cli.
+const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "cli")
 // Under .cache/ so that bin/effect-whisk.js never picks up the benchmark's bundle.
 const bundleDir = join(cli, ".cache", "bench-bundle")
 
@@ -27,7 +27,7 @@ const timedNode = (args: ReadonlyArray<string>, env: Readonly<Record<string, str
   })
 
 /**
- * 9. Start-up of the installed command: `effect-whisk --help` and `--version` from the bundle the packed package
+ * 12. Start-up of the installed command: `effect-whisk --help` and `--version` from the bundle the packed package
  * holds, against `node -e 0` in the same rounds (5 each; the median); and `invoke examples/hello.js` end to end with
  * the runtime image present (its containers are named with the benchmark's prefix).
  */
@@ -55,7 +55,7 @@ export const startup = (context: BenchContext, count: number) =>
       "invoke / 1 s": invoke.median / 1000
     }
     return {
-      figure: 9,
+      figure: 12,
       title: "start-up of the command",
       unit: "ms",
       series: { "--help": help, "--version": version, "node -e 0": node, "--help (dist)": summarize(samples["--help (dist, no bundle)"]!), "invoke examples/hello.js": invoke },

@@ -4,16 +4,16 @@
  *
  * @since 0.1.0
  */
+import * as RuntimeImage from "@effect-whisk/cli/RuntimeImage"
 import { WhiskConfig } from "@effect-whisk/core"
 import * as Cleanup from "@effect-whisk/docker/Cleanup"
+import * as WhiskLive from "@effect-whisk/docker/WhiskLive"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Layer, Logger, LogLevel } from "effect"
 import { mkdir, writeFile } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import * as LiveLayer from "../internal/liveLayer.js"
-import * as RuntimeImage from "../RuntimeImage.js"
 import type { BenchContext, FigureResult } from "./context.js"
 import { coldCreate } from "./figures/coldCreate.js"
 import { collectionMemory } from "./figures/collectionMemory.js"
@@ -28,8 +28,8 @@ import { describeMachine } from "./machine.js"
 import { say } from "./measure.js"
 import { type BenchReport, table, toJson } from "./report.js"
 
-// dist/bench/main.js (or src/bench/main.ts) → the repository root.
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..")
+// packages/bench/dist/main.js (or src/main.ts) → the repository root.
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..")
 const prefix = "effect-whisk-bench"
 
 const config = WhiskConfig.layerWith({ containerNamePrefix: prefix })
@@ -64,7 +64,7 @@ const program = Effect.gen(function*() {
     ["6/8 warm activation end to end", warmActivation(context, counts.activation)],
     ["7/8 tail latency", tailLatency(counts.tail)],
     ["8/8 memory of a collection from 1 GiB", collectionMemory(counts.memory)],
-    ["9/9 start-up of the command", startup(context, counts.startup)]
+    ["12/12 start-up of the command", startup(context, counts.startup)]
   ] as const
   for (const [label, figure] of steps.filter(([name]) => selected(name))) {
     yield* say(label)
@@ -89,7 +89,7 @@ const program = Effect.gen(function*() {
   yield* say(`wrote ${output}`)
 }).pipe(
   Effect.ensuring(Cleanup.removeLeftoversWith(prefix).pipe(Effect.ignore)),
-  Effect.provide(Layer.mergeAll(LiveLayer.layerWith(config), RuntimeImage.layer, NodeContext.layer)),
+  Effect.provide(Layer.mergeAll(WhiskLive.layerWithConfig(config), RuntimeImage.layer, NodeContext.layer)),
   Effect.provide(Logger.minimumLogLevel(LogLevel.Warning))
 )
 

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { summarize } from "../src/bench/stats.js"
+import { summarize } from "../src/stats.js"
 
 describe("benchmark statistics", () => {
   it("gives the median, extremes and nearest-rank percentiles", () => {
