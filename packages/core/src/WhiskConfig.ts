@@ -6,7 +6,7 @@
  */
 import { Config, ConfigError, ConfigProvider, Context, Duration, Effect, Either, Layer, Option } from "effect"
 import * as ByteSize from "./ByteSize.js"
-import * as RunOptions from "./RunOptions.js"
+import * as ContainerSpec from "./ContainerSpec.js"
 
 /**
  * @since 0.1.0
@@ -86,7 +86,7 @@ export const defaults: Shape = {
     root: "/run/docker/runtime-runc/moby",
     timeouts: { pause: Duration.seconds(10), resume: Duration.seconds(10) }
   },
-  containerArgs: { network: "bridge", dnsServers: [], dnsSearch: [], dnsOptions: [], extraEnv: [] },
+  containerArgs: { network: ContainerSpec.defaultNetwork, dnsServers: [], dnsSearch: [], dnsOptions: [], extraEnv: [] },
   containerNamePrefix: "effect-whisk",
   registry: { runtimes: "", userImages: "" },
   pool: { userMemory: ByteSize.megabytes(1024), userCpus: Option.none() },
@@ -151,7 +151,7 @@ export const config: Config.Config<Shape> = Config.nested(
       dnsOptions: list("DNS_OPTIONS", defaults.containerArgs.dnsOptions),
       extraEnv: list("EXTRA_ENV", []).pipe(
         Config.mapOrFail((entries) =>
-          Either.mapLeft(RunOptions.parseEnvEntries(entries), (error) => ConfigError.InvalidData(["EXTRA_ENV"], error.message))
+          Either.mapLeft(ContainerSpec.parseEnvEntries(entries), (error) => ConfigError.InvalidData(["EXTRA_ENV"], error.message))
         )
       )
     }),

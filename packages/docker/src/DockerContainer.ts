@@ -85,10 +85,10 @@ export interface DockerContainer {
     initializer: unknown,
     options: InitializeOptions
   ) => Effect.Effect<Interval.Interval, Errors.InitializationError | Errors.ContainerHealthError>
-  /** POSTs /run with the parameters and the activation's environment fields (B23). */
+  /** POSTs /run with the parameters and the activation's fields (activation_id, deadline, …; B23). */
   readonly run: (
     parameters: unknown,
-    environment: Readonly<Record<string, unknown>>,
+    activation: Readonly<Record<string, unknown>>,
     options: RunOptions
   ) => Effect.Effect<RunOutcome, Errors.ContainerHealthError>
   /**
@@ -118,13 +118,13 @@ export interface CreateOptions {
   readonly image: string
   /** A user-provided (blackbox) image follows the pull rules of B6; a platform image is never pulled. */
   readonly userProvided: boolean
-  /** Default 256 MB. */
+  /** Default `ContainerSpec.defaultMemory` (256 MB). */
   readonly memory?: ByteSize.ByteSize
   /** Default: derived from memory and the configured user memory (B4). */
   readonly cpuShares?: number
   readonly cpuLimit?: number
   readonly environment?: Readonly<Record<string, string>>
-  /** Defaults from the configuration's container args. */
+  /** Default: the configuration's container args (`ContainerSpec.defaultNetwork` when not configured). */
   readonly network?: string
   readonly dnsServers?: ReadonlyArray<string>
   readonly dnsSearch?: ReadonlyArray<string>

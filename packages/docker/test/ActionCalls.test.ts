@@ -40,9 +40,9 @@ const initialize = (initializer: unknown = {}, options = { timeout: second, maxC
 
 const run = (
   parameters: unknown = {},
-  environment: Readonly<Record<string, unknown>> = {},
+  activation: Readonly<Record<string, unknown>> = {},
   options: Parameters<ReturnType<typeof calls.run>>[2] = { timeout: second, maxConcurrent: 1 }
-) => Effect.flatMap(testContext(), (ctx) => calls.run(ctx)(parameters, environment, options))
+) => Effect.flatMap(testContext(), (ctx) => calls.run(ctx)(parameters, activation, options))
 
 const connectionError = Effect.fail(new ConnectionFailure.ConnectionError({ target: "testIp:8080/run" }))
 
@@ -145,9 +145,9 @@ describe("run (B23)", () => {
       assert.deepStrictEqual(outcome.response, ActivationResponse.success({}, 2))
     }).pipe(Effect.provide(layers(after(1, ok("{}"))))))
 
-  it.effect("posts {value: parameters} merged with the environment (environment wins), without retry", () =>
+  it.effect("posts {value: parameters} merged with the activation's fields (they win), without retry", () =>
     Effect.gen(function*() {
-      yield* run({ name: "x" }, { action_name: "/ns/a", deadline: "1700000000000", value: "from env" }, {
+      yield* run({ name: "x" }, { action_name: "/ns/a", deadline: "1700000000000", value: "from the activation" }, {
         timeout: second,
         maxConcurrent: 1,
         maxResponse: ByteSize.kilobytes(64),
@@ -156,7 +156,7 @@ describe("run (B23)", () => {
       })
       const { body, options, path } = yield* onlyPost
       assert.strictEqual(path, "/run")
-      assert.deepStrictEqual(body, { value: "from env", action_name: "/ns/a", deadline: "1700000000000" })
+      assert.deepStrictEqual(body, { value: "from the activation", action_name: "/ns/a", deadline: "1700000000000" })
       assert.isFalse(options.retry)
       assert.isTrue(options.reschedule)
       assert.deepStrictEqual(options.maxResponse, ByteSize.kilobytes(64))

@@ -7,7 +7,7 @@ import {
   DockerEngine,
   Errors,
   Runc,
-  type RunOptions,
+  type ContainerSpec,
   WhiskConfig
 } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
@@ -35,7 +35,7 @@ const counts = Effect.gen(function*() {
   const calls = yield* DockerEngine.DockerEngineCalls
   return {
     pulls: yield* calls.count("pull"),
-    runs: yield* calls.count("run"),
+    runs: yield* calls.count("createAndStart"),
     inspects: yield* calls.count("inspectAddress"),
     rms: yield* calls.count("remove")
   }
@@ -46,8 +46,8 @@ const settle = Effect.repeatN(Effect.yieldNow(), 50)
 
 const runOptionsOf = Effect.gen(function*() {
   const calls = yield* DockerEngine.DockerEngineCalls
-  const runs = yield* calls.of("run")
-  return runs[0]?.[0] as RunOptions.RunOptions
+  const runs = yield* calls.of("createAndStart")
+  return runs[0]?.[0] as ContainerSpec.ContainerSpec
 })
 
 describe("DockerContainer.create", () => {
@@ -107,7 +107,7 @@ describe("DockerContainer.create", () => {
       assert.strictEqual(error._tag, "WhiskContainerStartupError")
       yield* settle
       assert.deepStrictEqual(yield* counts, { pulls: 1, runs: 1, inspects: 0, rms: 0 })
-    }).pipe(Effect.provide(services({ run: () => Effect.fail(engineError("create")) }))))
+    }).pipe(Effect.provide(services({ createAndStart: () => Effect.fail(engineError("create")) }))))
 
   it.effect("T5 removes a broken container (exit status 125) and reports a provisioning error", () =>
     Effect.gen(function*() {
@@ -119,7 +119,7 @@ describe("DockerContainer.create", () => {
       const calls = yield* DockerEngine.DockerEngineCalls
       assert.deepStrictEqual(yield* calls.of("remove"), [[brokenId]])
     }).pipe(Effect.provide(services({
-      run: () => Effect.fail(new Errors.BrokenContainer({ containerId: brokenId, image: "image", exitStatus: 125 }))
+      createAndStart: () => Effect.fail(new Errors.BrokenContainer({ containerId: brokenId, image: "image", exitStatus: 125 }))
     }))))
 
   it.effect("B7 a broken container whose command was not found (127) is a BlackboxStartupError, even for a platform image", () =>
@@ -130,7 +130,7 @@ describe("DockerContainer.create", () => {
       yield* settle
       assert.deepStrictEqual(yield* counts, { pulls: 0, runs: 1, inspects: 0, rms: 1 })
     }).pipe(Effect.provide(services({
-      run: () => Effect.fail(new Errors.BrokenContainer({ containerId: brokenId, image: "image:1.0", exitStatus: 127 }))
+      createAndStart: () => Effect.fail(new Errors.BrokenContainer({ containerId: brokenId, image: "image:1.0", exitStatus: 127 }))
     }))))
 
   it.effect("T6 removes the container of a user image when inspect fails", () =>
@@ -171,7 +171,7 @@ describe("DockerContainer.create", () => {
       assert.deepStrictEqual(yield* counts, { pulls: 1, runs: 1, inspects: 0, rms: 0 })
     }).pipe(Effect.provide(services({
       pull: () => Stream.fail(engineError("pull")),
-      run: () => Effect.fail(engineError("create"))
+      createAndStart: () => Effect.fail(engineError("create"))
     }))))
 
   it.effect("B5 resolves user images against the user-images registry and platform images against the runtimes one", () =>

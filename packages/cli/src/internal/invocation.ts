@@ -113,7 +113,7 @@ const activate = (
 ) =>
   Effect.gen(function*() {
     const [took, ran] = yield* timed(
-      container.run(request.params, ActivationContext.runEnvironment(context), {
+      container.run(request.params, ActivationContext.runFields(context), {
         timeout: request.timeout,
         maxConcurrent: 1,
         maxResponse: request.maxResponse

@@ -1,4 +1,4 @@
-import { ByteSize, ImageName, RunOptions } from "@effect-whisk/core"
+import { ByteSize, ImageName, ContainerSpec } from "@effect-whisk/core"
 import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Either, Option } from "effect"
 import * as ActionSource from "./actionSource.js"
@@ -60,7 +60,7 @@ const image = (text: string) =>
   )
 
 const environment = (entries: ReadonlyArray<string>) =>
-  Either.mapBoth(RunOptions.parseEnvEntries(entries), {
+  Either.mapBoth(ContainerSpec.parseEnvEntries(entries), {
     onLeft: (error) => new UsageError({ message: `--env: ${error.message}` }),
     onRight: (pairs) => Object.fromEntries(pairs) as Record<string, string>
   })
@@ -118,7 +118,7 @@ export const toRequest = (
 /** The defaults the command line shows. */
 export const defaults = {
   main: "main",
-  memory: "256m",
+  memory: `${ContainerSpec.defaultMemory.bytes / (1024 * 1024)}m`,
   timeout: "60s",
   logLimit: "10m",
   maxResponse: "1m",

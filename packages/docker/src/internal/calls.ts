@@ -1,4 +1,4 @@
-import { ActivationResponse, ConnectionFailure, Errors, Interval, Messages, RunResult } from "@effect-whisk/core"
+import { ActivationResponse, ConnectionFailure, Errors, Interval, Messages, CallResult } from "@effect-whisk/core"
 import type { ContainerHttp, ContainerResponse } from "@effect-whisk/core"
 import { Clock, Duration, Effect, Either, Option, Ref, SynchronizedRef } from "effect"
 import type { DockerContainer, InitializeOptions, RunOptions } from "../DockerContainer.js"
@@ -49,7 +49,7 @@ export const callContainer = (
   body: unknown,
   options: ContainerHttp.PostOptions,
   maxConcurrent: number
-): Effect.Effect<RunResult.RunResult, Errors.ContainerHealthError> =>
+): Effect.Effect<CallResult.CallResult, Errors.ContainerHealthError> =>
   Effect.gen(function*() {
     const client = yield* clientOf(ctx, maxConcurrent)
     const start = yield* Clock.currentTimeMillis
@@ -60,11 +60,11 @@ export const callContainer = (
         ? Either.left(new ConnectionFailure.MemoryExhausted({ target: ctx.id }))
         : response
       : response
-    return RunResult.make(Interval.make(start, end), checked)
+    return CallResult.make(Interval.make(start, end), checked)
   })
 
 /** B21: a 503 answer means the runtime is shutting down; the job goes to another container. */
-const failIfShuttingDown = (ctx: ContainerContext, result: RunResult.RunResult) =>
+const failIfShuttingDown = (ctx: ContainerContext, result: CallResult.CallResult) =>
   Either.isRight(result.response) && result.response.right.shuttingDown
     ? Effect.fail(new Errors.ContainerHealthError({ target: ctx.id, reason: "ShuttingDown" }))
     : Effect.void
@@ -104,20 +104,20 @@ export const initialize = (ctx: ContainerContext): DockerContainer["initialize"]
 
 /**
  * POST /run (B23): 503 first, then the timeout (even over an OK answer), then the content. The body is
- * `{"value": parameters}` merged with the environment fields, which win on a clash.
+ * `{"value": parameters}` merged with the activation's fields, which win on a clash.
  *
  * @internal
  */
 export const run = (ctx: ContainerContext): DockerContainer["run"] =>
   Effect.fn("DockerContainer.run")(function*(
     parameters: unknown,
-    environment: Readonly<Record<string, unknown>>,
+    activation: Readonly<Record<string, unknown>>,
     options: RunOptions
   ) {
     const timeout = Duration.decode(options.timeout)
-    const actionName = typeof environment["action_name"] === "string" ? environment["action_name"] : ""
+    const actionName = typeof activation["action_name"] === "string" ? activation["action_name"] : ""
     yield* Effect.logDebug(`sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`)
-    const result = yield* callContainer(ctx, "/run", { value: parameters, ...environment }, {
+    const result = yield* callContainer(ctx, "/run", { value: parameters, ...activation }, {
       timeout,
       maxResponse: options.maxResponse ?? ctx.config.payload.max,
       truncation: options.truncation ?? ctx.config.payload.truncation,

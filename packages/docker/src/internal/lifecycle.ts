@@ -44,7 +44,7 @@ const provisionError = (image: string, cause: unknown) =>
 
 /** B7: a broken container is removed without waiting; a failed run after a failed pull is the pull's fault. */
 const runContainer = (engine: DockerEngine.Service, plan: CreatePlan, pulled: boolean) =>
-  engine.run(plan.runOptions).pipe(
+  engine.createAndStart(plan.spec).pipe(
     Effect.catchTags({
       BrokenContainer: (broken) =>
         Effect.zipRight(
@@ -131,7 +131,7 @@ export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, 
   return yield* Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const id = yield* restore(runContainer(engine, plan, pulled))
-      const address = yield* restore(engine.inspectAddress(id, plan.runOptions.network)).pipe(
+      const address = yield* restore(engine.inspectAddress(id, plan.spec.network)).pipe(
         Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : removeInBackground(engine.remove, id)),
         Effect.mapError((cause) => provisionError(plan.resolved, cause))
       )

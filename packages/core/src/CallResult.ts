@@ -1,5 +1,5 @@
 /**
- * The outcome of one call into an action container, with the interval it took.
+ * The outcome of one call into an action container (/init or /run), with the interval it took.
  *
  * @since 0.1.0
  */
@@ -12,7 +12,7 @@ import type { Interval } from "./Interval.js"
  * @since 0.1.0
  * @category models
  */
-export class RunResult extends Data.Class<{
+export class CallResult extends Data.Class<{
   readonly interval: Interval
   readonly response: Either.Either<ContainerResponse, ConnectionFailure>
 }> {
@@ -31,4 +31,4 @@ export class RunResult extends Data.Class<{
 export const make = (
   interval: Interval,
   response: Either.Either<ContainerResponse, ConnectionFailure>
-): RunResult => new RunResult({ interval, response })
+): CallResult => new CallResult({ interval, response })
