@@ -1,7 +1,8 @@
-import { ActivationResponse, ConnectionFailure, Errors, Interval, Messages, CallResult } from "@effect-whisk/core"
+import { CallResult, ConnectionFailure, type Errors, Interval } from "@effect-whisk/core"
 import type { ContainerHttp, ContainerResponse } from "@effect-whisk/core"
 import { Clock, Duration, Effect, Either, Option, Ref, SynchronizedRef } from "effect"
 import type { DockerContainer, InitializeOptions, RunOptions } from "../DockerContainer.js"
+import { alive } from "./containerControl.js"
 import { memoryExhausted } from "./oomCheck.js"
 import type { ContainerContext } from "./state.js"
 
@@ -63,24 +64,14 @@ export const callContainer = (
     return CallResult.make(Interval.make(start, end), checked)
   })
 
-/** B21: a 503 answer means the runtime is shutting down; the job goes to another container. */
-const failIfShuttingDown = (ctx: ContainerContext, result: CallResult.CallResult) =>
-  Either.isRight(result.response) && result.response.right.shuttingDown
-    ? Effect.fail(new Errors.ContainerHealthError({ target: ctx.id, reason: "ShuttingDown" }))
-    : Effect.void
-
-const timeoutMillisOf = (timeout: Duration.Duration): number => Math.floor(Duration.toMillis(timeout))
-
-const exceeded = (interval: Interval.Interval, timeout: Duration.Duration): boolean =>
-  Duration.greaterThanOrEqualTo(interval.duration, timeout)
-
 /**
- * POST /init (B22): 503 first, then an OK answer wins even when late, then the timeout, then the content.
+ * POST /init, interpreted by CallResult.toInitialized (B22).
  *
  * @internal
  */
 export const initialize = (ctx: ContainerContext): DockerContainer["initialize"] =>
   Effect.fn("DockerContainer.initialize")(function*(initializer: unknown, options: InitializeOptions) {
+    yield* alive(ctx, "initialize")
     const timeout = Duration.decode(options.timeout)
     yield* Ref.set(ctx.clientSettings, { timeout, maxConcurrent: options.maxConcurrent })
     yield* Effect.logDebug(`sending initialization to ${ctx.id} ${ctx.address.asString}`)
@@ -92,18 +83,11 @@ export const initialize = (ctx: ContainerContext): DockerContainer["initialize"]
       reschedule: false
     }, options.maxConcurrent)
     yield* Effect.logDebug(`initialization result: ${result.toBriefString}`)
-    yield* failIfShuttingDown(ctx, result)
-    if (result.ok) return result.interval
-    return yield* new Errors.InitializationError({
-      interval: result.interval,
-      response: exceeded(result.interval, timeout)
-        ? ActivationResponse.developerError(Messages.timedoutActivation(timeoutMillisOf(timeout), true))
-        : ActivationResponse.processInitResponseContent(result.response)
-    })
+    return yield* CallResult.toInitialized(result, timeout, ctx.id)
   })
 
 /**
- * POST /run (B23): 503 first, then the timeout (even over an OK answer), then the content. The body is
+ * POST /run, interpreted by CallResult.toRunOutcome (B23). The body is
  * `{"value": parameters}` merged with the activation's fields, which win on a clash.
  *
  * @internal
@@ -114,6 +98,7 @@ export const run = (ctx: ContainerContext): DockerContainer["run"] =>
     activation: Readonly<Record<string, unknown>>,
     options: RunOptions
   ) {
+    yield* alive(ctx, "run")
     const timeout = Duration.decode(options.timeout)
     const actionName = typeof activation["action_name"] === "string" ? activation["action_name"] : ""
     yield* Effect.logDebug(`sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`)
@@ -125,11 +110,5 @@ export const run = (ctx: ContainerContext): DockerContainer["run"] =>
       reschedule: options.reschedule ?? false
     }, options.maxConcurrent)
     yield* Effect.logDebug(`running result: ${result.toBriefString}`)
-    yield* failIfShuttingDown(ctx, result)
-    return {
-      interval: result.interval,
-      response: exceeded(result.interval, timeout)
-        ? ActivationResponse.developerError(Messages.timedoutActivation(timeoutMillisOf(timeout), false))
-        : ActivationResponse.processRunResponseContent(result.response)
-    }
+    return yield* CallResult.toRunOutcome(result, timeout, ctx.id)
   })

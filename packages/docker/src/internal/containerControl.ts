@@ -1,5 +1,6 @@
-import type { Errors } from "@effect-whisk/core"
-import { Effect, Option, Ref, SynchronizedRef } from "effect"
+import { Errors } from "@effect-whisk/core"
+import type { Container } from "@effect-whisk/core"
+import { Effect, Option, Ref, SubscriptionRef, SynchronizedRef } from "effect"
 import type { DockerContainer } from "../DockerContainer.js"
 import type { ContainerContext } from "./state.js"
 
@@ -21,41 +22,79 @@ const openClient = (ctx: ContainerContext) =>
       )))
 
 /**
- * suspend, resume and destroy of one container (B11–B13). `mayBeFrozen` remembers a runc pause that was not
- * resumed since: the engine does not know about it, and a frozen container must be thawed before it is removed.
+ * The container's state, failing with ContainerDestroyed once it was destroyed.
+ *
+ * @internal
+ */
+export const alive = (
+  ctx: ContainerContext,
+  operation: Errors.ContainerDestroyed["operation"]
+): Effect.Effect<Container.State, Errors.ContainerDestroyed> =>
+  Effect.flatMap(SubscriptionRef.get(ctx.state), (state) =>
+    state === "Destroyed"
+      ? Effect.fail(new Errors.ContainerDestroyed({ containerId: ctx.id, operation }))
+      : Effect.succeed(state))
+
+/**
+ * suspend, resume and destroy of one container (B11–B13), one at a time. `mayBeFrozen` remembers a freeze that was
+ * not thawed since (also one that failed or timed out: it may still have frozen the container): then resume thaws
+ * even when the state says Running, and destroy thaws a runc-frozen container first, which the engine does not know
+ * about.
  *
  * @internal
  */
 export const make = (ctx: ContainerContext): Effect.Effect<Control> =>
-  Effect.map(Ref.make(false), (mayBeFrozen): Control => {
+  Effect.gen(function*() {
+    const mayBeFrozen = yield* Ref.make(false)
+    const oneAtATime = yield* Effect.makeSemaphore(1)
     // Marked before the pause: a pause that failed or timed out may still have frozen the container.
-    const freeze: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError> = ctx.useRunc
-      ? Effect.zipRight(Ref.set(mayBeFrozen, true), ctx.runc.pause(ctx.id))
+    const pause: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError> = ctx.useRunc
+      ? ctx.runc.pause(ctx.id)
       : ctx.engine.pause(ctx.id)
-    const thaw: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError> = ctx.useRunc
-      ? Effect.zipRight(ctx.runc.resume(ctx.id), Ref.set(mayBeFrozen, false))
+    const unpause: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError> = ctx.useRunc
+      ? ctx.runc.resume(ctx.id)
       : ctx.engine.unpause(ctx.id)
+    const freeze = Effect.zipRight(Ref.set(mayBeFrozen, true), pause)
+    const thaw = Effect.zipRight(unpause, Ref.set(mayBeFrozen, false))
 
     // The name and the container say what the span is; a stack trace per call would cost more than the rest.
     const spanOptions = { attributes: { containerId: ctx.id }, captureStackTrace: false }
-    const suspend = Effect.zipRight(closeClient(ctx), freeze).pipe(
+    const suspend = alive(ctx, "suspend").pipe(
+      Effect.flatMap((state) =>
+        state === "Suspended"
+          ? Effect.void
+          : closeClient(ctx).pipe(Effect.zipRight(freeze), Effect.zipRight(SubscriptionRef.set(ctx.state, "Suspended")))
+      ),
+      oneAtATime.withPermits(1),
       Effect.withSpan("DockerContainer.suspend", spanOptions)
     )
-    const resume = Effect.zipRight(thaw, openClient(ctx)).pipe(
+    const resume = Effect.all([alive(ctx, "resume"), Ref.get(mayBeFrozen)]).pipe(
+      Effect.flatMap(([state, frozen]) =>
+        state === "Running" && !frozen
+          ? Effect.void
+          : thaw.pipe(Effect.zipRight(openClient(ctx)), Effect.zipRight(SubscriptionRef.set(ctx.state, "Running")))
+      ),
+      oneAtATime.withPermits(1),
       Effect.withSpan("DockerContainer.resume", spanOptions)
     )
     const thawBeforeRemoval = Effect.flatMap(Ref.get(mayBeFrozen), (frozen) =>
-      frozen
+      frozen && ctx.useRunc
         ? ctx.runc.resume(ctx.id).pipe(
           Effect.tapError((error) => Effect.logWarning(`Removing ${ctx.id} while it may still be frozen: ${error.message}`)),
           Effect.ignore
         )
         : Effect.void)
-    const destroy = closeClient(ctx).pipe(
+    const destroy = alive(ctx, "destroy").pipe(
+      Effect.zipRight(closeClient(ctx)),
       Effect.zipRight(thawBeforeRemoval),
-      Effect.zipRight(ctx.engine.remove(ctx.id)),
-      // Already gone is what destroy wants.
-      Effect.catchIf((error) => error.reason === "NotFound", () => Effect.void),
+      Effect.zipRight(
+        ctx.engine.remove(ctx.id).pipe(
+          // Already gone is what destroy wants.
+          Effect.catchIf((error) => error.reason === "NotFound", () => Effect.void)
+        )
+      ),
+      Effect.zipRight(SubscriptionRef.set(ctx.state, "Destroyed")),
+      oneAtATime.withPermits(1),
       Effect.withSpan("DockerContainer.destroy", spanOptions)
     )
     return { suspend, resume, destroy }

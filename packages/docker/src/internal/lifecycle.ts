@@ -1,5 +1,7 @@
 import {
+  type Container,
   type ContainerAddress,
+  ContainerFactory,
   ContainerHttp,
   type ContainerId,
   DockerEngine,
@@ -8,8 +10,8 @@ import {
   Runc,
   WhiskConfig
 } from "@effect-whisk/core"
-import { Effect, Exit, Option, Ref, type Scope, Stream, SynchronizedRef } from "effect"
-import type { CreateError, CreateOptions, DockerContainer, Services } from "../DockerContainer.js"
+import { Effect, Exit, Layer, Option, Ref, type Scope, Stream, SubscriptionRef, SynchronizedRef } from "effect"
+import type { CreateError, CreateOptions, DockerContainer, Services, TestOptions } from "../DockerContainer.js"
 import { removeInBackground } from "./background.js"
 import * as calls from "./calls.js"
 import * as containerControl from "./containerControl.js"
@@ -95,20 +97,27 @@ const makeContainer = (
         timeout: services.config.http.defaultTimeout,
         maxConcurrent: services.config.http.defaultMaxConcurrent
       }),
+      state: yield* SubscriptionRef.make<Container.State>("Running"),
       logsLock: yield* Effect.makeSemaphore(1),
       logOffset: yield* Ref.make(0)
     }
     const control = yield* containerControl.make(ctx)
+    const logs = containerLogs.logs(ctx)
+    const logLines = containerLogs.logLines(ctx)
+    const alive = containerControl.alive(ctx, "logs")
     return {
       id,
       address,
       image: plan.resolved,
       useRunc: plan.useRunc,
+      capabilities: { freeze: plan.useRunc ? "Runc" : "EnginePause", logSource: "JsonFile" },
+      state: SubscriptionRef.get(ctx.state),
+      stateChanges: ctx.state.changes.pipe(Stream.takeUntil((state) => state === "Destroyed")),
       ...control,
       initialize: calls.initialize(ctx),
       run: calls.run(ctx),
-      logs: containerLogs.logs(ctx),
-      logLines: containerLogs.logLines(ctx)
+      logs: (options) => Stream.unwrap(Effect.as(alive, logs(options))),
+      logLines: (options) => Effect.zipRight(alive, logLines(options))
     }
   })
 
@@ -150,6 +159,8 @@ export const createScoped: (
       Effect.tap(restore(create(options)), (container) =>
         Effect.addFinalizer(() =>
           container.destroy.pipe(
+            // Destroyed by its owner already.
+            Effect.catchTag("ContainerDestroyed", () => Effect.void),
             // A failed destroy is not the end: the removal goes on in the background.
             Effect.catchAll((error) =>
               Effect.zipRight(
@@ -162,3 +173,26 @@ export const createScoped: (
     )
   }
 )
+
+/** @internal */
+export const layer: Layer.Layer<ContainerFactory.ContainerFactory, never, Services> = Layer.effect(
+  ContainerFactory.ContainerFactory,
+  Effect.map(Effect.context<Services>(), (context): ContainerFactory.Service => ({
+    create: (request) => Effect.provide(create(request), context),
+    createScoped: (request) => Effect.provide(createScoped(request), context)
+  }))
+)
+
+// A stopped container: a connection failure is judged at the first OOM check, not after the window.
+const stopped: DockerEngine.ContainerState = { status: "exited", running: false, oomKilled: false, exitCode: 0 }
+
+/** @internal */
+export const layerTest = (options: TestOptions = {}) =>
+  layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(
+      DockerEngine.layerTest({ state: () => Effect.succeed(stopped), ...options.engine }),
+      Runc.layerTest(options.runc),
+      ContainerHttp.layerTest(options.respond),
+      WhiskConfig.layerWith(options.config)
+    ))
+  )

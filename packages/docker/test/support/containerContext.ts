@@ -1,6 +1,6 @@
 // A ContainerContext built by hand from the test layers, to test initialize and run without the lifecycle.
-import { ContainerAddress, ContainerHttp, ContainerId, DockerEngine, Runc, WhiskConfig } from "@effect-whisk/core"
-import { Effect, Option, Ref, SynchronizedRef } from "effect"
+import { type Container, ContainerAddress, ContainerHttp, ContainerId, DockerEngine, Runc, WhiskConfig } from "@effect-whisk/core"
+import { Effect, Option, Ref, SubscriptionRef, SynchronizedRef } from "effect"
 import type { ContainerContext } from "../../src/internal/state.js"
 
 export const testContext = (
@@ -18,6 +18,7 @@ export const testContext = (
       config,
       client: yield* SynchronizedRef.make(Option.none<ContainerHttp.ContainerClient>()),
       clientSettings: yield* Ref.make({ timeout: config.http.defaultTimeout, maxConcurrent: config.http.defaultMaxConcurrent }),
+      state: yield* SubscriptionRef.make<Container.State>("Running"),
       logsLock: yield* Effect.makeSemaphore(1),
       logOffset: yield* Ref.make(0)
     }
