@@ -55,8 +55,7 @@ export interface Shape {
   readonly oom: { readonly pollInterval: Duration.Duration; readonly window: Duration.Duration }
   readonly http: {
     readonly retryInterval: Duration.Duration
-    /** Used by a resume before any initialize (B12). */
-    readonly defaultTimeout: Duration.Duration
+    /** The concurrency of the client a resume opens before any initialize (B12). */
     readonly defaultMaxConcurrent: number
   }
   readonly cleanupTimeout: Duration.Duration
@@ -98,7 +97,7 @@ export const defaults: Shape = {
     pollInterval: Duration.millis(5)
   },
   oom: { pollInterval: Duration.millis(5), window: Duration.seconds(2) },
-  http: { retryInterval: Duration.millis(50), defaultTimeout: Duration.seconds(60), defaultMaxConcurrent: 1 },
+  http: { retryInterval: Duration.millis(50), defaultMaxConcurrent: 1 },
   cleanupTimeout: Duration.seconds(30)
 }
 
@@ -188,7 +187,6 @@ export const config: Config.Config<Shape> = Config.nested(
     }),
     http: Config.all({
       retryInterval: duration("HTTP_RETRY_INTERVAL", defaults.http.retryInterval),
-      defaultTimeout: duration("HTTP_DEFAULT_TIMEOUT", defaults.http.defaultTimeout),
       defaultMaxConcurrent: Config.integer("HTTP_DEFAULT_MAX_CONCURRENT").pipe(
         Config.validate({ message: "must be 1 or more", validation: (n) => n >= 1 }),
         Config.withDefault(defaults.http.defaultMaxConcurrent)

@@ -16,7 +16,7 @@ import type {
   WhiskConfig
 } from "@effect-whisk/core"
 import type { Effect, Layer, Scope, Stream } from "effect"
-import * as lifecycle from "./internal/lifecycle.js"
+import * as internal from "./internal/dockerContainer.js"
 
 /**
  * @since 0.1.0
@@ -122,7 +122,7 @@ export type Services = DockerEngine.DockerEngine | Runc.Runc | ContainerHttp.Con
  * @category constructors
  */
 export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, CreateError, Services> =
-  lifecycle.create
+  internal.create
 
 /**
  * Creates a container that is destroyed when the Scope closes, whatever happened.
@@ -132,7 +132,7 @@ export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, 
  */
 export const createScoped: (
   options: CreateOptions
-) => Effect.Effect<DockerContainer, CreateError, Services | Scope.Scope> = lifecycle.createScoped
+) => Effect.Effect<DockerContainer, CreateError, Services | Scope.Scope> = internal.createScoped
 
 /**
  * The live ContainerFactory: Docker containers on the services of the context.
@@ -140,7 +140,7 @@ export const createScoped: (
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<ContainerFactory.ContainerFactory, never, Services> = lifecycle.layer
+export const layer: Layer.Layer<ContainerFactory.ContainerFactory, never, Services> = internal.layer
 
 /**
  * @since 0.1.0
@@ -173,4 +173,4 @@ export const layerTest: (
   | ContainerHttp.ContainerHttp
   | ContainerHttp.ContainerHttpCalls
   | WhiskConfig.WhiskConfig
-> = lifecycle.layerTest
+> = internal.layerTest
