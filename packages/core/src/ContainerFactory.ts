@@ -185,6 +185,6 @@ export interface TestOptions {
  */
 export const layerTest = (options: TestOptions = {}): Layer.Layer<ContainerFactory | ContainerFactoryCalls> =>
   Layer.effectContext(
-    Effect.map(internal.make(options), ({ log, service }) =>
-      Context.make(ContainerFactory, service).pipe(Context.add(ContainerFactoryCalls, log)))
+    Effect.map(internal.make(options), ({ create, log }) =>
+      Context.make(ContainerFactory, make(create)).pipe(Context.add(ContainerFactoryCalls, log)))
   )

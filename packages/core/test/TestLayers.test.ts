@@ -1,4 +1,4 @@
-import { ContainerAddress, ContainerHttp, ContainerId, ContainerResponse, DockerEngine, Errors, Runc, ContainerSpec } from "@effect-whisk/core"
+import { ContainerAddress, ContainerHttp, ContainerId, ContainerResponse, ContainerSpec, DockerEngine, Errors, Runc } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Stream } from "effect"
 import * as ByteSize from "@effect-whisk/core/ByteSize"

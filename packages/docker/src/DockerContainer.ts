@@ -1,7 +1,9 @@
 /**
- * An action container on a Docker engine: create (with OpenWhisk's pull rules), /init and /run over HTTP with OOM
- * detection, suspend and resume, per-activation logs, destroy. Every operation is an Effect with a typed error;
- * the services it needs are captured when the container is created.
+ * An action container on a Docker engine, the Docker implementation of core's `Container`: create (with OpenWhisk's
+ * pull rules), /init and /run over HTTP with OOM detection, suspend and resume, per-activation logs, destroy. Every
+ * operation is an Effect with a typed error; the services it needs are captured when the container is created.
+ * `layer` provides core's `ContainerFactory` with it. The implementation is `internal/dockerContainer.ts`, its HTTP
+ * client `internal/actionClient.ts`, how it freezes `internal/freezing.ts`.
  *
  * @since 0.1.0
  */

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { ContainerAddress, ContainerId, DockerEngine, Errors, type ContainerSpec, WhiskConfig } from "@effect-whisk/core"
+import { ContainerAddress, ContainerId, type ContainerSpec, DockerEngine, Errors, WhiskConfig } from "@effect-whisk/core"
 import * as LogFile from "@effect-whisk/logs/LogFile"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"

@@ -1,6 +1,6 @@
 // The live layer finds the engine as the docker CLI does: DOCKER_HOST (unix socket, tcp, tls), else the default
 // socket; a DOCKER_HOST it cannot use is a typed error. The layer also carries the run limit and the shared pulls.
-import { DockerEngine, ContainerSpec, WhiskConfig } from "@effect-whisk/core"
+import { ContainerSpec, DockerEngine, WhiskConfig } from "@effect-whisk/core"
 import { DockerodeEngine } from "@effect-whisk/docker"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Fiber, Layer, Schedule, Stream } from "effect"

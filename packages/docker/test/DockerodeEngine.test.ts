@@ -1,7 +1,7 @@
-// The live DockerEngine against a scripted engine API on a unix socket: how ContainerSpec reach the create body, how
+// The live DockerEngine against a scripted engine API on a unix socket: how a ContainerSpec reaches the create body, how
 // engine answers map to typed errors (OpenWhisk's DockerClientTests T29, T30, T37–T40 and the file-access client's
 // T41–T46 over inspect), pull progress with in-stream errors, timeouts that abort the request, and interruption.
-import { ByteSize, ContainerId, DockerEngine, ContainerSpec, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, ContainerId, ContainerSpec, DockerEngine, WhiskConfig } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Exit, Fiber, Option, Schedule, Stream } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"

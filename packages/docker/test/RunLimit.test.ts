@@ -1,6 +1,6 @@
 // The create limit (B38) as a decorator over any DockerEngine: OpenWhisk's DockerClientTests T33/T34, fairness, and
 // no permit lost to interruption.
-import { ContainerId, DockerEngine, Errors, ContainerSpec } from "@effect-whisk/core"
+import { ContainerId, ContainerSpec, DockerEngine, Errors } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, FastCheck, Ref } from "effect"
 import * as FairSemaphore from "../src/internal/fairSemaphore.js"

@@ -1,4 +1,4 @@
-import { ByteSize, ImageName, ContainerSpec } from "@effect-whisk/core"
+import { ByteSize, ContainerSpec, ImageName } from "@effect-whisk/core"
 import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Either, Option } from "effect"
 import * as ActionSource from "./actionSource.js"

@@ -187,7 +187,7 @@ const makeContainer = (
 /** @internal */
 export const make = (
   options: ContainerFactory.TestOptions
-): Effect.Effect<{ readonly service: ContainerFactory.Service; readonly log: CallLog }> =>
+): Effect.Effect<{ readonly create: ContainerFactory.Service["create"]; readonly log: CallLog }> =>
   Effect.gen(function*() {
     const created = yield* Ref.make(0)
     const { log, service: recorded } = yield* recording<Recorded>({
@@ -203,7 +203,5 @@ export const make = (
     const create = (request: ContainerFactory.CreateRequest) =>
       Effect.flatMap(Ref.getAndUpdate(created, (n) => n + 1), (index) =>
         Effect.zipRight(recorded.create(request, index), makeContainer(options, recorded, request, index)))
-    const createScoped = (request: ContainerFactory.CreateRequest) =>
-      Effect.acquireRelease(create(request), (container) => Effect.ignore(container.destroy))
-    return { log, service: { create, createScoped } }
+    return { log, create }
   })

@@ -1,10 +1,4 @@
-import {
-  ContainerResources,
-  type Errors,
-  ImageName,
-  ContainerSpec,
-  type WhiskConfig
-} from "@effect-whisk/core"
+import { ContainerResources, ContainerSpec, type Errors, ImageName, type WhiskConfig } from "@effect-whisk/core"
 import { Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import type { CreateOptions } from "../DockerContainer.js"
