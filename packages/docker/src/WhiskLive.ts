@@ -1,7 +1,7 @@
 /**
- * Everything `DockerContainer` needs, live, and the ContainerFactory over it: the configuration from the environment (`EFFECT_WHISK_*`), the Docker
- * engine over dockerode, runc through @effect/platform's Command, the action HTTP client, and the leftover cleanup at
- * start and at stop.
+ * The ContainerFactory of Docker containers and everything `DockerContainer` needs, live: the configuration from the
+ * environment (`EFFECT_WHISK_*`), the Docker engine over dockerode, runc through @effect/platform's Command, the
+ * action HTTP client, and the leftover cleanup at start and at stop.
  *
  * @since 0.1.0
  */
