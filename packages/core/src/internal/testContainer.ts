@@ -46,12 +46,14 @@ const takeActivation = (
   return { lines, next: log.length, complete: !waitForSentinel }
 }
 
-/** The lines that fit the limit (each weighs its length + 1), and the truncation notice when some did not. */
+/** The lines that fit the limit (each weighs its UTF-8 length + 1), and the truncation notice when some did not. */
+const encoder = new TextEncoder()
+
 const withinLimit = (lines: ReadonlyArray<string>, limit: number, now: number): ReadonlyArray<string> => {
   let used = 0
   const kept: Array<string> = []
   for (const line of lines) {
-    used += line.length + 1
+    used += encoder.encode(line).length + 1
     if (used > limit) return [...kept, LogLine.noticeAt(now, Messages.truncateLogs(ByteSize.bytes(limit))).json]
     kept.push(line)
   }

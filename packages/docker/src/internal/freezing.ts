@@ -6,7 +6,7 @@ import type { Effect } from "effect"
  *
  * @internal
  */
-export interface Frozen {
+export interface Freezable {
   readonly id: ContainerId.ContainerId
   readonly useRunc: boolean
   readonly runc: Runc.Service
@@ -18,7 +18,7 @@ export interface Frozen {
  *
  * @internal
  */
-export const freeze = (container: Frozen): Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError> =>
+export const freeze = (container: Freezable): Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError> =>
   container.useRunc ? container.runc.pause(container.id) : container.engine.pause(container.id)
 
 /**
@@ -26,5 +26,5 @@ export const freeze = (container: Frozen): Effect.Effect<void, Errors.RuncError 
  *
  * @internal
  */
-export const thaw = (container: Frozen): Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError> =>
+export const thaw = (container: Freezable): Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError> =>
   container.useRunc ? container.runc.resume(container.id) : container.engine.unpause(container.id)
