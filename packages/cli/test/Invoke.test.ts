@@ -52,7 +52,7 @@ describe("effect-whisk invoke --json", () => {
       assert.deepStrictEqual(Object.keys(activation!.timings).sort(), ["logs", "run"])
 
       const engine = yield* DockerEngine.DockerEngineCalls
-      assert.strictEqual(yield* engine.count("run"), 1)
+      assert.strictEqual(yield* engine.count("createAndStart"), 1)
       assert.strictEqual(yield* engine.count("remove"), 1)
       assert.strictEqual(yield* (yield* Runc.RuncCalls).count("pause"), 0)
     }).pipe(Effect.provide(layers())))
@@ -172,7 +172,7 @@ describe("effect-whisk invoke --json", () => {
       assert.include(stderr, "no container of effect-whisk/runtime-nodejs:test could be created")
     }).pipe(Effect.provide(layers({
       engine: {
-        run: () => Effect.fail(new Errors.DockerEngineError({ operation: "run", reason: "ServerError", statusCode: 500 }))
+        createAndStart: () => Effect.fail(new Errors.DockerEngineError({ operation: "create", reason: "ServerError", statusCode: 500 }))
       }
     }))))
 
@@ -182,7 +182,7 @@ describe("effect-whisk invoke --json", () => {
       assert.strictEqual(status, 3)
       const report = parseOnlyJson(stdout)
       assert.include(report.error!, "docker is not installed")
-      assert.strictEqual(yield* (yield* DockerEngine.DockerEngineCalls).count("run"), 0)
+      assert.strictEqual(yield* (yield* DockerEngine.DockerEngineCalls).count("createAndStart"), 0)
     }).pipe(Effect.provide(layers({
       runtimeImage: {
         error: new RuntimeImageError({

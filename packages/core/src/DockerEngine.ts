@@ -10,7 +10,7 @@ import type { ContainerId } from "./ContainerId.js"
 import * as ContainerIdModule from "./ContainerId.js"
 import type { BrokenContainer, DockerEngineError, LogFileError } from "./Errors.js"
 import { type CallLog, recording } from "./internal/callLog.js"
-import type { RunOptions } from "./RunOptions.js"
+import type { ContainerSpec } from "./ContainerSpec.js"
 
 /**
  * @since 0.1.0
@@ -92,7 +92,7 @@ export const ReadToEnd: LogReadMode = { _tag: "ReadToEnd" }
 export interface Service {
   readonly version: Effect.Effect<EngineVersion, DockerEngineError>
   /** Creates and starts a container. A container that was created but did not start is a BrokenContainer. */
-  readonly run: (options: RunOptions) => Effect.Effect<ContainerId, DockerEngineError | BrokenContainer>
+  readonly createAndStart: (spec: ContainerSpec) => Effect.Effect<ContainerId, DockerEngineError | BrokenContainer>
   readonly inspectAddress: (id: ContainerId, network: string) => Effect.Effect<ContainerAddress.ContainerAddress, DockerEngineError>
   readonly state: (id: ContainerId) => Effect.Effect<ContainerState, DockerEngineError>
   readonly pause: (id: ContainerId) => Effect.Effect<void, DockerEngineError>
@@ -132,7 +132,7 @@ export class DockerEngine extends Context.Tag("@effect-whisk/core/DockerEngine")
 export class DockerEngineCalls extends Context.Tag("@effect-whisk/core/DockerEngine/Calls")<DockerEngineCalls, CallLog>() {}
 
 /**
- * OpenWhisk's test defaults: run gives `testId`, inspect gives `testIp`, the container runs and was not OOM-killed,
+ * OpenWhisk's test defaults: createAndStart gives `testId`, inspect gives `testIp`, the container runs and was not OOM-killed,
  * pulls succeed, lists and logs are empty, and no log is a file on this machine.
  *
  * @since 0.1.0
@@ -140,7 +140,7 @@ export class DockerEngineCalls extends Context.Tag("@effect-whisk/core/DockerEng
  */
 export const testDefaults: Service = {
   version: Effect.succeed({ version: "mock-test-client", apiVersion: "1.41" }),
-  run: () => Effect.succeed(ContainerIdModule.make("testId")),
+  createAndStart: () => Effect.succeed(ContainerIdModule.make("testId")),
   inspectAddress: () => Effect.succeed(ContainerAddress.make("testIp")),
   state: () => Effect.succeed({ status: "running", running: true, oomKilled: false, exitCode: 0 }),
   pause: () => Effect.void,

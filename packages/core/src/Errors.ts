@@ -103,6 +103,40 @@ export class ContainerHealthError extends Data.TaggedError("ContainerHealthError
 }
 
 /**
+ * An operation was asked of a container after it was destroyed: destroy is final.
+ *
+ * @since 0.1.0
+ * @category calls
+ */
+export class ContainerDestroyed extends Data.TaggedError("ContainerDestroyed")<{
+  readonly containerId: string
+  readonly operation: "initialize" | "run" | "suspend" | "resume" | "destroy" | "logs"
+}> {
+  override get message(): string {
+    return `Cannot ${this.operation} the container ${this.containerId}: it was destroyed; create a new one`
+  }
+}
+
+/**
+ * An operation of a container backend other than the Docker engine and runc failed (for example a Kubernetes API
+ * call). `backend` names it, `operation` the call, `target` the container.
+ *
+ * @since 0.1.0
+ * @category engine
+ */
+export class ContainerBackendError extends Data.TaggedError("ContainerBackendError")<{
+  readonly backend: string
+  readonly operation: string
+  readonly target: string
+  readonly reason: "NotFound" | "Timeout" | "Unavailable" | "Refused" | "Failed"
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return withCause(`${this.backend} ${this.operation} of ${this.target} failed: ${this.reason}`, this.cause)
+  }
+}
+
+/**
  * The log stream ended before enough sentinel lines were seen.
  *
  * @since 0.1.0

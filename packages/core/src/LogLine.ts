@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Clock, DateTime, Effect, Either, Schema } from "effect"
+import { activationLogSentinel } from "./Messages.js"
 
 /**
  * @since 0.1.0
@@ -81,3 +82,43 @@ export const formatRaw = (text: string): string =>
     onRight: (line) => line.formatted,
     onLeft: (problem) => make("", "stderr", `[effect-whisk] ${problem}`).formatted
   })
+
+/**
+ * One line an action writes; without a time, the time of the activation's lines is used.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export interface Written {
+  readonly stream: "stdout" | "stderr"
+  /** The text without its line end. */
+  readonly text: string
+  readonly time?: string
+}
+
+/**
+ * The lines one activation leaves in a container's json-file log, as a managed runtime writes them: the action's
+ * lines, then the sentinel on stdout and on stderr (B29). Give `sentinels: false` for what a blackbox action or a
+ * failed /init leaves.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const activationLines = (
+  written: ReadonlyArray<Written>,
+  options: { readonly time?: string; readonly sentinels?: boolean } = {}
+): ReadonlyArray<LogLine> => {
+  const time = options.time ?? "1970-01-01T00:00:00.000000000Z"
+  const lines = written.map((line) => make(line.time ?? time, line.stream, `${line.text}\n`))
+  if (options.sentinels === false) return lines
+  const last = lines.at(-1)?.time ?? time
+  return [...lines, make(last, "stdout", `${activationLogSentinel}\n`), make(last, "stderr", `${activationLogSentinel}\n`)]
+}
+
+/**
+ * Lines as the bytes of a json-file log: each line's JSON followed by `\n`.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const jsonFile = (lines: ReadonlyArray<LogLine>): string => lines.map((line) => `${line.json}\n`).join("")

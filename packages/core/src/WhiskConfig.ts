@@ -6,7 +6,7 @@
  */
 import { Config, ConfigError, ConfigProvider, Context, Duration, Effect, Either, Layer, Option } from "effect"
 import * as ByteSize from "./ByteSize.js"
-import * as RunOptions from "./RunOptions.js"
+import * as ContainerSpec from "./ContainerSpec.js"
 
 /**
  * @since 0.1.0
@@ -55,8 +55,7 @@ export interface Shape {
   readonly oom: { readonly pollInterval: Duration.Duration; readonly window: Duration.Duration }
   readonly http: {
     readonly retryInterval: Duration.Duration
-    /** Used by a resume before any initialize (B12). */
-    readonly defaultTimeout: Duration.Duration
+    /** The concurrency of the client a resume opens before any initialize (B12). */
     readonly defaultMaxConcurrent: number
   }
   readonly cleanupTimeout: Duration.Duration
@@ -86,7 +85,7 @@ export const defaults: Shape = {
     root: "/run/docker/runtime-runc/moby",
     timeouts: { pause: Duration.seconds(10), resume: Duration.seconds(10) }
   },
-  containerArgs: { network: "bridge", dnsServers: [], dnsSearch: [], dnsOptions: [], extraEnv: [] },
+  containerArgs: { network: ContainerSpec.defaultNetwork, dnsServers: [], dnsSearch: [], dnsOptions: [], extraEnv: [] },
   containerNamePrefix: "effect-whisk",
   registry: { runtimes: "", userImages: "" },
   pool: { userMemory: ByteSize.megabytes(1024), userCpus: Option.none() },
@@ -98,7 +97,7 @@ export const defaults: Shape = {
     pollInterval: Duration.millis(5)
   },
   oom: { pollInterval: Duration.millis(5), window: Duration.seconds(2) },
-  http: { retryInterval: Duration.millis(50), defaultTimeout: Duration.seconds(60), defaultMaxConcurrent: 1 },
+  http: { retryInterval: Duration.millis(50), defaultMaxConcurrent: 1 },
   cleanupTimeout: Duration.seconds(30)
 }
 
@@ -151,7 +150,7 @@ export const config: Config.Config<Shape> = Config.nested(
       dnsOptions: list("DNS_OPTIONS", defaults.containerArgs.dnsOptions),
       extraEnv: list("EXTRA_ENV", []).pipe(
         Config.mapOrFail((entries) =>
-          Either.mapLeft(RunOptions.parseEnvEntries(entries), (error) => ConfigError.InvalidData(["EXTRA_ENV"], error.message))
+          Either.mapLeft(ContainerSpec.parseEnvEntries(entries), (error) => ConfigError.InvalidData(["EXTRA_ENV"], error.message))
         )
       )
     }),
@@ -188,7 +187,6 @@ export const config: Config.Config<Shape> = Config.nested(
     }),
     http: Config.all({
       retryInterval: duration("HTTP_RETRY_INTERVAL", defaults.http.retryInterval),
-      defaultTimeout: duration("HTTP_DEFAULT_TIMEOUT", defaults.http.defaultTimeout),
       defaultMaxConcurrent: Config.integer("HTTP_DEFAULT_MAX_CONCURRENT").pipe(
         Config.validate({ message: "must be 1 or more", validation: (n) => n >= 1 }),
         Config.withDefault(defaults.http.defaultMaxConcurrent)

@@ -30,10 +30,9 @@ describe("default timeouts", () => {
       assertDuration(timeouts.resume, "10 seconds", "runc resume")
     }))
 
-  it.effect("D1 the HTTP client before any /init, logs, OOM poll, connect retry and cleanup", () =>
+  it.effect("D1 the HTTP client before any /init (its concurrency), logs, OOM poll, connect retry and cleanup", () =>
     Effect.gen(function*() {
       const config = yield* WhiskConfig.fromEnv({})
-      assertDuration(config.http.defaultTimeout, "60 seconds", "HTTP timeout before any /init")
       assert.strictEqual(config.http.defaultMaxConcurrent, 1)
       assertDuration(config.http.retryInterval, "50 millis", "connect retry")
       assertDuration(config.logs.idleTimeout, "2 seconds", "log idle timeout")

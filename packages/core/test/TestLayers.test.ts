@@ -1,4 +1,4 @@
-import { ContainerAddress, ContainerHttp, ContainerId, ContainerResponse, DockerEngine, Errors, Runc, RunOptions } from "@effect-whisk/core"
+import { ContainerAddress, ContainerHttp, ContainerId, ContainerResponse, ContainerSpec, DockerEngine, Errors, Runc } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Stream } from "effect"
 import * as ByteSize from "@effect-whisk/core/ByteSize"
@@ -16,12 +16,12 @@ describe("test layers", () => {
     Effect.gen(function*() {
       const engine = yield* DockerEngine.DockerEngine
       const calls = yield* DockerEngine.DockerEngineCalls
-      const id = yield* engine.run(RunOptions.make({ image: "image" }))
+      const id = yield* engine.createAndStart(ContainerSpec.make({ image: "image" }))
       const address = yield* engine.inspectAddress(id, "bridge")
       yield* Stream.runDrain(engine.pull("image"))
       assert.strictEqual(id, "testId")
       assert.strictEqual(address.asString, "testIp:8080")
-      assert.deepStrictEqual((yield* calls.all).map((call) => call.method), ["run", "inspectAddress", "pull"])
+      assert.deepStrictEqual((yield* calls.all).map((call) => call.method), ["createAndStart", "inspectAddress", "pull"])
       assert.deepStrictEqual(yield* calls.of("pull"), [["image"]])
     }).pipe(Effect.provide(DockerEngine.layerTest())))
 

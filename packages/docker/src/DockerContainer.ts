@@ -1,150 +1,114 @@
 /**
- * An action container on a Docker engine: create (with OpenWhisk's pull rules), /init and /run over HTTP with OOM
- * detection, suspend and resume, per-activation logs, destroy. Every operation is an Effect with a typed error;
- * the services it needs are captured when the container is created.
+ * An action container on a Docker engine, the Docker implementation of core's `Container`: create (with OpenWhisk's
+ * pull rules), /init and /run over HTTP with OOM detection, suspend and resume, per-activation logs, destroy. Every
+ * operation is an Effect with a typed error; the services it needs are captured when the container is created.
+ * `layer` provides core's `ContainerFactory` with it. The implementation is `internal/dockerContainer.ts`, its HTTP
+ * client `internal/actionClient.ts`, how it freezes `internal/freezing.ts`.
  *
  * @since 0.1.0
  */
 import type {
-  ActivationResponse,
-  ByteSize,
-  ContainerAddress,
+  Container,
+  ContainerFactory,
   ContainerHttp,
-  ContainerId,
   DockerEngine,
   Errors,
   Interval,
   Runc,
   WhiskConfig
 } from "@effect-whisk/core"
-import type { Duration, Effect, Scope, Stream } from "effect"
-import * as lifecycle from "./internal/lifecycle.js"
+import type { Effect, Layer, Scope, Stream } from "effect"
+import * as internal from "./internal/dockerContainer.js"
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface InitializeOptions {
-  readonly timeout: Duration.Duration
-  readonly maxConcurrent: number
-}
+export type InitializeOptions = Container.InitializeOptions
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface RunOptions {
-  readonly timeout: Duration.Duration
-  readonly maxConcurrent: number
-  /** Defaults to the configured payload limit (1 MB). */
-  readonly maxResponse?: ByteSize.ByteSize
-  /** Defaults to the configured payload truncation (1 MB). */
-  readonly truncation?: ByteSize.ByteSize
-  /** Set for a warm container: a refused connection becomes ContainerHealthError (B20). */
-  readonly reschedule?: boolean
-}
+export type RunOptions = Container.RunOptions
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface LogsOptions {
-  /** The log limit of the action; weighs each raw json line as its length + 1. */
-  readonly limit: ByteSize.ByteSize
-  /** Tail until two sentinel lines are seen (managed runtimes), or read to the end (blackbox, developer errors). */
-  readonly waitForSentinel: boolean
-}
+export type LogsOptions = Container.LogsOptions
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface RunOutcome {
-  readonly interval: Interval.Interval
-  readonly response: ActivationResponse.ActivationResponse
-}
+export type RunOutcome = Container.RunOutcome
 
 /**
+ * A Container on a Docker engine, with the errors its operations can have there.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface DockerContainer {
-  readonly id: ContainerId.ContainerId
-  readonly address: ContainerAddress.ContainerAddress
-  /** The resolved image reference the container runs. */
-  readonly image: string
+export interface DockerContainer extends Container.Container {
+  /** Suspend freezes with runc (else with the engine's pause). */
   readonly useRunc: boolean
   /** Closes the HTTP client, then freezes the container (runc pause, or the engine's pause). */
-  readonly suspend: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError>
+  readonly suspend: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError | Errors.ContainerDestroyed>
   /** Thaws the container, then opens a new HTTP client. */
-  readonly resume: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError>
+  readonly resume: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError | Errors.ContainerDestroyed>
   /** Removes the container with force (resuming it first when runc froze it). */
-  readonly destroy: Effect.Effect<void, Errors.DockerEngineError>
-  /** POSTs /init; gives the interval or InitializationError (B22). */
+  readonly destroy: Effect.Effect<void, Errors.DockerEngineError | Errors.ContainerDestroyed>
   readonly initialize: (
     initializer: unknown,
     options: InitializeOptions
-  ) => Effect.Effect<Interval.Interval, Errors.InitializationError | Errors.ContainerHealthError>
-  /** POSTs /run with the parameters and the activation's environment fields (B23). */
+  ) => Effect.Effect<
+    Interval.Interval,
+    Errors.InitializationError | Errors.ContainerHealthError | Errors.ContainerDestroyed
+  >
   readonly run: (
     parameters: unknown,
-    environment: Readonly<Record<string, unknown>>,
+    activation: Readonly<Record<string, unknown>>,
     options: RunOptions
-  ) => Effect.Effect<RunOutcome, Errors.ContainerHealthError>
-  /**
-   * This activation's raw json log lines from where the last collection stopped. Sentinel lines are not emitted;
-   * a truncation or collection problem ends the stream with a notice line (LogLine JSON on stderr).
-   */
+  ) => Effect.Effect<RunOutcome, Errors.ContainerHealthError | Errors.ContainerDestroyed>
+  /** Read from the container's json-file log through the engine. */
   readonly logs: (
     options: LogsOptions
-  ) => Stream.Stream<string, Errors.LogFileError | Errors.DockerEngineError>
+  ) => Stream.Stream<string, Errors.LogFileError | Errors.DockerEngineError | Errors.ContainerDestroyed>
   /**
-   * The lines `logs` streams, all at once, as an invoker takes an activation's logs. Read straight from the
-   * container's json-file log when the engine's files are on this machine: then a tailed activation's lines are
-   * complete 0.6–0.8 ms after its sentinels, where ending the stream alone costs more than that. Otherwise `logs`
-   * is run.
+   * Read straight from the container's json-file log when the engine's files are on this machine: then a tailed
+   * activation's lines are complete 0.6–0.8 ms after its sentinels, where ending the stream alone costs more than
+   * that. Otherwise `logs` is run.
    */
   readonly logLines: (
     options: LogsOptions
-  ) => Effect.Effect<ReadonlyArray<string>, Errors.LogFileError | Errors.DockerEngineError>
+  ) => Effect.Effect<
+    ReadonlyArray<string>,
+    Errors.LogFileError | Errors.DockerEngineError | Errors.ContainerDestroyed
+  >
 }
 
 /**
+ * The backend-neutral create request with the Docker-only settings.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CreateOptions {
-  /** An image reference such as `node:20` or `127.0.0.1:5000/team/action:v1`. */
-  readonly image: string
-  /** A user-provided (blackbox) image follows the pull rules of B6; a platform image is never pulled. */
-  readonly userProvided: boolean
-  /** Default 256 MB. */
-  readonly memory?: ByteSize.ByteSize
-  /** Default: derived from memory and the configured user memory (B4). */
-  readonly cpuShares?: number
-  readonly cpuLimit?: number
-  readonly environment?: Readonly<Record<string, string>>
-  /** Defaults from the configuration's container args. */
+export interface CreateOptions extends ContainerFactory.CreateRequest {
+  /** Default: the configuration's container args (`ContainerSpec.defaultNetwork` when not configured). */
   readonly network?: string
   readonly dnsServers?: ReadonlyArray<string>
   readonly dnsSearch?: ReadonlyArray<string>
   readonly dnsOptions?: ReadonlyArray<string>
-  /** Default: `<prefix>_<unique>`. A given name gets the configured prefix too, so cleanup finds it. */
-  readonly name?: string
   /** Default from the configuration (use-runc). */
   readonly useRunc?: boolean
-  readonly labels?: Readonly<Record<string, string>>
 }
 
 /**
  * @since 0.1.0
  * @category models
  */
-export type CreateError =
-  | Errors.WhiskContainerStartupError
-  | Errors.BlackboxStartupError
-  | Errors.InvalidImageName
-  | Errors.InvalidEnvironment
+export type CreateError = ContainerFactory.CreateError
 
 /**
  * @since 0.1.0
@@ -160,7 +124,7 @@ export type Services = DockerEngine.DockerEngine | Runc.Runc | ContainerHttp.Con
  * @category constructors
  */
 export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, CreateError, Services> =
-  lifecycle.create
+  internal.create
 
 /**
  * Creates a container that is destroyed when the Scope closes, whatever happened.
@@ -170,4 +134,45 @@ export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, 
  */
 export const createScoped: (
   options: CreateOptions
-) => Effect.Effect<DockerContainer, CreateError, Services | Scope.Scope> = lifecycle.createScoped
+) => Effect.Effect<DockerContainer, CreateError, Services | Scope.Scope> = internal.createScoped
+
+/**
+ * The live ContainerFactory: Docker containers on the services of the context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<ContainerFactory.ContainerFactory, never, Services> = internal.layer
+
+/**
+ * @since 0.1.0
+ * @category testing
+ */
+export interface TestOptions {
+  readonly engine?: Partial<DockerEngine.Service>
+  readonly runc?: Partial<Runc.Service>
+  /** Answers the action's /init and /run (by default `200 {}`). */
+  readonly respond?: Parameters<typeof ContainerHttp.layerTest>[0]
+  readonly config?: Parameters<typeof WhiskConfig.layerWith>[0]
+}
+
+/**
+ * Docker containers over core's test layers (DockerEngine, Runc and ContainerHttp, which record their calls) and
+ * the default configuration: needs nothing else. Its engine reports a stopped container by default, so a scripted
+ * connection failure is judged at once instead of after the OOM window; script `engine.state` to test OOM handling.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const layerTest: (
+  options?: TestOptions
+) => Layer.Layer<
+  | ContainerFactory.ContainerFactory
+  | DockerEngine.DockerEngine
+  | DockerEngine.DockerEngineCalls
+  | Runc.Runc
+  | Runc.RuncCalls
+  | ContainerHttp.ContainerHttp
+  | ContainerHttp.ContainerHttpCalls
+  | WhiskConfig.WhiskConfig
+> = internal.layerTest

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { ContainerAddress, ContainerId, DockerEngine, Errors, type RunOptions, WhiskConfig } from "@effect-whisk/core"
+import { ContainerAddress, ContainerId, type ContainerSpec, DockerEngine, Errors, WhiskConfig } from "@effect-whisk/core"
 import * as LogFile from "@effect-whisk/logs/LogFile"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
@@ -46,7 +46,7 @@ export const makeWith = (
         (signal) => docker.getContainer(idOrName).remove({ force: true, abortSignal: signal })
       ).pipe(Effect.asVoid, Effect.ensuring(logPaths.forget(idOrName)))
 
-    const create = (options: RunOptions.RunOptions) =>
+    const create = (options: ContainerSpec.ContainerSpec) =>
       engineCall(
         "create",
         options.image,
@@ -60,7 +60,7 @@ export const makeWith = (
 
     // Once the engine was asked to create, the answer is awaited in a daemon fiber, whoever interrupts the caller:
     // a container made after the caller left is removed as soon as its id is known.
-    const run = (options: RunOptions.RunOptions) =>
+    const createAndStart = (options: ContainerSpec.ContainerSpec) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           const name = Option.getOrUndefined(options.name)
@@ -182,7 +182,7 @@ export const makeWith = (
         timeouts.version,
         (signal) => (docker.version as (options: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>)({ abortSignal: signal })
       ).pipe(Effect.map((version) => ({ version: version.Version, apiVersion: version.ApiVersion }))),
-      run,
+      createAndStart,
       inspectAddress,
       state,
       pause: (id) =>

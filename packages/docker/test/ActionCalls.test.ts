@@ -1,10 +1,10 @@
-// initialize and run over mock layers (T13–T17, B16–B17, B21–B23): a ContainerContext built by hand,
+// initialize and run over mock layers (T13–T17, B16–B17, B21–B23): a DockerContainer on core's test layers,
 // ContainerHttp.layerTest answering the posts, DockerEngine.layerTest reporting the container's state.
 import {
   ActivationResponse,
   ByteSize,
   ConnectionFailure,
-  type ContainerAddress,
+  ContainerAddress,
   ContainerHttp,
   ContainerResponse,
   DockerEngine,
@@ -15,14 +15,19 @@ import {
   WhiskConfig
 } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Layer, Option, Ref, TestClock } from "effect"
-import * as calls from "../src/internal/calls.js"
-import { testContext } from "./support/containerContext.js"
+import { Duration, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
+import { DockerContainer } from "@effect-whisk/docker"
+import * as ActionClient from "../src/internal/actionClient.js"
 
 type Respond = Parameters<typeof ContainerHttp.layerTest>[0]
 
-const layers = (respond: Respond, engine: Partial<DockerEngine.Service> = {}) =>
-  Layer.mergeAll(ContainerHttp.layerTest(respond), DockerEngine.layerTest(engine), Runc.layerTest())
+const layers = (
+  respond: Respond,
+  engine: Partial<DockerEngine.Service> = {},
+  config: Parameters<typeof WhiskConfig.layerWith>[0] = {}
+) => Layer.mergeAll(ContainerHttp.layerTest(respond), DockerEngine.layerTest(engine), Runc.layerTest(), WhiskConfig.layerWith(config))
+
+const container = DockerContainer.create({ image: "image", userProvided: false })
 
 /** Answers after `millis` on the clock, as a container that takes that long. */
 const after = (
@@ -36,13 +41,13 @@ const ok = (entity = "") => Effect.succeed(ContainerResponse.make(200, entity))
 const second = Duration.seconds(1)
 
 const initialize = (initializer: unknown = {}, options = { timeout: second, maxConcurrent: 1 }) =>
-  Effect.flatMap(testContext(), (ctx) => calls.initialize(ctx)(initializer, options))
+  Effect.flatMap(container, (c) => c.initialize(initializer, options))
 
 const run = (
   parameters: unknown = {},
-  environment: Readonly<Record<string, unknown>> = {},
-  options: Parameters<ReturnType<typeof calls.run>>[2] = { timeout: second, maxConcurrent: 1 }
-) => Effect.flatMap(testContext(), (ctx) => calls.run(ctx)(parameters, environment, options))
+  activation: Readonly<Record<string, unknown>> = {},
+  options: DockerContainer.RunOptions = { timeout: second, maxConcurrent: 1 }
+) => Effect.flatMap(container, (c) => c.run(parameters, activation, options))
 
 const connectionError = Effect.fail(new ConnectionFailure.ConnectionError({ target: "testIp:8080/run" }))
 
@@ -78,16 +83,24 @@ describe("initialize (B22)", () => {
       assert.isTrue(Duration.equals(options.timeout, second))
     }).pipe(Effect.provide(layers(after(1, ok())))))
 
-  it.effect("caches the timeout and maxConcurrent for resume (B12) and opens the client with maxConcurrent", () =>
+  it.effect("opens the client with the maxConcurrent of /init and remembers it for resume (B12)", () =>
     Effect.gen(function*() {
-      const ctx = yield* testContext()
-      yield* calls.initialize(ctx)({}, { timeout: Duration.seconds(7), maxConcurrent: 3 })
-      const settings = yield* Ref.get(ctx.clientSettings)
-      assert.isTrue(Duration.equals(settings.timeout, Duration.seconds(7)))
-      assert.strictEqual(settings.maxConcurrent, 3)
+      const c = yield* container
+      yield* c.initialize({}, { timeout: Duration.seconds(7), maxConcurrent: 3 })
+      yield* c.suspend
+      yield* c.resume
       const log = yield* ContainerHttp.ContainerHttpCalls
-      assert.deepStrictEqual((yield* log.of("open")).map((args) => args[1]), [{ maxConcurrent: 3 }])
+      assert.deepStrictEqual((yield* log.of("open")).map((args) => args[1]), [{ maxConcurrent: 3 }, { maxConcurrent: 3 }])
     }).pipe(Effect.provide(layers(after(1, ok())))))
+
+  it.effect("a resume before any /init opens the client with the configured default maxConcurrent (B12)", () =>
+    Effect.gen(function*() {
+      const c = yield* container
+      yield* c.suspend
+      yield* c.resume
+      const log = yield* ContainerHttp.ContainerHttpCalls
+      assert.deepStrictEqual((yield* log.of("open")).map((args) => args[1]), [{ maxConcurrent: 2 }])
+    }).pipe(Effect.provide(layers(after(1, ok()), {}, { http: { defaultMaxConcurrent: 2 } }))))
 
   it.effect("T14 a Timeout at the deadline is an InitializationError with the init time-limit message", () =>
     Effect.gen(function*() {
@@ -145,9 +158,9 @@ describe("run (B23)", () => {
       assert.deepStrictEqual(outcome.response, ActivationResponse.success({}, 2))
     }).pipe(Effect.provide(layers(after(1, ok("{}"))))))
 
-  it.effect("posts {value: parameters} merged with the environment (environment wins), without retry", () =>
+  it.effect("posts {value: parameters} merged with the activation's fields (they win), without retry", () =>
     Effect.gen(function*() {
-      yield* run({ name: "x" }, { action_name: "/ns/a", deadline: "1700000000000", value: "from env" }, {
+      yield* run({ name: "x" }, { action_name: "/ns/a", deadline: "1700000000000", value: "from the activation" }, {
         timeout: second,
         maxConcurrent: 1,
         maxResponse: ByteSize.kilobytes(64),
@@ -156,7 +169,7 @@ describe("run (B23)", () => {
       })
       const { body, options, path } = yield* onlyPost
       assert.strictEqual(path, "/run")
-      assert.deepStrictEqual(body, { value: "from env", action_name: "/ns/a", deadline: "1700000000000" })
+      assert.deepStrictEqual(body, { value: "from the activation", action_name: "/ns/a", deadline: "1700000000000" })
       assert.isFalse(options.retry)
       assert.isTrue(options.reschedule)
       assert.deepStrictEqual(options.maxResponse, ByteSize.kilobytes(64))
@@ -205,8 +218,7 @@ describe("run (B23)", () => {
 
   it.effect("an application error (200 with error) and a truncated answer are interpreted (B25)", () =>
     Effect.gen(function*() {
-      const ctx = yield* testContext()
-      const outcome = yield* calls.run(ctx)({}, {}, { timeout: second, maxConcurrent: 1 })
+      const outcome = yield* run()
       assert.deepStrictEqual(
         outcome.response,
         ActivationResponse.applicationError(Messages.truncatedResponseWithPrefix("{\"a", ByteSize.bytes(10), ByteSize.bytes(5)), 10)
@@ -278,15 +290,15 @@ describe("OOM detection after a broken connection (B17)", () => {
 
   it.effect("the poll interval and window come from the configuration", () => {
     const engine = engineStates([{}])
-    const config = WhiskConfig.merge({ oom: { pollInterval: Duration.millis(10), window: Duration.millis(100) } })
     return Effect.gen(function*() {
-      const ctx = yield* testContext(config)
-      const fiber = yield* Effect.fork(calls.run(ctx)({}, {}, { timeout: second, maxConcurrent: 1 }))
+      const fiber = yield* Effect.fork(run())
       yield* TestClock.adjust("1 second")
       const outcome = yield* Fiber.join(fiber)
       assert.deepStrictEqual(outcome.response, ActivationResponse.developerError(Messages.abnormalRun))
       assert.strictEqual(engine.checks(), 11)
-    }).pipe(Effect.provide(layers(() => connectionError, engine.engine)))
+    }).pipe(Effect.provide(layers(() => connectionError, engine.engine, {
+      oom: { pollInterval: Duration.millis(10), window: Duration.millis(100) }
+    })))
   })
 
   it.effect("a container the engine no longer knows is not OOM-killed, and polling stops", () =>
@@ -345,10 +357,10 @@ describe("OOM detection after a broken connection (B17)", () => {
 describe("the container's HTTP client", () => {
   it.effect("is opened once on first use and reused by later calls", () =>
     Effect.gen(function*() {
-      const ctx = yield* testContext()
-      yield* calls.initialize(ctx)({}, { timeout: second, maxConcurrent: 4 })
-      yield* calls.run(ctx)({}, {}, { timeout: second, maxConcurrent: 1 })
-      yield* calls.run(ctx)({}, {}, { timeout: second, maxConcurrent: 1 })
+      const c = yield* container
+      yield* c.initialize({}, { timeout: second, maxConcurrent: 4 })
+      yield* c.run({}, {}, { timeout: second, maxConcurrent: 1 })
+      yield* c.run({}, {}, { timeout: second, maxConcurrent: 1 })
       const log = yield* ContainerHttp.ContainerHttpCalls
       assert.deepStrictEqual((yield* log.of("open")).map((args) => args[1]), [{ maxConcurrent: 4 }])
       assert.strictEqual(yield* log.count("post"), 3)
@@ -364,24 +376,41 @@ describe("the container's HTTP client", () => {
         )
     }
     return Effect.gen(function*() {
-      const ctx = { ...(yield* testContext()), http: slowOpen }
+      const c = yield* container
       const outcomes = yield* Effect.all(
-        Array.from({ length: 16 }, () => calls.run(ctx)({}, {}, { timeout: second, maxConcurrent: 16 })),
+        Array.from({ length: 16 }, () => c.run({}, {}, { timeout: second, maxConcurrent: 16 })),
         { concurrency: "unbounded" }
       )
       assert.strictEqual(outcomes.length, 16)
       assert.isTrue(outcomes.every((outcome) => outcome.response.isSuccess))
       assert.strictEqual(opened, 1)
-    }).pipe(Effect.provide(layers(() => ok("{}"))))
+    }).pipe(Effect.provide(Layer.mergeAll(
+      Layer.succeed(ContainerHttp.ContainerHttp, slowOpen),
+      DockerEngine.layerTest(),
+      Runc.layerTest(),
+      WhiskConfig.layerWith()
+    )))
   })
 
-  it.effect("after a suspend cleared the client, the next call opens a new one", () =>
+  it.effect("after a suspend closed the client, the next call opens a new one", () =>
     Effect.gen(function*() {
-      const ctx = yield* testContext()
-      yield* calls.run(ctx)({}, {}, { timeout: second, maxConcurrent: 1 })
-      yield* Ref.set(ctx.client, Option.none())
-      yield* calls.run(ctx)({}, {}, { timeout: second, maxConcurrent: 1 })
+      const client = yield* ActionClient.make(yield* ContainerHttp.ContainerHttp, ContainerAddress.make("testIp"), 1)
+      yield* client.get(1)
+      yield* client.close
+      yield* client.get(5)
       const log = yield* ContainerHttp.ContainerHttpCalls
-      assert.strictEqual(yield* log.count("open"), 2)
+      assert.deepStrictEqual((yield* log.all).map((call) => call.method), ["open", "close", "open"])
+      assert.deepStrictEqual((yield* log.of("open")).map((args) => args[1]), [{ maxConcurrent: 1 }, { maxConcurrent: 5 }])
+    }).pipe(Effect.provide(layers(() => ok("{}")))))
+
+  it.effect("reopen closes the open client and opens one with the concurrency of the last /init", () =>
+    Effect.gen(function*() {
+      const client = yield* ActionClient.make(yield* ContainerHttp.ContainerHttp, ContainerAddress.make("testIp"), 1)
+      yield* client.get(1)
+      yield* client.initialized(3)
+      yield* client.reopen
+      const log = yield* ContainerHttp.ContainerHttpCalls
+      assert.deepStrictEqual((yield* log.all).map((call) => call.method), ["open", "close", "open"])
+      assert.deepStrictEqual((yield* log.of("open")).map((args) => args[1]), [{ maxConcurrent: 1 }, { maxConcurrent: 3 }])
     }).pipe(Effect.provide(layers(() => ok("{}")))))
 })

@@ -1,6 +1,6 @@
 // The live layer finds the engine as the docker CLI does: DOCKER_HOST (unix socket, tcp, tls), else the default
 // socket; a DOCKER_HOST it cannot use is a typed error. The layer also carries the run limit and the shared pulls.
-import { DockerEngine, RunOptions, WhiskConfig } from "@effect-whisk/core"
+import { ContainerSpec, DockerEngine, WhiskConfig } from "@effect-whisk/core"
 import { DockerodeEngine } from "@effect-whisk/docker"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Fiber, Layer, Schedule, Stream } from "effect"
@@ -90,8 +90,8 @@ describe("DOCKER_HOST", () => {
       yield* Fiber.join(first)
       yield* Fiber.join(second)
 
-      const a = yield* Effect.fork(engine.run(RunOptions.make({ image: "a" })))
-      const b = yield* Effect.fork(engine.run(RunOptions.make({ image: "b" })))
+      const a = yield* Effect.fork(engine.createAndStart(ContainerSpec.make({ image: "a" })))
+      const b = yield* Effect.fork(engine.createAndStart(ContainerSpec.make({ image: "b" })))
       yield* waitFor(() => creates.length === 1)
       yield* Effect.sleep("100 millis")
       assert.strictEqual(creates.length, 1, "parallelRuns is 1: the second create waits")

@@ -1,7 +1,7 @@
-// The live DockerEngine against a scripted engine API on a unix socket: how RunOptions reach the create body, how
+// The live DockerEngine against a scripted engine API on a unix socket: how a ContainerSpec reaches the create body, how
 // engine answers map to typed errors (OpenWhisk's DockerClientTests T29, T30, T37–T40 and the file-access client's
 // T41–T46 over inspect), pull progress with in-stream errors, timeouts that abort the request, and interruption.
-import { ByteSize, ContainerId, DockerEngine, RunOptions, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, ContainerId, ContainerSpec, DockerEngine, WhiskConfig } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Exit, Fiber, Option, Schedule, Stream } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -50,7 +50,7 @@ describe("DockerodeEngine", () => {
   it.scopedLive("T1 maps the run options onto the create body (B2–B4) and starts the container", () =>
     withEngine((request) => created(request) ?? startOk(request), (engine, fake) =>
       Effect.gen(function*() {
-        const result = yield* engine.run(RunOptions.make({
+        const result = yield* engine.createAndStart(ContainerSpec.make({
           image: "image:prod",
           name: Option.some("wsk_1_guest_hello"),
           env: [["__OW_API_HOST", "https://host"], ["test", "hi"]],
@@ -91,7 +91,7 @@ describe("DockerodeEngine", () => {
   it.scopedLive("B2 memory is given in whole megabytes, and cpu shares of 0 leave the engine's default", () =>
     withEngine((request) => created(request) ?? startOk(request), (engine, fake) =>
       Effect.gen(function*() {
-        yield* engine.run(RunOptions.make({ image: "image", memory: ByteSize.bytes(200 * 1024 * 1024 + 12345) }))
+        yield* engine.createAndStart(ContainerSpec.make({ image: "image", memory: ByteSize.bytes(200 * 1024 * 1024 + 12345) }))
         const hostConfig = (fake.matching("POST", /create$/)[0]?.body as { HostConfig: Record<string, unknown> }).HostConfig
         assert.strictEqual(hostConfig.Memory, 200 * 1024 * 1024)
         assert.notProperty(hostConfig, "CpuShares")
@@ -110,7 +110,7 @@ describe("DockerodeEngine", () => {
         },
       (engine) =>
         Effect.gen(function*() {
-          const error = yield* Effect.flip(engine.run(RunOptions.make({ image: "image" })))
+          const error = yield* Effect.flip(engine.createAndStart(ContainerSpec.make({ image: "image" })))
           assert.strictEqual(error._tag, "BrokenContainer")
           assert.deepInclude(error, { containerId: ContainerId.make(id), image: "image", exitStatus: 127 })
         })
@@ -121,7 +121,7 @@ describe("DockerodeEngine", () => {
       (request) => created(request) ?? { status: 500, body: { message: "mkdir /var/run/docker: no space left on device" } },
       (engine) =>
         Effect.gen(function*() {
-          const error = yield* Effect.flip(engine.run(RunOptions.make({ image: "image" })))
+          const error = yield* Effect.flip(engine.createAndStart(ContainerSpec.make({ image: "image" })))
           assert.strictEqual(error._tag, "BrokenContainer")
           assert.deepInclude(error, { containerId: ContainerId.make(id), exitStatus: 125 })
           assert.include(error.message, id)
@@ -131,7 +131,7 @@ describe("DockerodeEngine", () => {
   it.scopedLive("T38 a create the engine refuses is a DockerEngineError, not a broken container", () =>
     withEngine(() => ({ status: 404, body: { message: "No such image: nothere:latest" } }), (engine) =>
       Effect.gen(function*() {
-        const error = yield* Effect.flip(engine.run(RunOptions.make({ image: "nothere" })))
+        const error = yield* Effect.flip(engine.createAndStart(ContainerSpec.make({ image: "nothere" })))
         assert.strictEqual(error._tag, "DockerEngineError")
         if (error._tag === "DockerEngineError") {
           assert.deepInclude(error, { operation: "create", reason: "NotFound", statusCode: 404 })
@@ -144,7 +144,7 @@ describe("DockerodeEngine", () => {
       Effect.gen(function*() {
         const cid = ContainerId.make(id)
         const calls: ReadonlyArray<readonly [string, Effect.Effect<unknown, { readonly _tag: string }>]> = [
-          ["create", engine.run(RunOptions.make({ image: "image" }))],
+          ["create", engine.createAndStart(ContainerSpec.make({ image: "image" }))],
           ["inspect", engine.inspectAddress(cid, "bridge")],
           ["inspect", engine.state(cid)],
           ["pause", engine.pause(cid)],
@@ -306,7 +306,7 @@ describe("DockerodeEngine", () => {
       },
       (engine, fake) =>
         Effect.gen(function*() {
-          const fiber = yield* Effect.fork(engine.run(RunOptions.make({ image: "image", name: Option.some("wsk_x") })))
+          const fiber = yield* Effect.fork(engine.createAndStart(ContainerSpec.make({ image: "image", name: Option.some("wsk_x") })))
           yield* eventually(() => pending.length === 1)
           const exit = yield* Fiber.interrupt(fiber)
           assert.isTrue(Exit.isInterrupted(exit))
@@ -324,7 +324,7 @@ describe("DockerodeEngine", () => {
       (request) => request.method === "DELETE" ? { status: 404, body: { message: "No such container" } } : undefined,
       (engine, fake) =>
         Effect.gen(function*() {
-          const error = yield* Effect.flip(engine.run(RunOptions.make({ image: "image", name: Option.some("wsk_slow") })))
+          const error = yield* Effect.flip(engine.createAndStart(ContainerSpec.make({ image: "image", name: Option.some("wsk_slow") })))
           assert.deepInclude(error, { _tag: "DockerEngineError", reason: "Timeout" })
           yield* eventually(() => fake.matching("DELETE", /^\/containers\/wsk_slow$/).length >= 1)
         })

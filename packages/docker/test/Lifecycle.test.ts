@@ -1,18 +1,22 @@
 // DockerContainer's lifecycle over mock services (OpenWhisk's DockerContainerTests T1–T12, plus interruption and
 // scoping). The engine, runc and HTTP layers are core's recording test layers, built fresh for each test.
 import {
+  ActivationResponse,
   ByteSize,
+  ConnectionFailure,
+  ContainerFactory,
   ContainerHttp,
   ContainerId,
+  type ContainerSpec,
   DockerEngine,
   Errors,
+  Messages,
   Runc,
-  type RunOptions,
   WhiskConfig
 } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Option, Ref, Schedule, Stream } from "effect"
+import { Duration, Effect, Exit, Fiber, Layer, Option, Ref, Schedule, Stream } from "effect"
 
 const services = (
   engine: Partial<DockerEngine.Service> = {},
@@ -35,7 +39,7 @@ const counts = Effect.gen(function*() {
   const calls = yield* DockerEngine.DockerEngineCalls
   return {
     pulls: yield* calls.count("pull"),
-    runs: yield* calls.count("run"),
+    runs: yield* calls.count("createAndStart"),
     inspects: yield* calls.count("inspectAddress"),
     rms: yield* calls.count("remove")
   }
@@ -44,10 +48,10 @@ const counts = Effect.gen(function*() {
 // Background removals run in daemon fibers: give them a chance to start before counting.
 const settle = Effect.repeatN(Effect.yieldNow(), 50)
 
-const runOptionsOf = Effect.gen(function*() {
+const specOf = Effect.gen(function*() {
   const calls = yield* DockerEngine.DockerEngineCalls
-  const runs = yield* calls.of("run")
-  return runs[0]?.[0] as RunOptions.RunOptions
+  const runs = yield* calls.of("createAndStart")
+  return runs[0]?.[0] as ContainerSpec.ContainerSpec
 })
 
 describe("DockerContainer.create", () => {
@@ -64,7 +68,7 @@ describe("DockerContainer.create", () => {
         name: "myContainer"
       })
       assert.deepStrictEqual(yield* counts, { pulls: 0, runs: 1, inspects: 1, rms: 0 })
-      const options = yield* runOptionsOf
+      const options = yield* specOf
       assert.strictEqual(options.image, "image")
       assert.deepStrictEqual(options.capDrop, ["NET_RAW", "NET_ADMIN"])
       assert.deepStrictEqual(options.ulimits, [{ name: "nofile", soft: 1024, hard: 1024 }])
@@ -107,7 +111,7 @@ describe("DockerContainer.create", () => {
       assert.strictEqual(error._tag, "WhiskContainerStartupError")
       yield* settle
       assert.deepStrictEqual(yield* counts, { pulls: 1, runs: 1, inspects: 0, rms: 0 })
-    }).pipe(Effect.provide(services({ run: () => Effect.fail(engineError("create")) }))))
+    }).pipe(Effect.provide(services({ createAndStart: () => Effect.fail(engineError("create")) }))))
 
   it.effect("T5 removes a broken container (exit status 125) and reports a provisioning error", () =>
     Effect.gen(function*() {
@@ -119,7 +123,7 @@ describe("DockerContainer.create", () => {
       const calls = yield* DockerEngine.DockerEngineCalls
       assert.deepStrictEqual(yield* calls.of("remove"), [[brokenId]])
     }).pipe(Effect.provide(services({
-      run: () => Effect.fail(new Errors.BrokenContainer({ containerId: brokenId, image: "image", exitStatus: 125 }))
+      createAndStart: () => Effect.fail(new Errors.BrokenContainer({ containerId: brokenId, image: "image", exitStatus: 125 }))
     }))))
 
   it.effect("B7 a broken container whose command was not found (127) is a BlackboxStartupError, even for a platform image", () =>
@@ -130,7 +134,7 @@ describe("DockerContainer.create", () => {
       yield* settle
       assert.deepStrictEqual(yield* counts, { pulls: 0, runs: 1, inspects: 0, rms: 1 })
     }).pipe(Effect.provide(services({
-      run: () => Effect.fail(new Errors.BrokenContainer({ containerId: brokenId, image: "image:1.0", exitStatus: 127 }))
+      createAndStart: () => Effect.fail(new Errors.BrokenContainer({ containerId: brokenId, image: "image:1.0", exitStatus: 127 }))
     }))))
 
   it.effect("T6 removes the container of a user image when inspect fails", () =>
@@ -171,7 +175,7 @@ describe("DockerContainer.create", () => {
       assert.deepStrictEqual(yield* counts, { pulls: 1, runs: 1, inspects: 0, rms: 0 })
     }).pipe(Effect.provide(services({
       pull: () => Stream.fail(engineError("pull")),
-      run: () => Effect.fail(engineError("create"))
+      createAndStart: () => Effect.fail(engineError("create"))
     }))))
 
   it.effect("B5 resolves user images against the user-images registry and platform images against the runtimes one", () =>
@@ -191,7 +195,7 @@ describe("DockerContainer.create", () => {
   it.effect("B4 derives cpu shares from memory, merges the configured extra environment and names with the prefix", () =>
     Effect.gen(function*() {
       yield* DockerContainer.create({ image: "image", userProvided: false, environment: { A: "1", B: "2" } })
-      const options = yield* runOptionsOf
+      const options = yield* specOf
       assert.strictEqual(options.cpuShares, 256)
       assert.deepStrictEqual(options.cpus, Option.some(0.5))
       assert.deepStrictEqual(options.env, [["A", "1"], ["B", "override"], ["C", ""]])
@@ -299,7 +303,7 @@ describe("DockerContainer suspend, resume, destroy", () => {
       assert.deepStrictEqual([yield* runc.count("pause"), yield* runc.count("resume")], [0, 0])
     }).pipe(Effect.provide(services({}, {}, { docker: { useRunc: false } }))))
 
-  it.effect("B11/B12 suspend closes the HTTP client before the pause; resume opens a new one after the thaw", () =>
+  it.effect("B11/B12 suspend closes the HTTP client before the pause; resume opens a new one after the thaw; both are idempotent", () =>
     Effect.gen(function*() {
       const events = yield* Ref.make<ReadonlyArray<string>>([])
       const note = (event: string) => Ref.update(events, (all) => [...all, event])
@@ -312,8 +316,14 @@ describe("DockerContainer suspend, resume, destroy", () => {
       }
       yield* Effect.gen(function*() {
         const container = yield* DockerContainer.create({ image: "image", userProvided: false })
+        // Resuming a running container and suspending a suspended one do nothing.
         yield* container.resume
         yield* container.suspend
+        yield* container.suspend
+        assert.strictEqual(yield* container.state, "Suspended")
+        yield* container.resume
+        yield* container.resume
+        assert.strictEqual(yield* container.state, "Running")
         yield* container.suspend
         yield* container.resume
         yield* container.destroy
@@ -326,10 +336,10 @@ describe("DockerContainer suspend, resume, destroy", () => {
         ))
       )
       assert.deepStrictEqual(yield* Ref.get(events), [
+        "pause",
         "resume",
         "open testIp 1",
         "close",
-        "pause",
         "pause",
         "resume",
         "open testIp 1",
@@ -369,6 +379,61 @@ describe("DockerContainer suspend, resume, destroy", () => {
       remove: (id) => Effect.fail(new Errors.DockerEngineError({ operation: "remove", target: id, reason: "NotFound" }))
     }))))
 
+  it.effect("the state is observable: Running, Suspended, Running, Destroyed, and the changes end with Destroyed", () =>
+    Effect.gen(function*() {
+      const container = yield* DockerContainer.create({ image: "image", userProvided: false })
+      assert.deepStrictEqual(container.capabilities, { freeze: "Runc", logSource: "JsonFile" })
+      const seen = yield* Effect.fork(Stream.runCollect(container.stateChanges))
+      yield* settle
+      yield* container.suspend
+      yield* container.resume
+      yield* container.destroy
+      assert.deepStrictEqual([...(yield* Fiber.join(seen))], ["Running", "Suspended", "Running", "Destroyed"])
+    }).pipe(Effect.provide(services())))
+
+  it.effect("destroy is final: every later operation fails with ContainerDestroyed and the engine is not called", () =>
+    Effect.gen(function*() {
+      const container = yield* DockerContainer.create({ image: "image", userProvided: false })
+      yield* container.destroy
+      const failures = yield* Effect.all([
+        Effect.flip(container.destroy),
+        Effect.flip(container.suspend),
+        Effect.flip(container.resume),
+        Effect.flip(container.initialize({}, { timeout: Duration.seconds(1), maxConcurrent: 1 })),
+        Effect.flip(container.run({}, {}, { timeout: Duration.seconds(1), maxConcurrent: 1 })),
+        Effect.flip(container.logLines({ limit: ByteSize.megabytes(1), waitForSentinel: false })),
+        Effect.flip(Stream.runDrain(container.logs({ limit: ByteSize.megabytes(1), waitForSentinel: false })))
+      ])
+      assert.deepStrictEqual(failures.map((error) => error._tag), Array(7).fill("ContainerDestroyed"))
+      assert.deepStrictEqual(
+        failures.map((error) => error._tag === "ContainerDestroyed" ? error.operation : ""),
+        ["destroy", "suspend", "resume", "initialize", "run", "logs", "logs"]
+      )
+      const engine = yield* DockerEngine.DockerEngineCalls
+      const runc = yield* Runc.RuncCalls
+      assert.strictEqual(yield* engine.count("remove"), 1)
+      assert.strictEqual(yield* runc.count("pause"), 0)
+      assert.strictEqual(yield* (yield* ContainerHttp.ContainerHttpCalls).count("post"), 0)
+    }).pipe(Effect.provide(services())))
+
+  it.effect("a container destroyed by its owner is left alone when its scope closes", () =>
+    Effect.gen(function*() {
+      yield* Effect.scoped(Effect.flatMap(DockerContainer.createScoped({ image: "image", userProvided: false }), (c) => c.destroy))
+      const engine = yield* DockerEngine.DockerEngineCalls
+      assert.strictEqual(yield* engine.count("remove"), 1)
+    }).pipe(Effect.provide(services())))
+
+  it.effect("after a failed suspend, resume thaws (the container may be frozen) instead of doing nothing", () =>
+    Effect.gen(function*() {
+      const container = yield* DockerContainer.create({ image: "image", userProvided: false })
+      yield* Effect.flip(container.suspend)
+      assert.strictEqual(yield* container.state, "Running")
+      yield* container.resume
+      assert.strictEqual(yield* (yield* Runc.RuncCalls).count("resume"), 1)
+    }).pipe(Effect.provide(services({}, {
+      pause: (id) => Effect.fail(new Errors.RuncError({ operation: "pause", containerId: id, reason: "Timeout" }))
+    }))))
+
   it.effect("a failed suspend or resume is reported with its typed error", () =>
     Effect.gen(function*() {
       const container = yield* DockerContainer.create({ image: "image", userProvided: false })
@@ -379,5 +444,40 @@ describe("DockerContainer suspend, resume, destroy", () => {
     }).pipe(Effect.provide(services({}, {
       pause: (id) => Effect.fail(new Errors.RuncError({ operation: "pause", containerId: id, reason: "Timeout" })),
       resume: (id) => Effect.fail(new Errors.RuncError({ operation: "resume", containerId: id, reason: "Timeout" }))
+    }))))
+})
+
+describe("DockerContainer.layerTest", () => {
+  it.effect("provides a ContainerFactory of Docker containers over the test layers, with nothing else", () =>
+    Effect.gen(function*() {
+      const container = yield* ContainerFactory.create({ image: "image", userProvided: false, memory: ByteSize.megabytes(128) })
+      const interval = yield* container.initialize({ code: "x" }, { timeout: Duration.seconds(1), maxConcurrent: 1 })
+      const outcome = yield* container.run({ a: 1 }, { activation_id: "a1" }, { timeout: Duration.seconds(1), maxConcurrent: 1 })
+      assert.strictEqual(interval.millis, 0)
+      assert.deepStrictEqual(outcome.response.result, {})
+      const spec = yield* specOf
+      assert.strictEqual(spec.memory.bytes, 128 * 1024 * 1024)
+      const posts = yield* (yield* ContainerHttp.ContainerHttpCalls).of("post")
+      assert.deepStrictEqual(posts.map((args) => args[2]), [{ value: { code: "x" } }, { value: { a: 1 }, activation_id: "a1" }])
+    }).pipe(Effect.provide(DockerContainer.layerTest())))
+
+  it.effect("a scripted connection failure is judged at the first OOM check, without moving the clock", () =>
+    Effect.gen(function*() {
+      const container = yield* ContainerFactory.create({ image: "image", userProvided: false })
+      const outcome = yield* container.run({}, {}, { timeout: Duration.seconds(1), maxConcurrent: 1 })
+      assert.deepStrictEqual(outcome.response, ActivationResponse.developerError(Messages.abnormalRun))
+      assert.strictEqual(yield* (yield* DockerEngine.DockerEngineCalls).count("state"), 1)
+    }).pipe(Effect.provide(DockerContainer.layerTest({
+      respond: () => Effect.fail(new ConnectionFailure.ConnectionError({ target: "testIp:8080/run" }))
+    }))))
+
+  it.effect("an OOM kill scripted through the engine's state is MemoryExhausted", () =>
+    Effect.gen(function*() {
+      const container = yield* ContainerFactory.create({ image: "image", userProvided: false })
+      const outcome = yield* container.run({}, {}, { timeout: Duration.seconds(1), maxConcurrent: 1 })
+      assert.deepStrictEqual(outcome.response, ActivationResponse.developerError(Messages.memoryExhausted))
+    }).pipe(Effect.provide(DockerContainer.layerTest({
+      respond: () => Effect.fail(new ConnectionFailure.ConnectionError({ target: "testIp:8080/run" })),
+      engine: { state: () => Effect.succeed({ status: "exited", running: false, oomKilled: true, exitCode: 137 }) }
     }))))
 })

@@ -1,6 +1,6 @@
 // The create limit (B38) as a decorator over any DockerEngine: OpenWhisk's DockerClientTests T33/T34, fairness, and
 // no permit lost to interruption.
-import { ContainerId, DockerEngine, Errors, RunOptions } from "@effect-whisk/core"
+import { ContainerId, ContainerSpec, DockerEngine, Errors } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, FastCheck, Ref } from "effect"
 import * as FairSemaphore from "../src/internal/fairSemaphore.js"
@@ -9,7 +9,7 @@ import { limitRuns } from "../src/internal/runLimit.js"
 const id1 = ContainerId.make("1".repeat(64))
 const id2 = ContainerId.make("2".repeat(64))
 const settle = Effect.repeatN(Effect.yieldNow(), 20)
-const runCount = Effect.flatMap(DockerEngine.DockerEngineCalls, (calls) => calls.count("run"))
+const runCount = Effect.flatMap(DockerEngine.DockerEngineCalls, (calls) => calls.count("createAndStart"))
 
 describe("run limit", () => {
   it.effect("T33 runs at most one create at a time with a limit of 1", () =>
@@ -17,9 +17,9 @@ describe("run limit", () => {
       const first = yield* Deferred.make<ContainerId.ContainerId>()
       yield* Effect.gen(function*() {
         const engine = yield* limitRuns(1)(yield* DockerEngine.DockerEngine)
-        const a = yield* Effect.fork(engine.run(RunOptions.make({ image: "first" })))
+        const a = yield* Effect.fork(engine.createAndStart(ContainerSpec.make({ image: "first" })))
         yield* settle
-        const b = yield* Effect.fork(engine.run(RunOptions.make({ image: "second" })))
+        const b = yield* Effect.fork(engine.createAndStart(ContainerSpec.make({ image: "second" })))
         yield* settle
         assert.strictEqual(yield* runCount, 1)
         yield* Deferred.succeed(first, id1)
@@ -27,18 +27,18 @@ describe("run limit", () => {
         assert.strictEqual(yield* runCount, 2)
         assert.sameMembers(results, [id1, id2])
       }).pipe(Effect.provide(DockerEngine.layerTest({
-        run: (options) => options.image === "first" ? Deferred.await(first) : Effect.succeed(id2)
+        createAndStart: (options) => options.image === "first" ? Deferred.await(first) : Effect.succeed(id2)
       })))
     }))
 
   it.effect("T34 gives the permit back when a create fails", () =>
     Effect.gen(function*() {
       const engine = yield* limitRuns(1)(yield* DockerEngine.DockerEngine)
-      const failed = yield* Effect.flip(engine.run(RunOptions.make({ image: "first" })))
+      const failed = yield* Effect.flip(engine.createAndStart(ContainerSpec.make({ image: "first" })))
       assert.strictEqual(failed._tag, "DockerEngineError")
-      assert.strictEqual(yield* engine.run(RunOptions.make({ image: "second" })), id2)
+      assert.strictEqual(yield* engine.createAndStart(ContainerSpec.make({ image: "second" })), id2)
     }).pipe(Effect.provide(DockerEngine.layerTest({
-      run: (options) =>
+      createAndStart: (options) =>
         options.image === "first"
           ? Effect.fail(new Errors.DockerEngineError({ operation: "create", reason: "ServerError" }))
           : Effect.succeed(id2)
@@ -51,13 +51,13 @@ describe("run limit", () => {
         const engine = yield* limitRuns(0)(yield* DockerEngine.DockerEngine)
         const fibers = yield* Effect.forEach(
           Array.from({ length: 25 }, (_, i) => i),
-          (i) => Effect.fork(engine.run(RunOptions.make({ image: `image${i}` })))
+          (i) => Effect.fork(engine.createAndStart(ContainerSpec.make({ image: `image${i}` })))
         )
         yield* settle
         assert.strictEqual(yield* runCount, 25)
         yield* Deferred.succeed(gate, undefined)
         yield* Fiber.joinAll(fibers)
-      }).pipe(Effect.provide(DockerEngine.layerTest({ run: () => Effect.as(Deferred.await(gate), id1) })))
+      }).pipe(Effect.provide(DockerEngine.layerTest({ createAndStart: () => Effect.as(Deferred.await(gate), id1) })))
     }))
 
   it.effect("waiting creates start in the order they arrived", () =>
@@ -69,14 +69,14 @@ describe("run limit", () => {
         const images = Array.from({ length: 8 }, (_, i) => `image${i}`)
         const fibers: Array<Fiber.RuntimeFiber<ContainerId.ContainerId, unknown>> = []
         for (const image of images) {
-          fibers.push(yield* Effect.fork(engine.run(RunOptions.make({ image }))))
+          fibers.push(yield* Effect.fork(engine.createAndStart(ContainerSpec.make({ image }))))
           yield* settle
         }
         yield* Deferred.succeed(gate, undefined)
         yield* Fiber.joinAll(fibers)
         assert.deepStrictEqual(yield* Ref.get(started), images)
       }).pipe(Effect.provide(DockerEngine.layerTest({
-        run: (options) =>
+        createAndStart: (options) =>
           Ref.update(started, (all) => [...all, options.image]).pipe(
             Effect.zipRight(Deferred.await(gate)),
             Effect.as(id1)

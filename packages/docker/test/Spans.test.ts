@@ -14,8 +14,7 @@ import {
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Layer, Option, TestClock, Tracer } from "effect"
 import * as DockerodeEngine from "../src/DockerodeEngine.js"
-import * as calls from "../src/internal/calls.js"
-import { testContext } from "./support/containerContext.js"
+import { DockerContainer } from "@effect-whisk/docker"
 import { fakeEngine, type Handler } from "./support/fakeEngine.js"
 import { runcRunning } from "./support/standInRunc.js"
 
@@ -64,12 +63,14 @@ const second = Duration.seconds(1)
 describe("spans of initialize and run (on the test clock)", () => {
   type Respond = Parameters<typeof ContainerHttp.layerTest>[0]
   const layers = (respond: Respond) =>
-    Layer.mergeAll(ContainerHttp.layerTest(respond), DockerEngine.layerTest(), Runc.layerTest())
+    Layer.mergeAll(ContainerHttp.layerTest(respond), DockerEngine.layerTest(), Runc.layerTest(), WhiskConfig.layerWith())
   const after = (millis: number, outcome: Effect.Effect<ContainerResponse.ContainerResponse, ContainerHttp.PostError>): Respond =>
   () => Effect.zipRight(TestClock.adjust(Duration.millis(millis)), outcome)
   const timeout = Effect.fail(new ConnectionFailure.Timeout({ target: "t", timeoutMillis: 1000 }))
-  const initialize = Effect.flatMap(testContext(), (ctx) => calls.initialize(ctx)({}, { timeout: second, maxConcurrent: 1 }))
-  const run = Effect.flatMap(testContext(), (ctx) => calls.run(ctx)({}, {}, { timeout: second, maxConcurrent: 1 }))
+  // The create's own span is recorded too; `only` picks the operation's span by its name.
+  const container = DockerContainer.create({ image: "image", userProvided: false })
+  const initialize = Effect.flatMap(container, (c) => c.initialize({}, { timeout: second, maxConcurrent: 1 }))
+  const run = Effect.flatMap(container, (c) => c.run({}, {}, { timeout: second, maxConcurrent: 1 }))
 
   // The test layer's answer moves the TestClock on before it comes, so a span that covers the call lasts at least
   // that long.

@@ -40,7 +40,7 @@ describe("startup errors: message, cause and detail", () => {
       })
       const error = yield* Effect.flip(DockerContainer.create({ image: "image:1.0", userProvided: false }))
       if (error._tag === "WhiskContainerStartupError") assert.include(error.detail, "image:1.0")
-    }).pipe(Effect.provide(services({ run: () => Effect.fail(createRefused) }))))
+    }).pipe(Effect.provide(services({ createAndStart: () => Effect.fail(createRefused) }))))
 
   const pullFailed = engineError("pull", "pull access denied for team/action, repository does not exist")
   it.effect("a failed pull: the verbatim pull message, the registry's answer as cause and in detail", () =>
@@ -61,7 +61,7 @@ describe("startup errors: message, cause and detail", () => {
       tag: "BlackboxStartupError",
       message: "executable file not found in image image:1.0",
       cause: broken
-    }).pipe(Effect.provide(services({ run: () => Effect.fail(broken) }))))
+    }).pipe(Effect.provide(services({ createAndStart: () => Effect.fail(broken) }))))
 
   const inspectFailed = engineError("inspect", "network testwork not found")
   it.effect("a failed address lookup: the provisioning message, the inspect failure as cause", () =>

@@ -1,3 +1,4 @@
+import { ContainerResources, ContainerSpec, WhiskConfig } from "@effect-whisk/core"
 import * as http from "node:http"
 
 /**
@@ -46,23 +47,27 @@ const expect = async (answer: Promise<Answer>, ok: ReadonlyArray<number>, what: 
   return result
 }
 
-/** The create body the library sends for a 256 MB platform container (B2–B4 as the engine API's fields). */
+// The cpu shares the library derives for a container of the default memory (B4).
+const defaultCpuShares = ContainerResources.cpuShares(WhiskConfig.defaults.pool.userMemory, ContainerSpec.defaultMemory)
+const spec = ContainerSpec.make({ image: "", cpuShares: defaultCpuShares })
+
+/** The create body the library sends for a platform container with the create defaults (B2–B4 as the engine API's fields). */
 export const createBody = (image: string) => ({
   Image: image,
   Env: [],
   Labels: {},
   HostConfig: {
-    Memory: 256 * 1024 * 1024,
-    MemorySwap: 256 * 1024 * 1024,
-    CpuShares: 256,
-    NetworkMode: "bridge",
+    Memory: spec.memory.bytes,
+    MemorySwap: spec.memory.bytes,
+    CpuShares: spec.cpuShares,
+    NetworkMode: spec.network,
     Dns: [],
     DnsSearch: [],
     DnsOptions: [],
-    CapDrop: ["NET_RAW", "NET_ADMIN"],
-    Ulimits: [{ Name: "nofile", Soft: 1024, Hard: 1024 }],
-    PidsLimit: 1024,
-    LogConfig: { Type: "json-file", Config: {} }
+    CapDrop: [...spec.capDrop],
+    Ulimits: spec.ulimits.map((ulimit) => ({ Name: ulimit.name, Soft: ulimit.soft, Hard: ulimit.hard })),
+    PidsLimit: spec.pidsLimit,
+    LogConfig: { Type: spec.logDriver, Config: {} }
   }
 })
 
@@ -73,7 +78,7 @@ export const createStartInspect = async (image: string, name: string): Promise<{
   await expect(request("POST", `/containers/${id}/start`), [204], "start")
   const info = await expect(request("GET", `/containers/${id}/json`), [200], "inspect")
   const ip = (JSON.parse(info.body) as { NetworkSettings: { Networks: Record<string, { IPAddress: string }> } })
-    .NetworkSettings.Networks["bridge"]?.IPAddress
+    .NetworkSettings.Networks[spec.network]?.IPAddress
   if (ip === undefined || ip.length === 0) throw new Error(`container ${id} has no address on the bridge`)
   return { id, ip }
 }

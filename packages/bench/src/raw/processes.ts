@@ -1,3 +1,4 @@
+import { ContainerResources, ContainerSpec, WhiskConfig } from "@effect-whisk/core"
 import { spawn } from "node:child_process"
 
 /** Runs a program (no shell) and gives its stdout; a non-zero exit is an error with its stderr. */
@@ -13,15 +14,21 @@ export const run = (file: string, args: ReadonlyArray<string>): Promise<string> 
       code === 0 ? resolve(stdout) : reject(new Error(`${file} ${args.join(" ")} exited with ${code}: ${stderr.trim()}`)))
   })
 
-/** `docker run -d` with the library's settings, then `docker inspect` for the address. */
+// The cpu shares the library derives for a container of the default memory (B4).
+const defaultCpuShares = ContainerResources.cpuShares(WhiskConfig.defaults.pool.userMemory, ContainerSpec.defaultMemory)
+
+/** `docker run -d` with the library's settings for a platform container with the create defaults, then its address. */
 export const dockerRunInspect = async (image: string, name: string): Promise<{ id: string; ip: string }> => {
+  const spec = ContainerSpec.make({ image, cpuShares: defaultCpuShares })
+  const memory = `${Math.floor(spec.memory.bytes / (1024 * 1024))}m`
   const id = (await run("docker", [
     "run", "-d", "--name", name,
-    "--memory", "256m", "--memory-swap", "256m", "--cpu-shares", "256", "--network", "bridge",
-    "--cap-drop", "NET_RAW", "--cap-drop", "NET_ADMIN", "--ulimit", "nofile=1024:1024", "--pids-limit", "1024",
-    "--log-driver", "json-file", image
+    "--memory", memory, "--memory-swap", memory, "--cpu-shares", String(spec.cpuShares), "--network", spec.network,
+    ...spec.capDrop.flatMap((capability) => ["--cap-drop", capability]),
+    ...spec.ulimits.flatMap((ulimit) => ["--ulimit", `${ulimit.name}=${ulimit.soft}:${ulimit.hard}`]),
+    "--pids-limit", String(spec.pidsLimit), "--log-driver", spec.logDriver, image
   ])).trim()
-  const ip = (await run("docker", ["inspect", "--format", "{{.NetworkSettings.Networks.bridge.IPAddress}}", id])).trim()
+  const ip = (await run("docker", ["inspect", "--format", `{{.NetworkSettings.Networks.${spec.network}.IPAddress}}`, id])).trim()
   return { id, ip }
 }
 

@@ -29,7 +29,7 @@ export const make = (action: string, timeout: Duration.Duration): Effect.Effect<
   }))
 
 /** The fields sent next to `value` in /run; `deadline` is a string, as the invoker sends it. */
-export const runEnvironment = (context: ActivationContext): Record<string, string> => ({
+export const runFields = (context: ActivationContext): Record<string, string> => ({
   namespace: context.namespace,
   action_name: context.actionName,
   action_version: context.actionVersion,

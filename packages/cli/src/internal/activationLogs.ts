@@ -1,5 +1,4 @@
-import { type ByteSize, Messages } from "@effect-whisk/core"
-import type { DockerContainer } from "@effect-whisk/docker"
+import { type ByteSize, type Container, Messages } from "@effect-whisk/core"
 import * as LogStore from "@effect-whisk/logs/LogStore"
 import { Effect } from "effect"
 
@@ -24,7 +23,7 @@ export interface CollectedLogs {
  * line (B31) and `problem` says what happened.
  */
 export const collect = (
-  container: DockerContainer.DockerContainer,
+  container: Container.Container,
   options: CollectOptions
 ): Effect.Effect<CollectedLogs> =>
   LogStore.collect(container.logLines, {

@@ -1,4 +1,4 @@
-import { ActivationResponse, DockerEngine, ImageName, WhiskConfig } from "@effect-whisk/core"
+import { ActivationResponse, type Container, DockerEngine, ImageName, WhiskConfig } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
 import { Duration, Effect, Either, Exit, Option, Scope, Stream } from "effect"
 import { RuntimeImage } from "../RuntimeImage.js"
@@ -88,7 +88,7 @@ const actionName = (request: InvokeRequest) => Option.match(request.action, { on
 const reusable = (response: ActivationResponse.ActivationResponse) => response.isSuccess || response.isApplicationError
 
 const collectLogs = (
-  container: DockerContainer.DockerContainer,
+  container: Container.Container,
   request: InvokeRequest,
   response: ActivationResponse.ActivationResponse,
   progress: Progress
@@ -105,7 +105,7 @@ const collectLogs = (
   })
 
 const activate = (
-  container: DockerContainer.DockerContainer,
+  container: Container.Container,
   request: InvokeRequest,
   context: ActivationContext.ActivationContext,
   timings: Mutable<ActivationTimings>,
@@ -113,7 +113,7 @@ const activate = (
 ) =>
   Effect.gen(function*() {
     const [took, ran] = yield* timed(
-      container.run(request.params, ActivationContext.runEnvironment(context), {
+      container.run(request.params, ActivationContext.runFields(context), {
         timeout: request.timeout,
         maxConcurrent: 1,
         maxResponse: request.maxResponse
@@ -148,6 +148,7 @@ const steps = (
     })
 
     progress.status(`creating a container of ${image}`)
+    // Docker's own create: --network is a Docker setting; everything after it uses only the Container contract.
     const [createTook, created] = yield* timed(
       DockerContainer.createScoped({
         image,

@@ -1,4 +1,4 @@
-import { ByteSize, ImageName, RunOptions } from "@effect-whisk/core"
+import { ByteSize, ContainerSpec, ImageName } from "@effect-whisk/core"
 import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Either, Option } from "effect"
 import * as ActionSource from "./actionSource.js"
@@ -60,7 +60,7 @@ const image = (text: string) =>
   )
 
 const environment = (entries: ReadonlyArray<string>) =>
-  Either.mapBoth(RunOptions.parseEnvEntries(entries), {
+  Either.mapBoth(ContainerSpec.parseEnvEntries(entries), {
     onLeft: (error) => new UsageError({ message: `--env: ${error.message}` }),
     onRight: (pairs) => Object.fromEntries(pairs) as Record<string, string>
   })

@@ -1,24 +1,25 @@
-import { ContainerHttp, ContainerResponse, DockerEngine, Messages, Runc, WhiskConfig } from "@effect-whisk/core"
+import { ContainerHttp, ContainerResponse, DockerEngine, LogLine, Runc, WhiskConfig } from "@effect-whisk/core"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Layer, Stream } from "effect"
 import * as Cli from "../../src/Cli.js"
 import * as Output from "../../src/Output.js"
 import * as RuntimeImage from "../../src/RuntimeImage.js"
 
-/** A container's json-file log that activations append to. */
+/** A container's json-file log that activations append to, in the lines core's LogLine.activationLines builds. */
 export const makeLogFile = () => {
   let bytes = Buffer.alloc(0)
   let lines = 0
+  const nextTime = () => `2026-01-01T00:00:${String(++lines).padStart(2, "0")}.000000000Z`
+  const write = (written: ReadonlyArray<LogLine.Written>, sentinels: boolean) => {
+    const timed = written.map((line) => ({ ...line, time: nextTime() }))
+    const file = LogLine.jsonFile(LogLine.activationLines(timed, { sentinels, time: timed.at(-1)?.time ?? nextTime() }))
+    bytes = Buffer.concat([bytes, Buffer.from(file)])
+  }
   return {
-    append: (stream: "stdout" | "stderr", log: string) => {
-      lines++
-      const time = `2026-01-01T00:00:${String(lines).padStart(2, "0")}.000000000Z`
-      bytes = Buffer.concat([bytes, Buffer.from(`${JSON.stringify({ log: `${log}\n`, stream, time })}\n`)])
-    },
-    activationEnd() {
-      this.append("stdout", Messages.activationLogSentinel)
-      this.append("stderr", Messages.activationLogSentinel)
-    },
+    append: (stream: "stdout" | "stderr", text: string) => write([{ stream, text }], false),
+    activationEnd: () => write([], true),
+    /** One activation's lines and its sentinels. */
+    activation: (written: ReadonlyArray<LogLine.Written>) => write(written, true),
     read: (fromOffset: number) => Stream.succeed(new Uint8Array(bytes.subarray(fromOffset)))
   }
 }
@@ -35,9 +36,10 @@ export const runtime = (
   Effect.sync(() => {
     if (request.path === "/init") return ContainerResponse.make(200, '{"OK":true}')
     const body = request.body as { readonly value: Record<string, unknown> }
-    log.append("stdout", `hello.js greets ${String(body.value["name"] ?? "world")}`)
-    log.append("stderr", "hello.js writes this line to stderr")
-    log.activationEnd()
+    log.activation([
+      { stream: "stdout", text: `hello.js greets ${String(body.value["name"] ?? "world")}` },
+      { stream: "stderr", text: "hello.js writes this line to stderr" }
+    ])
     return run(body.value)
   })
 

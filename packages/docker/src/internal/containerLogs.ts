@@ -1,7 +1,7 @@
 import { ActivationLogs } from "@effect-whisk/logs"
 import { Chunk, Effect, Option, Stream } from "effect"
 import type { DockerContainer } from "../DockerContainer.js"
-import type { ContainerContext } from "./state.js"
+import type { ContainerContext } from "./dockerContainer.js"
 
 const cursorOf = (ctx: ContainerContext): ActivationLogs.Cursor => ({ offset: ctx.logOffset, lock: ctx.logsLock })
 

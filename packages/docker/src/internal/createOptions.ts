@@ -1,4 +1,4 @@
-import type { RunOptions } from "@effect-whisk/core"
+import type { ContainerSpec } from "@effect-whisk/core"
 import type Docker from "dockerode"
 import { Option } from "effect"
 
@@ -10,7 +10,7 @@ const mebibyte = 1024 * 1024
  *
  * @internal
  */
-export const toCreateOptions = (options: RunOptions.RunOptions): Docker.ContainerCreateOptions => {
+export const toCreateOptions = (options: ContainerSpec.ContainerSpec): Docker.ContainerCreateOptions => {
   const memory = Math.floor(options.memory.bytes / mebibyte) * mebibyte
   const hostConfig: Docker.HostConfig = {
     Memory: memory,

@@ -1,11 +1,4 @@
-import {
-  ByteSize,
-  ContainerResources,
-  type Errors,
-  ImageName,
-  RunOptions,
-  type WhiskConfig
-} from "@effect-whisk/core"
+import { ContainerResources, ContainerSpec, type Errors, ImageName, type WhiskConfig } from "@effect-whisk/core"
 import { Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import type { CreateOptions } from "../DockerContainer.js"
@@ -17,10 +10,8 @@ export interface CreatePlan {
   readonly resolved: string
   readonly userProvided: boolean
   readonly useRunc: boolean
-  readonly runOptions: RunOptions.RunOptions
+  readonly spec: ContainerSpec.ContainerSpec
 }
-
-const defaultMemory = ByteSize.megabytes(256)
 
 // ContainerProxy keeps only these characters in container names (B4); the engine refuses the rest.
 const nameCharacters = /[^a-zA-Z0-9_.-]/g
@@ -43,7 +34,7 @@ const environment = (
 
 /**
  * Everything a create decides before touching the engine: the resolved image, the pull rule that applies, and the
- * engine's run options (B1–B5). Bad input (image reference, environment) is a typed error here.
+ * engine's container spec (B1–B5). Bad input (image reference, environment) is a typed error here.
  *
  * @internal
  */
@@ -55,9 +46,9 @@ export const plan = (
     const image = yield* ImageName.parse(options.image)
     const registry = options.userProvided ? config.registry.userImages : config.registry.runtimes
     const resolved = image.resolve(registry)
-    const env = yield* RunOptions.validateEnv(environment(options.environment ?? {}, config.containerArgs.extraEnv))
-    const memory = options.memory ?? defaultMemory
-    const runOptions = RunOptions.make({
+    const env = yield* ContainerSpec.validateEnv(environment(options.environment ?? {}, config.containerArgs.extraEnv))
+    const memory = options.memory ?? ContainerSpec.defaultMemory
+    const spec = ContainerSpec.make({
       image: resolved,
       name: Option.some(containerName(config.containerNamePrefix, options.name)),
       env,
@@ -77,6 +68,6 @@ export const plan = (
       resolved,
       userProvided: options.userProvided,
       useRunc: options.useRunc ?? config.docker.useRunc,
-      runOptions
+      spec
     }
   })

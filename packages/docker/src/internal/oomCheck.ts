@@ -1,7 +1,7 @@
 import type { DockerEngine } from "@effect-whisk/core"
 import * as Schedules from "@effect-whisk/logs/Schedules"
 import { Duration, Effect, Schedule } from "effect"
-import type { ContainerContext } from "./state.js"
+import type { ContainerContext } from "./dockerContainer.js"
 
 type Verdict = "OomKilled" | "Stopped" | "Undecided"
 

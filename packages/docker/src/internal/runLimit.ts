@@ -15,5 +15,5 @@ export const limitRuns = (parallelRuns: number) =>
     ? Effect.succeed(engine)
     : Effect.map(FairSemaphore.make(parallelRuns), (semaphore) => ({
       ...engine,
-      run: (options) => semaphore.withPermit(engine.run(options))
+      createAndStart: (spec) => semaphore.withPermit(engine.createAndStart(spec))
     }))

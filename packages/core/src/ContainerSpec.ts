@@ -1,6 +1,7 @@
 /**
- * The typed equivalent of OpenWhisk's `docker run` arguments (B2–B4), mapped by the live engine layer onto the
- * engine API's container config.
+ * What the engine creates a container from: the typed equivalent of OpenWhisk's `docker run` arguments (B2–B4),
+ * mapped by the live engine layer onto the engine API's container config. Every default of a create is written here
+ * once.
  *
  * @since 0.1.0
  */
@@ -22,7 +23,7 @@ export interface Ulimit {
  * @since 0.1.0
  * @category models
  */
-export interface RunOptions {
+export interface ContainerSpec {
   /** The resolved image reference. */
   readonly image: string
   readonly name: Option.Option<string>
@@ -46,6 +47,22 @@ export interface RunOptions {
 }
 
 /**
+ * A container's memory limit when the create does not give one.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaultMemory: ByteSize.ByteSize = ByteSize.megabytes(256)
+
+/**
+ * The network containers join when neither the create nor the configuration names one.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaultNetwork = "bridge"
+
+/**
  * The fixed parameters of OpenWhisk's invoker: `--cap-drop NET_RAW --cap-drop NET_ADMIN --ulimit
  * nofile=1024:1024 --pids-limit 1024 --log-driver json-file`.
  *
@@ -64,14 +81,14 @@ export const invokerDefaults = {
  * @category constructors
  */
 export const make = (
-  options: Pick<RunOptions, "image"> & Partial<Omit<RunOptions, "image">>
-): RunOptions => ({
+  options: Pick<ContainerSpec, "image"> & Partial<Omit<ContainerSpec, "image">>
+): ContainerSpec => ({
   name: Option.none(),
   env: [],
-  memory: ByteSize.megabytes(256),
+  memory: defaultMemory,
   cpuShares: 0,
   cpus: Option.none(),
-  network: "bridge",
+  network: defaultNetwork,
   dnsServers: [],
   dnsSearch: [],
   dnsOptions: [],

@@ -1,0 +1,365 @@
+import {
+  CallResult,
+  ConnectionFailure,
+  type Container,
+  type ContainerAddress,
+  ContainerFactory,
+  ContainerHttp,
+  type ContainerId,
+  type ContainerResponse,
+  DockerEngine,
+  Errors,
+  Interval,
+  Messages,
+  Runc,
+  WhiskConfig
+} from "@effect-whisk/core"
+import { Clock, Duration, Effect, Either, Exit, Layer, Ref, type Scope, Stream, SubscriptionRef } from "effect"
+import type { CreateError, CreateOptions, DockerContainer, Services, TestOptions } from "../DockerContainer.js"
+import * as ActionClient from "./actionClient.js"
+import { removeInBackground } from "./background.js"
+import * as containerLogs from "./containerLogs.js"
+import { type CreatePlan, plan as makePlan } from "./createPlan.js"
+import { freeze, thaw } from "./freezing.js"
+import { memoryExhausted } from "./oomCheck.js"
+
+/**
+ * What one container's operations share: its identity, the services captured when it was created, and where its
+ * next log collection starts.
+ *
+ * @internal
+ */
+export interface ContainerContext {
+  readonly id: ContainerId.ContainerId
+  readonly address: ContainerAddress.ContainerAddress
+  readonly image: string
+  readonly useRunc: boolean
+  readonly engine: DockerEngine.Service
+  readonly runc: Runc.Service
+  readonly config: WhiskConfig.Shape
+  /** Serialises log collections so they never interleave; the offset state lives in the logs module. */
+  readonly logsLock: Effect.Semaphore
+  /** Byte offset in the json-file log where the next collection starts. */
+  readonly logOffset: Ref.Ref<number>
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// create (B1–B9)
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * B6: a user image without a tag or with `latest` must be pulled; a user image with another tag is pulled best
+ * effort (it may exist locally); a platform image is never pulled. Gives whether the image is known to be there.
+ */
+const pullImage = (engine: DockerEngine.Service, plan: CreatePlan): Effect.Effect<boolean, Errors.BlackboxStartupError> => {
+  if (!plan.userProvided) return Effect.succeed(true)
+  const pull = Stream.runDrain(engine.pull(plan.resolved))
+  return plan.image.isLatest
+    ? pull.pipe(
+      Effect.as(true),
+      Effect.mapError((cause) =>
+        new Errors.BlackboxStartupError({ message: Messages.imagePullError(plan.resolved), image: plan.resolved, cause })
+      )
+    )
+    : pull.pipe(
+      Effect.as(true),
+      Effect.catchAll((error) =>
+        Effect.as(Effect.logWarning(`Pulling ${plan.resolved} failed; trying the local image: ${error.message}`), false)
+      )
+    )
+}
+
+const provisionError = (image: string, cause: unknown) =>
+  new Errors.WhiskContainerStartupError({ message: Messages.resourceProvisionError, image, cause })
+
+/** B7: a broken container is removed without waiting; a failed create after a failed pull is the pull's fault. */
+const createAndStart = (engine: DockerEngine.Service, plan: CreatePlan, pulled: boolean) =>
+  engine.createAndStart(plan.spec).pipe(
+    Effect.catchTags({
+      BrokenContainer: (broken) =>
+        Effect.zipRight(
+          removeInBackground(engine.remove, broken.containerId),
+          Effect.fail(
+            broken.exitStatus === 127
+              ? new Errors.BlackboxStartupError({
+                message: Messages.commandNotFoundInImage(plan.resolved),
+                image: plan.resolved,
+                cause: broken
+              })
+              : provisionError(plan.resolved, broken)
+          )
+        ),
+      DockerEngineError: (error) =>
+        Effect.fail(
+          pulled
+            ? provisionError(plan.resolved, error)
+            : new Errors.BlackboxStartupError({
+              message: Messages.imagePullError(plan.resolved),
+              image: plan.resolved,
+              cause: error
+            })
+        )
+    })
+  )
+
+/** @internal */
+export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, CreateError, Services> = Effect.fn(
+  "DockerContainer.create"
+)(function*(options: CreateOptions) {
+  const engine = yield* DockerEngine.DockerEngine
+  const runc = yield* Runc.Runc
+  const http = yield* ContainerHttp.ContainerHttp
+  const config = yield* WhiskConfig.WhiskConfig
+  const plan = yield* makePlan(options, config)
+  yield* Effect.annotateCurrentSpan({ image: plan.resolved, userProvided: plan.userProvided })
+  const pulled = yield* pullImage(engine, plan)
+  // From the moment the engine gave an id, only the marked steps can be interrupted, and each of them removes the
+  // container when it does not succeed: whatever happens, the caller gets the container or no container exists.
+  return yield* Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      const id = yield* restore(createAndStart(engine, plan, pulled))
+      const address = yield* restore(engine.inspectAddress(id, plan.spec.network)).pipe(
+        Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : removeInBackground(engine.remove, id)),
+        Effect.mapError((cause) => provisionError(plan.resolved, cause))
+      )
+      const ctx: ContainerContext = {
+        id,
+        address,
+        image: plan.resolved,
+        useRunc: plan.useRunc,
+        engine,
+        runc,
+        config,
+        logsLock: yield* Effect.makeSemaphore(1),
+        logOffset: yield* Ref.make(0)
+      }
+      const client = yield* ActionClient.make(http, address, config.http.defaultMaxConcurrent)
+      return yield* makeContainer(ctx, client)
+    })
+  )
+})
+
+/** @internal */
+export const createScoped: (
+  options: CreateOptions
+) => Effect.Effect<DockerContainer, CreateError, Services | Scope.Scope> = Effect.fn("DockerContainer.createScoped")(
+  function*(options: CreateOptions) {
+    const engine = yield* DockerEngine.DockerEngine
+    return yield* Effect.uninterruptibleMask((restore) =>
+      Effect.tap(restore(create(options)), (container) =>
+        Effect.addFinalizer(() =>
+          container.destroy.pipe(
+            // Destroyed by its owner already.
+            Effect.catchTag("ContainerDestroyed", () => Effect.void),
+            // A failed destroy is not the end: the removal goes on in the background.
+            Effect.catchAll((error) =>
+              Effect.zipRight(
+                Effect.logWarning(`Could not destroy ${container.id}, retrying in the background: ${error.message}`),
+                removeInBackground(engine.remove, container.id)
+              )
+            )
+          )
+        ))
+    )
+  }
+)
+
+// ---------------------------------------------------------------------------------------------------------------
+// /init and /run (B16–B23)
+// ---------------------------------------------------------------------------------------------------------------
+
+const asResponse = (
+  post: Effect.Effect<ContainerResponse.ContainerResponse, ContainerHttp.PostError>
+): Effect.Effect<Either.Either<ContainerResponse.ContainerResponse, ConnectionFailure.ConnectionFailure>, Errors.ContainerHealthError> =>
+  post.pipe(
+    Effect.map(Either.right),
+    Effect.catchIf(
+      (error): error is Exclude<ContainerHttp.PostError, Errors.ContainerHealthError> => error._tag !== "ContainerHealthError",
+      (failure) => Effect.succeed(Either.left(failure))
+    )
+  )
+
+/**
+ * One call into the container (B16, B17): the interval spans the post alone; a broken connection is then checked
+ * against the engine's OOM state and becomes MemoryExhausted when the engine says so.
+ */
+const callContainer = (
+  ctx: ContainerContext,
+  client: ContainerHttp.ContainerClient,
+  path: string,
+  body: unknown,
+  options: ContainerHttp.PostOptions
+): Effect.Effect<CallResult.CallResult, Errors.ContainerHealthError> =>
+  Effect.gen(function*() {
+    const start = yield* Clock.currentTimeMillis
+    const response = yield* asResponse(client.post(path, body, options))
+    const end = yield* Clock.currentTimeMillis
+    const checked = Either.isLeft(response) && response.left._tag === "ConnectionError"
+      ? (yield* memoryExhausted(ctx))
+        ? Either.left(new ConnectionFailure.MemoryExhausted({ target: ctx.id }))
+        : response
+      : response
+    return CallResult.make(Interval.make(start, end), checked)
+  })
+
+// ---------------------------------------------------------------------------------------------------------------
+// The container
+// ---------------------------------------------------------------------------------------------------------------
+
+const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient): Effect.Effect<DockerContainer> =>
+  Effect.gen(function*() {
+    const state = yield* SubscriptionRef.make<Container.State>("Running")
+    // A freeze that was not thawed since, also one that failed or timed out (it may still have frozen the
+    // container): resume then thaws even when the state says Running, and destroy thaws a runc-frozen container
+    // first, which the engine does not know about (B13).
+    const mayBeFrozen = yield* Ref.make(false)
+    // suspend, resume and destroy change the state one at a time.
+    const control = yield* Effect.makeSemaphore(1)
+
+    const alive = (operation: Errors.ContainerDestroyed["operation"]) =>
+      Effect.flatMap(SubscriptionRef.get(state), (now) =>
+        now === "Destroyed"
+          ? Effect.fail(new Errors.ContainerDestroyed({ containerId: ctx.id, operation }))
+          : Effect.succeed(now))
+
+    // The name and the container say what the span is; a stack trace per call would cost more than the rest.
+    const spanOptions = { attributes: { containerId: ctx.id }, captureStackTrace: false }
+
+    /** POST /init, interpreted by CallResult.toInitialized (B22). */
+    const initialize: DockerContainer["initialize"] = Effect.fn("DockerContainer.initialize")(
+      function*(initializer: unknown, options: Container.InitializeOptions) {
+        yield* alive("initialize")
+        const timeout = Duration.decode(options.timeout)
+        yield* client.initialized(options.maxConcurrent)
+        yield* Effect.logDebug(`sending initialization to ${ctx.id} ${ctx.address.asString}`)
+        const result = yield* callContainer(ctx, yield* client.get(options.maxConcurrent), "/init", { value: initializer }, {
+          timeout,
+          maxResponse: ctx.config.payload.max,
+          truncation: ctx.config.payload.truncation,
+          retry: true,
+          reschedule: false
+        })
+        yield* Effect.logDebug(`initialization result: ${result.toBriefString}`)
+        return yield* CallResult.toInitialized(result, timeout, ctx.id)
+      }
+    )
+
+    /**
+     * POST /run, interpreted by CallResult.toRunOutcome (B23). The body is `{"value": parameters}` merged with the
+     * activation's fields, which win on a clash.
+     */
+    const run: DockerContainer["run"] = Effect.fn("DockerContainer.run")(function*(
+      parameters: unknown,
+      activation: Readonly<Record<string, unknown>>,
+      options: Container.RunOptions
+    ) {
+      yield* alive("run")
+      const timeout = Duration.decode(options.timeout)
+      const actionName = typeof activation["action_name"] === "string" ? activation["action_name"] : ""
+      yield* Effect.logDebug(`sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`)
+      const result = yield* callContainer(ctx, yield* client.get(options.maxConcurrent), "/run", {
+        value: parameters,
+        ...activation
+      }, {
+        timeout,
+        maxResponse: options.maxResponse ?? ctx.config.payload.max,
+        truncation: options.truncation ?? ctx.config.payload.truncation,
+        retry: false,
+        reschedule: options.reschedule ?? false
+      })
+      yield* Effect.logDebug(`running result: ${result.toBriefString}`)
+      return yield* CallResult.toRunOutcome(result, timeout, ctx.id)
+    })
+
+    /** B11: the client is closed before the freeze; suspending a suspended container does nothing. */
+    const suspend = alive("suspend").pipe(
+      Effect.flatMap((now) =>
+        now === "Suspended" ? Effect.void : client.close.pipe(
+          Effect.zipRight(Ref.set(mayBeFrozen, true)),
+          Effect.zipRight(freeze(ctx)),
+          Effect.zipRight(SubscriptionRef.set(state, "Suspended"))
+        )
+      ),
+      control.withPermits(1),
+      Effect.withSpan("DockerContainer.suspend", spanOptions)
+    )
+
+    /** B12: a new client after the thaw; resuming a running container does nothing. */
+    const resume = Effect.all([alive("resume"), Ref.get(mayBeFrozen)]).pipe(
+      Effect.flatMap(([now, frozen]) =>
+        now === "Running" && !frozen ? Effect.void : thaw(ctx).pipe(
+          Effect.zipRight(Ref.set(mayBeFrozen, false)),
+          Effect.zipRight(client.reopen),
+          Effect.zipRight(SubscriptionRef.set(state, "Running"))
+        )
+      ),
+      control.withPermits(1),
+      Effect.withSpan("DockerContainer.resume", spanOptions)
+    )
+
+    const thawBeforeRemoval = Effect.flatMap(Ref.get(mayBeFrozen), (frozen) =>
+      frozen && ctx.useRunc
+        ? thaw(ctx).pipe(
+          Effect.tapError((error) => Effect.logWarning(`Removing ${ctx.id} while it may still be frozen: ${error.message}`)),
+          Effect.ignore
+        )
+        : Effect.void)
+
+    /** B13: removed with force, thawed first when runc may have frozen it; already gone is what destroy wants. */
+    const destroy = alive("destroy").pipe(
+      Effect.zipRight(client.close),
+      Effect.zipRight(thawBeforeRemoval),
+      Effect.zipRight(
+        ctx.engine.remove(ctx.id).pipe(Effect.catchIf((error) => error.reason === "NotFound", () => Effect.void))
+      ),
+      Effect.zipRight(SubscriptionRef.set(state, "Destroyed")),
+      control.withPermits(1),
+      Effect.withSpan("DockerContainer.destroy", spanOptions)
+    )
+
+    const logs = containerLogs.logs(ctx)
+    const logLines = containerLogs.logLines(ctx)
+    return {
+      id: ctx.id,
+      address: ctx.address,
+      image: ctx.image,
+      useRunc: ctx.useRunc,
+      capabilities: { freeze: ctx.useRunc ? "Runc" : "EnginePause", logSource: "JsonFile" },
+      state: SubscriptionRef.get(state),
+      stateChanges: state.changes.pipe(Stream.takeUntil((now) => now === "Destroyed")),
+      initialize,
+      run,
+      suspend,
+      resume,
+      destroy,
+      logs: (options) => Stream.unwrap(Effect.as(alive("logs"), logs(options))),
+      logLines: (options) => Effect.zipRight(alive("logs"), logLines(options))
+    }
+  })
+
+// ---------------------------------------------------------------------------------------------------------------
+// Layers
+// ---------------------------------------------------------------------------------------------------------------
+
+/** @internal */
+export const layer: Layer.Layer<ContainerFactory.ContainerFactory, never, Services> = Layer.effect(
+  ContainerFactory.ContainerFactory,
+  Effect.map(Effect.context<Services>(), (context): ContainerFactory.Service => ({
+    create: (request) => Effect.provide(create(request), context),
+    createScoped: (request) => Effect.provide(createScoped(request), context)
+  }))
+)
+
+// A stopped container: a connection failure is judged at the first OOM check, not after the window.
+const stopped: DockerEngine.ContainerState = { status: "exited", running: false, oomKilled: false, exitCode: 0 }
+
+/** @internal */
+export const layerTest = (options: TestOptions = {}) =>
+  layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(
+      DockerEngine.layerTest({ state: () => Effect.succeed(stopped), ...options.engine }),
+      Runc.layerTest(options.runc),
+      ContainerHttp.layerTest(options.respond),
+      WhiskConfig.layerWith(options.config)
+    ))
+  )
