@@ -24,6 +24,7 @@
 import { ConnectionFailure, ContainerHttp, Errors, WhiskConfig } from "@effect-whisk/core"
 import type { ContainerAddress, ContainerResponse } from "@effect-whisk/core"
 import { Duration, Effect, Either, ExecutionStrategy, Exit, Layer, Scope } from "effect"
+import { CallSlots } from "./internal/callSlots.js"
 import { type AttemptError, encodeBody, pathOf, sendAttempt, targetOf } from "./internal/postRequest.js"
 
 /**
@@ -48,29 +49,19 @@ const openClient = (
 ): Effect.Effect<ContainerHttp.ContainerClient> =>
   Effect.gen(function*() {
     // A bound below 1 would block every call forever.
-    const slots = Number.isFinite(maxConcurrent) ? Math.max(1, Math.floor(maxConcurrent)) : 1
+    const size = Number.isFinite(maxConcurrent) ? Math.max(1, Math.floor(maxConcurrent)) : 1
     const retryMillis = Duration.toMillis(Duration.decode(options.retryInterval))
     /** The calls in flight or waiting for a slot, each by the function that interrupts it. */
     const calls = new Set<() => void>()
-    /** The calls waiting for a slot, in order, each by the function that starts it. */
-    const waiting = new Set<() => void>()
-    let running = 0
+    const slots = new CallSlots(size)
     let closed = false
-    const release = () => {
-      running--
-      // A closing client starts nothing: the calls still waiting are being interrupted.
-      if (closed) return
-      for (const start of waiting) {
-        waiting.delete(start)
-        running++
-        return start()
-      }
-    }
     const scope = yield* Scope.fork(parent, ExecutionStrategy.sequential)
     yield* Scope.addFinalizer(
       scope,
       Effect.sync(() => {
         closed = true
+        // Closed first, so that no waiting call starts while the calls are interrupted.
+        slots.close()
         for (const interrupt of calls) interrupt()
       })
     )
@@ -97,7 +88,6 @@ const openClient = (
           const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillis
           const request = { address, path: pathOf(path), target, payload: payload.right, options: postOptions }
           let done = false
-          let started = false
           let abortAttempt = () => {}
           let deadlineTimer: ReturnType<typeof setTimeout> | undefined
           let retryTimer: ReturnType<typeof setTimeout> | undefined
@@ -109,8 +99,7 @@ const openClient = (
             clearTimeout(retryTimer)
             abortAttempt()
             calls.delete(interrupt)
-            if (started) release()
-            else waiting.delete(start)
+            slots.leave(attempt)
           }
           const finish: Resume = (effect) => {
             if (done) return
@@ -135,10 +124,6 @@ const openClient = (
           const attempt = () => {
             abortAttempt = sendAttempt(request, onAttempt)
           }
-          const start = () => {
-            started = true
-            attempt()
-          }
           // Node timers may fire a millisecond before the clock says the time is up: a deadline must never look early.
           const wakeAtDeadline = () => {
             const left = deadline - clock.unsafeCurrentTimeMillis()
@@ -151,13 +136,7 @@ const openClient = (
 
           calls.add(interrupt)
           wakeAtDeadline()
-          if (done) return
-          if (running < slots) {
-            running++
-            start()
-          } else {
-            waiting.add(start)
-          }
+          if (!done) slots.enter(attempt)
           return Effect.sync(() => {
             if (!done) end()
           })
