@@ -349,6 +349,37 @@ describe("ContainerHttpClient (live, node:http)", () => {
       assert.strictEqual(server.concurrency.max, 3)
     }).pipe(Effect.provide(retryEvery10ms)))
 
+  it.scopedLive("waiting for a free slot counts against the deadline, and a call that timed out waiting sends nothing", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(never)
+      const client = yield* openClient(server.address, 1)
+      const first = yield* Effect.fork(client.post("/run", {}, postOptions()))
+      yield* eventually(() => server.requests.length === 1)
+      const [second, millis] = yield* elapsed(Effect.either(client.post("/run", {}, postOptions({ timeout: Duration.millis(200) }))))
+      assert.strictEqual(failureTag(second), "Timeout")
+      assert.isAtLeast(millis, 200)
+      yield* Fiber.interrupt(first)
+      yield* eventually(() => server.sockets.closed === 1)
+      assert.strictEqual(server.requests.length, 1)
+      assert.strictEqual(server.sockets.accepted, 1)
+    }).pipe(Effect.provide(retryEvery10ms)), 10_000)
+
+  it.scopedLive("a call waiting for a slot starts when the call before it ends", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer((_request, response) => {
+        setTimeout(() => answer(200, "{}")(_request, response, server), 100)
+      })
+      const client = yield* openClient(server.address, 1)
+      const [first, second] = yield* Effect.all([
+        client.post("/run", {}, postOptions()),
+        client.post("/run", {}, postOptions())
+      ], { concurrency: "unbounded" })
+      assert.strictEqual(first.entity, "{}")
+      assert.strictEqual(second.entity, "{}")
+      assert.strictEqual(server.concurrency.max, 1)
+      assert.strictEqual(server.requests.length, 2)
+    }).pipe(Effect.provide(retryEvery10ms)))
+
   it.scopedLive("interrupting a call closes its socket", () =>
     Effect.gen(function*() {
       const server = yield* testServer(never)

@@ -1,10 +1,8 @@
 import { ConnectionFailure, ContainerResponse, Errors } from "@effect-whisk/core"
 import type { ContainerAddress, ContainerHttp } from "@effect-whisk/core"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Data, Effect, Exit, Option, Scope } from "effect"
-import { decodeWhole, readBounded, wholeBodyLimit } from "./responseBody.js"
+import { Data, Either, Option } from "effect"
+import * as http from "node:http"
+import { readBounded } from "./responseBody.js"
 
 /**
  * The connection could not be made, so the request never reached the action: the only failure that may be retried.
@@ -13,102 +11,130 @@ import { decodeWhole, readBounded, wholeBodyLimit } from "./responseBody.js"
  */
 export class Unreachable extends Data.TaggedError("Unreachable")<{ readonly cause: unknown }> {}
 
+/** @internal */
+export type AttemptError =
+  | Unreachable
+  | ConnectionFailure.ConnectionError
+  | ConnectionFailure.NoResponseReceived
+  | Errors.ContainerHealthError
+
+/** @internal */
+export interface PostRequest {
+  readonly address: ContainerAddress.ContainerAddress
+  /** The request path, starting with `/` (see `pathOf`). */
+  readonly path: string
+  /** The URL, for errors and spans. */
+  readonly target: string
+  /** The encoded body (see `encodeBody`). */
+  readonly payload: string
+  readonly options: Pick<ContainerHttp.PostOptions, "maxResponse" | "truncation">
+}
+
 /** Errors of connect(2) that prove nothing was sent: refused, and no route to the host or its network. */
 const unreachableCodes: ReadonlySet<string> = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH"])
 
 const codeOf = (cause: unknown): string | undefined =>
   typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined
 
-const innerCause = (error: HttpClientError.HttpClientError): unknown => error.cause ?? error
-
-const classify = (target: string) => (error: HttpClientError.HttpClientError) => {
-  const code = codeOf(error.cause)
-  return error._tag === "RequestError" && error.reason === "Transport" && code !== undefined && unreachableCodes.has(code)
-    ? new Unreachable({ cause: error.cause })
-    : new ConnectionFailure.ConnectionError({ target, cause: innerCause(error) })
-}
-
 /** HTTP answers that carry no entity by definition. */
 const withoutEntity = (status: number): boolean => status === 204 || status === 304 || status < 200
 
-const declaredLength = (headers: Readonly<Record<string, string | undefined>>): Option.Option<number> => {
-  const value = headers["content-length"]
-  return value !== undefined && /^\d+$/.test(value.trim()) ? Option.some(Number(value.trim())) : Option.none()
-}
+const declaredLength = (value: string | undefined): Option.Option<number> =>
+  value !== undefined && /^\d+$/.test(value.trim()) ? Option.some(Number(value.trim())) : Option.none()
 
 /**
- * The request of one post: compact JSON, as the original sends it. A body that JSON cannot encode (a cycle, a
- * BigInt) is never sent and becomes a ConnectionError naming the reason.
+ * The body of one post: compact JSON, as the original sends it. A body that JSON cannot encode (a cycle, a BigInt) is
+ * never sent and becomes a ConnectionError naming the reason.
  *
  * @internal
  */
-export const encodeRequest = (
-  target: string,
-  body: unknown
-): Effect.Effect<HttpClientRequest.HttpClientRequest, ConnectionFailure.ConnectionError> =>
-  Effect.try({
-    try: () =>
-      HttpClientRequest.post(target).pipe(
-        HttpClientRequest.acceptJson,
-        HttpClientRequest.bodyText(JSON.stringify(body) ?? "null", "application/json")
-      ),
-    catch: (cause) =>
+export const encodeBody = (target: string, body: unknown): Either.Either<string, ConnectionFailure.ConnectionError> => {
+  try {
+    return Either.right(JSON.stringify(body) ?? "null")
+  } catch (cause) {
+    return Either.left(
       new ConnectionFailure.ConnectionError({
         target,
         cause: new Error(`The request body could not be encoded as JSON, so it was not sent: ${String(cause)}`)
       })
-  })
-
-const exchange = (
-  client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>,
-  target: string,
-  request: HttpClientRequest.HttpClientRequest,
-  options: Pick<ContainerHttp.PostOptions, "maxResponse" | "truncation">
-) =>
-  client.execute(request).pipe(
-    Effect.mapError(classify(target)),
-    Effect.flatMap((response): Effect.Effect<
-      ContainerResponse.ContainerResponse,
-      ConnectionFailure.ConnectionError | ConnectionFailure.NoResponseReceived | Errors.ContainerHealthError
-    > => {
-      if (response.status === 503) return Effect.fail(new Errors.ContainerHealthError({ target, reason: "ShuttingDown" }))
-      if (withoutEntity(response.status)) return Effect.fail(new ConnectionFailure.NoResponseReceived({ target }))
-      const length = declaredLength(response.headers)
-      const limits = { maxResponse: options.maxResponse.bytes, truncation: options.truncation.bytes }
-      const small = Option.isSome(length) && length.value <= Math.min(limits.maxResponse, wholeBodyLimit)
-      const body = small ? Effect.map(response.arrayBuffer, decodeWhole) : readBounded(response.stream, length, limits)
-      return Effect.mapBoth(body, {
-        onFailure: (error) => new ConnectionFailure.ConnectionError({ target, cause: innerCause(error) }),
-        onSuccess: ({ entity, truncated }) => ContainerResponse.make(response.status, entity, truncated)
-      })
-    })
-  )
+    )
+  }
+}
 
 /**
- * One attempt: send the request, read the answer within the limits. The request is aborted when the attempt's scope
- * closes, which it does unless the answer was read to its end (whole, not truncated): an answer that is not (a
- * truncation, a 503, a failure, an interruption at any point) leaves no socket open. An answer read to its end has
- * released its socket already, and aborting the finished request would cost a fifth of the call, so its scope is
- * dropped instead.
+ * One attempt on node:http: send the request, read the answer within the limits, and call `onDone` once with the
+ * response or the failure. Gives the attempt's abort, a no-op once `onDone` was called.
+ *
+ * The socket is destroyed unless the answer was read to its end (whole, not truncated): an answer that is not (a
+ * truncation, a 503, a failure, an abort at any point) leaves no socket open. An answer read to its end has released
+ * its socket already (the agent keeps none alive).
  *
  * @internal
  */
-export const attempt = (
-  client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>,
-  target: string,
-  request: HttpClientRequest.HttpClientRequest,
-  options: Pick<ContainerHttp.PostOptions, "maxResponse" | "truncation">
-): Effect.Effect<
-  ContainerResponse.ContainerResponse,
-  Unreachable | ConnectionFailure.ConnectionError | ConnectionFailure.NoResponseReceived | Errors.ContainerHealthError
-> =>
-  Effect.flatMap(Scope.make(), (scope) =>
-    Scope.extend(exchange(client, target, request, options), scope).pipe(
-      Effect.onExit((exit) =>
-        Exit.isSuccess(exit) && Option.isNone(exit.value.truncated) ? Effect.void : Scope.close(scope, exit)
-      )
-    ))
+export const sendAttempt = (
+  request: PostRequest,
+  onDone: (result: Either.Either<ContainerResponse.ContainerResponse, AttemptError>) => void
+): () => void => {
+  const { address, options, target } = request
+  let settled = false
+  let nodeRequest: http.ClientRequest | undefined
+  const settle = (result: Either.Either<ContainerResponse.ContainerResponse, AttemptError>, destroy: boolean) => {
+    if (settled) return
+    settled = true
+    if (destroy) nodeRequest?.destroy()
+    onDone(result)
+  }
+  const failWith = (cause: unknown) => settle(Either.left(new ConnectionFailure.ConnectionError({ target, cause })), true)
+
+  const onResponse = (response: http.IncomingMessage) => {
+    const status = response.statusCode ?? 0
+    if (status === 503) return settle(Either.left(new Errors.ContainerHealthError({ target, reason: "ShuttingDown" })), true)
+    if (withoutEntity(status)) return settle(Either.left(new ConnectionFailure.NoResponseReceived({ target })), true)
+    const limits = { maxResponse: options.maxResponse.bytes, truncation: options.truncation.bytes }
+    readBounded(response, declaredLength(response.headers["content-length"]), limits, (body) =>
+      Either.isRight(body)
+        ? settle(Either.right(ContainerResponse.make(status, body.right.entity, body.right.truncated)), !response.complete)
+        : failWith(body.left))
+  }
+
+  try {
+    // A connection of its own, closed after the answer: no keep-alive, and no agent whose pool would make the next
+    // request wait until this socket has closed.
+    nodeRequest = http.request({
+      agent: false,
+      host: address.host,
+      port: address.port,
+      method: "POST",
+      path: request.path,
+      headers: {
+        "content-type": "application/json",
+        "accept": "application/json",
+        "content-length": Buffer.byteLength(request.payload)
+      }
+    })
+  } catch (cause) {
+    failWith(cause)
+    return () => {}
+  }
+  // Kept for the request's whole life: a destroyed request emits an error that nobody else listens to.
+  nodeRequest.on("error", (cause) => {
+    const code = codeOf(cause)
+    return code !== undefined && unreachableCodes.has(code)
+      ? settle(Either.left(new Unreachable({ cause })), true)
+      : failWith(cause)
+  })
+  nodeRequest.on("response", onResponse)
+  nodeRequest.end(request.payload)
+  return () => {
+    if (settled) return
+    settled = true
+    nodeRequest?.destroy()
+  }
+}
+
+/** @internal */
+export const pathOf = (path: string): string => path.startsWith("/") ? path : `/${path}`
 
 /** @internal */
 export const targetOf = (address: ContainerAddress.ContainerAddress, path: string): string =>
-  `${address.url}${path.startsWith("/") ? path : `/${path}`}`
+  `${address.url}${pathOf(path)}`

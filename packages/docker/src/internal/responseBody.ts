@@ -1,5 +1,6 @@
 import { ByteSize, ContainerResponse } from "@effect-whisk/core"
-import { Effect, Option, Stream } from "effect"
+import { Either, Option } from "effect"
+import type { Readable } from "node:stream"
 
 /** @internal */
 export interface BodyLimits {
@@ -16,20 +17,6 @@ export interface BoundedBody {
 }
 
 const decoder = new TextDecoder("utf-8")
-
-/**
- * A body whose declared length is within the limit and at most this is read whole in one step: a Stream costs far
- * more than a small answer (most are a few bytes of JSON).
- *
- * @internal
- */
-export const wholeBodyLimit = 64 * 1024
-
-/** @internal */
-export const decodeWhole = (bytes: ArrayBuffer): BoundedBody => ({
-  entity: decoder.decode(bytes),
-  truncated: Option.none()
-})
 
 /** How many bytes the UTF-8 sequence starting with this lead byte has; 0 when it is no lead byte. */
 const sequenceLength = (lead: number): number =>
@@ -119,26 +106,36 @@ export class BoundedBodyBuffer {
 }
 
 /**
- * Reads an answer's body from a Stream through a BoundedBodyBuffer, so it never holds more than the limit.
+ * Reads an answer's body (a node:http response, or any byte stream) through a BoundedBodyBuffer, so it never holds
+ * more than the limit. Once a known-too-long answer has its truncation, the source is destroyed (for a response,
+ * that closes its socket) and the truncated body is given at once. `onDone` is called once: with the body, or with
+ * the failure of a source that errs or closes before its end.
  *
  * @internal
  */
-export const readBounded = <E, R>(
-  body: Stream.Stream<Uint8Array, E, R>,
+export const readBounded = (
+  source: Readable,
   declaredLength: Option.Option<number>,
-  limits: BodyLimits
-): Effect.Effect<BoundedBody, E, R> =>
-  Effect.suspend(() =>
-    Effect.map(
-      Stream.runFoldWhile(
-        body,
-        new BoundedBodyBuffer(declaredLength, limits),
-        (buffer) => buffer.wantsMore,
-        (buffer, chunk) => {
-          buffer.push(chunk)
-          return buffer
-        }
-      ),
-      (buffer) => buffer.finish()
-    )
-  )
+  limits: BodyLimits,
+  onDone: (body: Either.Either<BoundedBody, unknown>) => void
+): void => {
+  const buffer = new BoundedBodyBuffer(declaredLength, limits)
+  let done = false
+  const finish = (body: Either.Either<BoundedBody, unknown>) => {
+    if (done) return
+    done = true
+    onDone(body)
+  }
+  source.on("data", (chunk: Uint8Array) => {
+    if (done) return
+    buffer.push(chunk)
+    if (buffer.wantsMore) return
+    // Paused first: a destroyed stream still emits the chunks it had buffered.
+    source.pause()
+    source.destroy()
+    finish(Either.right(buffer.finish()))
+  })
+  source.on("end", () => finish(Either.right(buffer.finish())))
+  source.on("error", (cause) => finish(Either.left(cause)))
+  source.on("close", () => finish(Either.left(new Error("The connection closed before the end of the answer"))))
+}
