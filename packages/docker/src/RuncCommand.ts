@@ -1,13 +1,13 @@
 /**
- * The live Runc: `<binary> --root <root> pause|resume <id>` through @effect/platform's Command (B11, B12, B44). The
+ * The live Runc: `<binary> --root <root> pause|resume <id>`, spawned with node:child_process (B11, B12, B44). The
  * id must be a full engine id, checked before any process starts. A command that does not finish within its timeout
  * (or whose caller is interrupted) is killed with its process group.
  *
  * @since 0.1.0
  */
 import { ContainerId, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
-import { Command, type CommandExecutor } from "@effect/platform"
-import { Duration, Effect, Either, Layer, Schedule, Stream } from "effect"
+import { type Duration, Effect, Either, Layer, Schedule } from "effect"
+import { spawnProcess } from "./internal/spawnProcess.js"
 
 type Operation = "pause" | "resume"
 
@@ -16,19 +16,15 @@ type Operation = "pause" | "resume"
 const isTransientFreezeFailure = (error: Errors.RuncError) =>
   error.reason === "NonZeroExit" && /unable to freeze/i.test(error.stderr ?? "")
 
-const readAll = (bytes: Stream.Stream<Uint8Array, unknown>) =>
-  bytes.pipe(Stream.decodeText(), Stream.mkString, Effect.orElseSucceed(() => ""))
-
 const freezeRetry = Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(4)))
 
 /**
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig | CommandExecutor.CommandExecutor> = Effect
+export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig> = Effect
   .gen(function*() {
     const config = (yield* WhiskConfig.WhiskConfig).runc
-    const executor = yield* Effect.context<CommandExecutor.CommandExecutor>()
 
     const runcError = (
       operation: Operation,
@@ -37,21 +33,13 @@ export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig | 
       detail: { readonly exitCode?: number; readonly stderr?: string; readonly cause?: unknown } = {}
     ) => new Errors.RuncError({ operation, containerId, reason, ...detail })
 
+    // The deadline interrupts the spawn, which kills runc with its process group.
     const execute = (operation: Operation, id: string) =>
-      Effect.scoped(Effect.gen(function*() {
-        const process = yield* Command.start(Command.make(config.binary, "--root", config.root, operation, id)).pipe(
-          Effect.mapError((cause) => runcError(operation, id, "SpawnFailed", { cause }))
-        )
-        // stderr is read while runc runs: the stream ends with the process. Something runc started may hold stderr
-        // open after runc exits; the deadline then kills the whole group.
-        const [stderr, exitCode] = yield* Effect.all([readAll(process.stderr), process.exitCode], {
-          concurrency: 2
-        }).pipe(
-          Effect.onInterrupt(() => Effect.ignore(process.kill("SIGKILL"))),
-          Effect.mapError((cause) => runcError(operation, id, "SpawnFailed", { cause }))
-        )
-        if (exitCode !== 0) return yield* runcError(operation, id, "NonZeroExit", { exitCode, stderr })
-      })).pipe(Effect.provide(executor))
+      spawnProcess(config.binary, ["--root", config.root, operation, id]).pipe(
+        Effect.mapError((cause) => runcError(operation, id, "SpawnFailed", { cause })),
+        Effect.flatMap(({ exitCode, stderr }) =>
+          exitCode === 0 ? Effect.void : Effect.fail(runcError(operation, id, "NonZeroExit", { exitCode, stderr })))
+      )
 
     const run = (operation: Operation, timeout: Duration.Duration) => (id: ContainerId.ContainerId) =>
       Either.match(ContainerId.parseEngineId(id), {
@@ -74,5 +62,5 @@ export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig | 
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Runc.Runc, never, WhiskConfig.WhiskConfig | CommandExecutor.CommandExecutor> = Layer
+export const layer: Layer.Layer<Runc.Runc, never, WhiskConfig.WhiskConfig> = Layer
   .effect(Runc.Runc, make)
