@@ -13,6 +13,7 @@ import type {
   ContainerId,
   DockerEngine,
   Errors,
+  Freezer,
   Interval,
   Runc,
   WhiskConfig
@@ -74,11 +75,14 @@ export interface DockerContainer {
   /** The resolved image reference the container runs. */
   readonly image: string
   readonly useRunc: boolean
-  /** Closes the HTTP client, then freezes the container (runc pause, or the engine's pause). */
-  readonly suspend: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError>
+  /**
+   * Closes the HTTP client, then freezes the container: with the Freezer in the context (its strategy: cgroup, runc
+   * or engine; runc when there is none), or with the engine's pause when created with `useRunc: false`.
+   */
+  readonly suspend: Effect.Effect<void, Freezer.FreezeError>
   /** Thaws the container, then opens a new HTTP client. */
-  readonly resume: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError>
-  /** Removes the container with force (resuming it first when runc froze it). */
+  readonly resume: Effect.Effect<void, Freezer.FreezeError>
+  /** Removes the container with force (thawing it first when it may be frozen). */
   readonly destroy: Effect.Effect<void, Errors.DockerEngineError>
   /** POSTs /init; gives the interval or InitializationError (B22). */
   readonly initialize: (
@@ -131,7 +135,7 @@ export interface CreateOptions {
   readonly dnsOptions?: ReadonlyArray<string>
   /** Default: `<prefix>_<unique>`. A given name gets the configured prefix too, so cleanup finds it. */
   readonly name?: string
-  /** Default from the configuration (use-runc). */
+  /** Default from the configuration (use-runc); false freezes with the engine's pause whatever the Freezer. */
   readonly useRunc?: boolean
   readonly labels?: Readonly<Record<string, string>>
 }

@@ -1,17 +1,18 @@
 /**
  * Everything `DockerContainer` needs, live: the configuration from the environment (`EFFECT_WHISK_*`), the Docker
- * engine over dockerode, runc through @effect/platform's Command, the action HTTP client, and the leftover cleanup at
- * start and at stop.
+ * engine over dockerode, runc spawned with node:child_process, the Freezer (`EFFECT_WHISK_FREEZER`), the action HTTP
+ * client, and the leftover cleanup at start and at stop.
  *
  * @since 0.1.0
  */
-import type { ContainerHttp, DockerEngine, Errors, Runc } from "@effect-whisk/core"
+import type { ContainerHttp, DockerEngine, Errors, Freezer, Runc } from "@effect-whisk/core"
 import { WhiskConfig } from "@effect-whisk/core"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { type ConfigError, Layer } from "effect"
 import * as Cleanup from "./Cleanup.js"
 import * as ContainerHttpClient from "./ContainerHttpClient.js"
 import * as DockerodeEngine from "./DockerodeEngine.js"
+import * as FreezerChoice from "./FreezerChoice.js"
 import * as RuncCommand from "./RuncCommand.js"
 
 /**
@@ -23,12 +24,16 @@ import * as RuncCommand from "./RuncCommand.js"
 export const layerWithConfig = <E, R>(
   config: Layer.Layer<WhiskConfig.WhiskConfig, E, R>
 ): Layer.Layer<
-  DockerEngine.DockerEngine | Runc.Runc | ContainerHttp.ContainerHttp | WhiskConfig.WhiskConfig,
+  DockerEngine.DockerEngine | Runc.Runc | Freezer.Freezer | ContainerHttp.ContainerHttp | WhiskConfig.WhiskConfig,
   E | Errors.DockerEngineError,
   R
 > =>
   Cleanup.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer)),
+    Layer.provideMerge(
+      FreezerChoice.layer.pipe(
+        Layer.provideMerge(Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer))
+      )
+    ),
     Layer.provide(NodeContext.layer),
     Layer.provideMerge(config)
   )
@@ -38,6 +43,6 @@ export const layerWithConfig = <E, R>(
  * @category layers
  */
 export const layer: Layer.Layer<
-  DockerEngine.DockerEngine | Runc.Runc | ContainerHttp.ContainerHttp | WhiskConfig.WhiskConfig,
+  DockerEngine.DockerEngine | Runc.Runc | Freezer.Freezer | ContainerHttp.ContainerHttp | WhiskConfig.WhiskConfig,
   ConfigError.ConfigError | Errors.DockerEngineError
 > = layerWithConfig(WhiskConfig.layer)

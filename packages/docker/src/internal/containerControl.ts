@@ -1,4 +1,4 @@
-import type { Errors } from "@effect-whisk/core"
+import type { Freezer } from "@effect-whisk/core"
 import { Effect, Option, Ref, SynchronizedRef } from "effect"
 import type { DockerContainer } from "../DockerContainer.js"
 import type { ContainerContext } from "./state.js"
@@ -21,20 +21,17 @@ const openClient = (ctx: ContainerContext) =>
       )))
 
 /**
- * suspend, resume and destroy of one container (B11–B13). `mayBeFrozen` remembers a runc pause that was not
- * resumed since: the engine does not know about it, and a frozen container must be thawed before it is removed.
+ * suspend, resume and destroy of one container (B11–B13), frozen by the given freezer. `mayBeFrozen` remembers a
+ * freeze that was not thawed since: a container frozen behind the engine's back (cgroup, runc) cannot be removed
+ * until it is thawed, whichever strategy froze it.
  *
  * @internal
  */
-export const make = (ctx: ContainerContext): Effect.Effect<Control> =>
+export const make = (ctx: ContainerContext, freezer: Freezer.Service, target: Freezer.Target): Effect.Effect<Control> =>
   Effect.map(Ref.make(false), (mayBeFrozen): Control => {
-    // Marked before the pause: a pause that failed or timed out may still have frozen the container.
-    const freeze: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError> = ctx.useRunc
-      ? Effect.zipRight(Ref.set(mayBeFrozen, true), ctx.runc.pause(ctx.id))
-      : ctx.engine.pause(ctx.id)
-    const thaw: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError> = ctx.useRunc
-      ? Effect.zipRight(ctx.runc.resume(ctx.id), Ref.set(mayBeFrozen, false))
-      : ctx.engine.unpause(ctx.id)
+    // Marked before the freeze: a freeze that failed or timed out may still have frozen the container.
+    const freeze = Effect.zipRight(Ref.set(mayBeFrozen, true), freezer.freeze(target))
+    const thaw = Effect.zipRight(freezer.thaw(target), Ref.set(mayBeFrozen, false))
 
     // The name and the container say what the span is; a stack trace per call would cost more than the rest.
     const spanOptions = { attributes: { containerId: ctx.id }, captureStackTrace: false }
@@ -46,7 +43,7 @@ export const make = (ctx: ContainerContext): Effect.Effect<Control> =>
     )
     const thawBeforeRemoval = Effect.flatMap(Ref.get(mayBeFrozen), (frozen) =>
       frozen
-        ? ctx.runc.resume(ctx.id).pipe(
+        ? freezer.thaw(target).pipe(
           Effect.tapError((error) => Effect.logWarning(`Removing ${ctx.id} while it may still be frozen: ${error.message}`)),
           Effect.ignore
         )

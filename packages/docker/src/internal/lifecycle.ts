@@ -4,6 +4,7 @@ import {
   type ContainerId,
   DockerEngine,
   Errors,
+  Freezer,
   Messages,
   Runc,
   WhiskConfig
@@ -81,7 +82,9 @@ const makeContainer = (
   },
   plan: CreatePlan,
   id: ContainerId.ContainerId,
-  address: ContainerAddress.ContainerAddress
+  address: ContainerAddress.ContainerAddress,
+  freezer: Freezer.Service,
+  pid: number
 ): Effect.Effect<DockerContainer> =>
   Effect.gen(function*() {
     const ctx: ContainerContext = {
@@ -98,7 +101,7 @@ const makeContainer = (
       logsLock: yield* Effect.makeSemaphore(1),
       logOffset: yield* Ref.make(0)
     }
-    const control = yield* containerControl.make(ctx)
+    const control = yield* containerControl.make(ctx, freezer, { id, pid })
     return {
       id,
       address,
@@ -124,6 +127,11 @@ export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, 
     config: yield* WhiskConfig.WhiskConfig
   }
   const plan = yield* makePlan(options, services.config)
+  // Without a Freezer in the context (test layers, programs built before it), runc freezes as it always did; a
+  // container created with useRunc false always uses the engine's pause.
+  const freezer = plan.useRunc
+    ? Option.getOrElse(yield* Effect.serviceOption(Freezer.Freezer), () => Freezer.fromRunc(services.runc))
+    : Freezer.fromEngine(engine)
   yield* Effect.annotateCurrentSpan({ image: plan.resolved, userProvided: plan.userProvided })
   const pulled = yield* pullImage(engine, plan)
   // From the moment the engine gave an id, only the marked steps can be interrupted, and each of them removes the
@@ -131,11 +139,11 @@ export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, 
   return yield* Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const id = yield* restore(runContainer(engine, plan, pulled))
-      const address = yield* restore(engine.inspectAddress(id, plan.runOptions.network)).pipe(
+      const started = yield* restore(engine.inspectStarted(id, plan.runOptions.network)).pipe(
         Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : removeInBackground(engine.remove, id)),
         Effect.mapError((cause) => provisionError(plan.resolved, cause))
       )
-      return yield* makeContainer(services, plan, id, address)
+      return yield* makeContainer(services, plan, id, started.address, freezer, started.pid)
     })
   )
 })
