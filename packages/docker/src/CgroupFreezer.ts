@@ -247,64 +247,77 @@ const readMounts = Effect.sync(() => {
 
 /**
  * @since 0.1.0
+ * @category models
+ */
+export interface CgroupFreezer extends Freezer.Service {
+  /** The container's cgroup directory, or a FreezerError that says why there is none. */
+  readonly directory: (target: Freezer.Target, operation: Operation) => Effect.Effect<CgroupDirectory, Errors.FreezerError>
+  /** Whether the container's freezer file can be written (what `auto` asks). */
+  readonly usable: (target: Freezer.Target) => Effect.Effect<boolean>
+}
+
+/**
+ * The cgroup strategy over a given mount table (`make` reads this process's).
+ *
+ * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<
-  Freezer.Service & {
-    /** The container's cgroup directory, or a FreezerError that says why there is none. */
-    readonly directory: (target: Freezer.Target, operation: Operation) => Effect.Effect<CgroupDirectory, Errors.FreezerError>
-    /** Whether the container's freezer file can be written (what `auto` asks). */
-    readonly usable: (target: Freezer.Target) => Effect.Effect<boolean>
-  },
-  never,
-  WhiskConfig.WhiskConfig
-> = Effect.gen(function*() {
-  const { timeout } = (yield* WhiskConfig.WhiskConfig).freezer
+export const makeWith = (
+  mounts: ReadonlyArray<Mount>
+): Effect.Effect<CgroupFreezer, never, WhiskConfig.WhiskConfig> =>
+  Effect.gen(function*() {
+    const { timeout } = (yield* WhiskConfig.WhiskConfig).freezer
+
+    const directory = (target: Freezer.Target, operation: Operation) =>
+      // pid 0 is what the engine answers for a container without a process.
+      target.pid <= 0
+        ? Effect.fail(new Errors.FreezerError({ operation, containerId: target.id, reason: "NotFound", path: `/proc/${target.pid}` }))
+        : Effect.flatMap(read(operation, target.id, `/proc/${target.pid}/cgroup`), (text) =>
+          Option.match(locate(text, mounts), {
+            onNone: () =>
+              Effect.fail(
+                new Errors.FreezerError({
+                  operation,
+                  containerId: target.id,
+                  reason: "Unavailable",
+                  path: `/proc/${target.pid}/cgroup`,
+                  cause: "no mounted cgroup freezer (v1 freezer hierarchy or cgroup2) holds the container's process"
+                })
+              ),
+            onSome: Effect.succeed
+          }))
+
+    const operate = (operation: Operation) => (target: Freezer.Target) =>
+      Effect.flatMap(directory(target, operation), (found) => settle(operation, target.id, found, timeout)).pipe(
+        Effect.withSpan(`Freezer.${operation}`, {
+          attributes: { containerId: target.id, strategy: "cgroup" },
+          captureStackTrace: false
+        })
+      )
+
+    const usable = (target: Freezer.Target) =>
+      directory(target, "freeze").pipe(
+        Effect.flatMap((found) => Effect.try(() => accessSync(controlFile(found), constants.W_OK))),
+        Effect.isSuccess
+      )
+
+    return {
+      mode: "cgroup" as const,
+      strategy: Effect.succeed(Option.some("cgroup" as const)),
+      freeze: operate("freeze"),
+      thaw: operate("thaw"),
+      directory,
+      usable
+    }
+  })
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<CgroupFreezer, never, WhiskConfig.WhiskConfig> =
   // Read once per layer: the engine's hierarchies do not move.
-  const mounts = yield* readMounts
-
-  const directory = (target: Freezer.Target, operation: Operation) =>
-    // pid 0 is what the engine answers for a container without a process.
-    target.pid <= 0
-      ? Effect.fail(new Errors.FreezerError({ operation, containerId: target.id, reason: "NotFound", path: `/proc/${target.pid}` }))
-      : Effect.flatMap(read(operation, target.id, `/proc/${target.pid}/cgroup`), (text) =>
-        Option.match(locate(text, mounts), {
-          onNone: () =>
-            Effect.fail(
-              new Errors.FreezerError({
-                operation,
-                containerId: target.id,
-                reason: "Unavailable",
-                path: `/proc/${target.pid}/cgroup`,
-                cause: "no mounted cgroup freezer (v1 freezer hierarchy or cgroup2) holds the container's process"
-              })
-            ),
-          onSome: Effect.succeed
-        }))
-
-  const operate = (operation: Operation) => (target: Freezer.Target) =>
-    Effect.flatMap(directory(target, operation), (found) => settle(operation, target.id, found, timeout)).pipe(
-      Effect.withSpan(`Freezer.${operation}`, {
-        attributes: { containerId: target.id, strategy: "cgroup" },
-        captureStackTrace: false
-      })
-    )
-
-  const usable = (target: Freezer.Target) =>
-    directory(target, "freeze").pipe(
-      Effect.flatMap((found) => Effect.try(() => accessSync(controlFile(found), constants.W_OK))),
-      Effect.isSuccess
-    )
-
-  return {
-    mode: "cgroup" as const,
-    strategy: Effect.succeed(Option.some("cgroup" as const)),
-    freeze: operate("freeze"),
-    thaw: operate("thaw"),
-    directory,
-    usable
-  }
-})
+  Effect.flatMap(readMounts, makeWith)
 
 /**
  * @since 0.1.0

@@ -53,6 +53,8 @@ export const make = (ctx: ContainerContext, freezer: Freezer.Service, target: Fr
       Effect.zipRight(ctx.engine.remove(ctx.id)),
       // Already gone is what destroy wants.
       Effect.catchIf((error) => error.reason === "NotFound", () => Effect.void),
+      // A removed container is frozen no more: a second destroy (the Scope's) does not try to thaw it.
+      Effect.zipRight(Ref.set(mayBeFrozen, false)),
       Effect.withSpan("DockerContainer.destroy", spanOptions)
     )
     return { suspend, resume, destroy }
