@@ -143,22 +143,38 @@ const write = (operation: Operation, containerId: string, path: string, text: st
 const read = (operation: Operation, containerId: string, path: string) =>
   Effect.try({ try: () => readFileSync(path, "utf8"), catch: fsError(operation, containerId, path) })
 
-// The first reads are at once (a container of sleeping processes freezes within the write); then a short backoff.
+// After the first attempt, a short backoff: a container whose processes were busy takes a few milliseconds to freeze.
 const v1Poll = Schedule.exponential("200 micros", 2).pipe(Schedule.union(Schedule.spaced("10 millis")))
 
-const settleV1 = (operation: Operation, containerId: string, directory: string) => {
+const spinRounds = 50
+
+/** One way to settle a group: a first attempt (write, then read whether it holds), and the wait when it does not. */
+interface Steps {
+  readonly attempt: Effect.Effect<boolean, Errors.FreezerError>
+  readonly wait: Effect.Effect<void, Errors.FreezerError>
+}
+
+const stepsV1 = (operation: Operation, containerId: string, directory: string): Steps => {
   const path = join(directory, "freezer.state")
   const wanted = operation === "freeze" ? "FROZEN" : "THAWED"
-  // Writing again while FREEZING retries the tasks that were busy, as runc does.
-  const attempt = Effect.zipRight(
-    write(operation, containerId, path, wanted),
-    Effect.filterOrFail(read(operation, containerId, path), (state) => state.trim() === wanted, () => "not yet" as const)
-  )
-  return attempt.pipe(
+  // Writing again while FREEZING retries the tasks that were busy, as runc does; like runc, a few rounds at once
+  // (microseconds each) before waiting, since v1 has no notification and a timer costs a millisecond or more.
+  const attempt = Effect.try({
+    try: () => {
+      for (let round = 0; round < spinRounds; round++) {
+        writeFileSync(path, wanted)
+        if (readFileSync(path, "utf8").trim() === wanted) return true
+      }
+      return false
+    },
+    catch: fsError(operation, containerId, path)
+  })
+  const wait = Effect.filterOrFail(attempt, (settled) => settled, () => "not yet" as const).pipe(
     Effect.retry({ schedule: v1Poll, while: (error) => error === "not yet" }),
     Effect.catchIf((error) => error === "not yet", () => Effect.never),
     Effect.asVoid
   )
+  return { attempt, wait }
 }
 
 const frozenLine = (events: string) => /^frozen ([01])$/m.exec(events)?.[1]
@@ -198,14 +214,16 @@ const awaitEvents = (operation: Operation, containerId: string, path: string, wa
     })
   })
 
-const settleV2 = (operation: Operation, containerId: string, directory: string) => {
+const stepsV2 = (operation: Operation, containerId: string, directory: string): Steps => {
   const wanted = operation === "freeze" ? "1" : "0"
   const events = join(directory, "cgroup.events")
-  return Effect.zipRight(
-    write(operation, containerId, join(directory, "cgroup.freeze"), wanted),
-    Effect.flatMap(read(operation, containerId, events), (text) =>
-      frozenLine(text) === wanted ? Effect.void : awaitEvents(operation, containerId, events, wanted))
-  )
+  return {
+    attempt: Effect.zipRight(
+      write(operation, containerId, join(directory, "cgroup.freeze"), wanted),
+      Effect.map(read(operation, containerId, events), (text) => frozenLine(text) === wanted)
+    ),
+    wait: awaitEvents(operation, containerId, events, wanted)
+  }
 }
 
 /**
@@ -221,14 +239,17 @@ export const settle = (
   directory: CgroupDirectory,
   timeout: Duration.Duration
 ): Effect.Effect<void, Errors.FreezerError> => {
-  const run = directory.version === 1 ? settleV1 : settleV2
-  const settled = run(operation, containerId, directory.path).pipe(
-    Effect.timeoutFail({
-      duration: timeout,
-      onTimeout: () =>
-        new Errors.FreezerError({ operation, containerId, reason: "Timeout", path: controlFile(directory) })
-    })
-  )
+  const steps = (directory.version === 1 ? stepsV1 : stepsV2)(operation, containerId, directory.path)
+  // Most groups settle within the write: the timer of a timeout (a millisecond when the event loop is busy) is
+  // started only for the wait.
+  const settled = Effect.flatMap(steps.attempt, (done) =>
+    done ? Effect.void : steps.wait.pipe(
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () =>
+          new Errors.FreezerError({ operation, containerId, reason: "Timeout", path: controlFile(directory) })
+      })
+    ))
   return operation === "thaw" ? settled : settled.pipe(
     Effect.tapError(() =>
       Effect.ignore(Effect.try(() => writeFileSync(controlFile(directory), directory.version === 1 ? "THAWED" : "0")))

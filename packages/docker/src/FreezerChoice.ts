@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { DockerEngine, Freezer, Runc, WhiskConfig } from "@effect-whisk/core"
-import { Effect, Layer, Option, SynchronizedRef } from "effect"
+import { Duration, Effect, Layer, Option, SynchronizedRef } from "effect"
 import * as CgroupFreezer from "./CgroupFreezer.js"
 import { spawnProcess } from "./internal/spawnProcess.js"
 
@@ -29,9 +29,12 @@ export const make: Effect.Effect<
   if (mode === "runc") return { ...byRunc, mode }
   if (mode === "engine") return { ...byEngine, mode }
 
-  const runcAnswers = spawnProcess(config.runc.binary, ["--root", config.runc.root, "list", "--quiet"]).pipe(
+  const runcAnswers = spawnProcess(
+    config.runc.binary,
+    ["--root", config.runc.root, "list", "--quiet"],
+    Duration.toMillis(config.runc.timeouts.pause)
+  ).pipe(
     Effect.map(({ exitCode }) => exitCode === 0),
-    Effect.timeoutTo({ duration: config.runc.timeouts.pause, onSuccess: (answers) => answers, onTimeout: () => false }),
     Effect.orElseSucceed(() => false)
   )
   const decide = (target: Freezer.Target) =>

@@ -1,13 +1,14 @@
 /**
  * The live Runc: `<binary> --root <root> pause|resume <id>`, spawned with node:child_process (B11, B12, B44). The
  * id must be a full engine id, checked before any process starts. A command that does not finish within its timeout
- * (or whose caller is interrupted) is killed with its process group.
+ * (or whose caller is interrupted) is killed with what it started: its descendants, and any process that carries
+ * its spawn marker in its environment.
  *
  * @since 0.1.0
  */
 import { ContainerId, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
-import { type Duration, Effect, Either, Layer, Schedule } from "effect"
-import { spawnProcess } from "./internal/spawnProcess.js"
+import { Duration, Effect, Either, Layer, Schedule } from "effect"
+import { spawnProcess, TimedOut } from "./internal/spawnProcess.js"
 
 type Operation = "pause" | "resume"
 
@@ -33,22 +34,31 @@ export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig> =
       detail: { readonly exitCode?: number; readonly stderr?: string; readonly cause?: unknown } = {}
     ) => new Errors.RuncError({ operation, containerId, reason, ...detail })
 
-    // The deadline interrupts the spawn, which kills runc with its process group.
-    const execute = (operation: Operation, id: string) =>
-      spawnProcess(config.binary, ["--root", config.root, operation, id]).pipe(
-        Effect.mapError((cause) => runcError(operation, id, "SpawnFailed", { cause })),
-        Effect.flatMap(({ exitCode, stderr }) =>
-          exitCode === 0 ? Effect.void : Effect.fail(runcError(operation, id, "NonZeroExit", { exitCode, stderr })))
-      )
+    // At the deadline (or an interruption) the spawn kills runc with what it started.
+    const execute = (operation: Operation, id: string, deadline: number) =>
+      Effect.suspend(() => {
+        const remaining = deadline - Date.now()
+        if (remaining <= 0) return Effect.fail(runcError(operation, id, "Timeout"))
+        return spawnProcess(config.binary, ["--root", config.root, operation, id], remaining).pipe(
+          Effect.mapError((cause) =>
+            cause instanceof TimedOut
+              ? runcError(operation, id, "Timeout")
+              : runcError(operation, id, "SpawnFailed", { cause })
+          ),
+          Effect.flatMap(({ exitCode, stderr }) =>
+            exitCode === 0 ? Effect.void : Effect.fail(runcError(operation, id, "NonZeroExit", { exitCode, stderr })))
+        )
+      })
 
     const run = (operation: Operation, timeout: Duration.Duration) => (id: ContainerId.ContainerId) =>
       Either.match(ContainerId.parseEngineId(id), {
         onLeft: () => Effect.fail(runcError(operation, id, "InvalidId")),
         onRight: (engineId) =>
           // One deadline for the operation, retries included.
-          execute(operation, engineId).pipe(
-            Effect.retry({ while: isTransientFreezeFailure, schedule: freezeRetry }),
-            Effect.timeoutFail({ duration: timeout, onTimeout: () => runcError(operation, engineId, "Timeout") })
+          Effect.suspend(() =>
+            execute(operation, engineId, Date.now() + Duration.toMillis(timeout)).pipe(
+              Effect.retry({ while: isTransientFreezeFailure, schedule: freezeRetry })
+            )
           )
       }).pipe(Effect.withSpan(`Runc.${operation}`, { attributes: { containerId: id }, captureStackTrace: false }))
 
