@@ -143,8 +143,9 @@ const write = (operation: Operation, containerId: string, path: string, text: st
 const read = (operation: Operation, containerId: string, path: string) =>
   Effect.try({ try: () => readFileSync(path, "utf8"), catch: fsError(operation, containerId, path) })
 
-// After the first attempt, a short backoff: a container whose processes were busy takes a few milliseconds to freeze.
-const v1Poll = Schedule.exponential("200 micros", 2).pipe(Schedule.union(Schedule.spaced("10 millis")))
+// After the first attempt, a poll every millisecond (a timer's floor; each poll costs microseconds) for the first
+// 100 ms, then every 10 ms: a container whose processes were busy, or a busy machine, takes a few milliseconds.
+const v1Poll = Schedule.spaced("1 millis").pipe(Schedule.upTo("100 millis"), Schedule.andThen(Schedule.spaced("10 millis")))
 
 const spinRounds = 50
 

@@ -9,6 +9,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { makesProgress, standsStill } from "./support/ticks.js"
 
 const id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -73,24 +74,6 @@ const tickingGroup = Effect.acquireRelease(
       rmSync(directory, { recursive: true, force: true })
     })
 )
-
-const readTicks = (file: string) => readFileSync(file, "utf8").trim()
-
-const makesProgress = (file: string) =>
-  Effect.gen(function*() {
-    const before = readTicks(file)
-    yield* Effect.suspend(() => readTicks(file) !== before && readTicks(file) !== "" ? Effect.void : Effect.fail("still")).pipe(
-      Effect.retry({ schedule: Schedule.spaced("50 millis"), times: 200 }),
-      Effect.orDie
-    )
-  })
-
-const standsStill = (file: string) =>
-  Effect.gen(function*() {
-    const before = readTicks(file)
-    yield* Effect.sleep("400 millis")
-    assert.strictEqual(readTicks(file), before, "the process made progress while frozen")
-  })
 
 const events = (path: string) => readFileSync(join(path, "cgroup.events"), "utf8")
 

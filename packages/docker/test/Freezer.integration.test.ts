@@ -15,6 +15,7 @@ import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import { execFileSync } from "node:child_process"
 import { accessSync, constants, existsSync, readFileSync } from "node:fs"
 import { liveLayer } from "./support/liveLayer.js"
+import * as Ticks from "./support/ticks.js"
 import { buildTestImages, docker, runcBinary, skipWithoutEngine, tickerImage } from "./support/realEngine.js"
 
 const prefix = `ewit-freezer-${process.pid}`
@@ -47,23 +48,8 @@ const removeLeftovers = () => {
 
 const pidOf = (id: string) => Effect.map(Effect.promise(() => client.getContainer(id).inspect()), (info) => info.State.Pid)
 
-const ticksText = (pid: number) => readFileSync(`/proc/${pid}/root/ticks`, "utf8").trim()
-
-const makesProgress = (pid: number) =>
-  Effect.gen(function*() {
-    const before = ticksText(pid)
-    yield* Effect.suspend(() => /^\d+$/.test(ticksText(pid)) && ticksText(pid) !== before ? Effect.void : Effect.fail("still")).pipe(
-      Effect.retry({ schedule: Schedule.spaced("50 millis"), times: 200 }),
-      Effect.orDie
-    )
-  })
-
-const standsStill = (pid: number) =>
-  Effect.gen(function*() {
-    const before = ticksText(pid)
-    yield* Effect.sleep("500 millis")
-    assert.strictEqual(ticksText(pid), before, "the process inside made progress while frozen")
-  })
+const makesProgress = (pid: number) => Ticks.makesProgress(Ticks.tickerFile(pid))
+const standsStill = (pid: number) => Ticks.standsStill(Ticks.tickerFile(pid))
 
 const processGone = (pid: number) =>
   Effect.suspend(() => {
