@@ -151,6 +151,9 @@ export type CreateError =
   | Errors.InvalidEnvironment
 
 /**
+ * What creating a container needs. A `Freezer` in the context as well (WhiskLive provides one) chooses how suspend
+ * freezes; without one, runc does.
+ *
  * @since 0.1.0
  * @category models
  */
