@@ -56,7 +56,9 @@ export const make: Effect.Effect<
   // Once decided, the choice is read without the lock.
   const using = (operation: "freeze" | "thaw") => (target: Freezer.Target): Effect.Effect<void, Freezer.FreezeError> =>
     Effect.flatMap(SynchronizedRef.get(chosen), (current) =>
-      Option.isSome(current) ? current.value[operation](target) : Effect.flatMap(choose(target), (freezer) => freezer[operation](target)))
+      Option.isSome(current)
+        ? current.value[operation](target)
+        : Effect.flatMap(choose(target), (freezer) => freezer[operation](target)))
 
   return {
     mode,

@@ -35,7 +35,10 @@ const runcState = (id: string): string =>
 
 const removeLeftovers = () => {
   for (const id of docker("ps", "-aq", "--no-trunc", "--filter", `name=^/${prefix}_`).split("\n").filter(Boolean)) {
-    for (const thaw of [() => docker("unpause", id), () => execFileSync(runcBinary(), ["--root", WhiskConfig.defaults.runc.root, "resume", id], { stdio: "ignore" })]) {
+    const runcResume = () =>
+      execFileSync(runcBinary(), ["--root", WhiskConfig.defaults.runc.root, "resume", id], { stdio: "ignore" })
+    // Frozen by the engine, or behind its back (cgroup, runc): the engine cannot kill it until it is thawed.
+    for (const thaw of [() => docker("unpause", id), runcResume]) {
       try {
         thaw()
       } catch {

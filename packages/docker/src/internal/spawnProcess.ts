@@ -76,9 +76,10 @@ let spawned = 0
 
 /**
  * Runs a process with node:child_process (no shell) and gives how it ended once its stdio is closed. When it does not
- * end within `timeoutMillis`, or the Effect is interrupted (a caller that left), it is killed with SIGKILL together with what it started: its descendants, and
- * the processes that carry its marker in their environment (`EFFECT_WHISK_SPAWNED`), which finds one it started
- * and left behind when it exited (one that still holds its stderr open, say).
+ * end within `timeoutMillis`, or the Effect is interrupted (a caller that left), it is killed with SIGKILL together
+ * with what it started: its descendants, and the processes that carry its marker in their environment
+ * (`EFFECT_WHISK_SPAWNED`), which finds one it started and left behind when it exited (one that still holds its
+ * stderr open, say).
  *
  * The process stays in this process's session and process group: a session of its own (`detached`) would put it in a
  * scheduler autogroup of its own, which on a busy machine doubled the time a `runc --version` took (8 → 14 ms).
