@@ -36,10 +36,10 @@ export type State = "Running" | "Suspended" | "Destroyed"
  */
 export interface Capabilities {
   /**
-   * How suspend freezes the container's processes: with runc, with the engine's pause, or not at all (a backend
-   * without a freezer, such as Kubernetes: suspend then only closes the connections).
+   * What suspend does: freeze the container's processes (Docker: through its Freezer, whose strategy is the cgroup,
+   * runc or the engine's pause), or only close the connections (a backend without a freezer, such as Kubernetes).
    */
-  readonly freeze: "Runc" | "EnginePause" | "None"
+  readonly suspend: "FreezesProcesses" | "ClosesConnections"
   /**
    * Where an activation's logs come from: the engine's json-file log, framed by sentinels and read by byte offset
    * (Docker); the platform's log stream, read by timestamp (Kubernetes); or memory (the test layer).
@@ -95,12 +95,13 @@ export type InitializeError = Errors.InitializationError | Errors.ContainerHealt
 export type RunError = Errors.ContainerHealthError | Errors.ContainerDestroyed
 
 /**
- * The errors of suspend and resume: the freezer's (runc, the engine's pause) or another backend's.
+ * The errors of suspend and resume: the freezer's (the cgroup, runc, the engine's pause) or another backend's.
  *
  * @since 0.1.0
  * @category errors
  */
 export type ControlError =
+  | Errors.FreezerError
   | Errors.RuncError
   | Errors.DockerEngineError
   | Errors.ContainerBackendError

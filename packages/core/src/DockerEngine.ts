@@ -22,6 +22,18 @@ export interface EngineVersion {
 }
 
 /**
+ * What the engine's inspect right after the start says: where the action answers, and the container's init process
+ * (whose cgroup the cgroup freezer writes).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StartedContainer {
+  readonly address: ContainerAddress.ContainerAddress
+  readonly pid: number
+}
+
+/**
  * What the engine's inspect says about a container's process.
  *
  * @since 0.1.0
@@ -94,6 +106,8 @@ export interface Service {
   /** Creates and starts a container. A container that was created but did not start is a BrokenContainer. */
   readonly createAndStart: (spec: ContainerSpec) => Effect.Effect<ContainerId, DockerEngineError | BrokenContainer>
   readonly inspectAddress: (id: ContainerId, network: string) => Effect.Effect<ContainerAddress.ContainerAddress, DockerEngineError>
+  /** The address and the init process's pid, from one inspect. */
+  readonly inspectStarted: (id: ContainerId, network: string) => Effect.Effect<StartedContainer, DockerEngineError>
   readonly state: (id: ContainerId) => Effect.Effect<ContainerState, DockerEngineError>
   readonly pause: (id: ContainerId) => Effect.Effect<void, DockerEngineError>
   readonly unpause: (id: ContainerId) => Effect.Effect<void, DockerEngineError>
@@ -142,6 +156,7 @@ export const testDefaults: Service = {
   version: Effect.succeed({ version: "mock-test-client", apiVersion: "1.41" }),
   createAndStart: () => Effect.succeed(ContainerIdModule.make("testId")),
   inspectAddress: () => Effect.succeed(ContainerAddress.make("testIp")),
+  inspectStarted: () => Effect.succeed({ address: ContainerAddress.make("testIp"), pid: 0 }),
   state: () => Effect.succeed({ status: "running", running: true, oomKilled: false, exitCode: 0 }),
   pause: () => Effect.void,
   unpause: () => Effect.void,
@@ -154,13 +169,22 @@ export const testDefaults: Service = {
 
 /**
  * A DockerEngine for tests: `testDefaults` with the given methods replaced, recording every call in
- * `DockerEngineCalls`. Build it fresh for each test.
+ * `DockerEngineCalls`. Build it fresh for each test. Unless replaced itself, `inspectStarted` answers with
+ * `inspectAddress` (recorded as both) and pid 0.
  *
  * @since 0.1.0
  * @category testing
  */
 export const layerTest = (overrides: Partial<Service> = {}): Layer.Layer<DockerEngine | DockerEngineCalls> =>
   Layer.effectContext(
-    Effect.map(recording<Service>({ ...testDefaults, ...overrides }), ({ log, service }) =>
-      Context.make(DockerEngine, service).pipe(Context.add(DockerEngineCalls, log)))
+    Effect.gen(function*() {
+      const services: { current?: Service } = {}
+      const inspectStarted: Service["inspectStarted"] = (id, network) =>
+        Effect.suspend(() => services.current!.inspectAddress(id, network)).pipe(
+          Effect.map((address) => ({ address, pid: 0 }))
+        )
+      const { log, service } = yield* recording<Service>({ ...testDefaults, inspectStarted, ...overrides })
+      services.current = service
+      return Context.make(DockerEngine, service).pipe(Context.add(DockerEngineCalls, log))
+    })
   )

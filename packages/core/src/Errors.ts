@@ -241,7 +241,52 @@ export class RuncError extends Data.TaggedError("RuncError")<{
       case "Timeout":
         return `runc ${this.operation} ${this.containerId} did not finish in time and was terminated`
       case "SpawnFailed":
-        return withCause(`runc ${this.operation} ${this.containerId} could not be started`, this.cause)
+        return withCause(
+          `runc ${this.operation} ${this.containerId} could not be started (set EFFECT_WHISK_RUNC_BINARY, or ` +
+            `EFFECT_WHISK_FREEZER=cgroup or engine)`,
+          this.cause
+        )
+    }
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category freezer
+ */
+export type FreezerErrorReason = "Unavailable" | "NotFound" | "Timeout" | "WriteFailed"
+
+/**
+ * Freezing or thawing a container through its cgroup failed. `Unavailable`: the cgroup freezer cannot be used here
+ * (no freezer hierarchy, or its file is not writable), the message names the variable that chooses another
+ * strategy; `NotFound`: the container's process or its cgroup is gone; `Timeout`: the cgroup did not report the
+ * state in time (a freeze that timed out is thawed again); `WriteFailed`: the kernel refused the write.
+ *
+ * @since 0.1.0
+ * @category freezer
+ */
+export class FreezerError extends Data.TaggedError("FreezerError")<{
+  readonly operation: "freeze" | "thaw"
+  readonly containerId: string
+  readonly reason: FreezerErrorReason
+  readonly path?: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const where = this.path === undefined ? "" : ` (${this.path})`
+    switch (this.reason) {
+      case "Unavailable":
+        return withCause(
+          `Cannot ${this.operation} ${this.containerId} through its cgroup${where}: the cgroup freezer is not usable ` +
+            `here; set EFFECT_WHISK_FREEZER=runc or EFFECT_WHISK_FREEZER=engine`,
+          this.cause
+        )
+      case "NotFound":
+        return withCause(`Cannot ${this.operation} ${this.containerId}: its process or its cgroup is gone${where}`, this.cause)
+      case "Timeout":
+        return `The cgroup freezer did not ${this.operation} ${this.containerId} in time${where}; raise EFFECT_WHISK_FREEZER_TIMEOUT if the machine is busy`
+      case "WriteFailed":
+        return withCause(`The kernel refused to ${this.operation} ${this.containerId}${where}`, this.cause)
     }
   }
 }

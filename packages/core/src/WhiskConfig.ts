@@ -7,6 +7,7 @@
 import { Config, ConfigError, ConfigProvider, Context, Duration, Effect, Either, Layer, Option } from "effect"
 import * as ByteSize from "./ByteSize.js"
 import * as ContainerSpec from "./ContainerSpec.js"
+import type * as Freezer from "./Freezer.js"
 
 /**
  * @since 0.1.0
@@ -26,8 +27,17 @@ export interface Shape {
     }
     /** At most this many creates in flight (0 = unlimited). */
     readonly parallelRuns: number
-    /** Suspend and resume with runc instead of the engine's pause. */
+    /** Suspend and resume with the freezer (`freezer.mode`) instead of the engine's pause. */
     readonly useRunc: boolean
+  }
+  readonly freezer: {
+    /**
+     * `EFFECT_WHISK_FREEZER` when set (it wins over `EFFECT_WHISK_USE_RUNC`); unset, `auto`, or `engine` when
+     * `EFFECT_WHISK_USE_RUNC=false`.
+     */
+    readonly mode: Freezer.Mode
+    /** The longest a cgroup freeze or thaw waits for the kernel to report the state. */
+    readonly timeout: Duration.Duration
   }
   readonly runc: {
     readonly binary: string
@@ -80,6 +90,7 @@ export const defaults: Shape = {
     parallelRuns: 10,
     useRunc: true
   },
+  freezer: { mode: "auto", timeout: Duration.seconds(10) },
   runc: {
     binary: "runc",
     root: "/run/docker/runtime-runc/moby",
@@ -116,6 +127,12 @@ const list = (name: string, fallback: ReadonlyArray<string>) =>
  * @since 0.1.0
  * @category config
  */
+const freezerModes = ["auto", "cgroup", "runc", "engine"] as const
+
+/**
+ * @since 0.1.0
+ * @category config
+ */
 export const config: Config.Config<Shape> = Config.nested(
   Config.all({
     docker: Config.all({
@@ -134,6 +151,10 @@ export const config: Config.Config<Shape> = Config.nested(
         Config.withDefault(defaults.docker.parallelRuns)
       ),
       useRunc: Config.withDefault(Config.boolean("USE_RUNC"), defaults.docker.useRunc)
+    }),
+    freezer: Config.all({
+      mode: Config.option(Config.literal(...freezerModes)("FREEZER")),
+      timeout: duration("FREEZER_TIMEOUT", defaults.freezer.timeout)
     }),
     runc: Config.all({
       binary: Config.withDefault(Config.nonEmptyString("RUNC_BINARY"), defaults.runc.binary),
@@ -193,7 +214,15 @@ export const config: Config.Config<Shape> = Config.nested(
       )
     }),
     cleanupTimeout: duration("CLEANUP_TIMEOUT", defaults.cleanupTimeout)
-  }),
+  }).pipe(Config.map(({ docker, freezer, ...rest }): Shape => {
+    // An explicit freezer wins; unset, USE_RUNC=false keeps meaning the engine's pause.
+    const mode = Option.getOrElse(freezer.mode, () => docker.useRunc ? "auto" as const : "engine" as const)
+    return {
+      ...rest,
+      docker: { ...docker, useRunc: Option.isSome(freezer.mode) ? mode !== "engine" : docker.useRunc },
+      freezer: { mode, timeout: freezer.timeout }
+    }
+  })),
   "EFFECT_WHISK"
 )
 

@@ -43,6 +43,21 @@ describe("WhiskConfig", () => {
       assert.deepStrictEqual(config.pool.userCpus, Option.some(2))
     }))
 
+  it.effect("EFFECT_WHISK_FREEZER chooses the freezer and wins over EFFECT_WHISK_USE_RUNC", () =>
+    Effect.gen(function*() {
+      const mode = (env: Record<string, string>) =>
+        Effect.map(WhiskConfig.fromEnv(env), (config) => [config.freezer.mode, config.docker.useRunc] as const)
+      assert.deepStrictEqual(yield* mode({}), ["auto", true])
+      assert.deepStrictEqual(yield* mode({ EFFECT_WHISK_USE_RUNC: "false" }), ["engine", false])
+      assert.deepStrictEqual(yield* mode({ EFFECT_WHISK_FREEZER: "cgroup" }), ["cgroup", true])
+      assert.deepStrictEqual(yield* mode({ EFFECT_WHISK_FREEZER: "runc", EFFECT_WHISK_USE_RUNC: "false" }), ["runc", true])
+      assert.deepStrictEqual(yield* mode({ EFFECT_WHISK_FREEZER: "engine", EFFECT_WHISK_USE_RUNC: "true" }), ["engine", false])
+      const timeout = yield* WhiskConfig.fromEnv({ EFFECT_WHISK_FREEZER_TIMEOUT: "2 seconds" })
+      assert.isTrue(Duration.equals(timeout.freezer.timeout, Duration.seconds(2)))
+      const exit = yield* Effect.exit(WhiskConfig.fromEnv({ EFFECT_WHISK_FREEZER: "ice" }))
+      assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "FREEZER")
+    }))
+
   it.effect("T105 requires user cpus to be greater than 0", () =>
     Effect.gen(function*() {
       const exit = yield* Effect.exit(WhiskConfig.fromEnv({ EFFECT_WHISK_USER_CPUS: "-1" }))

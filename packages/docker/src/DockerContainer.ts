@@ -13,6 +13,7 @@ import type {
   ContainerHttp,
   DockerEngine,
   Errors,
+  Freezer,
   Interval,
   Runc,
   WhiskConfig
@@ -53,11 +54,14 @@ export type RunOutcome = Container.RunOutcome
 export interface DockerContainer extends Container.Container {
   /** Suspend freezes with runc (else with the engine's pause). */
   readonly useRunc: boolean
-  /** Closes the HTTP client, then freezes the container (runc pause, or the engine's pause). */
-  readonly suspend: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError | Errors.ContainerDestroyed>
+  /**
+   * Closes the HTTP client, then freezes the container: with the Freezer in the context (its strategy: cgroup, runc
+   * or engine; runc when there is none), or with the engine's pause when created with `useRunc: false`.
+   */
+  readonly suspend: Effect.Effect<void, Freezer.FreezeError | Errors.ContainerDestroyed>
   /** Thaws the container, then opens a new HTTP client. */
-  readonly resume: Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError | Errors.ContainerDestroyed>
-  /** Removes the container with force (resuming it first when runc froze it). */
+  readonly resume: Effect.Effect<void, Freezer.FreezeError | Errors.ContainerDestroyed>
+  /** Removes the container with force (thawing it first when it may be frozen). */
   readonly destroy: Effect.Effect<void, Errors.DockerEngineError | Errors.ContainerDestroyed>
   readonly initialize: (
     initializer: unknown,
@@ -100,7 +104,7 @@ export interface CreateOptions extends ContainerFactory.CreateRequest {
   readonly dnsServers?: ReadonlyArray<string>
   readonly dnsSearch?: ReadonlyArray<string>
   readonly dnsOptions?: ReadonlyArray<string>
-  /** Default from the configuration (use-runc). */
+  /** Default from the configuration (use-runc); false freezes with the engine's pause whatever the Freezer. */
   readonly useRunc?: boolean
 }
 
@@ -111,6 +115,9 @@ export interface CreateOptions extends ContainerFactory.CreateRequest {
 export type CreateError = ContainerFactory.CreateError
 
 /**
+ * What creating a container needs. A `Freezer` in the context as well (WhiskLive provides one) chooses how suspend
+ * freezes; without one, runc does.
+ *
  * @since 0.1.0
  * @category models
  */

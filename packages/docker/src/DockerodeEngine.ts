@@ -91,20 +91,26 @@ export const makeWith = (
         })
       )
 
+    const addressOf = (id: ContainerId.ContainerId, network: string, info: Docker.ContainerInspectInfo) => {
+      const ip = info.NetworkSettings?.Networks?.[network]?.IPAddress
+      return typeof ip === "string" && ip.length > 0
+        ? Effect.succeed(ContainerAddress.make(ip))
+        : Effect.fail(
+          new Errors.DockerEngineError({
+            operation: "inspectAddress",
+            target: id,
+            reason: "NotFound",
+            description: `the container has no IP address on network ${network}`
+          })
+        )
+    }
+
     const inspectAddress = (id: ContainerId.ContainerId, network: string) =>
-      Effect.flatMap(inspect(id), (info) => {
-        const ip = info.NetworkSettings?.Networks?.[network]?.IPAddress
-        return typeof ip === "string" && ip.length > 0
-          ? Effect.succeed(ContainerAddress.make(ip))
-          : Effect.fail(
-            new Errors.DockerEngineError({
-              operation: "inspectAddress",
-              target: id,
-              reason: "NotFound",
-              description: `the container has no IP address on network ${network}`
-            })
-          )
-      })
+      Effect.flatMap(inspect(id), (info) => addressOf(id, network, info))
+
+    const inspectStarted = (id: ContainerId.ContainerId, network: string) =>
+      Effect.flatMap(inspect(id), (info) =>
+        Effect.map(addressOf(id, network, info), (address) => ({ address, pid: info.State?.Pid ?? 0 })))
 
     const state = (id: ContainerId.ContainerId) =>
       Effect.map(inspect(id), (info): DockerEngine.ContainerState => ({
@@ -184,6 +190,7 @@ export const makeWith = (
       ).pipe(Effect.map((version) => ({ version: version.Version, apiVersion: version.ApiVersion }))),
       createAndStart,
       inspectAddress,
+      inspectStarted,
       state,
       pause: (id) =>
         engineCall("pause", id, timeouts.pause, (signal) => docker.getContainer(id).pause({ abortSignal: signal })).pipe(

@@ -1,13 +1,14 @@
 /**
- * The live Runc: `<binary> --root <root> pause|resume <id>` through @effect/platform's Command (B11, B12, B44). The
+ * The live Runc: `<binary> --root <root> pause|resume <id>`, spawned with node:child_process (B11, B12, B44). The
  * id must be a full engine id, checked before any process starts. A command that does not finish within its timeout
- * (or whose caller is interrupted) is killed with its process group.
+ * (or whose caller is interrupted) is killed with what it started: its descendants, and any process that carries
+ * its spawn marker in its environment.
  *
  * @since 0.1.0
  */
 import { ContainerId, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
-import { Command, type CommandExecutor } from "@effect/platform"
-import { Duration, Effect, Either, Layer, Schedule, Stream } from "effect"
+import { Duration, Effect, Either, Layer, Schedule } from "effect"
+import { spawnProcess, TimedOut } from "./internal/spawnProcess.js"
 
 type Operation = "pause" | "resume"
 
@@ -16,19 +17,15 @@ type Operation = "pause" | "resume"
 const isTransientFreezeFailure = (error: Errors.RuncError) =>
   error.reason === "NonZeroExit" && /unable to freeze/i.test(error.stderr ?? "")
 
-const readAll = (bytes: Stream.Stream<Uint8Array, unknown>) =>
-  bytes.pipe(Stream.decodeText(), Stream.mkString, Effect.orElseSucceed(() => ""))
-
 const freezeRetry = Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(4)))
 
 /**
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig | CommandExecutor.CommandExecutor> = Effect
+export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig> = Effect
   .gen(function*() {
     const config = (yield* WhiskConfig.WhiskConfig).runc
-    const executor = yield* Effect.context<CommandExecutor.CommandExecutor>()
 
     const runcError = (
       operation: Operation,
@@ -37,30 +34,31 @@ export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig | 
       detail: { readonly exitCode?: number; readonly stderr?: string; readonly cause?: unknown } = {}
     ) => new Errors.RuncError({ operation, containerId, reason, ...detail })
 
-    const execute = (operation: Operation, id: string) =>
-      Effect.scoped(Effect.gen(function*() {
-        const process = yield* Command.start(Command.make(config.binary, "--root", config.root, operation, id)).pipe(
-          Effect.mapError((cause) => runcError(operation, id, "SpawnFailed", { cause }))
+    // At the deadline (or an interruption) the spawn kills runc with what it started.
+    const execute = (operation: Operation, id: string, deadline: number) =>
+      Effect.suspend(() => {
+        const remaining = deadline - Date.now()
+        if (remaining <= 0) return Effect.fail(runcError(operation, id, "Timeout"))
+        return spawnProcess(config.binary, ["--root", config.root, operation, id], remaining).pipe(
+          Effect.mapError((cause) =>
+            cause instanceof TimedOut
+              ? runcError(operation, id, "Timeout")
+              : runcError(operation, id, "SpawnFailed", { cause })
+          ),
+          Effect.flatMap(({ exitCode, stderr }) =>
+            exitCode === 0 ? Effect.void : Effect.fail(runcError(operation, id, "NonZeroExit", { exitCode, stderr })))
         )
-        // stderr is read while runc runs: the stream ends with the process. Something runc started may hold stderr
-        // open after runc exits; the deadline then kills the whole group.
-        const [stderr, exitCode] = yield* Effect.all([readAll(process.stderr), process.exitCode], {
-          concurrency: 2
-        }).pipe(
-          Effect.onInterrupt(() => Effect.ignore(process.kill("SIGKILL"))),
-          Effect.mapError((cause) => runcError(operation, id, "SpawnFailed", { cause }))
-        )
-        if (exitCode !== 0) return yield* runcError(operation, id, "NonZeroExit", { exitCode, stderr })
-      })).pipe(Effect.provide(executor))
+      })
 
     const run = (operation: Operation, timeout: Duration.Duration) => (id: ContainerId.ContainerId) =>
       Either.match(ContainerId.parseEngineId(id), {
         onLeft: () => Effect.fail(runcError(operation, id, "InvalidId")),
         onRight: (engineId) =>
           // One deadline for the operation, retries included.
-          execute(operation, engineId).pipe(
-            Effect.retry({ while: isTransientFreezeFailure, schedule: freezeRetry }),
-            Effect.timeoutFail({ duration: timeout, onTimeout: () => runcError(operation, engineId, "Timeout") })
+          Effect.suspend(() =>
+            execute(operation, engineId, Date.now() + Duration.toMillis(timeout)).pipe(
+              Effect.retry({ while: isTransientFreezeFailure, schedule: freezeRetry })
+            )
           )
       }).pipe(Effect.withSpan(`Runc.${operation}`, { attributes: { containerId: id }, captureStackTrace: false }))
 
@@ -74,5 +72,5 @@ export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig | 
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Runc.Runc, never, WhiskConfig.WhiskConfig | CommandExecutor.CommandExecutor> = Layer
+export const layer: Layer.Layer<Runc.Runc, never, WhiskConfig.WhiskConfig> = Layer
   .effect(Runc.Runc, make)

@@ -1,11 +1,11 @@
 /**
  * The ContainerFactory of Docker containers and everything `DockerContainer` needs, live: the configuration from the
- * environment (`EFFECT_WHISK_*`), the Docker engine over dockerode, runc through @effect/platform's Command, the
- * action HTTP client, and the leftover cleanup at start and at stop.
+ * environment (`EFFECT_WHISK_*`), the Docker engine over dockerode, runc spawned with node:child_process, the Freezer
+ * (`EFFECT_WHISK_FREEZER`), the action HTTP client, and the leftover cleanup at start and at stop.
  *
  * @since 0.1.0
  */
-import type { ContainerFactory, ContainerHttp, DockerEngine, Errors, Runc } from "@effect-whisk/core"
+import type { ContainerFactory, ContainerHttp, DockerEngine, Errors, Freezer, Runc } from "@effect-whisk/core"
 import { WhiskConfig } from "@effect-whisk/core"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { type ConfigError, Layer } from "effect"
@@ -13,6 +13,7 @@ import * as Cleanup from "./Cleanup.js"
 import * as ContainerHttpClient from "./ContainerHttpClient.js"
 import * as DockerContainer from "./DockerContainer.js"
 import * as DockerodeEngine from "./DockerodeEngine.js"
+import * as FreezerChoice from "./FreezerChoice.js"
 import * as RuncCommand from "./RuncCommand.js"
 
 /**
@@ -27,13 +28,18 @@ export const layerWithConfig = <E, R>(
   | ContainerFactory.ContainerFactory
   | DockerEngine.DockerEngine
   | Runc.Runc
+  | Freezer.Freezer
   | ContainerHttp.ContainerHttp
   | WhiskConfig.WhiskConfig,
   E | Errors.DockerEngineError,
   R
 > =>
   Layer.merge(DockerContainer.layer, Cleanup.layer).pipe(
-    Layer.provideMerge(Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer)),
+    Layer.provideMerge(
+      FreezerChoice.layer.pipe(
+        Layer.provideMerge(Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer))
+      )
+    ),
     Layer.provide(NodeContext.layer),
     Layer.provideMerge(config)
   )
@@ -46,6 +52,7 @@ export const layer: Layer.Layer<
   | ContainerFactory.ContainerFactory
   | DockerEngine.DockerEngine
   | Runc.Runc
+  | Freezer.Freezer
   | ContainerHttp.ContainerHttp
   | WhiskConfig.WhiskConfig,
   ConfigError.ConfigError | Errors.DockerEngineError

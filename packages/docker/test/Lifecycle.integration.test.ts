@@ -17,6 +17,7 @@ import {
   tickerImage
 } from "./support/realEngine.js"
 import { liveLayer } from "./support/liveLayer.js"
+import * as Ticks from "./support/ticks.js"
 
 // Unique to this run, so two runs on one engine (developers, CI jobs) never remove each other's containers.
 const prefix = `ewit-lifecycle-${process.pid}`
@@ -50,32 +51,8 @@ const execRunc = (operation: string, id: string) =>
 
 const inspect = (id: string) => Effect.promise(() => client.getContainer(id).inspect())
 
-/** The counter the ticker writes, read through the container's root from the host (no exec into it). */
-const ticksText = (pid: number) => readFileSync(`/proc/${pid}/root/ticks`, "utf8").trim()
-
-const ticks = (pid: number) =>
-  Effect.suspend(() => {
-    const text = ticksText(pid)
-    return /^\d+$/.test(text) ? Effect.succeed(Number(text)) : Effect.fail("being written")
-  }).pipe(Effect.retry({ schedule: Schedule.spaced("10 millis"), times: 100 }), Effect.orDie)
-
-const makesProgress = (pid: number) =>
-  Effect.gen(function*() {
-    const before = yield* ticks(pid)
-    yield* ticks(pid).pipe(
-      Effect.filterOrFail((now) => now > before),
-      Effect.retry({ schedule: Schedule.spaced("50 millis"), times: 200 }),
-      Effect.orDie
-    )
-  })
-
-// The raw text: a process frozen in the middle of rewriting the file leaves it empty, and it must stay so.
-const standsStill = (pid: number) =>
-  Effect.gen(function*() {
-    const before = ticksText(pid)
-    yield* Effect.sleep("500 millis")
-    assert.strictEqual(ticksText(pid), before, "the process inside made progress while frozen")
-  })
+const makesProgress = (pid: number) => Ticks.makesProgress(Ticks.tickerFile(pid))
+const standsStill = (pid: number) => Ticks.standsStill(Ticks.tickerFile(pid))
 
 const freezerState = (id: string): string | undefined => {
   const path = `/sys/fs/cgroup/freezer/docker/${id}/freezer.state`

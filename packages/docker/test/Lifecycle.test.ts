@@ -382,7 +382,7 @@ describe("DockerContainer suspend, resume, destroy", () => {
   it.effect("the state is observable: Running, Suspended, Running, Destroyed, and the changes end with Destroyed", () =>
     Effect.gen(function*() {
       const container = yield* DockerContainer.create({ image: "image", userProvided: false })
-      assert.deepStrictEqual(container.capabilities, { freeze: "Runc", logSource: "JsonFile" })
+      assert.deepStrictEqual(container.capabilities, { suspend: "FreezesProcesses", logSource: "JsonFile" })
       const seen = yield* Effect.fork(Stream.runCollect(container.stateChanges))
       yield* settle
       yield* container.suspend

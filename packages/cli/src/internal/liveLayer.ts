@@ -1,16 +1,21 @@
 import { WhiskConfig } from "@effect-whisk/core"
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
 import * as DockerodeEngine from "@effect-whisk/docker/DockerodeEngine"
+import * as FreezerChoice from "@effect-whisk/docker/FreezerChoice"
 import * as RuncCommand from "@effect-whisk/docker/RuncCommand"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Layer } from "effect"
 
-/** The engine, runc and the action HTTP client with the given configuration. */
+/**
+ * The engine, runc, the Freezer (`EFFECT_WHISK_FREEZER`) and the action HTTP client with the given configuration.
+ * The command destroys the container it made itself, so it does not take WhiskLive's cleanup at start and stop.
+ */
 export const layerWith = <E>(config: Layer.Layer<WhiskConfig.WhiskConfig, E>) =>
-  Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer).pipe(
+  FreezerChoice.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer)),
     Layer.provideMerge(config),
     Layer.provide(NodeContext.layer)
   )
 
-/** The engine, runc and the action HTTP client, configured from `EFFECT_WHISK_*` variables. */
+/** The same, configured from `EFFECT_WHISK_*` variables. */
 export const layer = layerWith(WhiskConfig.layer)

@@ -26,7 +26,7 @@ export const recording = <S extends object>(service: S): Effect.Effect<{ readonl
     const record = (method: string, args: ReadonlyArray<unknown>) => Ref.update(ref, (calls) => [...calls, { method, args }])
     const wrapResult = (method: string, args: ReadonlyArray<unknown>, out: unknown): unknown => {
       if (Effect.isEffect(out)) return Effect.zipRight(record(method, args), out)
-      if (Stream.StreamTypeId in (out as object)) {
+      if (typeof out === "object" && out !== null && Stream.StreamTypeId in out) {
         return Stream.unwrap(Effect.as(record(method, args), out as Stream.Stream<unknown, unknown, unknown>))
       }
       return out

@@ -152,7 +152,7 @@ const makeContainer = (
       id,
       address,
       image: request.image,
-      capabilities: { freeze: "None", logSource: "Memory" },
+      capabilities: { suspend: "ClosesConnections", logSource: "Memory" },
       state: SubscriptionRef.get(state),
       stateChanges: state.changes.pipe(Stream.takeUntil((now) => now === "Destroyed")),
       initialize: (initializer, initializeOptions) =>

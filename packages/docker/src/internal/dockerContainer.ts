@@ -9,12 +9,13 @@ import {
   type ContainerResponse,
   DockerEngine,
   Errors,
+  Freezer,
   Interval,
   Messages,
   Runc,
   WhiskConfig
 } from "@effect-whisk/core"
-import { Clock, Duration, Effect, Either, Exit, Layer, Ref, type Scope, Stream, SubscriptionRef } from "effect"
+import { Clock, Duration, Effect, Either, Exit, Layer, Option, Ref, type Scope, Stream, SubscriptionRef } from "effect"
 import type { CreateError, CreateOptions, DockerContainer, Services, TestOptions } from "../DockerContainer.js"
 import * as ActionClient from "./actionClient.js"
 import { removeInBackground } from "./background.js"
@@ -34,8 +35,11 @@ export interface ContainerContext {
   readonly address: ContainerAddress.ContainerAddress
   readonly image: string
   readonly useRunc: boolean
+  /** The container's init process, as the engine reported it at create. */
+  readonly pid: number
+  /** How suspend freezes and resume thaws this container. */
+  readonly freezer: Freezer.Service
   readonly engine: DockerEngine.Service
-  readonly runc: Runc.Service
   readonly config: WhiskConfig.Shape
   /** Serialises log collections so they never interleave; the offset state lives in the logs module. */
   readonly logsLock: Effect.Semaphore
@@ -111,6 +115,11 @@ export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, 
   const http = yield* ContainerHttp.ContainerHttp
   const config = yield* WhiskConfig.WhiskConfig
   const plan = yield* makePlan(options, config)
+  // Without a Freezer in the context (test layers, programs built before it), runc freezes as it always did; a
+  // container created with useRunc false always uses the engine's pause.
+  const freezer = plan.useRunc
+    ? Option.getOrElse(yield* Effect.serviceOption(Freezer.Freezer), () => Freezer.fromRunc(runc))
+    : Freezer.fromEngine(engine)
   yield* Effect.annotateCurrentSpan({ image: plan.resolved, userProvided: plan.userProvided })
   const pulled = yield* pullImage(engine, plan)
   // From the moment the engine gave an id, only the marked steps can be interrupted, and each of them removes the
@@ -118,7 +127,7 @@ export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, 
   return yield* Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const id = yield* restore(createAndStart(engine, plan, pulled))
-      const address = yield* restore(engine.inspectAddress(id, plan.spec.network)).pipe(
+      const { address, pid } = yield* restore(engine.inspectStarted(id, plan.spec.network)).pipe(
         Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : removeInBackground(engine.remove, id)),
         Effect.mapError((cause) => provisionError(plan.resolved, cause))
       )
@@ -127,8 +136,9 @@ export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, 
         address,
         image: plan.resolved,
         useRunc: plan.useRunc,
+        pid,
+        freezer,
         engine,
-        runc,
         config,
         logsLock: yield* Effect.makeSemaphore(1),
         logOffset: yield* Ref.make(0)
@@ -210,8 +220,8 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
   Effect.gen(function*() {
     const state = yield* SubscriptionRef.make<Container.State>("Running")
     // A freeze that was not thawed since, also one that failed or timed out (it may still have frozen the
-    // container): resume then thaws even when the state says Running, and destroy thaws a runc-frozen container
-    // first, which the engine does not know about (B13).
+    // container): resume then thaws even when the state says Running, and destroy thaws the container first,
+    // whichever strategy froze it: a container frozen behind the engine's back (cgroup, runc) cannot be removed (B13).
     const mayBeFrozen = yield* Ref.make(false)
     // suspend, resume and destroy change the state one at a time.
     const control = yield* Effect.makeSemaphore(1)
@@ -298,14 +308,14 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
     )
 
     const thawBeforeRemoval = Effect.flatMap(Ref.get(mayBeFrozen), (frozen) =>
-      frozen && ctx.useRunc
+      frozen
         ? thaw(ctx).pipe(
           Effect.tapError((error) => Effect.logWarning(`Removing ${ctx.id} while it may still be frozen: ${error.message}`)),
           Effect.ignore
         )
         : Effect.void)
 
-    /** B13: removed with force, thawed first when runc may have frozen it; already gone is what destroy wants. */
+    /** B13: removed with force, thawed first when it may be frozen; already gone is what destroy wants. */
     const destroy = alive("destroy").pipe(
       Effect.zipRight(client.close),
       Effect.zipRight(thawBeforeRemoval),
@@ -324,7 +334,7 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
       address: ctx.address,
       image: ctx.image,
       useRunc: ctx.useRunc,
-      capabilities: { freeze: ctx.useRunc ? "Runc" : "EnginePause", logSource: "JsonFile" },
+      capabilities: { suspend: "FreezesProcesses", logSource: "JsonFile" },
       state: SubscriptionRef.get(state),
       stateChanges: state.changes.pipe(Stream.takeUntil((now) => now === "Destroyed")),
       initialize,

@@ -1,30 +1,30 @@
-import type { ContainerId, DockerEngine, Errors, Runc } from "@effect-whisk/core"
+import type { ContainerId, Freezer } from "@effect-whisk/core"
 import type { Effect } from "effect"
 
 /**
- * What freezing a container needs: runc (`useRunc`) or the engine's pause.
+ * What freezing a container needs: its id, its init process (the cgroup strategy finds the container's cgroup from
+ * it) and the freezer chosen at create.
  *
  * @internal
  */
 export interface Freezable {
   readonly id: ContainerId.ContainerId
-  readonly useRunc: boolean
-  readonly runc: Runc.Service
-  readonly engine: DockerEngine.Service
+  readonly pid: number
+  readonly freezer: Freezer.Service
 }
 
 /**
- * Freezes the container's processes: `runc pause`, or the engine's pause.
+ * Freezes the container's processes with its freezer's strategy (the cgroup, runc or the engine's pause).
  *
  * @internal
  */
-export const freeze = (container: Freezable): Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError> =>
-  container.useRunc ? container.runc.pause(container.id) : container.engine.pause(container.id)
+export const freeze = (container: Freezable): Effect.Effect<void, Freezer.FreezeError> =>
+  container.freezer.freeze({ id: container.id, pid: container.pid })
 
 /**
- * Thaws them: `runc resume`, or the engine's unpause.
+ * Thaws them with the same strategy.
  *
  * @internal
  */
-export const thaw = (container: Freezable): Effect.Effect<void, Errors.RuncError | Errors.DockerEngineError> =>
-  container.useRunc ? container.runc.resume(container.id) : container.engine.unpause(container.id)
+export const thaw = (container: Freezable): Effect.Effect<void, Freezer.FreezeError> =>
+  container.freezer.thaw({ id: container.id, pid: container.pid })

@@ -1,0 +1,80 @@
+/**
+ * The live Freezer: the strategy `EFFECT_WHISK_FREEZER` names (`WhiskConfig.freezer.mode`), over the engine and runc
+ * of the same program. `auto` decides once per engine, at the first freeze: the cgroup strategy when that
+ * container's freezer file is writable, else runc when its binary and state root answer (`runc --root <root> list`),
+ * else the engine's pause. The decision is logged and visible as `strategy`.
+ *
+ * @since 0.1.0
+ */
+import { DockerEngine, Freezer, Runc, WhiskConfig } from "@effect-whisk/core"
+import { Duration, Effect, Layer, Option, SynchronizedRef } from "effect"
+import * as CgroupFreezer from "./CgroupFreezer.js"
+import { spawnProcess } from "./internal/spawnProcess.js"
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<
+  Freezer.Service,
+  never,
+  WhiskConfig.WhiskConfig | DockerEngine.DockerEngine | Runc.Runc
+> = Effect.gen(function*() {
+  const config = yield* WhiskConfig.WhiskConfig
+  const byRunc = Freezer.fromRunc(yield* Runc.Runc)
+  const byEngine = Freezer.fromEngine(yield* DockerEngine.DockerEngine)
+  const byCgroup = yield* CgroupFreezer.make
+  const { mode } = config.freezer
+  if (mode === "cgroup") return { ...byCgroup, mode }
+  if (mode === "runc") return { ...byRunc, mode }
+  if (mode === "engine") return { ...byEngine, mode }
+
+  const runcAnswers = spawnProcess(
+    config.runc.binary,
+    ["--root", config.runc.root, "list", "--quiet"],
+    Duration.toMillis(config.runc.timeouts.pause)
+  ).pipe(
+    Effect.map(({ exitCode }) => exitCode === 0),
+    Effect.orElseSucceed(() => false)
+  )
+  const decide = (target: Freezer.Target) =>
+    Effect.gen(function*() {
+      if (yield* byCgroup.usable(target)) return byCgroup
+      return (yield* runcAnswers) ? byRunc : byEngine
+    }).pipe(
+      Effect.tap((chosen) =>
+        Effect.flatMap(chosen.strategy, (strategy) =>
+          Effect.logInfo(`EFFECT_WHISK_FREEZER=auto chose ${Option.getOrElse(strategy, () => "?")}`)))
+    )
+  const chosen = yield* SynchronizedRef.make(Option.none<Freezer.Service>())
+  const choose = (target: Freezer.Target) =>
+    SynchronizedRef.modifyEffect(chosen, (current) =>
+      Option.match(current, {
+        onSome: (freezer) => Effect.succeed([freezer, current] as const),
+        onNone: () => Effect.map(decide(target), (freezer) => [freezer, Option.some(freezer)] as const)
+      }))
+  // Once decided, the choice is read without the lock.
+  const using = (operation: "freeze" | "thaw") => (target: Freezer.Target): Effect.Effect<void, Freezer.FreezeError> =>
+    Effect.flatMap(SynchronizedRef.get(chosen), (current) =>
+      Option.isSome(current)
+        ? current.value[operation](target)
+        : Effect.flatMap(choose(target), (freezer) => freezer[operation](target)))
+
+  return {
+    mode,
+    strategy: Effect.flatMap(SynchronizedRef.get(chosen), (current) =>
+      Option.match(current, { onNone: () => Effect.succeedNone, onSome: (freezer) => freezer.strategy })),
+    freeze: using("freeze"),
+    thaw: using("thaw")
+  } satisfies Freezer.Service
+})
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<
+  Freezer.Freezer,
+  never,
+  WhiskConfig.WhiskConfig | DockerEngine.DockerEngine | Runc.Runc
+> = Layer.effect(Freezer.Freezer, make)

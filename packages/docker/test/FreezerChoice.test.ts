@@ -1,0 +1,154 @@
+// The live Freezer's choice over mock engine and runc layers (a stand-in runc binary answers `list`), and
+// DockerContainer freezing through whatever Freezer is in the context.
+import { ContainerHttp, ContainerId, DockerEngine, Errors, Freezer, Runc, WhiskConfig } from "@effect-whisk/core"
+import { DockerContainer } from "@effect-whisk/docker"
+import * as CgroupFreezer from "@effect-whisk/docker/CgroupFreezer"
+import * as FreezerChoice from "@effect-whisk/docker/FreezerChoice"
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Layer, Option } from "effect"
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+const target: Freezer.Target = { id: ContainerId.make("c1"), pid: 0 }
+
+/** A runc that records each `list` it is asked and exits with the given code. */
+const fakeRunc = (exitCode: number) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const directory = mkdtempSync(join(tmpdir(), "effect-whisk-fake-runc-"))
+      const binary = join(directory, "runc")
+      const asked = join(directory, "asked")
+      writeFileSync(binary, `#!/bin/sh\necho "$@" >> '${asked}'\nexit ${exitCode}\n`)
+      chmodSync(binary, 0o755)
+      return { directory, binary, asked }
+    }),
+    ({ directory }) => Effect.sync(() => rmSync(directory, { recursive: true, force: true }))
+  )
+
+const choice = (mode: Freezer.Mode, binary: string) =>
+  Effect.provide(
+    FreezerChoice.make,
+    Layer.mergeAll(
+      WhiskConfig.layerWith({
+        freezer: { mode, timeout: Duration.seconds(1) },
+        runc: { ...WhiskConfig.defaults.runc, binary, root: "/run/test-root" }
+      }),
+      DockerEngine.layerTest(),
+      Runc.layerTest()
+    )
+  )
+
+describe("FreezerChoice", () => {
+  it.scopedLive("auto without a usable cgroup picks runc when it answers, decides once, and says so", () =>
+    Effect.gen(function*() {
+      const runc = yield* fakeRunc(0)
+      const layer = Layer.mergeAll(
+        WhiskConfig.layerWith({
+          freezer: { mode: "auto", timeout: Duration.seconds(1) },
+          runc: { ...WhiskConfig.defaults.runc, binary: runc.binary, root: "/run/test-root" }
+        }),
+        DockerEngine.layerTest(),
+        Runc.layerTest()
+      )
+      yield* Effect.gen(function*() {
+        const freezer = yield* FreezerChoice.make
+        assert.strictEqual(freezer.mode, "auto")
+        assert.deepStrictEqual(yield* freezer.strategy, Option.none())
+        // pid 0: no process, so no cgroup to write.
+        yield* Effect.all([freezer.freeze(target), freezer.freeze(target)], { concurrency: 2 })
+        yield* freezer.thaw(target)
+        assert.deepStrictEqual(yield* freezer.strategy, Option.some("runc"))
+        assert.deepStrictEqual(readFileSync(runc.asked, "utf8").trim().split("\n"), ["--root /run/test-root list --quiet"])
+        const calls = yield* Runc.RuncCalls
+        assert.deepStrictEqual([yield* calls.count("pause"), yield* calls.count("resume")], [2, 1])
+      }).pipe(Effect.provide(layer))
+    }))
+
+  it.scopedLive("auto falls back to the engine when runc does not answer", () =>
+    Effect.gen(function*() {
+      for (const binary of [(yield* fakeRunc(1)).binary, "/nonexistent/runc"]) {
+        const freezer = yield* choice("auto", binary)
+        yield* freezer.freeze(target)
+        assert.deepStrictEqual(yield* freezer.strategy, Option.some("engine"))
+      }
+    }))
+
+  it.scopedLive("a fixed mode uses its strategy from the start, without asking runc", () =>
+    Effect.gen(function*() {
+      const runc = yield* fakeRunc(0)
+      for (const mode of ["cgroup", "runc", "engine"] as const) {
+        const freezer = yield* choice(mode, runc.binary)
+        assert.strictEqual(freezer.mode, mode)
+        assert.deepStrictEqual(yield* freezer.strategy, Option.some(mode))
+      }
+      assert.isFalse(existsSync(runc.asked))
+    }))
+
+  it.scopedLive("cgroup where no freezer hierarchy is mounted fails at first use, naming the variable to set", () =>
+    Effect.gen(function*() {
+      const freezer = yield* Effect.provide(
+        CgroupFreezer.makeWith([]),
+        WhiskConfig.layerWith({ freezer: { mode: "cgroup", timeout: Duration.seconds(1) } })
+      )
+      const error = yield* Effect.flip(freezer.freeze({ id: ContainerId.make("c1"), pid: process.pid }))
+      assert.deepInclude(error, { _tag: "FreezerError", reason: "Unavailable" })
+      assert.include(error.message, "set EFFECT_WHISK_FREEZER=runc or EFFECT_WHISK_FREEZER=engine")
+      assert.isFalse(yield* freezer.usable({ id: ContainerId.make("c1"), pid: process.pid }))
+    }))
+})
+
+describe("DockerContainer with a Freezer", () => {
+  const services = (config: Parameters<typeof WhiskConfig.layerWith>[0] = {}, freezer: Partial<Freezer.Service> = {}) =>
+    Layer.mergeAll(
+      DockerEngine.layerTest(),
+      Runc.layerTest(),
+      ContainerHttp.layerTest(),
+      Freezer.layerTest(freezer),
+      WhiskConfig.layerWith(config)
+    )
+
+  it.effect("suspend and resume go through the Freezer with the container's id and init pid", () =>
+    Effect.gen(function*() {
+      const container = yield* DockerContainer.create({ image: "image", userProvided: false })
+      yield* container.suspend
+      yield* container.resume
+      const calls = yield* Freezer.FreezerCalls
+      assert.deepStrictEqual(yield* calls.of("freeze"), [[{ id: "testId", pid: 0 }]])
+      assert.deepStrictEqual(yield* calls.of("thaw"), [[{ id: "testId", pid: 0 }]])
+      assert.strictEqual(yield* (yield* Runc.RuncCalls).count("pause"), 0)
+    }).pipe(Effect.provide(services())))
+
+  it.effect("destroy thaws a frozen container before removing it, once", () =>
+    Effect.gen(function*() {
+      const container = yield* DockerContainer.create({ image: "image", userProvided: false })
+      yield* container.suspend
+      yield* container.destroy
+      yield* container.destroy
+      const freezer = yield* Freezer.FreezerCalls
+      const engine = yield* DockerEngine.DockerEngineCalls
+      assert.strictEqual(yield* freezer.count("thaw"), 1)
+      assert.strictEqual(yield* engine.count("remove"), 2)
+    }).pipe(Effect.provide(services())))
+
+  it.effect("a freeze that failed still thaws before the removal", () =>
+    Effect.gen(function*() {
+      const container = yield* DockerContainer.create({ image: "image", userProvided: false })
+      const error = yield* Effect.flip(container.suspend)
+      assert.strictEqual(error._tag, "FreezerError")
+      yield* container.destroy
+      assert.strictEqual(yield* (yield* Freezer.FreezerCalls).count("thaw"), 1)
+    }).pipe(Effect.provide(services({}, {
+      freeze: ({ id }) => Effect.fail(new Errors.FreezerError({ operation: "freeze", containerId: id, reason: "Timeout" }))
+    }))))
+
+  it.effect("a container created with useRunc false uses the engine's pause, not the Freezer", () =>
+    Effect.gen(function*() {
+      const container = yield* DockerContainer.create({ image: "image", userProvided: false, useRunc: false })
+      yield* container.suspend
+      yield* container.resume
+      assert.strictEqual(yield* (yield* Freezer.FreezerCalls).count("freeze"), 0)
+      const engine = yield* DockerEngine.DockerEngineCalls
+      assert.deepStrictEqual([yield* engine.count("pause"), yield* engine.count("unpause")], [1, 1])
+    }).pipe(Effect.provide(services())))
+})
