@@ -161,9 +161,11 @@ export type DockerEngineErrorReason =
   | "Unavailable"
   | "InvalidResponse"
   | "PullFailed"
+  | "InvalidId"
 
 /**
- * A Docker engine API call failed. `operation` names the call, `target` the container id or image.
+ * A Docker engine API call failed. `operation` names the call, `target` the container id or image. `InvalidId`
+ * means the id or name was refused before any request was made (its `cause` is the InvalidContainerId).
  *
  * @since 0.1.0
  * @category engine
@@ -216,9 +218,15 @@ export class RuncError extends Data.TaggedError("RuncError")<{
  * @since 0.1.0
  * @category input
  */
-export class InvalidContainerId extends Data.TaggedError("InvalidContainerId")<{ readonly input: string }> {
+export class InvalidContainerId extends Data.TaggedError("InvalidContainerId")<{
+  readonly input: string
+  /** What was expected instead, when more than a full engine id is accepted. */
+  readonly expected?: string
+}> {
   override get message(): string {
-    return `Does not comply with Docker container ID format: ${this.input}`
+    return this.expected === undefined
+      ? `Does not comply with Docker container ID format: ${this.input}`
+      : `Invalid container id or name ${JSON.stringify(this.input)}: expected ${this.expected}`
   }
 }
 

@@ -14,7 +14,8 @@ import { existsSync } from "node:fs"
 import type { Readable } from "node:stream"
 import { removeByNameInBackground, removeInBackground } from "./internal/background.js"
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
-import { engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
+import { checkedId, engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
+import { withoutRedirects } from "./internal/engineClient.js"
 import * as LogPaths from "./internal/logPaths.js"
 import { pullEvents } from "./internal/pullProgress.js"
 import { limitRuns } from "./internal/runLimit.js"
@@ -29,22 +30,26 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
  * @category constructors
  */
 export const makeWith = (
-  docker: Docker
+  client: Docker
 ): Effect.Effect<DockerEngine.Service, never, WhiskConfig.WhiskConfig> =>
   Effect.gen(function*() {
+    const docker = withoutRedirects(client)
     const { timeouts } = (yield* WhiskConfig.WhiskConfig).docker
     const logPaths = yield* LogPaths.make()
 
+    // Every call that names a container in its request path checks the id or name first.
     const inspect = (id: ContainerId.ContainerId) =>
-      engineCall("inspect", id, timeouts.inspect, (signal) => docker.getContainer(id).inspect({ abortSignal: signal }))
+      Effect.flatMap(checkedId("inspect", id), (checked) =>
+        engineCall("inspect", checked, timeouts.inspect, (signal) => docker.getContainer(checked).inspect({ abortSignal: signal })))
 
     const remove = (idOrName: string) =>
-      engineCall(
-        "remove",
-        idOrName,
-        timeouts.rm,
-        (signal) => docker.getContainer(idOrName).remove({ force: true, abortSignal: signal })
-      ).pipe(Effect.asVoid, Effect.ensuring(logPaths.forget(idOrName)))
+      Effect.flatMap(checkedId("remove", idOrName), (checked) =>
+        engineCall(
+          "remove",
+          checked,
+          timeouts.rm,
+          (signal) => docker.getContainer(checked).remove({ force: true, abortSignal: signal })
+        ).pipe(Effect.asVoid, Effect.ensuring(logPaths.forget(checked))))
 
     const create = (options: RunOptions.RunOptions) =>
       engineCall(
@@ -186,11 +191,13 @@ export const makeWith = (
       inspectAddress,
       state,
       pause: (id) =>
-        engineCall("pause", id, timeouts.pause, (signal) => docker.getContainer(id).pause({ abortSignal: signal })).pipe(
-          Effect.asVoid
-        ),
+        Effect.flatMap(checkedId("pause", id), (checked) =>
+          engineCall("pause", checked, timeouts.pause, (signal) => docker.getContainer(checked).pause({ abortSignal: signal })))
+          .pipe(Effect.asVoid),
       unpause: (id) =>
-        engineCall("unpause", id, timeouts.unpause, (signal) => docker.getContainer(id).unpause({ abortSignal: signal }))
+        Effect.flatMap(checkedId("unpause", id), (checked) =>
+          engineCall("unpause", checked, timeouts.unpause, (signal) =>
+            docker.getContainer(checked).unpause({ abortSignal: signal })))
           .pipe(Effect.asVoid),
       remove,
       list,
