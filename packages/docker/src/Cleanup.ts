@@ -55,7 +55,8 @@ export const removeLeftoversWith = (
       return { found: leftovers.length, failures }
     })
 
-    return yield* removeAll.pipe(
+    // Interruptible even in a finalizer: the timeout must be able to stop it (its engine calls abort when stopped).
+    return yield* Effect.interruptible(removeAll).pipe(
       Effect.timeoutFail({
         duration: config.cleanupTimeout,
         onTimeout: () =>

@@ -12,7 +12,7 @@ import Docker from "dockerode"
 import { Cause, Effect, Exit, Fiber, Layer, Option, type Scope, Stream } from "effect"
 import { existsSync } from "node:fs"
 import type { Readable } from "node:stream"
-import { removeByNameInBackground, removeInBackground } from "./internal/background.js"
+import { inBackground, removeByNameInBackground, removeInBackground, track } from "./internal/background.js"
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
 import { checkedId, engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
 import { withoutRedirects } from "./internal/engineClient.js"
@@ -25,16 +25,19 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
 
 /**
  * A DockerEngine over the given dockerode client, without the run limit and pull sharing (`decorate` adds them).
+ * The client's requests refuse redirects. When the Scope closes, the removals the engine runs in the background
+ * are awaited (up to the cleanup timeout).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makeWith = (
   client: Docker
-): Effect.Effect<DockerEngine.Service, never, WhiskConfig.WhiskConfig> =>
+): Effect.Effect<DockerEngine.Service, never, WhiskConfig.WhiskConfig | Scope.Scope> =>
   Effect.gen(function*() {
     const docker = withoutRedirects(client)
-    const { timeouts } = (yield* WhiskConfig.WhiskConfig).docker
+    const config = yield* WhiskConfig.WhiskConfig
+    const { timeouts } = config.docker
     const logPaths = yield* LogPaths.make()
 
     // Every call that names a container in its request path checks the id or name first.
@@ -50,6 +53,9 @@ export const makeWith = (
           timeouts.rm,
           (signal) => docker.getContainer(checked).remove({ force: true, abortSignal: signal })
         ).pipe(Effect.asVoid, Effect.ensuring(logPaths.forget(checked))))
+
+    // Removals in the background finish before the Scope (the layer) closes, within the cleanup timeout.
+    yield* track(remove, config.cleanupTimeout)
 
     const create = (options: RunOptions.RunOptions) =>
       engineCall(
@@ -75,7 +81,7 @@ export const makeWith = (
               ? removeInBackground(remove, exit.value.id)
               : Option.match(Cause.failureOption(exit.cause), { onNone: () => Effect.void, onSome: removeIfMade(name) }))
           const container = yield* restore(Fiber.join(creating)).pipe(
-            Effect.onInterrupt(() => Effect.forkDaemon(Effect.interruptible(afterInterrupt))),
+            Effect.onInterrupt(() => inBackground(remove, afterInterrupt)),
             Effect.tapError(removeIfMade(name))
           )
           const id = ContainerId.make(container.id)
@@ -258,3 +264,14 @@ export const layer: Layer.Layer<
   Errors.DockerEngineError,
   WhiskConfig.WhiskConfig
 > = Layer.scoped(DockerEngine.DockerEngine, make)
+
+/**
+ * The engine over a given dockerode client (another socket, a proxy), decorated as `layer` is.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWithClient = (
+  docker: Docker
+): Layer.Layer<DockerEngine.DockerEngine, never, WhiskConfig.WhiskConfig> =>
+  Layer.scoped(DockerEngine.DockerEngine, Effect.flatMap(makeWith(docker), decorate))

@@ -1,12 +1,9 @@
-// A fault proxy of our own between dockerode and the shared engine's socket: a unix socket that forwards each
-// connection to /var/run/docker.sock and, request by request, can pass it, stall it (hold it: no byte goes on, no
+// A fault proxy of our own between dockerode and the shared engine's socket: a loopback TCP port (TCP, so that a
+// connection can be reset) that forwards each connection to /var/run/docker.sock and, request by request, can pass it, stall it (hold it: no byte goes on, no
 // answer comes back), drop the connection, slow it down, or reset it. The engine itself is never touched.
 import Docker from "dockerode"
 import { Effect, type Scope } from "effect"
-import { mkdtempSync, rmSync } from "node:fs"
 import * as net from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 
 export type Fault = "pass" | "stall" | "drop" | "slow" | "reset"
 
@@ -30,8 +27,6 @@ const slowDelay = 100
 
 export const faultProxy: Effect.Effect<FaultProxy, never, Scope.Scope> = Effect.acquireRelease(
   Effect.async<{ readonly proxy: FaultProxy; readonly close: () => void }>((resume) => {
-    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-fault-proxy-"))
-    const socketPath = join(directory, "docker.sock")
     let rule: (request: ProxiedRequest) => Fault = () => "pass"
     const seen: Record<Fault, number> = { pass: 0, stall: 0, drop: 0, slow: 0, reset: 0 }
     const sockets = new Set<net.Socket>()
@@ -79,13 +74,14 @@ export const faultProxy: Effect.Effect<FaultProxy, never, Scope.Scope> = Effect.
     const close = () => {
       for (const socket of sockets) socket.destroy()
       server.close()
-      rmSync(directory, { recursive: true, force: true })
     }
-    server.listen(socketPath, () =>
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo
       resume(Effect.succeed({
-        proxy: { docker: new Docker({ socketPath }), set: (next) => (rule = next), seen },
+        proxy: { docker: new Docker({ host: "127.0.0.1", port, protocol: "http" }), set: (next) => (rule = next), seen },
         close
-      })))
+      }))
+    })
   }),
   ({ close }) => Effect.sync(close)
 ).pipe(Effect.map(({ proxy }) => proxy))
