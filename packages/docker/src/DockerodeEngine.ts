@@ -5,12 +5,22 @@
  *
  * @since 0.1.0
  */
-import { ContainerAddress, ContainerId, DockerEngine, Errors, type RunOptions, WhiskConfig } from "@effect-whisk/core"
+import {
+  ContainerAddress,
+  ContainerId,
+  ContainerOwner,
+  DockerEngine,
+  Errors,
+  type RunOptions,
+  WhiskConfig
+} from "@effect-whisk/core"
 import * as LogFile from "@effect-whisk/logs/LogFile"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
 import { Cause, Effect, Exit, Fiber, Layer, Option, type Scope, Stream } from "effect"
+import { randomBytes } from "node:crypto"
 import { existsSync } from "node:fs"
+import { hostname } from "node:os"
 import type { Readable } from "node:stream"
 import { inBackground, removeByNameInBackground, removeInBackground, track } from "./internal/background.js"
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
@@ -57,13 +67,23 @@ export const makeWith = (
     // Removals in the background finish before the Scope (the layer) closes, within the cleanup timeout.
     yield* track(remove, config.cleanupTimeout)
 
+    const owner: ContainerOwner.ContainerOwner = {
+      instance: Option.getOrElse(config.owner, () => randomBytes(8).toString("hex")),
+      host: hostname(),
+      pid: process.pid
+    }
+    const ownerLabels = ContainerOwner.labels(owner)
+
+    // The owner's labels win over the caller's: a cleanup must be able to tell whose a container is.
     const create = (options: RunOptions.RunOptions) =>
-      engineCall(
-        "create",
-        options.image,
-        timeouts.run,
-        (signal) => docker.createContainer({ ...toCreateOptions(options), abortSignal: signal })
-      )
+      engineCall("create", options.image, timeouts.run, (signal) => {
+        const createOptions = toCreateOptions(options)
+        return docker.createContainer({
+          ...createOptions,
+          Labels: { ...createOptions.Labels, ...ownerLabels },
+          abortSignal: signal
+        })
+      })
 
     // A create that got no answer may still make the container: remove it by name (the lifecycle always names).
     const removeIfMade = (name: string | undefined) => (error: Errors.DockerEngineError) =>
@@ -125,6 +145,19 @@ export const makeWith = (
         exitCode: typeof info.State?.ExitCode === "number" ? info.State.ExitCode : 0
       }))
 
+    const summaries = (containers: ReadonlyArray<Docker.ContainerInfo>) =>
+      containers.map((container): DockerEngine.ContainerSummary => ({
+        id: ContainerId.make(container.Id),
+        names: (container.Names ?? []).map((name) => name.replace(/^\//, "")),
+        image: container.Image,
+        state: container.State,
+        labels: container.Labels ?? {}
+      }))
+
+    const listOwned = engineCall("list", ContainerOwner.labelKeys.instance, timeouts.ps, (signal) =>
+      docker.listContainers({ all: true, filters: { label: [ContainerOwner.labelKeys.instance] }, abortSignal: signal }))
+      .pipe(Effect.map(summaries))
+
     const list = (namePrefix: string) =>
       engineCall("list", namePrefix, timeouts.ps, (signal) =>
         docker.listContainers({
@@ -133,13 +166,7 @@ export const makeWith = (
           abortSignal: signal
         })).pipe(
           Effect.map((containers) =>
-            containers
-              .map((container): DockerEngine.ContainerSummary => ({
-                id: ContainerId.make(container.Id),
-                names: (container.Names ?? []).map((name) => name.replace(/^\//, "")),
-                image: container.Image,
-                state: container.State
-              }))
+            summaries(containers)
               // The engine's name filter is a regular expression on any part of the name; only a prefix counts here.
               .filter((container) => container.names.some((name) => name.startsWith(namePrefix)))
           )
@@ -187,6 +214,7 @@ export const makeWith = (
           : Effect.zipRight(logPaths.forget(id), Effect.map(logPaths.get(id, logPath(id)), Option.some)))
 
     return {
+      owner,
       version: engineCall(
         "version",
         undefined,
@@ -207,6 +235,7 @@ export const makeWith = (
           .pipe(Effect.asVoid),
       remove,
       list,
+      listOwned,
       pull,
       logFile,
       rawLogs

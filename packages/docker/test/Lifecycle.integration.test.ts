@@ -1,13 +1,14 @@
 // DockerContainer's lifecycle on the real engine: create from a locally built image, the address, freezing with
 // runc (and with the engine's pause), destroy, the create arguments as the engine's inspect shows them, the 127
 // mapping, leftover cleanup of a frozen container, and interrupting creates at random moments.
-import { ByteSize, ContainerHttp, DockerEngine, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, ContainerHttp, ContainerOwner, DockerEngine, WhiskConfig } from "@effect-whisk/core"
 import { Cleanup, DockerContainer, WhiskLive } from "@effect-whisk/docker"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import Docker from "dockerode"
 import { Duration, Effect, Exit, Fiber, Layer, Random, Schedule } from "effect"
 import { execFileSync } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
+import { hostname } from "node:os"
 import {
   buildTestImages,
   docker,
@@ -189,13 +190,13 @@ describe.skipIf(skipWithoutEngine)("DockerContainer on the real engine", () => {
       )
     }).pipe(Effect.provide(services)), 60_000)
 
-  it.scopedLive("cleanup removes leftovers by prefix, thawing one runc froze", () =>
+  it.scopedLive("cleanup removes this owner's leftovers, thawing one runc froze", () =>
     Effect.gen(function*() {
       const engine = yield* DockerEngine.DockerEngine
       const frozen = yield* DockerContainer.create({ image: tickerImage, userProvided: false, useRunc: true })
       yield* DockerContainer.create({ image: tickerImage, userProvided: false })
       yield* frozen.suspend
-      const report = yield* Cleanup.removeLeftoversWith(prefix)
+      const report = yield* Cleanup.removeLeftovers
       assert.strictEqual(report.found, 2)
       assert.deepStrictEqual(report.failures, [])
       assert.deepStrictEqual(yield* engine.list(`${prefix}_`), [])
@@ -204,7 +205,15 @@ describe.skipIf(skipWithoutEngine)("DockerContainer on the real engine", () => {
   it.live("WhiskLive removes leftovers when it starts and what is left when it stops", () =>
     Effect.gen(function*() {
       const livePrefix = `${prefix}-live`
-      const leftover = docker("create", "--name", `${livePrefix}_old`, tickerImage)
+      // An orphan: its owner process (a pid far above any pid_max) is gone on this host.
+      const leftover = docker(
+        "create",
+        "--name",
+        `${livePrefix}_old`,
+        ...Object.entries(ContainerOwner.labels({ instance: "gone", host: hostname(), pid: 99_999_999 }))
+          .flatMap(([key, value]) => ["--label", `${key}=${value}`]),
+        tickerImage
+      )
       const live = WhiskLive.layerWithConfig(WhiskConfig.layerWith({
         containerNamePrefix: livePrefix,
         runc: { ...WhiskConfig.defaults.runc, binary: runcBinary() }
