@@ -265,3 +265,36 @@ export class InvalidEnvironment extends Data.TaggedError("InvalidEnvironment")<{
     return `Invalid environment variable '${this.key}': ${this.reason}`
   }
 }
+
+/**
+ * A container's resources that the engine cannot honour: refused before any engine call (a memory limit below the
+ * engine's minimum would otherwise become no limit at all, a NaN cpu limit likewise).
+ *
+ * @since 0.1.0
+ * @category input
+ */
+export class InvalidResources extends Data.TaggedError("InvalidResources")<{
+  readonly resource: "memory" | "cpuLimit" | "cpuShares" | "labels"
+  readonly input: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Invalid ${this.resource} ${this.input}: ${this.reason}`
+  }
+}
+
+/**
+ * What a /init or /run would send cannot be encoded as JSON (a BigInt, a cycle, a toJSON that throws): refused
+ * before the request.
+ *
+ * @since 0.1.0
+ * @category input
+ */
+export class InvalidPayload extends Data.TaggedError("InvalidPayload")<{
+  readonly what: "initializer" | "parameters" | "environment"
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `The ${this.what} cannot be sent to the action as JSON: ${this.reason}`
+  }
+}

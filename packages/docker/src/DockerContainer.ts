@@ -84,13 +84,13 @@ export interface DockerContainer {
   readonly initialize: (
     initializer: unknown,
     options: InitializeOptions
-  ) => Effect.Effect<Interval.Interval, Errors.InitializationError | Errors.ContainerHealthError>
+  ) => Effect.Effect<Interval.Interval, Errors.InitializationError | Errors.ContainerHealthError | Errors.InvalidPayload>
   /** POSTs /run with the parameters and the activation's environment fields (B23). */
   readonly run: (
     parameters: unknown,
     environment: Readonly<Record<string, unknown>>,
     options: RunOptions
-  ) => Effect.Effect<RunOutcome, Errors.ContainerHealthError>
+  ) => Effect.Effect<RunOutcome, Errors.ContainerHealthError | Errors.InvalidPayload>
   /**
    * This activation's raw json log lines from where the last collection stopped. Sentinel lines are not emitted;
    * a truncation or collection problem ends the stream with a notice line (LogLine JSON on stderr).
@@ -145,6 +145,7 @@ export type CreateError =
   | Errors.BlackboxStartupError
   | Errors.InvalidImageName
   | Errors.InvalidEnvironment
+  | Errors.InvalidResources
 
 /**
  * @since 0.1.0

@@ -4,6 +4,7 @@ import { Clock, Duration, Effect, Either, Option, Ref, SynchronizedRef } from "e
 import type { DockerContainer, InitializeOptions, RunOptions } from "../DockerContainer.js"
 import { memoryExhausted } from "./oomCheck.js"
 import type { ContainerContext } from "./state.js"
+import { checkEncodable, checkRunBody } from "./validation.js"
 
 /**
  * The container's client, opened on first use. The SynchronizedRef serialises the open, so concurrent first calls
@@ -82,6 +83,7 @@ const exceeded = (interval: Interval.Interval, timeout: Duration.Duration): bool
 export const initialize = (ctx: ContainerContext): DockerContainer["initialize"] =>
   Effect.fn("DockerContainer.initialize")(function*(initializer: unknown, options: InitializeOptions) {
     const timeout = Duration.decode(options.timeout)
+    yield* checkEncodable("initializer", initializer)
     yield* Ref.set(ctx.clientSettings, { timeout, maxConcurrent: options.maxConcurrent })
     yield* Effect.logDebug(`sending initialization to ${ctx.id} ${ctx.address.asString}`)
     const result = yield* callContainer(ctx, "/init", { value: initializer }, {
@@ -114,6 +116,7 @@ export const run = (ctx: ContainerContext): DockerContainer["run"] =>
     environment: Readonly<Record<string, unknown>>,
     options: RunOptions
   ) {
+    yield* checkRunBody(parameters, environment)
     const timeout = Duration.decode(options.timeout)
     const actionName = typeof environment["action_name"] === "string" ? environment["action_name"] : ""
     yield* Effect.logDebug(`sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`)
