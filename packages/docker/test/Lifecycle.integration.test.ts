@@ -1,14 +1,13 @@
 // DockerContainer's lifecycle on the real engine: create from a locally built image, the address, freezing with
 // runc (and with the engine's pause), destroy, the create arguments as the engine's inspect shows them, the 127
 // mapping, leftover cleanup of a frozen container, and interrupting creates at random moments.
-import { ByteSize, ContainerHttp, ContainerOwner, DockerEngine, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, ContainerHttp, DockerEngine, WhiskConfig } from "@effect-whisk/core"
 import { Cleanup, DockerContainer, WhiskLive } from "@effect-whisk/docker"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import Docker from "dockerode"
 import { Duration, Effect, Exit, Fiber, Layer, Random, Schedule } from "effect"
 import { execFileSync } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
-import { hostname } from "node:os"
 import {
   buildTestImages,
   docker,
@@ -18,6 +17,7 @@ import {
   tickerImage
 } from "./support/realEngine.js"
 import { liveLayer } from "./support/liveLayer.js"
+import { createOrphan } from "./support/orphan.js"
 
 // Unique to this run, so two runs on one engine (developers, CI jobs) never remove each other's containers.
 const prefix = `ewit-lifecycle-${process.pid}`
@@ -205,15 +205,7 @@ describe.skipIf(skipWithoutEngine)("DockerContainer on the real engine", () => {
   it.live("WhiskLive removes leftovers when it starts and what is left when it stops", () =>
     Effect.gen(function*() {
       const livePrefix = `${prefix}-live`
-      // An orphan: its owner process (a pid far above any pid_max) is gone on this host.
-      const leftover = docker(
-        "create",
-        "--name",
-        `${livePrefix}_old`,
-        ...Object.entries(ContainerOwner.labels({ instance: "gone", host: hostname(), pid: 99_999_999 }))
-          .flatMap(([key, value]) => ["--label", `${key}=${value}`]),
-        tickerImage
-      )
+      const leftover = createOrphan(`${livePrefix}_old`)
       const live = WhiskLive.layerWithConfig(WhiskConfig.layerWith({
         containerNamePrefix: livePrefix,
         runc: { ...WhiskConfig.defaults.runc, binary: runcBinary() }

@@ -9,6 +9,7 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Context, Effect, Exit, Layer, Random, Scope } from "effect"
 import { hostname } from "node:os"
+import { createOrphan } from "./support/orphan.js"
 import { buildTestImages, docker, runcBinary, skipWithoutEngine, tickerImage } from "./support/realEngine.js"
 
 const prefix = `ewit-owner-${process.pid}`
@@ -51,14 +52,7 @@ describe.skipIf(skipWithoutEngine)("ownership on the real engine", () => {
     Effect.gen(function*() {
       const first = yield* build(withCleanup)
       const a = yield* create(first.context)
-      const orphan = docker(
-        "create",
-        "--name",
-        `${prefix}_orphan`,
-        ...Object.entries(ContainerOwner.labels({ instance: "gone", host: hostname(), pid: 99_999_999 }))
-          .flatMap(([key, value]) => ["--label", `${key}=${value}`]),
-        tickerImage
-      )
+      const orphan = createOrphan(`${prefix}_orphan`)
 
       const second = yield* build(withCleanup)
       assert.isFalse(exists(orphan), "the second layer's start removed the orphan")
