@@ -1,6 +1,7 @@
 // Ownership on the real engine: two layers with the same configuration in one process (two owner instances) never
 // remove each other's containers, an orphan (its owner process gone on this host) is removed, and creates
-// interrupted at random moments leave nothing once the layer's scope has closed (background removals included).
+// interrupted at random moments, or a broken container, leave nothing once the layer's scope has closed (background
+// removals included).
 import { ContainerHttp, ContainerOwner, DockerEngine, WhiskConfig } from "@effect-whisk/core"
 import { Cleanup, DockerContainer } from "@effect-whisk/docker"
 import * as DockerodeEngine from "@effect-whisk/docker/DockerodeEngine"
@@ -10,7 +11,14 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Context, Effect, Exit, Layer, Random, Scope } from "effect"
 import { hostname } from "node:os"
 import { createOrphan } from "./support/orphan.js"
-import { buildTestImages, docker, runcBinary, skipWithoutEngine, tickerImage } from "./support/realEngine.js"
+import {
+  buildTestImages,
+  docker,
+  noCommandImage,
+  runcBinary,
+  skipWithoutEngine,
+  tickerImage
+} from "./support/realEngine.js"
 
 const prefix = `ewit-owner-${process.pid}`
 const config = WhiskConfig.layerWith({
@@ -90,6 +98,21 @@ describe.skipIf(skipWithoutEngine)("ownership on the real engine", () => {
       const left = ofInstance(instance)
       assert.deepStrictEqual(left, [], `${left.length} containers left once the layer's scope closed`)
     })
+
+  it.live("a broken container (its command is missing) is gone once the layer closed right after the create", () =>
+    Effect.gen(function*() {
+      const { context, close } = yield* build(engineLayer)
+      const instance = Context.get(context, DockerEngine.DockerEngine).owner.instance
+      const error = yield* Effect.flip(
+        DockerContainer.create({ image: noCommandImage, userProvided: false }).pipe(
+          Effect.provide(context as Context.Context<DockerContainer.Services>)
+        )
+      )
+      assert.strictEqual(error._tag, "BlackboxStartupError")
+      // No wait: the removal started in the background is what the layer's release waits for.
+      yield* close
+      assert.deepStrictEqual(ofInstance(instance), [])
+    }), 60_000)
 
   it.live("50 creates interrupted at random moments, one at a time: no container left once the layer closed", () =>
     interruptions(1), 240_000)
