@@ -9,7 +9,7 @@
 import { ContainerOwner, DockerEngine, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
 import { Duration, Effect, Either, Layer, Option } from "effect"
 import { hostname } from "node:os"
-import { settled } from "./internal/background.js"
+import { drain } from "./internal/background.js"
 
 /**
  * @since 0.1.0
@@ -127,7 +127,7 @@ const removeAtStop = Effect.gen(function*() {
   const engine = yield* DockerEngine.DockerEngine
   const config = yield* WhiskConfig.WhiskConfig
   const started = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-  yield* Effect.interruptible(settled(engine.remove)).pipe(Effect.timeout(config.cleanupTimeout), Effect.ignore)
+  yield* drain(engine.remove, config.cleanupTimeout)
   const spent = (yield* Effect.clockWith((clock) => clock.currentTimeMillis)) - started
   const left = Duration.max(Duration.millis(1), Duration.subtract(config.cleanupTimeout, Duration.millis(spent)))
   return yield* removeLeftovers.pipe(

@@ -11,8 +11,8 @@ type Remove = (idOrName: string) => Effect.Effect<void, Errors.DockerEngineError
  */
 export interface BackgroundRemovals {
   readonly fork: (removal: Effect.Effect<void>) => Effect.Effect<void>
-  /** Waits until no removal is running, however many start meanwhile. */
-  readonly settled: Effect.Effect<void>
+  /** Waits until no removal is running, up to `bound`; then stops (interrupts) those still running. */
+  readonly drain: (bound: Duration.Duration) => Effect.Effect<void>
 }
 
 /**
@@ -24,8 +24,7 @@ export interface BackgroundRemovals {
 const registry = new WeakMap<Remove, BackgroundRemovals>()
 
 /**
- * Background removals for an engine's `remove`, released with the Scope: the release waits for the removals still
- * running, up to `bound` (then interrupts them, which aborts their requests).
+ * Background removals for an engine's `remove`, released with the Scope: the release drains them within `bound`.
  *
  * @internal
  */
@@ -33,30 +32,32 @@ export const track = (remove: Remove, bound: Duration.Duration): Effect.Effect<v
   Effect.gen(function*() {
     const fibers = yield* FiberSet.make<void>()
     const fork = (removal: Effect.Effect<void>) => Effect.asVoid(FiberSet.run(fibers, removal))
-    const settled = FiberSet.awaitEmpty(fibers)
-    registry.set(remove, { fork, settled })
-    // Added after the FiberSet, so it runs first: the FiberSet's own release interrupts what is still running.
-    yield* Effect.addFinalizer(() =>
-      Effect.interruptible(settled).pipe(
-        Effect.timeout(bound),
+    const drain = (within: Duration.Duration) =>
+      Effect.interruptible(FiberSet.awaitEmpty(fibers)).pipe(
+        Effect.timeout(within),
         Effect.catchAll(() =>
           Effect.flatMap(FiberSet.size(fibers), (running) =>
-            Effect.logWarning(
-              `${running} background container removals still running after ${Duration.format(bound)}; stopped`
+            Effect.zipRight(
+              Effect.logWarning(
+                `${running} background container removals still running after ${Duration.format(within)}; stopped`
+              ),
+              // Interrupting a removal aborts its request.
+              FiberSet.clear(fibers)
             ))
-        ),
-        // From here on a removal runs as a plain daemon fiber (the FiberSet closes next).
-        Effect.ensuring(Effect.sync(() => registry.delete(remove)))
+        )
       )
-    )
+    registry.set(remove, { fork, drain })
+    // From here on a removal runs as a plain daemon fiber (the FiberSet closes next).
+    yield* Effect.addFinalizer(() => Effect.ensuring(drain(bound), Effect.sync(() => registry.delete(remove))))
   })
 
 /**
- * Waits for the background removals of an engine's `remove` (none for a test double).
+ * Drains the background removals of an engine's `remove` within `bound` (nothing to do for a test double).
  *
  * @internal
  */
-export const settled = (remove: Remove): Effect.Effect<void> => registry.get(remove)?.settled ?? Effect.void
+export const drain = (remove: Remove, bound: Duration.Duration): Effect.Effect<void> =>
+  registry.get(remove)?.drain(bound) ?? Effect.void
 
 /**
  * Runs work that ends in a removal (awaiting a create's late answer, say) as one of the engine's background removals.
