@@ -118,10 +118,11 @@ export interface CreateOptions {
   readonly image: string
   /** A user-provided (blackbox) image follows the pull rules of B6; a platform image is never pulled. */
   readonly userProvided: boolean
-  /** Default 256 MB. */
+  /** Default 256 MB; at least the engine's minimum of 6 MiB. */
   readonly memory?: ByteSize.ByteSize
   /** Default: derived from memory and the configured user memory (B4). */
   readonly cpuShares?: number
+  /** A finite number of cpus above 0. */
   readonly cpuLimit?: number
   readonly environment?: Readonly<Record<string, string>>
   /** Defaults from the configuration's container args. */
@@ -129,7 +130,7 @@ export interface CreateOptions {
   readonly dnsServers?: ReadonlyArray<string>
   readonly dnsSearch?: ReadonlyArray<string>
   readonly dnsOptions?: ReadonlyArray<string>
-  /** Default: `<prefix>_<unique>`. A given name gets the configured prefix too, so cleanup finds it. */
+  /** Default: `<prefix>_<unique>`. A given name gets the configured prefix too. */
   readonly name?: string
   /** Default from the configuration (use-runc). */
   readonly useRunc?: boolean
