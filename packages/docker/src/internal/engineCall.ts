@@ -66,6 +66,9 @@ class DeadlinePassed {
   readonly _tag = "DeadlinePassed"
 }
 
+// setTimeout fires at once for a delay above this (about 24.8 days): a longer (or infinite) timeout waits this long.
+const longestTimer = 2 ** 31 - 1
+
 /**
  * Runs the call with a signal that aborts at the deadline (a timer) or when the fiber is interrupted, whichever is
  * first; the promise settles by the deadline even if the call ignored the abort. The timer, not the fiber, is what
@@ -119,7 +122,8 @@ export const engineCall = <A>(
   call: (signal: AbortSignal) => Promise<A>
 ): Effect.Effect<A, Errors.DockerEngineError> =>
   Effect.tryPromise({
-    try: (interrupted) => withDeadline(Math.max(1, Math.ceil(Duration.toMillis(timeout))), call, interrupted),
+    try: (interrupted) =>
+      withDeadline(Math.min(longestTimer, Math.max(1, Math.ceil(Duration.toMillis(timeout)))), call, interrupted),
     catch: (cause) =>
       cause instanceof DeadlinePassed ? timeoutError(operation, target, timeout) : toEngineError(operation, target, cause)
   }).pipe(
