@@ -101,6 +101,19 @@ describe("DockerodeEngine", () => {
       assert.strictEqual(configured.owner.instance, "invoker-0")
     }))
 
+  it.scopedLive("an infinite timeout does not fire at once (a timer cannot wait longer than about 24.8 days)", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeEngine((request) =>
+        request.path === "/version" ? { status: 200, body: { Version: "20.10.24", ApiVersion: "1.41" } } : undefined
+      )
+      const engine = yield* DockerodeEngine.makeWith(fake.docker).pipe(
+        Effect.provide(WhiskConfig.layerWith({
+          docker: { ...WhiskConfig.defaults.docker, timeouts: { ...shortTimeouts, version: Duration.infinity } }
+        }))
+      )
+      assert.deepStrictEqual(yield* engine.version, { version: "20.10.24", apiVersion: "1.41" })
+    }))
+
   it.scopedLive("B2 memory is given in whole megabytes, and cpu shares of 0 leave the engine's default", () =>
     withEngine((request) => created(request) ?? startOk(request), (engine, fake) =>
       Effect.gen(function*() {
