@@ -51,7 +51,7 @@ const program = Effect.gen(function*() {
   const runtime = yield* RuntimeImage.RuntimeImage
   yield* say(`runtime image ${runtime.image}`)
   const { image } = yield* runtime.ensure({ force: false, onProgress: (line) => process.stderr.write(`bench: ${line}\n`) })
-  const removeLeftovers = Cleanup.removeLeftoversWith(prefix).pipe(Effect.orDie)
+  const removeLeftovers = Cleanup.removeLeftovers.pipe(Effect.orDie)
   yield* removeLeftovers
   const context: BenchContext = { image, runcRoot: (yield* WhiskConfig.WhiskConfig).runc.root, prefix }
   const figures: Array<FigureResult> = []
@@ -88,7 +88,7 @@ const program = Effect.gen(function*() {
   })
   yield* say(`wrote ${output}`)
 }).pipe(
-  Effect.ensuring(Cleanup.removeLeftoversWith(prefix).pipe(Effect.ignore)),
+  Effect.ensuring(Cleanup.removeLeftovers.pipe(Effect.ignore)),
   Effect.provide(Layer.mergeAll(WhiskLive.layerWithConfig(config), RuntimeImage.layer, NodeContext.layer)),
   Effect.provide(Logger.minimumLogLevel(LogLevel.Warning))
 )

@@ -86,13 +86,17 @@ export interface LogsOptions {
  * @since 0.1.0
  * @category errors
  */
-export type InitializeError = Errors.InitializationError | Errors.ContainerHealthError | Errors.ContainerDestroyed
+export type InitializeError =
+  | Errors.InitializationError
+  | Errors.ContainerHealthError
+  | Errors.InvalidPayload
+  | Errors.ContainerDestroyed
 
 /**
  * @since 0.1.0
  * @category errors
  */
-export type RunError = Errors.ContainerHealthError | Errors.ContainerDestroyed
+export type RunError = Errors.ContainerHealthError | Errors.InvalidPayload | Errors.ContainerDestroyed
 
 /**
  * The errors of suspend and resume: the freezer's (the cgroup, runc, the engine's pause) or another backend's.

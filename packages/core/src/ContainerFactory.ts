@@ -28,11 +28,11 @@ export interface CreateRequest {
   readonly image: string
   /** A user-provided (blackbox) image follows the pull rules of B6; a platform image is never pulled. */
   readonly userProvided: boolean
-  /** Default `ContainerSpec.defaultMemory` (256 MB). */
+  /** Default `ContainerSpec.defaultMemory` (256 MB); at least the engine's minimum (6 MiB for Docker). */
   readonly memory?: ByteSize
   /** Default: derived from memory and the configured user memory (B4). */
   readonly cpuShares?: number
-  /** At most this many cpus. Default: derived from memory and the configured user cpus, when set (B4). */
+  /** At most this many cpus: finite and above 0. Default: derived from memory and the configured user cpus, when set (B4). */
   readonly cpuLimit?: number
   /** The container's environment at create. */
   readonly environment?: Readonly<Record<string, string>>
@@ -50,6 +50,7 @@ export type CreateError =
   | Errors.BlackboxStartupError
   | Errors.InvalidImageName
   | Errors.InvalidEnvironment
+  | Errors.InvalidResources
 
 /**
  * @since 0.1.0

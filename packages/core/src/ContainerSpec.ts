@@ -99,9 +99,12 @@ export const make = (
 
 const envKey = /^[A-Za-z_][A-Za-z0-9_.-]*$/
 
+const describeType = (value: unknown): string =>
+  value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : `a ${typeof value}`
+
 /**
- * Checks environment entries before they reach the engine: a key must be a shell-style name and no key or value
- * may contain a NUL byte.
+ * Checks environment entries before they reach the engine: a key must be a shell-style name, a value a string, and
+ * no key or value may contain a NUL byte.
  *
  * @since 0.1.0
  * @category validation
@@ -115,6 +118,9 @@ export const validateEnv = (
       return Either.left(
         new InvalidEnvironment({ key, reason: "a key starts with a letter or _ and has only letters, digits, _, . and -" })
       )
+    }
+    if (typeof value !== "string") {
+      return Either.left(new InvalidEnvironment({ key, reason: `the value must be a string, not ${describeType(value)}` }))
     }
     if (value.includes("\u0000")) return Either.left(new InvalidEnvironment({ key, reason: "the value contains a NUL byte" }))
     if (seen.has(key)) return Either.left(new InvalidEnvironment({ key, reason: "the key is given twice" }))

@@ -8,6 +8,7 @@ import { Context, Duration, Effect, Layer, type Option, Stream } from "effect"
 import * as ContainerAddress from "./ContainerAddress.js"
 import type { ContainerId } from "./ContainerId.js"
 import * as ContainerIdModule from "./ContainerId.js"
+import type * as ContainerOwner from "./ContainerOwner.js"
 import type { BrokenContainer, DockerEngineError, LogFileError } from "./Errors.js"
 import { type CallLog, recording } from "./internal/callLog.js"
 import type { ContainerSpec } from "./ContainerSpec.js"
@@ -56,6 +57,7 @@ export interface ContainerSummary {
   readonly names: ReadonlyArray<string>
   readonly image: string
   readonly state: string
+  readonly labels: Readonly<Record<string, string>>
 }
 
 /**
@@ -102,6 +104,8 @@ export const ReadToEnd: LogReadMode = { _tag: "ReadToEnd" }
  * @category models
  */
 export interface Service {
+  /** The owner this engine puts on every container it creates (as labels, see ContainerOwner). */
+  readonly owner: ContainerOwner.ContainerOwner
   readonly version: Effect.Effect<EngineVersion, DockerEngineError>
   /** Creates and starts a container. A container that was created but did not start is a BrokenContainer. */
   readonly createAndStart: (spec: ContainerSpec) => Effect.Effect<ContainerId, DockerEngineError | BrokenContainer>
@@ -115,6 +119,8 @@ export interface Service {
   readonly remove: (idOrName: string) => Effect.Effect<void, DockerEngineError>
   /** All containers (running or not) whose name starts with the prefix. */
   readonly list: (namePrefix: string) => Effect.Effect<ReadonlyArray<ContainerSummary>, DockerEngineError>
+  /** All containers (running or not) that carry an owner label: every effect-whisk container, whoever owns it. */
+  readonly listOwned: Effect.Effect<ReadonlyArray<ContainerSummary>, DockerEngineError>
   /** Pulls an image; the stream ends when the pull is complete and fails on an error inside the progress. */
   readonly pull: (image: string) => Stream.Stream<PullEvent, DockerEngineError>
   /**
@@ -146,13 +152,14 @@ export class DockerEngine extends Context.Tag("@effect-whisk/core/DockerEngine")
 export class DockerEngineCalls extends Context.Tag("@effect-whisk/core/DockerEngine/Calls")<DockerEngineCalls, CallLog>() {}
 
 /**
- * OpenWhisk's test defaults: createAndStart gives `testId`, inspect gives `testIp`, the container runs and was not OOM-killed,
+ * OpenWhisk's test defaults: the owner is `test-owner` on `test-host`, createAndStart gives `testId`, inspect gives `testIp`, the container runs and was not OOM-killed,
  * pulls succeed, lists and logs are empty, and no log is a file on this machine.
  *
  * @since 0.1.0
  * @category testing
  */
 export const testDefaults: Service = {
+  owner: { instance: "test-owner", host: "test-host", pid: 1 },
   version: Effect.succeed({ version: "mock-test-client", apiVersion: "1.41" }),
   createAndStart: () => Effect.succeed(ContainerIdModule.make("testId")),
   inspectAddress: () => Effect.succeed(ContainerAddress.make("testIp")),
@@ -162,6 +169,7 @@ export const testDefaults: Service = {
   unpause: () => Effect.void,
   remove: () => Effect.void,
   list: () => Effect.succeed([]),
+  listOwned: Effect.succeed([]),
   pull: () => Stream.empty,
   logFile: () => Effect.succeedNone,
   rawLogs: () => Stream.empty

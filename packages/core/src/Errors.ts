@@ -195,9 +195,11 @@ export type DockerEngineErrorReason =
   | "Unavailable"
   | "InvalidResponse"
   | "PullFailed"
+  | "InvalidId"
 
 /**
- * A Docker engine API call failed. `operation` names the call, `target` the container id or image.
+ * A Docker engine API call failed. `operation` names the call, `target` the container id or image. `InvalidId`
+ * means the id or name was refused before any request was made (its `cause` is the InvalidContainerId).
  *
  * @since 0.1.0
  * @category engine
@@ -295,9 +297,15 @@ export class FreezerError extends Data.TaggedError("FreezerError")<{
  * @since 0.1.0
  * @category input
  */
-export class InvalidContainerId extends Data.TaggedError("InvalidContainerId")<{ readonly input: string }> {
+export class InvalidContainerId extends Data.TaggedError("InvalidContainerId")<{
+  readonly input: string
+  /** What was expected instead, when more than a full engine id is accepted. */
+  readonly expected?: string
+}> {
   override get message(): string {
-    return `Does not comply with Docker container ID format: ${this.input}`
+    return this.expected === undefined
+      ? `Does not comply with Docker container ID format: ${this.input}`
+      : `Invalid container id or name ${JSON.stringify(this.input)}: expected ${this.expected}`
   }
 }
 
@@ -334,5 +342,38 @@ export class InvalidEnvironment extends Data.TaggedError("InvalidEnvironment")<{
 }> {
   override get message(): string {
     return `Invalid environment variable '${this.key}': ${this.reason}`
+  }
+}
+
+/**
+ * A container's resources that the engine cannot honour: refused before any engine call (a memory limit below the
+ * engine's minimum would otherwise become no limit at all, a NaN cpu limit likewise).
+ *
+ * @since 0.1.0
+ * @category input
+ */
+export class InvalidResources extends Data.TaggedError("InvalidResources")<{
+  readonly resource: "memory" | "cpuLimit" | "cpuShares" | "labels"
+  readonly input: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Invalid ${this.resource} ${this.input}: ${this.reason}`
+  }
+}
+
+/**
+ * What a /init or /run would send cannot be encoded as JSON (a BigInt, a cycle, a toJSON that throws): refused
+ * before the request.
+ *
+ * @since 0.1.0
+ * @category input
+ */
+export class InvalidPayload extends Data.TaggedError("InvalidPayload")<{
+  readonly what: "initializer" | "parameters" | "environment"
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `The ${this.what} cannot be sent to the action as JSON: ${this.reason}`
   }
 }

@@ -51,8 +51,13 @@ export interface Shape {
     readonly dnsOptions: ReadonlyArray<string>
     readonly extraEnv: ReadonlyArray<readonly [string, string]>
   }
-  /** Containers are named `<prefix>_…`; leftovers are removed by this prefix. */
+  /** Containers are named `<prefix>_…`. */
   readonly containerNamePrefix: string
+  /**
+   * The owner instance put on every container (the `effect-whisk.owner` label), for a service that restarts: its
+   * start removes what its earlier run left. None: a random id per engine layer.
+   */
+  readonly owner: Option.Option<string>
   readonly registry: { readonly runtimes: string; readonly userImages: string }
   readonly pool: { readonly userMemory: ByteSize.ByteSize; readonly userCpus: Option.Option<number> }
   readonly payload: { readonly max: ByteSize.ByteSize; readonly truncation: ByteSize.ByteSize }
@@ -98,6 +103,7 @@ export const defaults: Shape = {
   },
   containerArgs: { network: ContainerSpec.defaultNetwork, dnsServers: [], dnsSearch: [], dnsOptions: [], extraEnv: [] },
   containerNamePrefix: "effect-whisk",
+  owner: Option.none(),
   registry: { runtimes: "", userImages: "" },
   pool: { userMemory: ByteSize.megabytes(1024), userCpus: Option.none() },
   payload: { max: ByteSize.megabytes(1), truncation: ByteSize.megabytes(1) },
@@ -182,6 +188,14 @@ export const config: Config.Config<Shape> = Config.nested(
       }),
       Config.withDefault(defaults.containerNamePrefix)
     ),
+    owner: Config.option(
+      Config.nonEmptyString("OWNER").pipe(
+        Config.validate({
+          message: "must start with a letter or digit and have only letters, digits, _, . and -",
+          validation: (s) => /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(s)
+        })
+      )
+    ),
     registry: Config.all({
       runtimes: Config.withDefault(Config.string("RUNTIMES_REGISTRY"), defaults.registry.runtimes),
       userImages: Config.withDefault(Config.string("USER_IMAGES_REGISTRY"), defaults.registry.userImages)
@@ -257,7 +271,8 @@ export const merge = (overrides: { readonly [K in keyof Shape]?: Partial<Shape[K
   const merged: Record<string, unknown> = { ...defaults }
   for (const [key, value] of Object.entries(overrides)) {
     const base = (defaults as unknown as Record<string, unknown>)[key]
-    merged[key] = typeof value === "object" && value !== null && !Duration.isDuration(value) && typeof base === "object"
+    merged[key] = typeof value === "object" && value !== null && !Duration.isDuration(value) && !Option.isOption(value) &&
+        typeof base === "object"
       ? { ...base, ...value }
       : value
   }

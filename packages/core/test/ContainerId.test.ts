@@ -20,7 +20,30 @@ describe("ContainerId", () => {
     }
   })
 
-  it("refuses an empty id", () => {
-    assert.throws(() => ContainerId.make(""), /ContainerId must not be empty/)
+  it("parse accepts a full or short engine id and a container name of the engine's grammar", () => {
+    for (const good of [id, id.slice(0, 12), "effect-whisk_0a1b", "a", "My.container-1_x"]) {
+      assert.deepStrictEqual(ContainerId.parse(good), Either.right(good as ContainerId.ContainerId), good)
+    }
+  })
+
+  it("parse refuses what would change a request path, naming the input and what is expected", () => {
+    for (const bad of ["", ".", "..", "x/", "a/../b", "/x", "_x", "-x", "a b", "a?b=1", "a#b", "a%2e", "a\u0000"]) {
+      const result = ContainerId.parse(bad)
+      assert.isTrue(Either.isLeft(result), bad)
+      if (Either.isLeft(result)) {
+        assert.strictEqual(result.left._tag, "InvalidContainerId")
+        assert.include(result.left.message, JSON.stringify(bad))
+        assert.include(result.left.message, "container name")
+      }
+    }
+  })
+
+  it("parse refuses a value that is not a string", () => {
+    assert.isTrue(Either.isLeft(ContainerId.parse(42 as unknown as string)))
+  })
+
+  it("make refuses anything that is not an id or a name", () => {
+    assert.throws(() => ContainerId.make(""), /ContainerId must be/)
+    assert.throws(() => ContainerId.make(".."), /ContainerId must be/)
   })
 })

@@ -86,4 +86,13 @@ describe("WhiskConfig", () => {
       assert.isTrue(config.docker.useRunc)
       assert.strictEqual(config.containerArgs.network, "bridge")
     }).pipe(Effect.provide(WhiskConfig.layerWith({ docker: { parallelRuns: 1 } }))))
+
+  it.effect("EFFECT_WHISK_OWNER names a stable owner instance; one that is not a label value is refused", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual((yield* WhiskConfig.fromEnv({})).owner, Option.none())
+      assert.deepStrictEqual((yield* WhiskConfig.fromEnv({ EFFECT_WHISK_OWNER: "invoker-0" })).owner, Option.some("invoker-0"))
+      assert.isTrue(Exit.isFailure(yield* Effect.exit(WhiskConfig.fromEnv({ EFFECT_WHISK_OWNER: "a/b" }))))
+      // layerWith keeps an Option an Option.
+      assert.deepStrictEqual(WhiskConfig.merge({ owner: Option.some("x") }).owner, Option.some("x"))
+    }))
 })

@@ -1,41 +1,80 @@
 /**
- * Removing leftover action containers by name prefix (B10): at start, containers of an earlier run that ended
- * without cleaning up; at stop, whatever this run leaves. Containers frozen by runc are thawed first (the engine does
- * not know they are frozen). The whole removal is bounded by `cleanupTimeout`.
+ * Removing leftover action containers by owner (B10, with ownership instead of OpenWhisk's shared name prefix):
+ * every container carries its owner's labels (ContainerOwner), and a cleanup removes only the containers it
+ * selects, never those of another running program. Containers frozen by runc are thawed first (the engine does not
+ * know they are frozen). A cleanup is bounded as a whole by `cleanupTimeout`, in a finalizer too.
  *
  * @since 0.1.0
  */
-import { DockerEngine, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
-import { Duration, Effect, Either, Layer } from "effect"
+import { ContainerOwner, DockerEngine, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
+import { Duration, Effect, Either, Layer, Option } from "effect"
+import { hostname } from "node:os"
+import { drain } from "./internal/background.js"
 
 /**
  * @since 0.1.0
  * @category models
  */
 export interface Report {
-  /** How many containers with the prefix were found. */
+  /** How many containers were selected. */
   readonly found: number
   /** The removals that failed (the others succeeded). */
   readonly failures: ReadonlyArray<Errors.DockerEngineError>
 }
 
+/**
+ * Which containers a cleanup removes:
+ * - `Mine`: this engine's owner instance's, and orphans (what a layer removes at start and at stop);
+ * - `Orphaned`: those whose owner process is gone on this host (`effect-whisk cleanup`);
+ * - `All`: every effect-whisk container, running programs' included (`effect-whisk cleanup --all`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Selection = "Mine" | "Orphaned" | "All"
+
 const removalConcurrency = 10
 
 /**
- * Removes every container whose name starts with `<prefix>_`. Fails when the containers cannot be listed or the
- * whole removal takes longer than `cleanupTimeout`; a container that cannot be removed is reported, not fatal.
+ * Whether a process of this host is alive; one that exists under another user is alive too.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const processIsAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH"
+  }
+}
+
+const selects = (selection: Selection, me: ContainerOwner.ContainerOwner, host: string) =>
+(container: DockerEngine.ContainerSummary): boolean =>
+  Option.match(ContainerOwner.fromLabels(container.labels), {
+    // A container with an owner label but not a whole owner is effect-whisk's, of no process that can be told.
+    onNone: () => selection === "All",
+    onSome: (owner) =>
+      selection === "All" ||
+      ContainerOwner.isOrphan(owner, host, processIsAlive) ||
+      (selection === "Mine" && owner.instance === me.instance)
+  })
+
+/**
+ * Removes the selected containers. Fails when the containers cannot be listed or the whole removal takes longer
+ * than `cleanupTimeout`; a container that cannot be removed is reported, not fatal.
  *
  * @since 0.1.0
  * @category cleanup
  */
-export const removeLeftoversWith = (
-  prefix: string
+export const removeContainers = (
+  selection: Selection
 ): Effect.Effect<Report, Errors.DockerEngineError, DockerEngine.DockerEngine | Runc.Runc | WhiskConfig.WhiskConfig> =>
   Effect.gen(function*() {
     const engine = yield* DockerEngine.DockerEngine
     const runc = yield* Runc.Runc
     const config = yield* WhiskConfig.WhiskConfig
-    const namePrefix = `${prefix}_`
 
     const thaw = (container: DockerEngine.ContainerSummary): Effect.Effect<void> => {
       if (config.docker.useRunc) return Effect.ignore(runc.resume(container.id))
@@ -43,34 +82,35 @@ export const removeLeftoversWith = (
     }
 
     const removeAll = Effect.gen(function*() {
-      const leftovers = yield* engine.list(namePrefix)
-      yield* Effect.logInfo(`removing ${leftovers.length} action containers.`)
+      const selected = (yield* engine.listOwned).filter(selects(selection, engine.owner, hostname()))
+      yield* Effect.logInfo(`removing ${selected.length} action containers.`)
       const results: ReadonlyArray<Either.Either<void, Errors.DockerEngineError>> = yield* Effect.forEach(
-        leftovers,
+        selected,
         (container) => Effect.either(Effect.zipRight(thaw(container), engine.remove(container.id))),
         { concurrency: removalConcurrency }
       )
       const failures = results.filter(Either.isLeft).map((result) => result.left)
       yield* Effect.forEach(failures, (failure) => Effect.logWarning(failure.message))
-      return { found: leftovers.length, failures }
+      return { found: selected.length, failures }
     })
 
-    return yield* removeAll.pipe(
+    // Interruptible even in a finalizer: the timeout must be able to stop it (its engine calls abort when stopped).
+    return yield* Effect.interruptible(removeAll).pipe(
       Effect.timeoutFail({
         duration: config.cleanupTimeout,
         onTimeout: () =>
           new Errors.DockerEngineError({
             operation: "removeLeftovers",
-            target: namePrefix,
+            target: selection === "Mine" ? `owner ${engine.owner.instance}` : selection,
             reason: "Timeout",
             description: `not done within ${Duration.format(config.cleanupTimeout)}`
           })
       })
     )
-  }).pipe(Effect.withSpan("Cleanup.removeLeftovers", { attributes: { prefix } }))
+  }).pipe(Effect.withSpan("Cleanup.removeContainers", { attributes: { selection } }))
 
 /**
- * `removeLeftoversWith` for the configured container name prefix.
+ * This owner instance's containers and orphans.
  *
  * @since 0.1.0
  * @category cleanup
@@ -79,11 +119,26 @@ export const removeLeftovers: Effect.Effect<
   Report,
   Errors.DockerEngineError,
   DockerEngine.DockerEngine | Runc.Runc | WhiskConfig.WhiskConfig
-> = Effect.flatMap(WhiskConfig.WhiskConfig, (config) => removeLeftoversWith(config.containerNamePrefix))
+> = removeContainers("Mine")
+
+// At stop, the removals still running in the background (a broken container, a create answered late) come first,
+// then what is left; all of it within the one cleanup timeout.
+const removeAtStop = Effect.gen(function*() {
+  const engine = yield* DockerEngine.DockerEngine
+  const config = yield* WhiskConfig.WhiskConfig
+  const started = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+  yield* drain(engine.remove, config.cleanupTimeout)
+  const spent = (yield* Effect.clockWith((clock) => clock.currentTimeMillis)) - started
+  const left = Duration.max(Duration.millis(1), Duration.subtract(config.cleanupTimeout, Duration.millis(spent)))
+  return yield* removeLeftovers.pipe(
+    Effect.provideService(WhiskConfig.WhiskConfig, { ...config, cleanupTimeout: left })
+  )
+})
 
 /**
- * Removes leftovers when the layer is built (a failure fails the build, as OpenWhisk's invoker does not start) and
- * again when it is released (a failure is logged: `Failed to remove action containers: <message>`).
+ * Removes this owner's leftovers and orphans when the layer is built (a failure fails the build, as OpenWhisk's
+ * invoker does not start) and again when it is released (a failure is logged: `Failed to remove action
+ * containers: <message>`), after the background removals.
  *
  * @since 0.1.0
  * @category layers
@@ -93,7 +148,7 @@ export const layer: Layer.Layer<never, Errors.DockerEngineError, DockerEngine.Do
     Effect.zipRight(
       removeLeftovers,
       Effect.addFinalizer(() =>
-        removeLeftovers.pipe(
+        removeAtStop.pipe(
           Effect.catchAll((error) => Effect.logWarning(`Failed to remove action containers: ${error.message}`))
         )
       )

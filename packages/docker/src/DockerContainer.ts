@@ -68,13 +68,13 @@ export interface DockerContainer extends Container.Container {
     options: InitializeOptions
   ) => Effect.Effect<
     Interval.Interval,
-    Errors.InitializationError | Errors.ContainerHealthError | Errors.ContainerDestroyed
+    Errors.InitializationError | Errors.ContainerHealthError | Errors.InvalidPayload | Errors.ContainerDestroyed
   >
   readonly run: (
     parameters: unknown,
     activation: Readonly<Record<string, unknown>>,
     options: RunOptions
-  ) => Effect.Effect<RunOutcome, Errors.ContainerHealthError | Errors.ContainerDestroyed>
+  ) => Effect.Effect<RunOutcome, Errors.ContainerHealthError | Errors.InvalidPayload | Errors.ContainerDestroyed>
   /** Read from the container's json-file log through the engine. */
   readonly logs: (
     options: LogsOptions

@@ -5,16 +5,27 @@
  *
  * @since 0.1.0
  */
-import { ContainerAddress, ContainerId, type ContainerSpec, DockerEngine, Errors, WhiskConfig } from "@effect-whisk/core"
+import {
+  ContainerAddress,
+  ContainerId,
+  ContainerOwner,
+  type ContainerSpec,
+  DockerEngine,
+  Errors,
+  WhiskConfig
+} from "@effect-whisk/core"
 import * as LogFile from "@effect-whisk/logs/LogFile"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
 import { Cause, Effect, Exit, Fiber, Layer, Option, type Scope, Stream } from "effect"
+import { randomBytes } from "node:crypto"
 import { existsSync } from "node:fs"
+import { hostname } from "node:os"
 import type { Readable } from "node:stream"
-import { removeByNameInBackground, removeInBackground } from "./internal/background.js"
+import { inBackground, removeByNameInBackground, removeInBackground, track } from "./internal/background.js"
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
-import { engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
+import { checkedId, engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
+import { withoutRedirects } from "./internal/engineClient.js"
 import * as LogPaths from "./internal/logPaths.js"
 import { pullEvents } from "./internal/pullProgress.js"
 import { limitRuns } from "./internal/runLimit.js"
@@ -24,35 +35,55 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
 
 /**
  * A DockerEngine over the given dockerode client, without the run limit and pull sharing (`decorate` adds them).
+ * The client's requests refuse redirects. When the Scope closes, the removals the engine runs in the background
+ * are awaited (up to the cleanup timeout).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makeWith = (
-  docker: Docker
-): Effect.Effect<DockerEngine.Service, never, WhiskConfig.WhiskConfig> =>
+  client: Docker
+): Effect.Effect<DockerEngine.Service, never, WhiskConfig.WhiskConfig | Scope.Scope> =>
   Effect.gen(function*() {
-    const { timeouts } = (yield* WhiskConfig.WhiskConfig).docker
+    const docker = withoutRedirects(client)
+    const config = yield* WhiskConfig.WhiskConfig
+    const { timeouts } = config.docker
     const logPaths = yield* LogPaths.make()
 
+    // Every call that names a container in its request path checks the id or name first.
     const inspect = (id: ContainerId.ContainerId) =>
-      engineCall("inspect", id, timeouts.inspect, (signal) => docker.getContainer(id).inspect({ abortSignal: signal }))
+      Effect.flatMap(checkedId("inspect", id), (checked) =>
+        engineCall("inspect", checked, timeouts.inspect, (signal) => docker.getContainer(checked).inspect({ abortSignal: signal })))
 
     const remove = (idOrName: string) =>
-      engineCall(
-        "remove",
-        idOrName,
-        timeouts.rm,
-        (signal) => docker.getContainer(idOrName).remove({ force: true, abortSignal: signal })
-      ).pipe(Effect.asVoid, Effect.ensuring(logPaths.forget(idOrName)))
+      Effect.flatMap(checkedId("remove", idOrName), (checked) =>
+        engineCall(
+          "remove",
+          checked,
+          timeouts.rm,
+          (signal) => docker.getContainer(checked).remove({ force: true, abortSignal: signal })
+        ).pipe(Effect.asVoid, Effect.ensuring(logPaths.forget(checked))))
 
+    // Removals in the background finish before the Scope (the layer) closes, within the cleanup timeout.
+    yield* track(remove, config.cleanupTimeout)
+
+    const owner: ContainerOwner.ContainerOwner = {
+      instance: Option.getOrElse(config.owner, () => randomBytes(8).toString("hex")),
+      host: hostname(),
+      pid: process.pid
+    }
+    const ownerLabels = ContainerOwner.labels(owner)
+
+    // The owner's labels win over the caller's: a cleanup must be able to tell whose a container is.
     const create = (options: ContainerSpec.ContainerSpec) =>
-      engineCall(
-        "create",
-        options.image,
-        timeouts.run,
-        (signal) => docker.createContainer({ ...toCreateOptions(options), abortSignal: signal })
-      )
+      engineCall("create", options.image, timeouts.run, (signal) => {
+        const createOptions = toCreateOptions(options)
+        return docker.createContainer({
+          ...createOptions,
+          Labels: { ...createOptions.Labels, ...ownerLabels },
+          abortSignal: signal
+        })
+      })
 
     // A create that got no answer may still make the container: remove it by name (the lifecycle always names).
     const removeIfMade = (name: string | undefined) => (error: Errors.DockerEngineError) =>
@@ -70,7 +101,7 @@ export const makeWith = (
               ? removeInBackground(remove, exit.value.id)
               : Option.match(Cause.failureOption(exit.cause), { onNone: () => Effect.void, onSome: removeIfMade(name) }))
           const container = yield* restore(Fiber.join(creating)).pipe(
-            Effect.onInterrupt(() => Effect.forkDaemon(Effect.interruptible(afterInterrupt))),
+            Effect.onInterrupt(() => inBackground(remove, afterInterrupt)),
             Effect.tapError(removeIfMade(name))
           )
           const id = ContainerId.make(container.id)
@@ -120,6 +151,19 @@ export const makeWith = (
         exitCode: typeof info.State?.ExitCode === "number" ? info.State.ExitCode : 0
       }))
 
+    const summaries = (containers: ReadonlyArray<Docker.ContainerInfo>) =>
+      containers.map((container): DockerEngine.ContainerSummary => ({
+        id: ContainerId.make(container.Id),
+        names: (container.Names ?? []).map((name) => name.replace(/^\//, "")),
+        image: container.Image,
+        state: container.State,
+        labels: container.Labels ?? {}
+      }))
+
+    const listOwned = engineCall("list", ContainerOwner.labelKeys.instance, timeouts.ps, (signal) =>
+      docker.listContainers({ all: true, filters: { label: [ContainerOwner.labelKeys.instance] }, abortSignal: signal }))
+      .pipe(Effect.map(summaries))
+
     const list = (namePrefix: string) =>
       engineCall("list", namePrefix, timeouts.ps, (signal) =>
         docker.listContainers({
@@ -128,13 +172,7 @@ export const makeWith = (
           abortSignal: signal
         })).pipe(
           Effect.map((containers) =>
-            containers
-              .map((container): DockerEngine.ContainerSummary => ({
-                id: ContainerId.make(container.Id),
-                names: (container.Names ?? []).map((name) => name.replace(/^\//, "")),
-                image: container.Image,
-                state: container.State
-              }))
+            summaries(containers)
               // The engine's name filter is a regular expression on any part of the name; only a prefix counts here.
               .filter((container) => container.names.some((name) => name.startsWith(namePrefix)))
           )
@@ -182,6 +220,7 @@ export const makeWith = (
           : Effect.zipRight(logPaths.forget(id), Effect.map(logPaths.get(id, logPath(id)), Option.some)))
 
     return {
+      owner,
       version: engineCall(
         "version",
         undefined,
@@ -193,14 +232,17 @@ export const makeWith = (
       inspectStarted,
       state,
       pause: (id) =>
-        engineCall("pause", id, timeouts.pause, (signal) => docker.getContainer(id).pause({ abortSignal: signal })).pipe(
-          Effect.asVoid
-        ),
+        Effect.flatMap(checkedId("pause", id), (checked) =>
+          engineCall("pause", checked, timeouts.pause, (signal) => docker.getContainer(checked).pause({ abortSignal: signal })))
+          .pipe(Effect.asVoid),
       unpause: (id) =>
-        engineCall("unpause", id, timeouts.unpause, (signal) => docker.getContainer(id).unpause({ abortSignal: signal }))
+        Effect.flatMap(checkedId("unpause", id), (checked) =>
+          engineCall("unpause", checked, timeouts.unpause, (signal) =>
+            docker.getContainer(checked).unpause({ abortSignal: signal })))
           .pipe(Effect.asVoid),
       remove,
       list,
+      listOwned,
       pull,
       logFile,
       rawLogs
@@ -258,3 +300,14 @@ export const layer: Layer.Layer<
   Errors.DockerEngineError,
   WhiskConfig.WhiskConfig
 > = Layer.scoped(DockerEngine.DockerEngine, make)
+
+/**
+ * The engine over a given dockerode client (another socket, a proxy), decorated as `layer` is.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWithClient = (
+  docker: Docker
+): Layer.Layer<DockerEngine.DockerEngine, never, WhiskConfig.WhiskConfig> =>
+  Layer.scoped(DockerEngine.DockerEngine, Effect.flatMap(makeWith(docker), decorate))

@@ -1,16 +1,31 @@
-// Leftover removal by name prefix (B10) over mock layers: thaw then remove, failures reported, the time bound, and
-// the layer that runs it at start and at stop.
-import { ContainerId, DockerEngine, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
+// Leftover removal by owner (B10, ownership instead of a shared prefix) over mock layers: which containers each
+// selection takes, thaw then remove, failures reported, the time bound, and the layer that runs it at start and stop.
+import { ContainerId, ContainerOwner, DockerEngine, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Ref, TestClock } from "effect"
+import { hostname } from "node:os"
 import * as Cleanup from "../src/Cleanup.js"
 
-const summary = (n: number, state = "running"): DockerEngine.ContainerSummary => ({
+// Far above any pid_max: no such process.
+const deadPid = 99_999_999
+const me = DockerEngine.testDefaults.owner
+
+const summary = (
+  n: number,
+  owner: Partial<ContainerOwner.ContainerOwner> = {},
+  state = "running"
+): DockerEngine.ContainerSummary => ({
   id: ContainerId.make(String(n).repeat(64)),
   names: [`effect-whisk_${n}`],
   image: "image",
-  state
+  state,
+  labels: ContainerOwner.labels({ ...me, ...owner })
 })
+
+const mine = (n: number, state = "running") => summary(n, {}, state)
+const otherLive = (n: number) => summary(n, { instance: "other", host: hostname(), pid: process.pid })
+const orphan = (n: number) => summary(n, { instance: "gone", host: hostname(), pid: deadPid })
+const otherHost = (n: number) => summary(n, { instance: "far", host: "another-host", pid: deadPid })
 
 const services = (
   engine: Partial<DockerEngine.Service>,
@@ -18,30 +33,57 @@ const services = (
   config: Parameters<typeof WhiskConfig.layerWith>[0] = {}
 ) => Layer.mergeAll(DockerEngine.layerTest(engine), Runc.layerTest(runc), WhiskConfig.layerWith(config))
 
+const removedIds = Effect.flatMap(DockerEngine.DockerEngineCalls, (calls) => calls.of("remove")).pipe(
+  Effect.map((calls) => calls.map(([id]) => id as string).sort())
+)
+
+const ids = (...containers: ReadonlyArray<DockerEngine.ContainerSummary>) => containers.map((c) => c.id as string).sort()
+
 describe("Cleanup", () => {
-  it.effect("lists by the configured prefix, thaws each container with runc, then removes it", () =>
+  const everyone = [mine(1), mine(2), otherLive(3), orphan(4), otherHost(5)]
+
+  it.effect("Mine: this owner instance's containers and this host's orphans, thawed with runc, then removed", () =>
     Effect.gen(function*() {
       const report = yield* Cleanup.removeLeftovers
-      assert.deepStrictEqual(report, { found: 2, failures: [] })
-      const engine = yield* DockerEngine.DockerEngineCalls
+      assert.deepStrictEqual(report, { found: 3, failures: [] })
       const runc = yield* Runc.RuncCalls
-      assert.deepStrictEqual(yield* engine.of("list"), [["effect-whisk_"]])
-      assert.sameDeepMembers([...(yield* runc.of("resume"))], [[summary(1).id], [summary(2).id]])
-      assert.sameDeepMembers([...(yield* engine.of("remove"))], [[summary(1).id], [summary(2).id]])
-    }).pipe(Effect.provide(services({ list: () => Effect.succeed([summary(1), summary(2)]) }))))
+      assert.deepStrictEqual([...(yield* runc.of("resume"))].map(([id]) => id as string).sort(), ids(mine(1), mine(2), orphan(4)))
+      assert.deepStrictEqual(yield* removedIds, ids(mine(1), mine(2), orphan(4)))
+    }).pipe(Effect.provide(services({ listOwned: Effect.succeed(everyone) }))))
+
+  it.effect("Orphaned: only containers whose owner process is gone on this host", () =>
+    Effect.gen(function*() {
+      const report = yield* Cleanup.removeContainers("Orphaned")
+      assert.strictEqual(report.found, 1)
+      assert.deepStrictEqual(yield* removedIds, ids(orphan(4)))
+    }).pipe(Effect.provide(services({ listOwned: Effect.succeed(everyone) }))))
+
+  it.effect("All: every effect-whisk container, a running program's and another host's included", () =>
+    Effect.gen(function*() {
+      const incomplete = { ...summary(6), labels: { [ContainerOwner.labelKeys.instance]: "x" } }
+      const report = yield* Cleanup.removeContainers("All")
+      assert.strictEqual(report.found, 6)
+      assert.deepStrictEqual(yield* removedIds, ids(...everyone, incomplete))
+    }).pipe(Effect.provide(services({
+      listOwned: Effect.succeed([...everyone, { ...summary(6), labels: { [ContainerOwner.labelKeys.instance]: "x" } }])
+    }))))
+
+  it("a process of this host is alive until it is gone", () => {
+    assert.isTrue(Cleanup.processIsAlive(process.pid))
+    assert.isFalse(Cleanup.processIsAlive(deadPid))
+  })
 
   it.effect("with use-runc off, unpauses paused containers through the engine; a failed thaw does not stop the removal", () =>
     Effect.gen(function*() {
-      yield* Cleanup.removeLeftoversWith("other")
+      yield* Cleanup.removeLeftovers
       const engine = yield* DockerEngine.DockerEngineCalls
       const runc = yield* Runc.RuncCalls
-      assert.deepStrictEqual(yield* engine.of("list"), [["other_"]])
-      assert.deepStrictEqual(yield* engine.of("unpause"), [[summary(2).id]])
+      assert.deepStrictEqual(yield* engine.of("unpause"), [[mine(2).id]])
       assert.strictEqual(yield* runc.count("resume"), 0)
       assert.strictEqual(yield* engine.count("remove"), 2)
     }).pipe(Effect.provide(services(
       {
-        list: () => Effect.succeed([summary(1), summary(2, "paused")]),
+        listOwned: Effect.succeed([mine(1), mine(2, "paused")]),
         unpause: () => Effect.fail(new Errors.DockerEngineError({ operation: "unpause", reason: "Conflict" }))
       },
       {},
@@ -53,13 +95,13 @@ describe("Cleanup", () => {
       const report = yield* Cleanup.removeLeftovers
       assert.strictEqual(report.found, 3)
       assert.strictEqual(report.failures.length, 1)
-      assert.strictEqual(report.failures[0]?.target, summary(2).id)
+      assert.strictEqual(report.failures[0]?.target, mine(2).id)
       const engine = yield* DockerEngine.DockerEngineCalls
       assert.strictEqual(yield* engine.count("remove"), 3)
     }).pipe(Effect.provide(services({
-      list: () => Effect.succeed([summary(1), summary(2), summary(3)]),
+      listOwned: Effect.succeed([mine(1), mine(2), mine(3)]),
       remove: (id) =>
-        id === summary(2).id
+        id === mine(2).id
           ? Effect.fail(new Errors.DockerEngineError({ operation: "remove", target: id, reason: "ServerError" }))
           : Effect.void
     }))))
@@ -69,7 +111,7 @@ describe("Cleanup", () => {
       const error = yield* Effect.flip(Cleanup.removeLeftovers)
       assert.strictEqual(error.reason, "Unavailable")
     }).pipe(Effect.provide(services({
-      list: () => Effect.fail(new Errors.DockerEngineError({ operation: "list", reason: "Unavailable" }))
+      listOwned: Effect.fail(new Errors.DockerEngineError({ operation: "list", reason: "Unavailable" }))
     }))))
 
   it.effect("the whole cleanup is bounded by cleanupTimeout", () =>
@@ -78,13 +120,13 @@ describe("Cleanup", () => {
       yield* TestClock.adjust("31 seconds")
       const error = yield* Effect.flip(Fiber.join(fiber))
       assert.deepInclude(error, { operation: "removeLeftovers", reason: "Timeout" })
-    }).pipe(Effect.provide(services({ list: () => Effect.succeed([summary(1)]), remove: () => Effect.never }))))
+    }).pipe(Effect.provide(services({ listOwned: Effect.succeed([mine(1)]), remove: () => Effect.never }))))
 
   it.effect("the layer removes leftovers when it is built and again when it is released", () =>
     Effect.gen(function*() {
       const lists = yield* Ref.make(0)
-      const list = () => Effect.as(Ref.update(lists, (n) => n + 1), [summary(1)])
-      const base = services({ list }, {}, { cleanupTimeout: Duration.seconds(5) })
+      const listOwned = Effect.as(Ref.update(lists, (n) => n + 1), [mine(1)])
+      const base = services({ listOwned }, {}, { cleanupTimeout: Duration.seconds(5) })
       yield* Effect.scoped(Effect.gen(function*() {
         yield* Layer.build(Cleanup.layer.pipe(Layer.provide(base)))
         assert.strictEqual(yield* Ref.get(lists), 1)
@@ -95,13 +137,12 @@ describe("Cleanup", () => {
   it.effect("a failure at release is logged, not raised; a failure at build fails the layer", () =>
     Effect.gen(function*() {
       const calls = yield* Ref.make(0)
-      const list = () =>
-        Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (n) =>
-          n === 1 ? Effect.succeed([]) : Effect.fail(new Errors.DockerEngineError({ operation: "list", reason: "Timeout" })))
-      yield* Effect.scoped(Layer.build(Cleanup.layer.pipe(Layer.provide(services({ list })))))
+      const listOwned = Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (n) =>
+        n === 1 ? Effect.succeed([]) : Effect.fail(new Errors.DockerEngineError({ operation: "list", reason: "Timeout" })))
+      yield* Effect.scoped(Layer.build(Cleanup.layer.pipe(Layer.provide(services({ listOwned })))))
       assert.strictEqual(yield* Ref.get(calls), 2)
 
-      const failing = services({ list: () => Effect.fail(new Errors.DockerEngineError({ operation: "list", reason: "Unavailable" })) })
+      const failing = services({ listOwned: Effect.fail(new Errors.DockerEngineError({ operation: "list", reason: "Unavailable" })) })
       const error = yield* Effect.flip(Effect.scoped(Layer.build(Cleanup.layer.pipe(Layer.provide(failing)))))
       assert.strictEqual(error.reason, "Unavailable")
     }))

@@ -1,11 +1,11 @@
 // The live DockerEngine against a scripted engine API on a unix socket: how a ContainerSpec reaches the create body, how
 // engine answers map to typed errors (OpenWhisk's DockerClientTests T29, T30, T37–T40 and the file-access client's
 // T41–T46 over inspect), pull progress with in-stream errors, timeouts that abort the request, and interruption.
-import { ByteSize, ContainerId, ContainerSpec, DockerEngine, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, ContainerId, ContainerOwner, ContainerSpec, DockerEngine, WhiskConfig } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Exit, Fiber, Option, Schedule, Stream } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
 import * as DockerodeEngine from "../src/DockerodeEngine.js"
 import { type FakeEngine, fakeEngine, type FakeRequest, type Handler } from "./support/fakeEngine.js"
@@ -69,8 +69,9 @@ describe("DockerodeEngine", () => {
         assert.deepInclude(create?.body as object, {
           Image: "image:prod",
           Env: ["__OW_API_HOST=https://host", "test=hi"],
-          Labels: { team: "a" }
+          Labels: { team: "a", ...ContainerOwner.labels(engine.owner) }
         })
+        assert.deepStrictEqual([engine.owner.host, engine.owner.pid], [hostname(), process.pid])
         assert.deepStrictEqual((create?.body as { HostConfig: unknown }).HostConfig, {
           Memory: 128 * 1024 * 1024,
           MemorySwap: 128 * 1024 * 1024,
@@ -87,6 +88,31 @@ describe("DockerodeEngine", () => {
         })
         assert.strictEqual(fake.matching("POST", new RegExp(`^/containers/${id}/start$`)).length, 1)
       })))
+
+  it.scopedLive("the owner instance is random per engine, or the configured one", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeEngine(() => undefined)
+      const first = yield* DockerodeEngine.makeWith(fake.docker).pipe(Effect.provide(environment))
+      const second = yield* DockerodeEngine.makeWith(fake.docker).pipe(Effect.provide(environment))
+      assert.notStrictEqual(first.owner.instance, second.owner.instance)
+      const configured = yield* DockerodeEngine.makeWith(fake.docker).pipe(
+        Effect.provide(WhiskConfig.layerWith({ owner: Option.some("invoker-0") }))
+      )
+      assert.strictEqual(configured.owner.instance, "invoker-0")
+    }))
+
+  it.scopedLive("an infinite timeout does not fire at once (a timer cannot wait longer than about 24.8 days)", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeEngine((request) =>
+        request.path === "/version" ? { status: 200, body: { Version: "20.10.24", ApiVersion: "1.41" } } : undefined
+      )
+      const engine = yield* DockerodeEngine.makeWith(fake.docker).pipe(
+        Effect.provide(WhiskConfig.layerWith({
+          docker: { ...WhiskConfig.defaults.docker, timeouts: { ...shortTimeouts, version: Duration.infinity } }
+        }))
+      )
+      assert.deepStrictEqual(yield* engine.version, { version: "20.10.24", apiVersion: "1.41" })
+    }))
 
   it.scopedLive("B2 memory is given in whole megabytes, and cpu shares of 0 leave the engine's default", () =>
     withEngine((request) => created(request) ?? startOk(request), (engine, fake) =>

@@ -18,6 +18,7 @@ import {
 } from "./support/realEngine.js"
 import { liveLayer } from "./support/liveLayer.js"
 import * as Ticks from "./support/ticks.js"
+import { createOrphan } from "./support/orphan.js"
 
 // Unique to this run, so two runs on one engine (developers, CI jobs) never remove each other's containers.
 const prefix = `ewit-lifecycle-${process.pid}`
@@ -166,13 +167,13 @@ describe.skipIf(skipWithoutEngine)("DockerContainer on the real engine", () => {
       )
     }).pipe(Effect.provide(services)), 60_000)
 
-  it.scopedLive("cleanup removes leftovers by prefix, thawing one runc froze", () =>
+  it.scopedLive("cleanup removes this owner's leftovers, thawing one runc froze", () =>
     Effect.gen(function*() {
       const engine = yield* DockerEngine.DockerEngine
       const frozen = yield* DockerContainer.create({ image: tickerImage, userProvided: false, useRunc: true })
       yield* DockerContainer.create({ image: tickerImage, userProvided: false })
       yield* frozen.suspend
-      const report = yield* Cleanup.removeLeftoversWith(prefix)
+      const report = yield* Cleanup.removeLeftovers
       assert.strictEqual(report.found, 2)
       assert.deepStrictEqual(report.failures, [])
       assert.deepStrictEqual(yield* engine.list(`${prefix}_`), [])
@@ -181,7 +182,7 @@ describe.skipIf(skipWithoutEngine)("DockerContainer on the real engine", () => {
   it.live("WhiskLive removes leftovers when it starts and what is left when it stops", () =>
     Effect.gen(function*() {
       const livePrefix = `${prefix}-live`
-      const leftover = docker("create", "--name", `${livePrefix}_old`, tickerImage)
+      const leftover = createOrphan(`${livePrefix}_old`)
       const live = WhiskLive.layerWithConfig(WhiskConfig.layerWith({
         containerNamePrefix: livePrefix,
         runc: { ...WhiskConfig.defaults.runc, binary: runcBinary() }

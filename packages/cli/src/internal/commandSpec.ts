@@ -169,10 +169,18 @@ export const runtime: CommandSpec = {
   subcommands: [runtimeBuild]
 }
 
+export const cleanupOptions = {
+  all: option({
+    name: "all",
+    description: "Remove every effect-whisk container, those of running programs too",
+    default: "off: only containers whose owner process is gone on this host"
+  })
+}
+
 export const cleanup: CommandSpec = {
   path: ["cleanup"],
-  description: "Remove the containers this tool left behind",
-  options: [],
+  description: "Remove the containers of effect-whisk programs that are gone",
+  options: [cleanupOptions.all],
   subcommands: []
 }
 

@@ -2,6 +2,7 @@ import { ContainerResources, ContainerSpec, type Errors, ImageName, type WhiskCo
 import { Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import type { CreateOptions } from "../DockerContainer.js"
+import { checkResources } from "./validation.js"
 
 /** @internal */
 export interface CreatePlan {
@@ -34,16 +35,17 @@ const environment = (
 
 /**
  * Everything a create decides before touching the engine: the resolved image, the pull rule that applies, and the
- * engine's container spec (B1–B5). Bad input (image reference, environment) is a typed error here.
+ * engine's container spec (B1–B5). Bad input (image reference, environment, resources) is a typed error here.
  *
  * @internal
  */
 export const plan = (
   options: CreateOptions,
   config: WhiskConfig.Shape
-): Effect.Effect<CreatePlan, Errors.InvalidImageName | Errors.InvalidEnvironment> =>
+): Effect.Effect<CreatePlan, Errors.InvalidImageName | Errors.InvalidEnvironment | Errors.InvalidResources> =>
   Effect.gen(function*() {
     const image = yield* ImageName.parse(options.image)
+    yield* checkResources(options)
     const registry = options.userProvided ? config.registry.userImages : config.registry.runtimes
     const resolved = image.resolve(registry)
     const env = yield* ContainerSpec.validateEnv(environment(options.environment ?? {}, config.containerArgs.extraEnv))

@@ -23,6 +23,7 @@ import * as containerLogs from "./containerLogs.js"
 import { type CreatePlan, plan as makePlan } from "./createPlan.js"
 import { freeze, thaw } from "./freezing.js"
 import { memoryExhausted } from "./oomCheck.js"
+import { checkEncodable, checkRunBody } from "./validation.js"
 
 /**
  * What one container's operations share: its identity, the services captured when it was created, and where its
@@ -239,6 +240,7 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
     const initialize: DockerContainer["initialize"] = Effect.fn("DockerContainer.initialize")(
       function*(initializer: unknown, options: Container.InitializeOptions) {
         yield* alive("initialize")
+        yield* checkEncodable("initializer", initializer)
         const timeout = Duration.decode(options.timeout)
         yield* client.initialized(options.maxConcurrent)
         yield* Effect.logDebug(`sending initialization to ${ctx.id} ${ctx.address.asString}`)
@@ -264,6 +266,7 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
       options: Container.RunOptions
     ) {
       yield* alive("run")
+      yield* checkRunBody(parameters, activation)
       const timeout = Duration.decode(options.timeout)
       const actionName = typeof activation["action_name"] === "string" ? activation["action_name"] : ""
       yield* Effect.logDebug(`sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`)

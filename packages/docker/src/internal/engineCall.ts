@@ -1,5 +1,5 @@
-import { Errors } from "@effect-whisk/core"
-import { Duration, Effect } from "effect"
+import { ContainerId, Errors } from "@effect-whisk/core"
+import { Duration, Effect, Either } from "effect"
 
 interface ModemError {
   readonly statusCode?: unknown
@@ -62,8 +62,56 @@ export const timeoutError = (operation: string, target: string | undefined, time
     description: `no answer within ${Duration.format(timeout)}`
   })
 
+class DeadlinePassed {
+  readonly _tag = "DeadlinePassed"
+}
+
+// setTimeout fires at once for a delay above this (about 24.8 days): a longer (or infinite) timeout waits this long.
+const longestTimer = 2 ** 31 - 1
+
 /**
- * One engine API call: interruptible (the AbortSignal cancels the HTTP request) and bounded by its timeout.
+ * Runs the call with a signal that aborts at the deadline (a timer) or when the fiber is interrupted, whichever is
+ * first; the promise settles by the deadline even if the call ignored the abort. The timer, not the fiber, is what
+ * bounds the call: in a finalizer or another uninterruptible region no Effect timeout can stop a call, so a stalled
+ * engine would hold the region for as long as the engine stalls.
+ */
+const withDeadline = <A>(millis: number, call: (signal: AbortSignal) => Promise<A>, interrupted: AbortSignal) =>
+  new Promise<A>((resolve, reject) => {
+    const controller = new AbortController()
+    const onInterrupt = () => controller.abort(interrupted.reason)
+    const timer = setTimeout(() => {
+      const reason = new DeadlinePassed()
+      controller.abort(reason)
+      reject(reason)
+    }, millis)
+    const settle = () => {
+      clearTimeout(timer)
+      interrupted.removeEventListener("abort", onInterrupt)
+    }
+    if (interrupted.aborted) onInterrupt()
+    else interrupted.addEventListener("abort", onInterrupt, { once: true })
+    let started: Promise<A>
+    try {
+      started = call(controller.signal)
+    } catch (error) {
+      started = Promise.reject(error)
+    }
+    started.then(
+      (value) => {
+        settle()
+        resolve(value)
+      },
+      (error: unknown) => {
+        settle()
+        // Whatever the request left open (a redirect's unread answer, a half-read body) is closed with it.
+        controller.abort(error)
+        reject(error)
+      }
+    )
+  })
+
+/**
+ * One engine API call: aborted at its timeout by a timer, in any region, and cancelled when interrupted.
  *
  * @internal
  */
@@ -73,12 +121,40 @@ export const engineCall = <A>(
   timeout: Duration.Duration,
   call: (signal: AbortSignal) => Promise<A>
 ): Effect.Effect<A, Errors.DockerEngineError> =>
-  Effect.tryPromise({ try: call, catch: (cause) => toEngineError(operation, target, cause) }).pipe(
-    Effect.timeoutFail({ duration: timeout, onTimeout: () => timeoutError(operation, target, timeout) }),
+  Effect.tryPromise({
+    try: (interrupted) =>
+      withDeadline(Math.min(longestTimer, Math.max(1, Math.ceil(Duration.toMillis(timeout)))), call, interrupted),
+    catch: (cause) =>
+      cause instanceof DeadlinePassed ? timeoutError(operation, target, timeout) : toEngineError(operation, target, cause)
+  }).pipe(
     Effect.withSpan(`DockerEngine.${operation}`, {
       attributes: { target: target ?? "", timeout: Duration.format(timeout) }
     })
   )
+
+/**
+ * The id or name a call puts into its request path, checked first: anything else would change the path (and make
+ * the engine answer for another resource, or redirect), so it fails with reason `InvalidId` before any request.
+ *
+ * @internal
+ */
+export const checkedId = (
+  operation: string,
+  idOrName: string
+): Effect.Effect<ContainerId.ContainerId, Errors.DockerEngineError> =>
+  Either.match(ContainerId.parse(idOrName), {
+    onLeft: (invalid) =>
+      Effect.fail(
+        new Errors.DockerEngineError({
+          operation,
+          target: String(idOrName),
+          reason: "InvalidId",
+          description: invalid.message,
+          cause: invalid
+        })
+      ),
+    onRight: Effect.succeed
+  })
 
 /**
  * Whether a failed create may still have made a container: the engine gave no answer, so it may have acted.
