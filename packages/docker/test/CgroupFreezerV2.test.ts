@@ -6,6 +6,7 @@ import * as CgroupFreezer from "@effect-whisk/docker/CgroupFreezer"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Option, Schedule } from "effect"
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
 import { mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -37,7 +38,7 @@ const exited = (child: ChildProcess) =>
 const tickingGroup = Effect.acquireRelease(
   Effect.gen(function*() {
     const directory = mkdtempSync(join(tmpdir(), "effect-whisk-cgroup2-"))
-    const group = `effect-whisk-test-${process.pid}-${Date.now()}`
+    const group = `effect-whisk-test-${process.pid}-${randomBytes(4).toString("hex")}`
     const holder = spawn("unshare", [
       "-m",
       "--propagation",

@@ -47,9 +47,7 @@ const only = (fault: Fault, matches: (request: ProxiedRequest) => boolean) => (r
 /** Runs the effect, records how it ended and how long it took, and checks the bound. */
 const measured = <A, E>(scenario: string, bound: Duration.Duration, effect: Effect.Effect<A, E>) =>
   Effect.gen(function*() {
-    const started = Date.now()
-    const exit = yield* Effect.exit(effect)
-    const took = Duration.millis(Date.now() - started)
+    const [took, exit] = yield* Effect.timed(Effect.exit(effect))
     const outcome = Exit.match(exit, {
       onSuccess: () => "succeeded",
       onFailure: (cause) =>

@@ -8,7 +8,7 @@ import * as DockerodeEngine from "@effect-whisk/docker/DockerodeEngine"
 import * as RuncCommand from "@effect-whisk/docker/RuncCommand"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Context, Effect, Exit, Layer, Random, Scope } from "effect"
+import { Context, Duration, Effect, Exit, Layer, Random, Scope } from "effect"
 import { hostname } from "node:os"
 import { createOrphan } from "./support/orphan.js"
 import {
@@ -84,9 +84,8 @@ describe.skipIf(skipWithoutEngine)("ownership on the real engine", () => {
       const provide = Effect.provide(context as Context.Context<DockerContainer.Services>)
       const scoped = Effect.scoped(DockerContainer.createScoped({ image: tickerImage, userProvided: false }))
       // A full create tells how long the window is; interruptions fall anywhere in it, and a little after.
-      const started = Date.now()
-      yield* scoped.pipe(provide)
-      const window = Math.max(50, Math.round((Date.now() - started) * 1.2))
+      const [took] = yield* Effect.timed(scoped.pipe(provide))
+      const window = Math.max(50, Math.round(Duration.toMillis(took) * 1.2))
       yield* Effect.forEach(
         Array.from({ length: 50 }),
         () =>
