@@ -136,6 +136,20 @@ describe.each(drivers)("collecting $name from a json-file log being written", ({
       assert.deepStrictEqual((yield* collect(file, options(true))).map(logOf), ["b1\n"])
     }))
 
+  it.scopedLive("T108 a limit of 0 collects nothing and no notice, and passes over the activation to its sentinels in both modes", () =>
+    Effect.gen(function*() {
+      const file = yield* logFile
+      const first = dockerLine("a1\n") + dockerLine(`${"x".repeat(500)}\n`) + sentinels
+      appendFileSync(file.path, first + dockerLine("b1\n") + sentinels)
+      for (const waitForSentinel of [true, false]) {
+        yield* Ref.set(file.cursor.offset, 0)
+        assert.deepStrictEqual(yield* collect(file, options(waitForSentinel, "2 seconds", ByteSize.bytes(0))), [])
+        assert.strictEqual(yield* Ref.get(file.cursor.offset), size(first))
+      }
+      yield* Ref.set(file.cursor.offset, size(first))
+      assert.deepStrictEqual((yield* collect(file, options(true))).map(logOf), ["b1\n"])
+    }))
+
   it.scopedLive("a line longer than the limit ends with the failure notice; the rest of its activation is passed over", () =>
     Effect.gen(function*() {
       const file = yield* logFile

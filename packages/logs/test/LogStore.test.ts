@@ -131,6 +131,20 @@ describe("LogStore.collect", () => {
       assert.deepStrictEqual(yield* LogStore.collect(container.logLines, success), lines.map((line) => line.formatted))
     }))
 
+  it.effect("T108 a limit of 0 gives no lines, no warning and no failure, whatever the container's lines", () =>
+    Effect.gen(function*() {
+      const lines = [LogLine.make("now", "stdout", "this is a log"), LogLine.make("now", "stderr", Messages.logFailure)]
+      const container = yield* containerWith(lines.map((line) => line.json))
+      const zero = ByteSize.bytes(0)
+      assert.deepStrictEqual(yield* LogStore.collect(container.logLines, { ...success, limit: zero }), [])
+      assert.deepStrictEqual(yield* LogStore.collect(container.logLines, { ...developerError, limit: zero }), [])
+      // The container's collection still runs: it moves the cursor past the activation.
+      assert.deepStrictEqual(yield* container.asked, [
+        { limit: zero, waitForSentinel: true },
+        { limit: zero, waitForSentinel: false }
+      ])
+    }))
+
   it.effect("blackbox logs without sentinels are read to the end", () =>
     Effect.gen(function*() {
       const container = yield* containerWith([])
