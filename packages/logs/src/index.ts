@@ -4,4 +4,5 @@
 export * as ActivationLogs from "./ActivationLogs.js"
 export * as LogFile from "./LogFile.js"
 export * as LogStore from "./LogStore.js"
+export * as OomPoll from "./OomPoll.js"
 export * as Schedules from "./Schedules.js"
