@@ -3,7 +3,7 @@
 import { ByteSize, Errors, LogLine, Messages } from "@effect-whisk/core"
 import { LogStore } from "@effect-whisk/logs"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Ref } from "effect"
+import { Effect, Exit, FastCheck, Ref } from "effect"
 
 const limit = ByteSize.megabytes(10)
 
@@ -114,6 +114,22 @@ describe("LogStore.collect", () => {
       assert.deepStrictEqual(logs, lines.map(LogLine.formatRaw))
       assert.include(logs[3], "not a JSON log line")
       assert.include(logs[5], "not a JSON log line")
+    }))
+
+  it.effect.prop("formats any line as LogLine does, in Docker's field order or not, escaped or not", {
+    log: FastCheck.oneof(FastCheck.string(), FastCheck.string({ unit: "binary" }), FastCheck.constantFrom("a\n", "a\r\n", "a\r", "\n", "", "\"q\"\n", "\\n", "tab\tx\n")),
+    stream: FastCheck.oneof(FastCheck.constantFrom("stdout", "stderr"), FastCheck.string()),
+    time: FastCheck.oneof(FastCheck.constantFrom("2024-05-01T10:00:00.123456789Z", "t", ""), FastCheck.string()),
+    order: FastCheck.constantFrom("docker", "openwhisk", "extra")
+  }, ({ log, order, stream, time }) =>
+    Effect.gen(function*() {
+      const raw = order === "docker"
+        ? JSON.stringify({ log, stream, time })
+        : order === "openwhisk"
+        ? JSON.stringify({ time, stream, log })
+        : JSON.stringify({ log, stream, attrs: {}, time })
+      const logs = yield* LogStore.collect((yield* containerWith([raw])).logLines, success)
+      assert.deepStrictEqual(logs, [LogLine.formatRaw(raw)])
     }))
 
   it.effect("a user's own line with the notice text, as Docker writes it, is not a collection problem", () =>
