@@ -84,7 +84,13 @@ export const collectionTimeout = (limit: ByteSize.ByteSize, timeoutPerMB: Durati
  * @category models
  */
 export interface Cursor {
+  /** The byte offset in the log file. */
   readonly offset: Ref.Ref<number>
+  /**
+   * Which file the offset is in (its device and inode), once a collection has read the json-file log: when the
+   * engine rotates the log, the next collection finds the rest of this file under its rotated name.
+   */
+  readonly file: Ref.Ref<string | undefined>
   readonly lock: Effect.Semaphore
 }
 
@@ -95,8 +101,8 @@ export interface Cursor {
  * @category constructors
  */
 export const makeCursor: Effect.Effect<Cursor> = Effect.map(
-  Effect.all([Ref.make(0), Effect.makeSemaphore(1)]),
-  ([offset, lock]) => ({ offset, lock })
+  Effect.all([Ref.make(0), Ref.make<string | undefined>(undefined), Effect.makeSemaphore(1)]),
+  ([offset, file, lock]) => ({ offset, file, lock })
 )
 
 const settings = (options: Options, skipRest: boolean): CollectionSettings => ({
@@ -119,7 +125,11 @@ const settings = (options: Options, skipRest: boolean): CollectionSettings => ({
 export const fromBytes = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>, options: Options): Stream.Stream<string, E, R> =>
   activationStream(() => bytes, settings(options, false), fromTheStart)
 
-const fromTheStart: Turn = { take: Effect.void, offset: Effect.succeed(0), release: () => Effect.void }
+const fromTheStart: Turn = {
+  take: Effect.void,
+  position: Effect.succeed({ offset: 0, file: undefined }),
+  release: () => Effect.void
+}
 
 /**
  * One activation's raw json lines from where the cursor stands (see the module's offset rule), holding the cursor's
@@ -172,8 +182,9 @@ const pollIntervalOf = (options: Options): Duration.DurationInput | undefined =>
 
 const turnOf = (cursor: Cursor): Turn => ({
   take: cursor.lock.take(1),
-  offset: Ref.get(cursor.offset),
-  // The offset is tracked synchronously and written to the cursor once, as the lock is released: the next
+  position: Effect.zipWith(Ref.get(cursor.offset), Ref.get(cursor.file), (offset, file) => ({ offset, file })),
+  // The position is tracked synchronously and written to the cursor once, as the lock is released: the next
   // collection can only read it after that.
-  release: (offset) => Effect.zipRight(Ref.set(cursor.offset, offset), cursor.lock.release(1))
+  release: ({ file, offset }) =>
+    Effect.zipRight(Effect.zipRight(Ref.set(cursor.offset, offset), Ref.set(cursor.file, file)), cursor.lock.release(1))
 })

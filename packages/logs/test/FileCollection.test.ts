@@ -11,6 +11,7 @@ import { join } from "node:path"
 import { type Watch, watchFile } from "../src/internal/changeNotifications.js"
 import type { CollectionSettings } from "../src/internal/activationReading.js"
 import { collectFromFile, maxReadSize, nextReadSize, streamFromFile } from "../src/internal/fileCollection.js"
+import type { Position } from "../src/internal/turn.js"
 
 const dockerLine = (log: string, stream = "stdout") =>
   `${JSON.stringify({ log, stream, time: "2024-05-01T10:00:00.123456789Z" })}\n`
@@ -46,10 +47,14 @@ const appendLater = (path: string, ...writes: ReadonlyArray<string>) =>
   Effect.forkScoped(Effect.forEach(writes, (text) =>
     Effect.zipRight(Effect.sleep("20 millis"), Effect.sync(() => appendFileSync(path, text)))))
 
-// A turn from offset 0 that keeps the offset it was released with.
+// A turn from an offset (0 by default) that keeps the offset it was released with.
 const turnFrom = (start: number) =>
   Effect.map(Ref.make<number | undefined>(undefined), (released) => ({
-    turn: { take: Effect.void, offset: Effect.succeed(start), release: (offset: number) => Ref.set(released, offset) },
+    turn: {
+      take: Effect.void,
+      position: Effect.succeed({ offset: start, file: undefined }),
+      release: (position: Position) => Ref.set(released, position.offset)
+    },
     released: Ref.get(released)
   }))
 const turn = turnFrom(0)
@@ -158,7 +163,11 @@ describe("collecting from a file", () => {
   it.scopedLive("a turn that is never taken is never released, and the file is not opened", () =>
     Effect.gen(function*() {
       let releases = 0
-      const blocked = { take: Effect.never, offset: Effect.succeed(0), release: () => Effect.sync(() => releases++) }
+      const blocked = {
+        take: Effect.never,
+        position: Effect.succeed({ offset: 0, file: undefined }),
+        release: () => Effect.sync(() => releases++)
+      }
       const collecting = yield* Effect.fork(collectFromFile("/nonexistent/0123-json.log", settings, pollInterval, blocked, watchFile))
       yield* Effect.sleep("20 millis")
       // Had it opened the file, the collection would have failed with NotFound before the interruption.

@@ -1,9 +1,19 @@
 import { ActivationLogs } from "@effect-whisk/logs"
-import { Effect, Stream } from "effect"
+import { Effect, Ref, Stream } from "effect"
 import type { DockerContainer } from "../DockerContainer.js"
 import type { ContainerContext } from "./state.js"
 
-const cursorOf = (ctx: ContainerContext): ActivationLogs.Cursor => ({ offset: ctx.logOffset, lock: ctx.logsLock })
+// One cursor per container, shared by logs and logLines: its offset and lock are the container's, the identity of
+// the log file it points into is kept here.
+const cursors = new WeakMap<ContainerContext, ActivationLogs.Cursor>()
+
+const cursorOf = (ctx: ContainerContext): ActivationLogs.Cursor => {
+  const known = cursors.get(ctx)
+  if (known !== undefined) return known
+  const cursor = { offset: ctx.logOffset, file: Ref.unsafeMake<string | undefined>(undefined), lock: ctx.logsLock }
+  cursors.set(ctx, cursor)
+  return cursor
+}
 
 /**
  * DockerContainer.logs: the activation logs of @effect-whisk/logs from the log source the engine names for this

@@ -6,7 +6,7 @@ import { ActivationReading, type CollectionSettings, type Next } from "./activat
 import type { Watch } from "./changeNotifications.js"
 import { Deadlines } from "./deadlines.js"
 import { logFileError } from "./logFileError.js"
-import type { Turn } from "./turn.js"
+import type { Position, Turn } from "./turn.js"
 
 /**
  * The most bytes one read takes. Reads grow fourfold up to this while they fill their buffer: a tail reads a few
@@ -62,13 +62,13 @@ export const collectFromFile = (
   Effect.uninterruptibleMask((restore) =>
     Effect.zipRight(
       restore(turn.take),
-      Effect.flatMap(turn.offset, (start) =>
+      Effect.flatMap(turn.position, (start) =>
         Effect.clockWith((clock) => {
           const collection = new FileCollection(path, start, settings, pollInterval, watch, clock, undefined)
           return restore(Effect.async<Array<string>, Errors.LogFileError>((resume) => {
             collection.start((error) => resume(error === undefined ? Effect.succeed(collection.lines) : Effect.fail(error)))
             return Effect.sync(() => collection.stop())
-          })).pipe(Effect.ensuring(Effect.suspend(() => turn.release(collection.activation.reached))))
+          })).pipe(Effect.ensuring(Effect.suspend(() => turn.release(collection.reached))))
         }))
     )
   )
@@ -90,7 +90,7 @@ export const streamFromFile = (
     Effect.acquireRelease(
       Effect.zipRight(
         Effect.interruptible(turn.take),
-        Effect.flatMap(turn.offset, (start) =>
+        Effect.flatMap(turn.position, (start) =>
           Effect.clockWith((clock) =>
             Effect.sync(() =>
               new FileCollection(path, start, settings, pollInterval, watch, clock, (lines) => {
@@ -99,7 +99,7 @@ export const streamFromFile = (
             )
           ))
       ),
-      (collection) => Effect.zipRight(Effect.sync(() => collection.stop()), turn.release(collection.activation.reached))
+      (collection) => Effect.zipRight(Effect.sync(() => collection.stop()), turn.release(collection.reached))
     ).pipe(
       Effect.tap((collection) =>
         Effect.sync(() => collection.start((error) => void (error === undefined ? emit.end() : emit.fail(error))))
@@ -114,7 +114,12 @@ class FileCollection {
   /** The lines collected (those not yet handed to `onLines`, when it is given). */
   lines: Array<string> = []
   private readonly pollMillis: number | undefined
+  // The offset of the next read in the log's bytes as the activation reading counts them; a file's byte 0 is at
+  // `fileBase` there, the file before the last rotation's at `prior.base`.
   private position: number
+  private fileBase = 0
+  private file: string | undefined
+  private prior: { readonly file: string | undefined; readonly base: number } | undefined
   private buffer = new Uint8Array(firstReadSize)
   private fd: number | undefined
   private readInFlight = false
@@ -131,7 +136,7 @@ class FileCollection {
 
   constructor(
     readonly path: string,
-    startOffset: number,
+    from: Position,
     settings: CollectionSettings,
     pollInterval: Duration.DurationInput | undefined,
     private readonly watch: Watch,
@@ -139,8 +144,9 @@ class FileCollection {
     /** Given the lines of each read as they come, when set. */
     private readonly onLines: ((lines: Array<string>) => void) | undefined
   ) {
-    this.activation = new ActivationReading(settings, startOffset, () => clock.unsafeCurrentTimeMillis())
-    this.position = startOffset
+    this.activation = new ActivationReading(settings, from.offset, () => clock.unsafeCurrentTimeMillis())
+    this.position = from.offset
+    this.file = from.file
     this.pollMillis = pollInterval === undefined ? undefined : Duration.toMillis(pollInterval)
     this.totalMillis = Duration.toMillis(settings.timeout)
     this.deadlines = new Deadlines(Duration.toMillis(settings.idleTimeout), this.totalMillis, performance.now())
@@ -153,9 +159,109 @@ class FileCollection {
     fs.open(this.path, "r", (error, fd) => {
       if (this.finished) return error === null ? fs.close(fd, ignore) : undefined
       if (error !== null) return this.finish(logFileError(this.path, error))
-      this.fd = fd
+      try {
+        this.openedAtStart(fd)
+      } catch (error) {
+        fs.close(fd, ignore)
+        return this.finish(logFileError(this.path, error as NodeJS.ErrnoException))
+      }
       this.readNext()
     })
+  }
+
+  /** Where the collection ended: the offset reached, in the file it is in. */
+  get reached(): Position {
+    const reached = this.activation.reached
+    if (reached >= this.fileBase || this.prior === undefined) {
+      return { offset: Math.max(0, reached - this.fileBase), file: this.file }
+    }
+    return { offset: reached - this.prior.base, file: this.prior.file }
+  }
+
+  /**
+   * The engine may have rotated the log since the last collection (json-file `max-size`): the file at the path is
+   * then a new one, and the cursor's file is one of `<path>.1`, `<path>.2`… (or gone; with `max-file` 1 the file is
+   * truncated in place instead). The collection reads on from the cursor's file, and `rotated` follows the newer ones
+   * at their ends. A first collection (no file yet, offset 0) starts at the oldest file of the log.
+   */
+  private openedAtStart(fd: number): void {
+    const stat = fs.fstatSync(fd)
+    const id = identity(stat)
+    if (this.file === id || (this.file === undefined && this.position > 0)) {
+      this.fd = fd
+      this.file = id
+      // Truncated in place: what was written before the truncation and not read is lost; the rest is at byte 0.
+      if (stat.size < this.position) this.fileBase = this.position
+      return
+    }
+    const files = rotationChain(this.path)
+    const at = this.file === undefined ? files.length - 1 : files.findIndex((file) => file.id === this.file)
+    const older = at > 0 ? openIfSame(files[at]!.name, files[at]!.id) : undefined
+    if (older !== undefined) {
+      fs.close(fd, ignore)
+      this.fd = older
+      this.file = files[at]!.id
+      return
+    }
+    // The cursor's file is gone (more rotations than `max-file` keeps): its unread lines are lost. Reading goes on
+    // at the start of the oldest file left, which followed it.
+    const oldest = files.length > 1 ? openIfSame(files.at(-1)!.name, files.at(-1)!.id) : undefined
+    if (oldest !== undefined) {
+      fs.close(fd, ignore)
+      this.fd = oldest
+      this.file = files.at(-1)!.id
+    } else {
+      this.fd = fd
+      this.file = id
+    }
+    this.fileBase = this.position
+  }
+
+  /**
+   * At the end of the open file: whether there is more to read after all, because the engine has rotated the log
+   * meanwhile. The open file is read to its end first (it may have grown before it was rotated); then the
+   * collection goes on at byte 0 of the file that followed this one (the next newer name, or the file at the path),
+   * or of this one when it was truncated in place, after the last line of what came before: no line is lost or read
+   * twice.
+   */
+  private rotated(): boolean {
+    const fd = this.fd
+    if (fd === undefined) return false
+    let next: { readonly fd: number; readonly id: string } | undefined
+    try {
+      const current = fs.statSync(this.path, { throwIfNoEntry: false })
+      // Between the engine's rename and its new file, the path names nothing: the next wake-up looks again.
+      if (current === undefined) return false
+      const size = fs.fstatSync(fd).size
+      if (identity(current) === this.file) {
+        if (size >= this.position - this.fileBase) return false
+      } else if (size > this.position - this.fileBase) {
+        // Written to after the read that found its end, and then rotated: its last lines are read first.
+        return true
+      } else {
+        const files = rotationChain(this.path)
+        const at = files.findIndex((file) => file.id === this.file)
+        // Not found: this file was removed, and the oldest one left followed it.
+        const following = at > 0 ? files[at - 1]! : at === -1 && files.length > 0 ? files.at(-1)! : undefined
+        const opened = following === undefined ? undefined : openIfSame(following.name, following.id)
+        if (opened === undefined) return false
+        next = { fd: opened, id: following!.id }
+      }
+    } catch {
+      return false
+    }
+    if (next !== undefined) {
+      fs.close(fd, ignore)
+      this.fd = next.fd
+      // A notification watches a file, not a path: the new file is watched when the collection next waits.
+      this.stopWatching?.()
+      this.stopWatching = undefined
+      if (this.watching === "watching") this.watching = "not yet"
+    }
+    this.prior = { file: this.file, base: this.fileBase }
+    this.file = next?.id ?? this.file
+    this.fileBase = this.position
+    return true
   }
 
   /** Interrupted: no one is told. */
@@ -172,7 +278,7 @@ class FileCollection {
     }
     this.readInFlight = true
     this.changedWhileReading = false
-    fs.read(this.fd, this.buffer, 0, this.buffer.length, this.position, (error, size) => {
+    fs.read(this.fd, this.buffer, 0, this.buffer.length, this.position - this.fileBase, (error, size) => {
       this.readInFlight = false
       if (this.finished) return this.closeFile()
       if (error !== null) return this.finish(logFileError(this.path, error))
@@ -193,7 +299,7 @@ class FileCollection {
     }
     let size: number
     try {
-      size = fs.readSync(this.fd, this.buffer, 0, Math.min(this.buffer.length, appendedReadSize), this.position)
+      size = fs.readSync(this.fd, this.buffer, 0, Math.min(this.buffer.length, appendedReadSize), this.position - this.fileBase)
     } catch (error) {
       return this.finish(logFileError(this.path, error as NodeJS.ErrnoException))
     }
@@ -226,6 +332,7 @@ class FileCollection {
   }
 
   private atEnd(): void {
+    if (this.rotated()) return this.readNext()
     // Reading to the end: the bytes ended.
     if (this.pollMillis === undefined) return this.follow(this.activation.ended(this.lines))
     if (this.changedWhileReading) return this.readNext()
@@ -299,3 +406,40 @@ class FileCollection {
 }
 
 const ignore = () => {}
+
+const identity = (stat: fs.Stats): string => `${stat.dev}:${stat.ino}`
+
+/** More rotated files than Docker's json-file driver is ever configured to keep. */
+const maxRotatedFiles = 64
+
+/** The log's files, newest first: the path, then `<path>.1`, `<path>.2`… while they exist. */
+const rotationChain = (path: string): Array<{ readonly name: string; readonly id: string }> => {
+  const files: Array<{ readonly name: string; readonly id: string }> = []
+  for (let k = 0; k <= maxRotatedFiles; k++) {
+    const name = k === 0 ? path : `${path}.${k}`
+    const stat = fs.statSync(name, { throwIfNoEntry: false })
+    if (stat === undefined) {
+      if (k === 0) continue
+      break
+    }
+    files.push({ name, id: identity(stat) })
+  }
+  return files
+}
+
+/** The file at `path` opened for reading when it is the file of that identity (or any, when undefined), else undefined. */
+const openIfSame = (path: string, file: string | undefined): number | undefined => {
+  let fd: number
+  try {
+    fd = fs.openSync(path, "r")
+  } catch {
+    return undefined
+  }
+  try {
+    if (file === undefined || identity(fs.fstatSync(fd)) === file) return fd
+  } catch {
+    // Not readable: as if it were not there.
+  }
+  fs.close(fd, ignore)
+  return undefined
+}
