@@ -4,20 +4,15 @@
 import { ByteSize, Errors, Messages } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Ref, Stream } from "effect"
-import { appendFileSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { appendFileSync, readdirSync, readlinkSync } from "node:fs"
 import { performance } from "node:perf_hooks"
 import { join } from "node:path"
 import { type Watch, watchFile } from "../src/internal/changeNotifications.js"
 import type { CollectionSettings } from "../src/internal/activationReading.js"
 import { collectFromFile, maxReadSize, nextReadSize, streamFromFile } from "../src/internal/fileCollection.js"
 import type { Position } from "../src/internal/turn.js"
+import { dockerLine, sentinels, tempLogFile } from "./support/jsonFileLog.js"
 
-const dockerLine = (log: string, stream = "stdout") =>
-  `${JSON.stringify({ log, stream, time: "2024-05-01T10:00:00.123456789Z" })}\n`
-
-const sentinels = dockerLine(`${Messages.activationLogSentinel}\n`, "stdout") +
-  dockerLine(`${Messages.activationLogSentinel}\n`, "stderr")
 
 const limit = ByteSize.megabytes(10)
 
@@ -33,15 +28,7 @@ const settings: CollectionSettings = {
 
 const pollInterval = Duration.millis(5)
 
-const logFile = Effect.acquireRelease(
-  Effect.sync(() => {
-    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-file-collection-"))
-    const path = join(directory, "0123-json.log")
-    writeFileSync(path, "")
-    return { directory, path }
-  }),
-  ({ directory }) => Effect.sync(() => rmSync(directory, { recursive: true, force: true }))
-)
+const logFile = tempLogFile
 
 const appendLater = (path: string, ...writes: ReadonlyArray<string>) =>
   Effect.forkScoped(Effect.forEach(writes, (text) =>
@@ -141,8 +128,11 @@ describe("collecting from a file", () => {
       const { path } = yield* logFile
       const { released, turn: from0 } = yield* turn
       const { counts, watch } = yield* countedWatch
-      yield* appendLater(path, dockerLine("one\n"), sentinels)
-      yield* collectFromFile(path, settings, pollInterval, from0, watch)
+      const collecting = yield* Effect.fork(collectFromFile(path, settings, pollInterval, from0, watch))
+      // The file is empty: the collection waits, watching it (however long a loaded machine takes to get there).
+      yield* counts.pipe(Effect.delay("5 millis"), Effect.repeat({ until: ({ started }) => started === 1 }), Effect.timeout("10 seconds"))
+      appendFileSync(path, dockerLine("one\n") + sentinels)
+      yield* Fiber.join(collecting)
       assert.deepStrictEqual(yield* counts, { started: 1, stopped: 1 })
       assert.strictEqual(yield* released, Buffer.byteLength(dockerLine("one\n") + sentinels))
     }))
@@ -154,7 +144,8 @@ describe("collecting from a file", () => {
       const { counts, watch } = yield* countedWatch
       appendFileSync(path, dockerLine("one\n"))
       const collecting = yield* Effect.fork(collectFromFile(path, settings, pollInterval, from0, watch))
-      yield* Effect.sleep("50 millis")
+      // Waiting at the end of the file: then it watches it (however long a loaded machine takes to get there).
+      yield* counts.pipe(Effect.delay("5 millis"), Effect.repeat({ until: ({ started }) => started === 1 }), Effect.timeout("10 seconds"))
       yield* Fiber.interrupt(collecting)
       assert.deepStrictEqual(yield* counts, { started: 1, stopped: 1 })
       assert.strictEqual(yield* released, Buffer.byteLength(dockerLine("one\n")))
@@ -247,7 +238,9 @@ describe("collecting from a file", () => {
       // The file's close is not awaited: give it a moment.
       yield* Effect.sleep("20 millis")
       assert.strictEqual(descriptorsOn(path), 0)
-      assert.deepStrictEqual(yield* counts, { started: 1, stopped: 1 })
+      // It watched the file if it waited after the second line (not when that line came before it got there).
+      const watched = yield* counts
+      assert.strictEqual(watched.stopped, watched.started)
       assert.strictEqual(yield* released, Buffer.byteLength(dockerLine("one\n") + dockerLine("two\n")))
     }))
 })

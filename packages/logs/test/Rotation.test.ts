@@ -1,20 +1,14 @@
 // Collections across the engine's rotation of a json-file log (`max-size`, issue 14), on real files rotated as Docker's
 // json-file driver does it: with `max-file` ≥ 2 the file is renamed to `<path>.1` (older ones shift on) and a new file
 // starts at the path; with `max-file` 1 the same file is truncated. No line may be lost or read twice.
-import { ByteSize, LogSource, Messages } from "@effect-whisk/core"
+import { ByteSize, LogSource } from "@effect-whisk/core"
 import { ActivationLogs } from "@effect-whisk/logs"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Ref, Stream } from "effect"
-import { appendFileSync, existsSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { appendFileSync, existsSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs"
+import { dockerLine, sentinels, tempLogFile } from "./support/jsonFileLog.js"
 import { collectAll, logOf } from "./support/rawLogs.js"
 
-const dockerLine = (log: string, stream = "stdout") =>
-  `${JSON.stringify({ log, stream, time: "2024-05-01T10:00:00.123456789Z" })}\n`
-
-const sentinels = dockerLine(`${Messages.activationLogSentinel}\n`, "stdout") +
-  dockerLine(`${Messages.activationLogSentinel}\n`, "stderr")
 
 const lines = (...logs: ReadonlyArray<string>) => logs.map((log) => dockerLine(`${log}\n`)).join("")
 
@@ -26,15 +20,7 @@ const options = (waitForSentinel = true): ActivationLogs.Options => ({
   pollInterval: "5 millis"
 })
 
-const logFile = Effect.acquireRelease(
-  Effect.sync(() => {
-    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-rotation-"))
-    const path = join(directory, "0123-json.log")
-    writeFileSync(path, "")
-    return { directory, path }
-  }),
-  ({ directory }) => Effect.sync(() => rmSync(directory, { recursive: true, force: true }))
-)
+const logFile = tempLogFile
 
 /** Docker's rotation with `max-file` ≥ 2: older files shift on, the file becomes `.1`, a new one starts. */
 const rotate = (path: string) => {
