@@ -126,7 +126,7 @@ class FileCollection {
   // A notification came while a read was in flight: that read may have missed the new bytes.
   private changedWhileReading = false
   private finished = false
-  private finished_: Finished | undefined
+  private onFinished: Finished | undefined
   private watching: "not yet" | "watching" | "unavailable" = "not yet"
   private stopWatching: (() => void) | undefined
   private pollTimer: ReturnType<typeof setTimeout> | undefined
@@ -153,7 +153,7 @@ class FileCollection {
   }
 
   start(finished: Finished): void {
-    this.finished_ = finished
+    this.onFinished = finished
     if (this.activation.complete) return this.done()
     this.startDeadlines(this.totalMillis)
     fs.open(this.path, "r", (error, fd) => {
@@ -266,7 +266,7 @@ class FileCollection {
 
   /** Interrupted: no one is told. */
   stop(): void {
-    this.finished_ = undefined
+    this.onFinished = undefined
     this.finish(undefined)
   }
 
@@ -393,9 +393,9 @@ class FileCollection {
     clearTimeout(this.deadlineTimer)
     this.stopWatching?.()
     this.closeFile()
-    if (this.finished_ === undefined) return
+    if (this.onFinished === undefined) return
     if (error === undefined) this.handOver()
-    this.finished_(error)
+    this.onFinished(error)
   }
 
   private closeFile(): void {
