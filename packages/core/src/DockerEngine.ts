@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Layer, type Option, Stream } from "effect"
+import { Context, Effect, Layer, Stream } from "effect"
 import * as ContainerAddress from "./ContainerAddress.js"
 import type { ContainerId } from "./ContainerId.js"
 import * as ContainerIdModule from "./ContainerId.js"
@@ -12,6 +12,7 @@ import type * as ContainerOwner from "./ContainerOwner.js"
 import type { BrokenContainer, DockerEngineError, LogFileError } from "./Errors.js"
 import { type CallLog, recording } from "./internal/callLog.js"
 import type { ContainerSpec } from "./ContainerSpec.js"
+import * as LogSource from "./LogSource.js"
 
 /**
  * @since 0.1.0
@@ -75,31 +76,6 @@ export interface PullEvent {
 }
 
 /**
- * Tail: wait for more bytes at the end of the file (never completes by itself). ReadToEnd: complete at the end.
- *
- * @since 0.1.0
- * @category models
- */
-export type LogReadMode =
-  | { readonly _tag: "Tail"; readonly pollInterval: Duration.Duration }
-  | { readonly _tag: "ReadToEnd" }
-
-/**
- * @since 0.1.0
- * @category models
- */
-export const Tail = (pollInterval: Duration.DurationInput): LogReadMode => ({
-  _tag: "Tail",
-  pollInterval: Duration.decode(pollInterval)
-})
-
-/**
- * @since 0.1.0
- * @category models
- */
-export const ReadToEnd: LogReadMode = { _tag: "ReadToEnd" }
-
-/**
  * @since 0.1.0
  * @category models
  */
@@ -124,17 +100,9 @@ export interface Service {
   /** Pulls an image; the stream ends when the pull is complete and fails on an error inside the progress. */
   readonly pull: (image: string) => Stream.Stream<PullEvent, DockerEngineError>
   /**
-   * Where a container's json-file log is, when it is a file on this machine (then it can be read directly, which
-   * is how an invoker takes an activation's logs fastest); none when the engine's files are out of reach, and the
-   * logs are read through `rawLogs`.
+   * Where a container's logs come from (a json-file log on this machine today); `@effect-whisk/logs` reads them.
    */
-  readonly logFile: (id: ContainerId) => Effect.Effect<Option.Option<string>, DockerEngineError | LogFileError>
-  /** The raw bytes of a container's json-file log from a byte offset. */
-  readonly rawLogs: (
-    id: ContainerId,
-    fromOffset: number,
-    mode: LogReadMode
-  ) => Stream.Stream<Uint8Array, DockerEngineError | LogFileError>
+  readonly logSource: (id: ContainerId) => Effect.Effect<LogSource.LogSource, DockerEngineError | LogFileError>
 }
 
 /**
@@ -152,8 +120,9 @@ export class DockerEngine extends Context.Tag("@effect-whisk/core/DockerEngine")
 export class DockerEngineCalls extends Context.Tag("@effect-whisk/core/DockerEngine/Calls")<DockerEngineCalls, CallLog>() {}
 
 /**
- * OpenWhisk's test defaults: the owner is `test-owner` on `test-host`, createAndStart gives `testId`, inspect gives `testIp`, the container runs and was not OOM-killed,
- * pulls succeed, lists and logs are empty, and no log is a file on this machine.
+ * OpenWhisk's test defaults: the owner is `test-owner` on `test-host`, createAndStart gives `testId`, inspect gives
+ * `testIp`, the container runs and was not OOM-killed, pulls succeed, lists are empty, and every container's log is an
+ * empty scripted one.
  *
  * @since 0.1.0
  * @category testing
@@ -171,8 +140,7 @@ export const testDefaults: Service = {
   list: () => Effect.succeed([]),
   listOwned: Effect.succeed([]),
   pull: () => Stream.empty,
-  logFile: () => Effect.succeedNone,
-  rawLogs: () => Stream.empty
+  logSource: () => Effect.succeed(LogSource.empty)
 }
 
 /**

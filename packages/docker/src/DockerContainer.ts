@@ -80,9 +80,9 @@ export interface DockerContainer extends Container.Container {
     options: LogsOptions
   ) => Stream.Stream<string, Errors.LogFileError | Errors.DockerEngineError | Errors.ContainerDestroyed>
   /**
-   * Read straight from the container's json-file log when the engine's files are on this machine: then a tailed
-   * activation's lines are complete 0.6–0.8 ms after its sentinels, where ending the stream alone costs more than
-   * that. Otherwise `logs` is run.
+   * The lines `logs` streams, all at once, as an invoker takes an activation's logs. From a json-file log on this
+   * machine a tailed activation's lines are complete 0.6–0.8 ms after its sentinels, where ending the stream alone
+   * costs more than that.
    */
   readonly logLines: (
     options: LogsOptions

@@ -12,9 +12,9 @@ import {
   type ContainerSpec,
   DockerEngine,
   Errors,
+  LogSource,
   WhiskConfig
 } from "@effect-whisk/core"
-import * as LogFile from "@effect-whisk/logs/LogFile"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
 import { Cause, Effect, Exit, Fiber, Layer, Option, type Scope, Stream } from "effect"
@@ -202,22 +202,13 @@ export const makeWith = (
           ? Effect.succeed(info.LogPath)
           : Effect.fail(new Errors.LogFileError({ path: "", reason: "NotFound", cause: `container ${id} has no json-file log` })))
 
-    // A log file gone from a kept path (the container was removed another way) is looked up again next time.
-    const rawLogs = (id: ContainerId.ContainerId, fromOffset: number, mode: DockerEngine.LogReadMode) =>
-      Stream.unwrap(
-        Effect.map(logPaths.get(id, logPath(id)), (path) =>
-          LogFile.stream(path, fromOffset, mode).pipe(
-            Stream.tapError((error) => error.reason === "NotFound" ? logPaths.forget(id) : Effect.void)
-          ))
-      )
-
-    // A kept path whose file is gone (the container was removed another way) is looked up again, as rawLogs does when
-    // a read finds no file: here the check comes first, since the collection reads the file without the engine.
-    const logFile = (id: ContainerId.ContainerId) =>
+    // A kept path whose file is gone (the container was removed another way) is looked up again: the collection
+    // reads the file without the engine.
+    const logSource = (id: ContainerId.ContainerId) =>
       Effect.flatMap(logPaths.get(id, logPath(id)), (path) =>
         existsSync(path)
-          ? Effect.succeed(Option.some(path))
-          : Effect.zipRight(logPaths.forget(id), Effect.map(logPaths.get(id, logPath(id)), Option.some)))
+          ? Effect.succeed(LogSource.jsonFile(path))
+          : Effect.zipRight(logPaths.forget(id), Effect.map(logPaths.get(id, logPath(id)), LogSource.jsonFile)))
 
     return {
       owner,
@@ -244,8 +235,7 @@ export const makeWith = (
       list,
       listOwned,
       pull,
-      logFile,
-      rawLogs
+      logSource
     }
   })
 

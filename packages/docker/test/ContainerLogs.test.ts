@@ -1,11 +1,11 @@
-// DockerContainer.logs and logLines over a mock engine (OpenWhisk's DockerContainerTests T18–T26). The engine's rawLogs reads a
-// log file held in a Ref from the offset it is given, so consecutive collections see one growing file, as they do
-// on a real engine; like OpenWhisk's mock, the read ends at the end of the bytes in both modes.
-import { ByteSize, ContainerHttp, DockerEngine, Errors, LogLine, Messages, Runc, WhiskConfig } from "@effect-whisk/core"
+// DockerContainer.logs and logLines over a mock engine (OpenWhisk's DockerContainerTests T18–T26). The engine's log
+// source is a scripted one over a log file held in a Ref, read from the offset it is given, so consecutive
+// collections see one growing file, as they do on a real engine; like OpenWhisk's mock, the read ends at the end of
+// the bytes whether or not the collection waits for sentinels.
+import { ByteSize, ContainerHttp, DockerEngine, Errors, LogLine, LogSource, Messages, Runc, WhiskConfig } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
-import * as LogFile from "@effect-whisk/logs/LogFile"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Exit, Fiber, Layer, Option, Ref, Schedule, Stream, TestClock } from "effect"
+import { Chunk, Context, Duration, Effect, Exit, Fiber, Layer, Option, Ref, Schedule, Stream, TestClock } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -25,17 +25,33 @@ const raw = (lines: ReadonlyArray<LogLine.LogLine>, withSentinels: boolean) =>
 const encode = (text: string) => new TextEncoder().encode(text)
 const size = (text: string) => encode(text).length
 
-const services = (rawLogs: DockerEngine.Service["rawLogs"], idleTimeout: Duration.DurationInput = "2 seconds") =>
-  Layer.mergeAll(
-    DockerEngine.layerTest({ rawLogs }),
+type Bytes = (fromOffset: number) => Stream.Stream<Uint8Array, Errors.LogFileError>
+
+// The reads of the scripted log source: the container and the offset of each.
+class Reads extends Context.Tag("test/ContainerLogs/Reads")<Reads, Array<{ readonly id: string; readonly offset: number }>>() {}
+
+const services = (bytes: Bytes, idleTimeout: Duration.DurationInput = "2 seconds") => {
+  const reads: Array<{ readonly id: string; readonly offset: number }> = []
+  return Layer.mergeAll(
+    Layer.succeed(Reads, reads),
+    DockerEngine.layerTest({
+      logSource: (id) =>
+        Effect.succeed(LogSource.scripted((offset) =>
+          Stream.suspend(() => {
+            reads.push({ id, offset })
+            return bytes(offset)
+          })
+        ))
+    }),
     Runc.layerTest(),
     ContainerHttp.layerTest(),
     WhiskConfig.layerWith({ logs: { pollInterval: Duration.millis(1), idleTimeout: Duration.decode(idleTimeout) } })
   )
+}
 
 const fileEngine = Effect.map(Ref.make(new Uint8Array()), (file) => ({
-  rawLogs: ((_id, offset) =>
-    Stream.unwrap(Effect.map(Ref.get(file), (bytes) => Stream.succeed(bytes.subarray(offset))))) as DockerEngine.Service["rawLogs"],
+  bytes: ((offset) =>
+    Stream.unwrap(Effect.map(Ref.get(file), (bytes) => Stream.succeed(bytes.subarray(offset))))) as Bytes,
   append: (text: string) =>
     Ref.update(file, (old) => {
       const next = new Uint8Array(old.length + size(text))
@@ -49,19 +65,17 @@ const container = DockerContainer.create({ image: "image", userProvided: false }
 
 const collect = (logs: Stream.Stream<string, unknown>) => Effect.map(Stream.runCollect(logs), Chunk.toReadonlyArray)
 
-const reads = Effect.flatMap(DockerEngine.DockerEngineCalls, (calls) => calls.of("rawLogs")).pipe(
-  Effect.map((calls) => calls.map(([id, offset, mode]) => ({ id, offset, tail: (mode as DockerEngine.LogReadMode)._tag === "Tail" })))
-)
+const reads = Effect.map(Reads, (all) => [...all])
 
 const logOf = (rawLine: string) => (JSON.parse(rawLine) as { log: string }).log
 
 // Runs a test against a container whose engine reads the given file.
 const withFile = <A, E>(
-  test: (file: Effect.Effect.Success<typeof fileEngine>, c: DockerContainer.DockerContainer) => Effect.Effect<A, E, DockerEngine.DockerEngineCalls>
+  test: (file: Effect.Effect.Success<typeof fileEngine>, c: DockerContainer.DockerContainer) => Effect.Effect<A, E, DockerEngine.DockerEngineCalls | Reads>
 ) =>
   Effect.gen(function*() {
     const file = yield* fileEngine
-    return yield* Effect.flatMap(container, (c) => test(file, c)).pipe(Effect.provide(services((...args) => file.rawLogs(...args))))
+    return yield* Effect.flatMap(container, (c) => test(file, c)).pipe(Effect.provide(services((offset) => file.bytes(offset))))
   })
 
 describe("DockerContainer.logs", () => {
@@ -72,7 +86,7 @@ describe("DockerContainer.logs", () => {
         yield* file.append(content)
         const out = yield* collect(c.logs({ limit: ByteSize.bytes(size(content)), waitForSentinel: true }))
         assert.deepStrictEqual(out.map(LogLine.formatRaw), [entry.formatted])
-        assert.deepStrictEqual(yield* reads, [{ id: "testId", offset: 0, tail: true }])
+        assert.deepStrictEqual(yield* reads, [{ id: "testId", offset: 0 }])
       })
     ))
 
@@ -82,7 +96,7 @@ describe("DockerContainer.logs", () => {
         yield* file.append(raw([entry], false))
         const out = yield* collect(c.logs({ limit: ByteSize.megabytes(1), waitForSentinel: false }))
         assert.deepStrictEqual(out.map(LogLine.formatRaw), [entry.formatted])
-        assert.deepStrictEqual(yield* reads, [{ id: "testId", offset: 0, tail: false }])
+        assert.deepStrictEqual(yield* reads, [{ id: "testId", offset: 0 }])
       })
     ))
 
@@ -92,7 +106,7 @@ describe("DockerContainer.logs", () => {
       const exit = yield* Effect.exit(Effect.flatMap(container, (c) =>
         collect(c.logs({ limit: ByteSize.megabytes(1), waitForSentinel: true }))))
       assert.deepStrictEqual(exit, Exit.fail(error))
-      assert.deepStrictEqual(yield* reads, [{ id: "testId", offset: 0, tail: true }])
+      assert.deepStrictEqual(yield* reads, [{ id: "testId", offset: 0 }])
     }).pipe(Effect.provide(services(() => Stream.fail(new Errors.LogFileError({ path: "/containers/testId/testId-json.log", reason: "Unreadable" }))))))
 
   it.effect("T21 two consecutive collections each read their own activation", () =>
@@ -198,11 +212,11 @@ describe("DockerContainer.logLines", () => {
         yield* file.append(raw([entry], true))
         const out = yield* c.logLines({ limit: ByteSize.megabytes(1), waitForSentinel: true })
         assert.deepStrictEqual(out.map(LogLine.formatRaw), [entry.formatted])
-        assert.deepStrictEqual(yield* reads, [{ id: "testId", offset: 0, tail: true }])
+        assert.deepStrictEqual(yield* reads, [{ id: "testId", offset: 0 }])
       })
     ))
 
-  it.scopedLive("on an engine whose log file is on this machine, it reads the file itself, on the same cursor as logs", () =>
+  it.scopedLive("on an engine whose log file is on this machine, both read the file itself, on the same cursor", () =>
     Effect.gen(function*() {
       const directory = yield* Effect.acquireRelease(
         Effect.sync(() => mkdtempSync(join(tmpdir(), "effect-whisk-loglines-"))),
@@ -211,17 +225,15 @@ describe("DockerContainer.logLines", () => {
       const path = join(directory, "testId-json.log")
       const first = raw([LogLine.make(epoch, "stdout", "first\n")], true)
       writeFileSync(path, first + raw([LogLine.make(epoch, "stdout", "second\n")], true))
-      const engine = DockerEngine.layerTest({
-        logFile: () => Effect.succeedSome(path),
-        rawLogs: (_id, offset, mode) => LogFile.stream(path, offset, mode)
-      })
+      const engine = DockerEngine.layerTest({ logSource: () => Effect.succeed(LogSource.jsonFile(path)) })
       const test = Effect.gen(function*() {
         const c = yield* container
         const fromFile = yield* c.logLines({ limit: ByteSize.megabytes(1), waitForSentinel: true })
         const streamed = yield* collect(c.logs({ limit: ByteSize.megabytes(1), waitForSentinel: true }))
         assert.deepStrictEqual([fromFile.map(logOf), streamed.map(logOf)], [["first\n"], ["second\n"]])
-        // Only the stream read through the engine, from where logLines stopped.
-        assert.deepStrictEqual(yield* reads, [{ id: "testId", offset: size(first), tail: true }])
+        // The engine only named the source, once for each collection.
+        const calls = yield* Effect.flatMap(DockerEngine.DockerEngineCalls, (calls) => calls.of("logSource"))
+        assert.deepStrictEqual(calls, [["testId"], ["testId"]])
       })
       yield* test.pipe(Effect.provide(Layer.mergeAll(engine, Runc.layerTest(), ContainerHttp.layerTest(), WhiskConfig.layerWith())))
     }))

@@ -1,9 +1,10 @@
 // The live DockerEngine against a scripted engine API on a unix socket: how a ContainerSpec reaches the create body, how
 // engine answers map to typed errors (OpenWhisk's DockerClientTests T29, T30, T37–T40 and the file-access client's
 // T41–T46 over inspect), pull progress with in-stream errors, timeouts that abort the request, and interruption.
-import { ByteSize, ContainerId, ContainerOwner, ContainerSpec, DockerEngine, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, ContainerId, ContainerOwner, ContainerSpec, DockerEngine, LogSource, WhiskConfig } from "@effect-whisk/core"
+import { ActivationLogs } from "@effect-whisk/logs"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Exit, Fiber, Option, Schedule, Stream } from "effect"
+import { Chunk, Duration, Effect, Exit, Fiber, Option, Ref, Schedule, Stream } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
@@ -356,24 +357,23 @@ describe("DockerodeEngine", () => {
         })
     ))
 
-  it.scopedLive("rawLogs reads the json-file log that inspect names, from the offset", () => {
-    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-rawlogs-"))
+  it.scopedLive("logSource names the json-file log that inspect names; a container without one is a LogFileError", () => {
+    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-logsource-"))
     const logPath = join(directory, `${id}-json.log`)
     writeFileSync(logPath, "0123456789")
     return withEngine(
       (request) => ({ status: 200, body: request.path.includes("1111") ? { LogPath: "" } : { LogPath: logPath } }),
       (engine) =>
         Effect.gen(function*() {
-          const bytes = yield* Stream.runCollect(engine.rawLogs(ContainerId.make(id), 4, DockerEngine.ReadToEnd))
-          assert.strictEqual(Buffer.concat(Chunk.toReadonlyArray(bytes)).toString(), "456789")
-          const missing = yield* Effect.flip(Stream.runDrain(engine.rawLogs(ContainerId.make("1".repeat(64)), 0, DockerEngine.ReadToEnd)))
+          assert.deepStrictEqual(yield* engine.logSource(ContainerId.make(id)), LogSource.jsonFile(logPath))
+          const missing = yield* Effect.flip(engine.logSource(ContainerId.make("1".repeat(64))))
           assert.deepInclude(missing, { _tag: "LogFileError", reason: "NotFound" })
         })
     ).pipe(Effect.ensuring(Effect.sync(() => rmSync(directory, { recursive: true, force: true }))))
   })
 
-  it.scopedLive("rawLogs inspects once per container; a failed inspect, a removal or a vanished file ask again", () => {
-    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-rawlogs-"))
+  it.scopedLive("logSource inspects once per container; a failed inspect, a removal or a vanished file ask again", () => {
+    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-logsource-"))
     const logPath = join(directory, `${id}-json.log`)
     const other = "2".repeat(64)
     const otherPath = join(directory, `${other}-json.log`)
@@ -389,48 +389,46 @@ describe("DockerodeEngine", () => {
       },
       (engine, fake) =>
         Effect.gen(function*() {
-          const read = (container: string) =>
-            Effect.map(
-              Stream.runCollect(engine.rawLogs(ContainerId.make(container), 4, DockerEngine.ReadToEnd)),
-              (bytes) => Buffer.concat(Chunk.toReadonlyArray(bytes)).toString()
-            )
+          const pathOf = (container: string) =>
+            Effect.map(engine.logSource(ContainerId.make(container)), (source) => source._tag === "JsonFile" ? source.path : "")
           const inspects = (container: string) => fake.matching("GET", new RegExp(`^/containers/${container}/json$`)).length
-          assert.deepStrictEqual([yield* read(id), yield* read(id)], ["456789", "456789"])
+          assert.deepStrictEqual([yield* pathOf(id), yield* pathOf(id)], [logPath, logPath])
           assert.strictEqual(inspects(id), 1)
           yield* engine.remove(id)
-          assert.strictEqual(yield* read(id), "456789")
+          assert.strictEqual(yield* pathOf(id), logPath)
           assert.strictEqual(inspects(id), 2)
           rmSync(logPath)
-          assert.deepInclude(yield* Effect.flip(read(id)), { _tag: "LogFileError", reason: "NotFound" })
+          assert.strictEqual(yield* pathOf(id), logPath)
+          assert.strictEqual(inspects(id), 3)
           writeFileSync(logPath, "0123456789")
-          assert.strictEqual(yield* read(id), "456789")
+          assert.strictEqual(yield* pathOf(id), logPath)
           assert.strictEqual(inspects(id), 3)
 
-          assert.deepInclude(yield* Effect.flip(read(other)), { _tag: "DockerEngineError", operation: "inspect" })
-          assert.deepStrictEqual([yield* read(other), yield* read(other)], ["456789", "456789"])
+          assert.deepInclude(yield* Effect.flip(pathOf(other)), { _tag: "DockerEngineError", operation: "inspect" })
+          assert.deepStrictEqual([yield* pathOf(other), yield* pathOf(other)], [otherPath, otherPath])
           assert.strictEqual(inspects(other), 2)
         })
     ).pipe(Effect.ensuring(Effect.sync(() => rmSync(directory, { recursive: true, force: true }))))
   })
 
-  it.scopedLive("logFile names the json-file log that inspect names, inspecting once; a vanished file asks again", () => {
-    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-logfile-"))
+  it.scopedLive("a collection over the engine's log source reads the file from the cursor's offset", () => {
+    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-logsource-"))
     const logPath = join(directory, `${id}-json.log`)
-    writeFileSync(logPath, "")
+    const first = `${JSON.stringify({ log: "one\n", stream: "stdout", time: "t" })}\n`
+    const second = `${JSON.stringify({ log: "two\n", stream: "stdout", time: "t" })}\n`
+    writeFileSync(logPath, first + second)
     return withEngine(
       () => ({ status: 200, body: { LogPath: logPath } }),
-      (engine, fake) =>
+      (engine) =>
         Effect.gen(function*() {
-          const inspects = () => fake.matching("GET", new RegExp(`^/containers/${id}/json$`)).length
-          const container = ContainerId.make(id)
-          assert.deepStrictEqual([yield* engine.logFile(container), yield* engine.logFile(container)], [
-            Option.some(logPath),
-            Option.some(logPath)
-          ])
-          assert.strictEqual(inspects(), 1)
-          rmSync(logPath)
-          assert.deepStrictEqual(yield* engine.logFile(container), Option.some(logPath))
-          assert.strictEqual(inspects(), 2)
+          const cursor = yield* ActivationLogs.makeCursor
+          yield* Ref.set(cursor.offset, Buffer.byteLength(first))
+          const lines = yield* ActivationLogs.collectAll(
+            yield* engine.logSource(ContainerId.make(id)),
+            cursor,
+            ActivationLogs.options(WhiskConfig.defaults.logs, { limit: ByteSize.megabytes(1), waitForSentinel: false })
+          )
+          assert.deepStrictEqual(lines, [second.trimEnd()])
         })
     ).pipe(Effect.ensuring(Effect.sync(() => rmSync(directory, { recursive: true, force: true }))))
   })

@@ -121,7 +121,7 @@ describe.skipIf(skipWithoutEngine)("the engine misbehaving (fault proxy)", () =>
         })
       yield* stalled("inspect, engine stalled", (r) => containerPath(r, "json"), engine.state(id))
       yield* stalled("pause, engine stalled", (r) => containerPath(r, "pause"), engine.pause(id))
-      yield* stalled("logs (log file lookup), engine stalled", (r) => containerPath(r, "json"), engine.logFile(id))
+      yield* stalled("logs (log file lookup), engine stalled", (r) => containerPath(r, "json"), engine.logSource(id))
       yield* stalled("remove, engine stalled", (r) => r.method === "DELETE", engine.remove(id))
 
       for (const fault of ["drop", "reset"] as const) {

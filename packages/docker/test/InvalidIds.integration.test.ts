@@ -20,7 +20,7 @@ const entryPoints = (engine: DockerEngine.Service, id: string) => {
     pause: engine.pause(containerId),
     unpause: engine.unpause(containerId),
     remove: engine.remove(id),
-    logFile: engine.logFile(containerId)
+    logSource: engine.logSource(containerId)
   }
 }
 

@@ -1,4 +1,4 @@
-// The per-container memory of json-file log paths that spares DockerodeEngine.rawLogs an inspect per collection.
+// The per-container memory of json-file log paths that spares DockerodeEngine.logSource an inspect per collection.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Ref } from "effect"
 import * as LogPaths from "../src/internal/logPaths.js"

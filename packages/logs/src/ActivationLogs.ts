@@ -18,12 +18,12 @@
  *
  * @since 0.1.0
  */
-import { type ByteSize, DockerEngine, type Errors, Messages, type WhiskConfig } from "@effect-whisk/core"
-import { Duration, Effect, Ref, type Stream } from "effect"
+import { type ByteSize, type Errors, type LogSource, Messages, type WhiskConfig } from "@effect-whisk/core"
+import { Chunk, Duration, Effect, Ref, Stream } from "effect"
 import type { CollectionSettings } from "./internal/activationReading.js"
 import { watchFile } from "./internal/changeNotifications.js"
 import { activationStream } from "./internal/collection.js"
-import { collectFromFile } from "./internal/fileCollection.js"
+import { collectFromFile, streamFromFile } from "./internal/fileCollection.js"
 import type { Turn } from "./internal/turn.js"
 
 /**
@@ -78,21 +78,19 @@ export const collectionTimeout = (limit: ByteSize.ByteSize, timeoutPerMB: Durati
   Duration.times(Duration.decode(timeoutPerMB), Math.max(limit.toMB, 5))
 
 /**
- * The bytes of a container's json-file log from an offset (DockerEngine's `rawLogs` for one container).
- *
- * @since 0.1.0
- * @category models
- */
-export type Source<E, R> = (fromOffset: number, mode: DockerEngine.LogReadMode) => Stream.Stream<Uint8Array, E, R>
-
-/**
  * Where a container's next collection starts, and the lock that serialises its collections.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Cursor {
+  /** The byte offset in the log file. */
   readonly offset: Ref.Ref<number>
+  /**
+   * Which file the offset is in (its device and inode), once a collection has read the json-file log: when the
+   * engine rotates the log, the next collection finds the rest of this file under its rotated name.
+   */
+  readonly file: Ref.Ref<string | undefined>
   readonly lock: Effect.Semaphore
 }
 
@@ -103,8 +101,8 @@ export interface Cursor {
  * @category constructors
  */
 export const makeCursor: Effect.Effect<Cursor> = Effect.map(
-  Effect.all([Ref.make(0), Effect.makeSemaphore(1)]),
-  ([offset, lock]) => ({ offset, lock })
+  Effect.all([Ref.make(0), Ref.make<string | undefined>(undefined), Effect.makeSemaphore(1)]),
+  ([offset, file, lock]) => ({ offset, file, lock })
 )
 
 const settings = (options: Options, skipRest: boolean): CollectionSettings => ({
@@ -127,49 +125,66 @@ const settings = (options: Options, skipRest: boolean): CollectionSettings => ({
 export const fromBytes = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>, options: Options): Stream.Stream<string, E, R> =>
   activationStream(() => bytes, settings(options, false), fromTheStart)
 
-const fromTheStart: Turn = { take: Effect.void, offset: Effect.succeed(0), release: () => Effect.void }
+const fromTheStart: Turn = {
+  take: Effect.void,
+  position: Effect.succeed({ offset: 0, file: undefined }),
+  release: () => Effect.void
+}
 
 /**
  * One activation's raw json lines from where the cursor stands (see the module's offset rule), holding the cursor's
  * lock until the stream ends. Sentinel lines are not emitted; a notice is the last line when it ended early. A
  * failure of the source (a missing or unreadable file) propagates.
  *
+ * From a json-file log on this machine, the stream is the one file reader's (`collectAll`'s) lines as each read
+ * gives them, with its deadlines on real time. From a scripted log, the bytes are read as the source streams them,
+ * its end is the end of the log, and the deadlines run on the Clock.
+ *
  * @since 0.1.0
  * @category pipeline
  */
-export const collect = <E, R>(source: Source<E, R>, cursor: Cursor, options: Options): Stream.Stream<string, E, R> => {
-  const mode = options.waitForSentinel ? DockerEngine.Tail(options.pollInterval) : DockerEngine.ReadToEnd
-  return activationStream((from) => source(from, mode), settings(options, true), turnOf(cursor))
+export const collect = (
+  source: LogSource.LogSource,
+  cursor: Cursor,
+  options: Options
+): Stream.Stream<string, Errors.LogFileError> => {
+  switch (source._tag) {
+    case "JsonFile":
+      return streamFromFile(source.path, settings(options, true), pollIntervalOf(options), turnOf(cursor), watchFile)
+    case "Scripted":
+      return activationStream(source.bytes, settings(options, true), turnOf(cursor))
+  }
 }
 
 /**
- * What `collect` streams, all at once, read straight from a json-file log on this machine: the same lines, notices,
- * offset rule and lock. The invoker's way to take an activation's logs: it needs them all before it can answer, and
- * this way they are complete 0.6–0.8 ms after the sentinels are written, where ending any stream costs more than
- * that alone (the logs README has the measurements).
+ * What `collect` streams, all at once: the same lines, notices, offset rule and lock. The invoker's way to take an
+ * activation's logs: it needs them all before it can answer, and from a json-file log they are complete 0.6–0.8 ms
+ * after the sentinels are written, where ending any stream costs more than that alone (the logs README has the
+ * measurements).
  *
- * Its timeouts run on real time, not on the Clock.
+ * From a json-file log its timeouts run on real time, not on the Clock.
  *
  * @since 0.1.0
  * @category pipeline
  */
-export const collectFile = (
-  path: string,
+export const collectAll = (
+  source: LogSource.LogSource,
   cursor: Cursor,
   options: Options
 ): Effect.Effect<ReadonlyArray<string>, Errors.LogFileError> =>
-  collectFromFile(
-    path,
-    settings(options, true),
-    options.waitForSentinel ? options.pollInterval : undefined,
-    turnOf(cursor),
-    watchFile
-  )
+  source._tag === "JsonFile"
+    ? collectFromFile(source.path, settings(options, true), pollIntervalOf(options), turnOf(cursor), watchFile)
+    : Effect.map(Stream.runCollect(collect(source, cursor, options)), Chunk.toReadonlyArray)
+
+// A collection that does not wait for sentinels reads to the end of the file and never polls.
+const pollIntervalOf = (options: Options): Duration.DurationInput | undefined =>
+  options.waitForSentinel ? options.pollInterval : undefined
 
 const turnOf = (cursor: Cursor): Turn => ({
   take: cursor.lock.take(1),
-  offset: Ref.get(cursor.offset),
-  // The offset is tracked synchronously and written to the cursor once, as the lock is released: the next
+  position: Effect.zipWith(Ref.get(cursor.offset), Ref.get(cursor.file), (offset, file) => ({ offset, file })),
+  // The position is tracked synchronously and written to the cursor once, as the lock is released: the next
   // collection can only read it after that.
-  release: (offset) => Effect.zipRight(Ref.set(cursor.offset, offset), cursor.lock.release(1))
+  release: ({ file, offset }) =>
+    Effect.zipRight(Effect.zipRight(Ref.set(cursor.offset, offset), Ref.set(cursor.file, file)), cursor.lock.release(1))
 })

@@ -50,6 +50,8 @@ export const collect = <E, R>(
   Effect.gen(function*() {
     const waitForSentinel = options.sentinelledLogs && !options.isDeveloperError
     const raw = yield* logLines({ limit: options.limit, waitForSentinel })
+    // A limit of 0 collects nothing, not even the warning (T108, B31); the collection above only moved the cursor.
+    if (options.limit.bytes === 0) return []
     const formatted = raw.map(formatLine)
     if (options.isDeveloperError) formatted.push((yield* LogLine.notice(Messages.logWarningDeveloperError)).formatted)
     const last = raw.at(-1)

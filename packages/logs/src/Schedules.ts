@@ -1,5 +1,6 @@
 /**
- * The retry and polling schedules of effect-whisk, each named and built from its WhiskConfig settings (D1).
+ * The retry and polling schedules of effect-whisk, each named and built from its WhiskConfig settings (D1). `OomPoll` runs
+ * the OOM schedule over an engine's state check.
  *
  * @since 0.1.0
  */

@@ -1,10 +1,10 @@
 // The activation-log pipeline over in-memory log files: framing, the byte limit, sentinels, timeouts, notices, the
 // offset rule and serialised collections. Time-driven cases run on the TestClock.
-import { ByteSize, Errors, LogLine, Messages } from "@effect-whisk/core"
+import { ByteSize, Errors, LogLine, LogSource, Messages } from "@effect-whisk/core"
 import { ActivationLogs } from "@effect-whisk/logs"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Deferred, Duration, Effect, Exit, Fiber, FastCheck, Option, Ref, Schedule, Stream, TestClock } from "effect"
-import { byteLength, bytes, collectAll, cutAt, entry, epoch, logOf, makeLogFile, raw } from "./support/rawLogs.js"
+import { type Bytes, byteLength, bytes, collectAll, cutAt, entry, epoch, logOf, makeLogFile, raw } from "./support/rawLogs.js"
 
 const options = (limit: ByteSize.ByteSize, waitForSentinel: boolean): ActivationLogs.Options => ({
   limit,
@@ -17,7 +17,7 @@ const options = (limit: ByteSize.ByteSize, waitForSentinel: boolean): Activation
 const line = (log: string, stream = "stdout", time = epoch) => LogLine.make(time, stream, log)
 
 const collectFrom = (
-  file: { readonly source: ActivationLogs.Source<never, never> },
+  file: { readonly source: LogSource.LogSource },
   cursor: ActivationLogs.Cursor,
   limit: ByteSize.ByteSize,
   waitForSentinel: boolean
@@ -32,7 +32,7 @@ describe("ActivationLogs.collect", () => {
       const out = yield* collectFrom(file, cursor, ByteSize.megabytes(1), true)
       assert.deepStrictEqual(out, [line("one\n").json, line("two\n", "stderr").json])
       assert.strictEqual(yield* Ref.get(cursor.offset), byteLength(first))
-      assert.deepStrictEqual(yield* file.reads, [{ offset: 0, mode: "Tail" }])
+      assert.deepStrictEqual(yield* file.reads, [{ offset: 0 }])
     }))
 
   it.effect("reads to the end without waiting for sentinels when told so", () =>
@@ -40,7 +40,7 @@ describe("ActivationLogs.collect", () => {
       const file = yield* makeLogFile(raw([entry]))
       const cursor = yield* ActivationLogs.makeCursor
       assert.deepStrictEqual(yield* collectFrom(file, cursor, ByteSize.megabytes(1), false), [entry.json])
-      assert.deepStrictEqual(yield* file.reads, [{ offset: 0, mode: "ReadToEnd" }])
+      assert.deepStrictEqual(yield* file.reads, [{ offset: 0 }])
       assert.strictEqual(yield* Ref.get(cursor.offset), byteLength(raw([entry])))
     }))
 
@@ -110,7 +110,7 @@ describe("ActivationLogs.collect", () => {
       const error = new Errors.LogFileError({ path: "/missing", reason: "NotFound" })
       const cursor = yield* ActivationLogs.makeCursor
       const exit = yield* Effect.exit(collectAll(
-        ActivationLogs.collect(() => Stream.fail(error), cursor, options(ByteSize.megabytes(1), true))
+        ActivationLogs.collect(LogSource.scripted(() => Stream.fail(error)), cursor, options(ByteSize.megabytes(1), true))
       ))
       assert.deepStrictEqual(exit, Exit.fail(error))
     }))
@@ -127,14 +127,14 @@ describe("ActivationLogs.collect", () => {
 
 describe("ActivationLogs timeouts", () => {
   // A tailed file that has these bytes and then waits forever.
-  const waitingAfter = (content: string): ActivationLogs.Source<never, never> => () =>
+  const waitingAfter = (content: string): Bytes => () =>
     Stream.concat(Stream.succeed(bytes(content)), Stream.never)
 
   it.effect("no line for the idle timeout ends with the failure notice (after exactly the idle timeout)", () =>
     Effect.gen(function*() {
       const cursor = yield* ActivationLogs.makeCursor
       const fiber = yield* Effect.fork(collectAll(ActivationLogs.collect(
-        waitingAfter(raw([entry])),
+        LogSource.scripted(waitingAfter(raw([entry]))),
         cursor,
         { ...options(ByteSize.megabytes(1), true), idleTimeout: "100 millis" }
       )))
@@ -148,10 +148,10 @@ describe("ActivationLogs timeouts", () => {
 
   it.effect("lines that keep coming without sentinels end at the overall timeout, max(limit MB, 5) x 2 s", () =>
     Effect.gen(function*() {
-      const everyThreeSeconds: ActivationLogs.Source<never, never> = () =>
+      const everyThreeSeconds: Bytes = () =>
         Stream.repeat(Stream.succeed(bytes(raw([entry]))), Schedule.spaced("3 seconds"))
       const fiber = yield* Effect.fork(collectAll(ActivationLogs.collect(
-        everyThreeSeconds,
+        LogSource.scripted(everyThreeSeconds),
         yield* ActivationLogs.makeCursor,
         { ...options(ByteSize.kilobytes(64), true), idleTimeout: "5 seconds" }
       )))
@@ -195,8 +195,8 @@ describe("ActivationLogs offset rule", () => {
       assert.strictEqual(yield* Ref.get(cursor.offset), byteLength(first))
       // The line that broke the limit was consumed; the rest is skipped by a second read to the end.
       assert.deepStrictEqual(yield* file.reads, [
-        { offset: 0, mode: "ReadToEnd" },
-        { offset: byteLength(raw([line("a1\n"), line("a2\n")])), mode: "ReadToEnd" }
+        { offset: 0 },
+        { offset: byteLength(raw([line("a1\n"), line("a2\n")])) }
       ])
     }))
 
@@ -229,13 +229,13 @@ describe("ActivationLogs offset rule", () => {
       const file = yield* makeLogFile(raw([line("a1\n"), line("a2\n"), line("a3\n")], true))
       const events = yield* Ref.make<ReadonlyArray<string>>([])
       const record = (event: string) => Ref.update(events, (all) => [...all, event])
-      const recorded: ActivationLogs.Source<never, never> = (offset, mode) =>
-        Stream.concat(Stream.execute(record(`open ${offset}`)), file.source(offset, mode)).pipe(
+      const recorded: Bytes = (offset) =>
+        Stream.concat(Stream.execute(record(`open ${offset}`)), file.bytes(offset)).pipe(
           Stream.ensuring(record(`close ${offset}`))
         )
       const cursor = yield* ActivationLogs.makeCursor
       const limit = ByteSize.bytes(byteLength(raw([line("a1\n")])))
-      const out = yield* collectAll(ActivationLogs.collect(recorded, cursor, options(limit, true)))
+      const out = yield* collectAll(ActivationLogs.collect(LogSource.scripted(recorded), cursor, options(limit, true)))
       assert.deepStrictEqual(out.map(logOf), ["a1\n", Messages.truncateLogs(limit)])
       const skipFrom = byteLength(raw([line("a1\n"), line("a2\n")]))
       assert.deepStrictEqual(yield* Ref.get(events), ["open 0", "close 0", `open ${skipFrom}`, `close ${skipFrom}`])
@@ -245,9 +245,9 @@ describe("ActivationLogs offset rule", () => {
     Effect.gen(function*() {
       const first = raw([line("a1\n"), line("a2\n")])
       const file = yield* makeLogFile(first)
-      const waiting: ActivationLogs.Source<never, never> = (offset, mode) => Stream.concat(file.source(offset, mode), Stream.never)
+      const waiting: Bytes = (offset) => Stream.concat(file.bytes(offset), Stream.never)
       const cursor = yield* ActivationLogs.makeCursor
-      const fiber = yield* Effect.fork(collectAll(ActivationLogs.collect(waiting, cursor, options(ByteSize.bytes(byteLength(raw([line("a1\n")]))), true))))
+      const fiber = yield* Effect.fork(collectAll(ActivationLogs.collect(LogSource.scripted(waiting), cursor, options(ByteSize.bytes(byteLength(raw([line("a1\n")]))), true))))
       yield* TestClock.adjust("2 seconds")
       const out = yield* Fiber.join(fiber)
       assert.deepStrictEqual(out.map(logOf), ["a1\n", Messages.truncateLogs(ByteSize.bytes(byteLength(raw([line("a1\n")]))))])
@@ -259,10 +259,10 @@ describe("ActivationLogs offset rule", () => {
       const a = raw([line("a1\n"), line("a2\n")], true)
       const b = raw([line("b1\n"), line("b2\n")], true)
       const file = yield* makeLogFile(a + b, 7)
-      const slow: ActivationLogs.Source<never, never> = (offset, mode) =>
-        file.source(offset, mode).pipe(Stream.tap(() => Effect.yieldNow()))
+      const slow: Bytes = (offset) =>
+        file.bytes(offset).pipe(Stream.tap(() => Effect.yieldNow()))
       const cursor = yield* ActivationLogs.makeCursor
-      const collectOne = collectAll(ActivationLogs.collect(slow, cursor, options(ByteSize.megabytes(1), true)))
+      const collectOne = collectAll(ActivationLogs.collect(LogSource.scripted(slow), cursor, options(ByteSize.megabytes(1), true)))
       const [x, y] = yield* Effect.all([collectOne, collectOne], { concurrency: "unbounded" })
       const got = [x.map(logOf), y.map(logOf)].sort((p, q) => p[0]!.localeCompare(q[0]!))
       assert.deepStrictEqual(got, [["a1\n", "a2\n"], ["b1\n", "b2\n"]])
@@ -273,8 +273,8 @@ describe("ActivationLogs offset rule", () => {
     Effect.gen(function*() {
       const cursor = yield* ActivationLogs.makeCursor
       // Never sends a byte: the first collection holds the lock until its timeouts, which the TestClock never reaches.
-      const silent: ActivationLogs.Source<never, never> = () => Stream.never
-      const collectOne = collectAll(ActivationLogs.collect(silent, cursor, options(ByteSize.megabytes(1), true)))
+      const silent: Bytes = () => Stream.never
+      const collectOne = collectAll(ActivationLogs.collect(LogSource.scripted(silent), cursor, options(ByteSize.megabytes(1), true)))
       const running = yield* Effect.fork(collectOne)
       yield* Effect.yieldNow()
       const waiting = yield* Effect.fork(collectOne)
@@ -290,12 +290,12 @@ describe("ActivationLogs offset rule", () => {
       const file = yield* makeLogFile(raw([line("a1\n")]))
       const closed = yield* Ref.make(false)
       // The first line, then nothing more until the collection is interrupted.
-      const stalled: ActivationLogs.Source<never, never> = (offset, mode) =>
-        Stream.concat(file.source(offset, mode), Stream.never).pipe(Stream.ensuring(Ref.set(closed, true)))
+      const stalled: Bytes = (offset) =>
+        Stream.concat(file.bytes(offset), Stream.never).pipe(Stream.ensuring(Ref.set(closed, true)))
       const cursor = yield* ActivationLogs.makeCursor
       const received = yield* Deferred.make<void>()
       const first = yield* Effect.fork(
-        collectAll(ActivationLogs.collect(stalled, cursor, options(ByteSize.megabytes(1), true)).pipe(
+        collectAll(ActivationLogs.collect(LogSource.scripted(stalled), cursor, options(ByteSize.megabytes(1), true)).pipe(
           Stream.tap(() => Deferred.succeed(received, undefined))
         ))
       )
@@ -320,7 +320,7 @@ describe("ActivationLogs properties", () => {
   const cuts = (points: ReadonlyArray<number>, size: number) =>
     [...new Set(points.map((point) => point % (size + 1)))].sort((p, q) => p - q)
 
-  const chunked = (content: string, points: ReadonlyArray<number>): ActivationLogs.Source<never, never> => (offset) => {
+  const chunked = (content: string, points: ReadonlyArray<number>): Bytes => (offset) => {
     const data = bytes(content).subarray(offset)
     return Stream.fromChunks(...cutAt(data, cuts(points, data.length)).map((part) => Chunk.of(part)))
   }
@@ -334,7 +334,7 @@ describe("ActivationLogs properties", () => {
       const activation = raw(lines, true)
       const content = activation + raw([line("next\n")])
       const cursor = yield* ActivationLogs.makeCursor
-      const out = yield* collectAll(ActivationLogs.collect(chunked(content, points), cursor, options(ByteSize.megabytes(1), true)))
+      const out = yield* collectAll(ActivationLogs.collect(LogSource.scripted(chunked(content, points)), cursor, options(ByteSize.megabytes(1), true)))
       assert.deepStrictEqual(out, lines.map((l) => l.json))
       assert.strictEqual(yield* Ref.get(cursor.offset), byteLength(activation))
     }), propertyOptions)
@@ -350,7 +350,8 @@ describe("ActivationLogs properties", () => {
       const limit = Math.max(0, byteLength(content) + slack)
       const expected: Array<string> = []
       let weight = 0
-      for (const l of lines) {
+      // A limit of 0 collects nothing at all (T108).
+      for (const l of limit === 0 ? [] : lines) {
         const size = byteLength(l)
         if (size > limit) {
           expected.push(Messages.logFailure)
@@ -364,7 +365,7 @@ describe("ActivationLogs properties", () => {
         expected.push(l)
       }
       const out = yield* collectAll(
-        ActivationLogs.collect(chunked(content, points), yield* ActivationLogs.makeCursor, options(ByteSize.bytes(limit), false))
+        ActivationLogs.collect(LogSource.scripted(chunked(content, points)), yield* ActivationLogs.makeCursor, options(ByteSize.bytes(limit), false))
       )
       assert.deepStrictEqual(out.map((l, i) => expected[i] === l ? l : logOf(l)), expected)
     }), propertyOptions)
@@ -379,7 +380,7 @@ describe("ActivationLogs properties", () => {
       const activationA = raw(first.map((text) => line(text)), true)
       const activationB = raw(second.map((text) => line(text, "stderr")), true)
       const cursor = yield* ActivationLogs.makeCursor
-      const source = chunked(activationA + activationB, points)
+      const source = LogSource.scripted(chunked(activationA + activationB, points))
       yield* collectAll(ActivationLogs.collect(source, cursor, options(ByteSize.bytes(limit), true)))
       assert.strictEqual(yield* Ref.get(cursor.offset), byteLength(activationA))
       const out = yield* collectAll(ActivationLogs.collect(source, cursor, options(ByteSize.megabytes(1), true)))

@@ -1,8 +1,10 @@
 // The whole pipeline over real json-file logs written while they are collected, with lines as Docker's json-file
 // driver writes them (`log` first, then `stream` and `time`); every case runs on both ways of collecting: the stream
-// over LogFile.stream (DockerContainer.logs) and ActivationLogs.collectFile (DockerContainer.logLines).
-import { ByteSize, type Errors, Messages } from "@effect-whisk/core"
-import { ActivationLogs, LogFile, LogStore } from "@effect-whisk/logs"
+// (ActivationLogs.collect, DockerContainer.logs) and all at once (ActivationLogs.collectAll, DockerContainer.logLines).
+// Both read the file with the one file reader; the property at the end checks that a scripted source of the same
+// bytes, read by the byte-stream driver, gives the same.
+import { ByteSize, type Errors, LogSource, Messages } from "@effect-whisk/core"
+import { ActivationLogs, LogStore } from "@effect-whisk/logs"
 import { FileSystem } from "@effect/platform"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
@@ -35,12 +37,15 @@ const logFile = Effect.gen(function*() {
   const fs = yield* FileSystem.FileSystem
   const path = `${yield* fs.makeTempDirectoryScoped()}/0123-json.log`
   yield* fs.writeFileString(path, "")
-  const source: ActivationLogs.Source<Errors.LogFileError, never> = (offset, mode) =>
-    LogFile.stream(path, offset, mode).pipe(Stream.provideService(FileSystem.FileSystem, fs))
+  const source = LogSource.jsonFile(path)
+  // The same bytes as a scripted source: what the file holds when it is read, and nothing more.
+  const scripted = LogSource.scripted((offset) =>
+    Stream.fromEffect(Effect.orDie(fs.readFile(path))).pipe(Stream.map((data) => data.subarray(offset)))
+  )
   const writeLater = (...writes: ReadonlyArray<string>) =>
     Effect.forkScoped(Effect.forEach(writes, (text) =>
       Effect.zipRight(Effect.sleep("20 millis"), Effect.sync(() => appendFileSync(path, text)))))
-  return { path, source, cursor: yield* ActivationLogs.makeCursor, writeLater }
+  return { path, source, scripted, cursor: yield* ActivationLogs.makeCursor, writeLater }
 }).pipe(Effect.provide(NodeFileSystem.layer))
 
 type LogFileUnderTest = Effect.Effect.Success<typeof logFile>
@@ -55,8 +60,13 @@ interface Driver {
 
 const drivers: ReadonlyArray<Driver> = [
   { name: "as a stream", collect: (file, options) => collectAll(ActivationLogs.collect(file.source, file.cursor, options)) },
-  { name: "from the file at once", collect: (file, options) => ActivationLogs.collectFile(file.path, file.cursor, options) }
+  { name: "from the file at once", collect: (file, options) => ActivationLogs.collectAll(file.source, file.cursor, options) }
 ]
+
+const scriptedDriver: Driver = {
+  name: "from scripted bytes",
+  collect: (file, options) => ActivationLogs.collectAll(file.scripted, file.cursor, options)
+}
 
 describe.each(drivers)("collecting $name from a json-file log being written", ({ collect }) => {
   it.scopedLive("a file that grows in several writes", () =>
@@ -133,6 +143,20 @@ describe.each(drivers)("collecting $name from a json-file log being written", ({
       const truncated = yield* collect(file, options(true, "2 seconds", limit))
       assert.deepStrictEqual(truncated.map(logOf), ["a1\n", Messages.truncateLogs(limit)])
       assert.strictEqual(yield* Ref.get(file.cursor.offset), size(first))
+      assert.deepStrictEqual((yield* collect(file, options(true))).map(logOf), ["b1\n"])
+    }))
+
+  it.scopedLive("T108 a limit of 0 collects nothing and no notice, and passes over the activation to its sentinels in both modes", () =>
+    Effect.gen(function*() {
+      const file = yield* logFile
+      const first = dockerLine("a1\n") + dockerLine(`${"x".repeat(500)}\n`) + sentinels
+      appendFileSync(file.path, first + dockerLine("b1\n") + sentinels)
+      for (const waitForSentinel of [true, false]) {
+        yield* Ref.set(file.cursor.offset, 0)
+        assert.deepStrictEqual(yield* collect(file, options(waitForSentinel, "2 seconds", ByteSize.bytes(0))), [])
+        assert.strictEqual(yield* Ref.get(file.cursor.offset), size(first))
+      }
+      yield* Ref.set(file.cursor.offset, size(first))
       assert.deepStrictEqual((yield* collect(file, options(true))).map(logOf), ["b1\n"])
     }))
 
@@ -215,7 +239,7 @@ describe.each(drivers)("collecting $name from a json-file log being written", ({
     }))
 })
 
-describe("the two ways of collecting agree", () => {
+describe("the ways of collecting agree", () => {
   // PROPERTY_RUNS=2000 for a deeper run than CI's.
   const propertyOptions = { timeout: 300_000, fastCheck: { numRuns: Number(process.env["PROPERTY_RUNS"] ?? 50) } }
   const texts = FastCheck.array(
@@ -236,7 +260,7 @@ describe("the two ways of collecting agree", () => {
       const activation = (lines: ReadonlyArray<string>) => lines.map((text) => dockerLine(text)).join("") + sentinels
       // Tailing waits for sentinels, so there the log always has them; read to the end it may end mid-line.
       const content = activation(first) + activation(second) + (partialEnd && !waitForSentinel ? dockerLine("cut").slice(0, 9) : "")
-      const collections = yield* Effect.forEach(drivers, (driver) =>
+      const collections = yield* Effect.forEach([...drivers, scriptedDriver], (driver) =>
         Effect.gen(function*() {
           const file = yield* logFile
           appendFileSync(file.path, content)
@@ -246,5 +270,6 @@ describe("the two ways of collecting agree", () => {
           return { once: comparable(once), twice: comparable(twice), offset: yield* Ref.get(file.cursor.offset) }
         }))
       assert.deepStrictEqual(collections[1], collections[0])
+      assert.deepStrictEqual(collections[2], collections[0])
     }), propertyOptions)
 })

@@ -1,22 +1,18 @@
-// The file driver's own mechanics, with its change notifications replaced: polling when notifications are missing or
-// missed, and a watcher that lives exactly as long as a collection that waits. Its rules are tested with the stream's
-// in CollectFromFile.test.ts.
-import { ByteSize, Messages } from "@effect-whisk/core"
+// The file reader's own mechanics, with its change notifications replaced: polling when notifications are missing or
+// missed, a watcher that lives exactly as long as a collection that waits, the reads' growth, the file's errors, and
+// the stream over the reader closing what it opened. Its rules are tested in CollectFromFile.test.ts.
+import { ByteSize, Errors, Messages } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Ref } from "effect"
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { Duration, Effect, Exit, Fiber, Ref, Stream } from "effect"
+import { appendFileSync, readdirSync, readlinkSync } from "node:fs"
 import { performance } from "node:perf_hooks"
 import { join } from "node:path"
 import { type Watch, watchFile } from "../src/internal/changeNotifications.js"
 import type { CollectionSettings } from "../src/internal/activationReading.js"
-import { collectFromFile } from "../src/internal/fileCollection.js"
+import { collectFromFile, maxReadSize, nextReadSize, streamFromFile } from "../src/internal/fileCollection.js"
+import type { Position } from "../src/internal/turn.js"
+import { dockerLine, sentinels, tempLogFile } from "./support/jsonFileLog.js"
 
-const dockerLine = (log: string, stream = "stdout") =>
-  `${JSON.stringify({ log, stream, time: "2024-05-01T10:00:00.123456789Z" })}\n`
-
-const sentinels = dockerLine(`${Messages.activationLogSentinel}\n`, "stdout") +
-  dockerLine(`${Messages.activationLogSentinel}\n`, "stderr")
 
 const limit = ByteSize.megabytes(10)
 
@@ -32,25 +28,36 @@ const settings: CollectionSettings = {
 
 const pollInterval = Duration.millis(5)
 
-const logFile = Effect.acquireRelease(
-  Effect.sync(() => {
-    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-file-collection-"))
-    const path = join(directory, "0123-json.log")
-    writeFileSync(path, "")
-    return { directory, path }
-  }),
-  ({ directory }) => Effect.sync(() => rmSync(directory, { recursive: true, force: true }))
-)
+const logFile = tempLogFile
 
 const appendLater = (path: string, ...writes: ReadonlyArray<string>) =>
   Effect.forkScoped(Effect.forEach(writes, (text) =>
     Effect.zipRight(Effect.sleep("20 millis"), Effect.sync(() => appendFileSync(path, text)))))
 
-// A turn from offset 0 that keeps the offset it was released with.
-const turn = Effect.map(Ref.make<number | undefined>(undefined), (released) => ({
-  turn: { take: Effect.void, offset: Effect.succeed(0), release: (offset: number) => Ref.set(released, offset) },
-  released: Ref.get(released)
-}))
+// A turn from an offset (0 by default) that keeps the offset it was released with.
+const turnFrom = (start: number) =>
+  Effect.map(Ref.make<number | undefined>(undefined), (released) => ({
+    turn: {
+      take: Effect.void,
+      position: Effect.succeed({ offset: start, file: undefined }),
+      release: (position: Position) => Ref.set(released, position.offset)
+    },
+    released: Ref.get(released)
+  }))
+const turn = turnFrom(0)
+
+const failureOf = <A>(exit: Exit.Exit<A, Errors.LogFileError>) =>
+  Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+
+// The descriptors of this process open on the file.
+const descriptorsOn = (path: string) =>
+  readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path
+    } catch {
+      return false
+    }
+  }).length
 
 // The real notifications, counting the watchers started and stopped.
 const countedWatch = Effect.sync(() => {
@@ -92,9 +99,18 @@ describe("collecting from a file", () => {
       const { path } = yield* logFile
       const { turn: from0 } = yield* turn
       yield* appendLater(path, dockerLine("one\n"), sentinels)
-      const silent: Watch = () => () => {}
+      const watches = { started: 0, stopped: 0 }
+      // Watches, but never notifies.
+      const silent: Watch = () => {
+        watches.started += 1
+        return () => {
+          watches.stopped += 1
+        }
+      }
       const out = yield* collectFromFile(path, settings, pollInterval, from0, silent)
       assert.deepStrictEqual(out, [dockerLine("one\n").trimEnd()])
+      // Watched unless both writes came before the first read (a loaded machine); stopped in any case.
+      assert.strictEqual(watches.stopped, watches.started)
     }))
 
   it.scopedLive("an activation already written is read without watching the file", () =>
@@ -112,8 +128,11 @@ describe("collecting from a file", () => {
       const { path } = yield* logFile
       const { released, turn: from0 } = yield* turn
       const { counts, watch } = yield* countedWatch
-      yield* appendLater(path, dockerLine("one\n"), sentinels)
-      yield* collectFromFile(path, settings, pollInterval, from0, watch)
+      const collecting = yield* Effect.fork(collectFromFile(path, settings, pollInterval, from0, watch))
+      // The file is empty: the collection waits, watching it (however long a loaded machine takes to get there).
+      yield* counts.pipe(Effect.delay("5 millis"), Effect.repeat({ until: ({ started }) => started === 1 }), Effect.timeout("10 seconds"))
+      appendFileSync(path, dockerLine("one\n") + sentinels)
+      yield* Fiber.join(collecting)
       assert.deepStrictEqual(yield* counts, { started: 1, stopped: 1 })
       assert.strictEqual(yield* released, Buffer.byteLength(dockerLine("one\n") + sentinels))
     }))
@@ -125,7 +144,8 @@ describe("collecting from a file", () => {
       const { counts, watch } = yield* countedWatch
       appendFileSync(path, dockerLine("one\n"))
       const collecting = yield* Effect.fork(collectFromFile(path, settings, pollInterval, from0, watch))
-      yield* Effect.sleep("50 millis")
+      // Waiting at the end of the file: then it watches it (however long a loaded machine takes to get there).
+      yield* counts.pipe(Effect.delay("5 millis"), Effect.repeat({ until: ({ started }) => started === 1 }), Effect.timeout("10 seconds"))
       yield* Fiber.interrupt(collecting)
       assert.deepStrictEqual(yield* counts, { started: 1, stopped: 1 })
       assert.strictEqual(yield* released, Buffer.byteLength(dockerLine("one\n")))
@@ -134,11 +154,93 @@ describe("collecting from a file", () => {
   it.scopedLive("a turn that is never taken is never released, and the file is not opened", () =>
     Effect.gen(function*() {
       let releases = 0
-      const blocked = { take: Effect.never, offset: Effect.succeed(0), release: () => Effect.sync(() => releases++) }
+      const blocked = {
+        take: Effect.never,
+        position: Effect.succeed({ offset: 0, file: undefined }),
+        release: () => Effect.sync(() => releases++)
+      }
       const collecting = yield* Effect.fork(collectFromFile("/nonexistent/0123-json.log", settings, pollInterval, blocked, watchFile))
       yield* Effect.sleep("20 millis")
       // Had it opened the file, the collection would have failed with NotFound before the interruption.
       assert.isTrue(Exit.isInterrupted(yield* Fiber.interrupt(collecting)))
       assert.strictEqual(releases, 0)
+    }))
+
+  it.scopedLive("reads to the end from the turn's offset", () =>
+    Effect.gen(function*() {
+      const { path } = yield* logFile
+      appendFileSync(path, dockerLine("one\n") + dockerLine("two\n"))
+      const toEnd = { ...settings, requireSentinels: false }
+      const { released, turn: fromSecond } = yield* turnFrom(Buffer.byteLength(dockerLine("one\n")))
+      assert.deepStrictEqual(yield* collectFromFile(path, toEnd, undefined, fromSecond, watchFile), [dockerLine("two\n").trimEnd()])
+      const end = Buffer.byteLength(dockerLine("one\n") + dockerLine("two\n"))
+      assert.strictEqual(yield* released, end)
+      assert.deepStrictEqual(yield* collectFromFile(path, toEnd, undefined, (yield* turnFrom(end)).turn, watchFile), [])
+    }))
+
+  it("reads grow fourfold while they fill their buffer, up to maxReadSize", () => {
+    assert.deepStrictEqual(
+      [nextReadSize(64 * 1024, true), nextReadSize(256 * 1024, true), nextReadSize(maxReadSize, true), nextReadSize(256 * 1024, false)],
+      [256 * 1024, maxReadSize, maxReadSize, 256 * 1024]
+    )
+  })
+
+  it.scopedLive("a backlog larger than the largest read is read whole", () =>
+    Effect.gen(function*() {
+      const { path } = yield* logFile
+      const lines = Array.from({ length: 30_000 }, (_, i) => dockerLine(`line ${i} ${"x".repeat(100)}\n`))
+      appendFileSync(path, lines.join("") + sentinels)
+      const out = yield* collectFromFile(path, settings, pollInterval, (yield* turn).turn, watchFile)
+      assert.isAbove(Buffer.byteLength(lines.join("")), 3 * maxReadSize)
+      assert.deepStrictEqual(out, lines.map((line) => line.trimEnd()))
+    }))
+
+  it.scopedLive("a missing file is a LogFileError, not an empty log, whether or not the collection waits", () =>
+    Effect.gen(function*() {
+      const { directory } = yield* logFile
+      const missing = join(directory, "missing-json.log")
+      for (const poll of [undefined, pollInterval]) {
+        const error = failureOf(yield* Effect.exit(collectFromFile(missing, settings, poll, (yield* turn).turn, watchFile)))
+        assert.instanceOf(error, Errors.LogFileError)
+        assert.deepStrictEqual([error?.reason, error?.path], ["NotFound", missing])
+      }
+    }))
+
+  it.scopedLive("a directory is a LogFileError", () =>
+    Effect.gen(function*() {
+      const { directory } = yield* logFile
+      const error = failureOf(yield* Effect.exit(collectFromFile(directory, settings, undefined, (yield* turn).turn, watchFile)))
+      assert.strictEqual(error?.reason, "NotAFile")
+    }))
+
+  it.scopedLive("the stream over the reader emits each read's lines; interrupted, it closes its file, stops watching and ends its turn", () =>
+    Effect.gen(function*() {
+      const { path } = yield* logFile
+      const { released, turn: from0 } = yield* turn
+      const { counts, watch } = yield* countedWatch
+      appendFileSync(path, dockerLine("one\n"))
+      const received = yield* Ref.make<ReadonlyArray<string>>([])
+      const fiber = yield* Effect.fork(Stream.runForEach(
+        streamFromFile(path, settings, Duration.hours(1), from0, watch),
+        (line) => Ref.update(received, (all) => [...all, line])
+      ))
+      const receivedAll = (count: number) =>
+        Ref.get(received).pipe(
+          Effect.delay("5 millis"),
+          Effect.repeat({ until: (lines) => lines.length >= count }),
+          Effect.timeout("10 seconds")
+        )
+      yield* receivedAll(1)
+      appendFileSync(path, dockerLine("two\n"))
+      assert.deepStrictEqual(yield* receivedAll(2), [dockerLine("one\n").trimEnd(), dockerLine("two\n").trimEnd()])
+      assert.strictEqual(descriptorsOn(path), 1)
+      yield* Fiber.interrupt(fiber)
+      // The file's close is not awaited: give it a moment.
+      yield* Effect.sleep("20 millis")
+      assert.strictEqual(descriptorsOn(path), 0)
+      // It watched the file if it waited after the second line (not when that line came before it got there).
+      const watched = yield* counts
+      assert.strictEqual(watched.stopped, watched.started)
+      assert.strictEqual(yield* released, Buffer.byteLength(dockerLine("one\n") + dockerLine("two\n")))
     }))
 })

@@ -3,7 +3,7 @@
 import { ByteSize, Errors, LogLine, Messages } from "@effect-whisk/core"
 import { LogStore } from "@effect-whisk/logs"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Ref } from "effect"
+import { Effect, Exit, FastCheck, Ref } from "effect"
 
 const limit = ByteSize.megabytes(10)
 
@@ -116,6 +116,22 @@ describe("LogStore.collect", () => {
       assert.include(logs[5], "not a JSON log line")
     }))
 
+  it.effect.prop("formats any line as LogLine does, in Docker's field order or not, escaped or not", {
+    log: FastCheck.oneof(FastCheck.string(), FastCheck.string({ unit: "binary" }), FastCheck.constantFrom("a\n", "a\r\n", "a\r", "\n", "", "\"q\"\n", "\\n", "tab\tx\n")),
+    stream: FastCheck.oneof(FastCheck.constantFrom("stdout", "stderr"), FastCheck.string()),
+    time: FastCheck.oneof(FastCheck.constantFrom("2024-05-01T10:00:00.123456789Z", "t", ""), FastCheck.string()),
+    order: FastCheck.constantFrom("docker", "openwhisk", "extra")
+  }, ({ log, order, stream, time }) =>
+    Effect.gen(function*() {
+      const raw = order === "docker"
+        ? JSON.stringify({ log, stream, time })
+        : order === "openwhisk"
+        ? JSON.stringify({ time, stream, log })
+        : JSON.stringify({ log, stream, attrs: {}, time })
+      const logs = yield* LogStore.collect((yield* containerWith([raw])).logLines, success)
+      assert.deepStrictEqual(logs, [LogLine.formatRaw(raw)])
+    }))
+
   it.effect("a user's own line with the notice text, as Docker writes it, is not a collection problem", () =>
     Effect.gen(function*() {
       const userLine = JSON.stringify({ log: `${Messages.logFailure}\n`, stream: "stderr", time: "2024-05-01T10:00:00.1Z" })
@@ -129,6 +145,20 @@ describe("LogStore.collect", () => {
       const lines = [LogLine.make("now", "stderr", Messages.logFailure), LogLine.make("now", "stdout", "later")]
       const container = yield* containerWith(lines.map((line) => line.json))
       assert.deepStrictEqual(yield* LogStore.collect(container.logLines, success), lines.map((line) => line.formatted))
+    }))
+
+  it.effect("T108 a limit of 0 gives no lines, no warning and no failure, whatever the container's lines", () =>
+    Effect.gen(function*() {
+      const lines = [LogLine.make("now", "stdout", "this is a log"), LogLine.make("now", "stderr", Messages.logFailure)]
+      const container = yield* containerWith(lines.map((line) => line.json))
+      const zero = ByteSize.bytes(0)
+      assert.deepStrictEqual(yield* LogStore.collect(container.logLines, { ...success, limit: zero }), [])
+      assert.deepStrictEqual(yield* LogStore.collect(container.logLines, { ...developerError, limit: zero }), [])
+      // The container's collection still runs: it moves the cursor past the activation.
+      assert.deepStrictEqual(yield* container.asked, [
+        { limit: zero, waitForSentinel: true },
+        { limit: zero, waitForSentinel: false }
+      ])
     }))
 
   it.effect("blackbox logs without sentinels are read to the end", () =>

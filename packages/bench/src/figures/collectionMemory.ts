@@ -1,6 +1,5 @@
-import { ByteSize, type DockerEngine, Messages, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, LogSource, Messages, WhiskConfig } from "@effect-whisk/core"
 import * as ActivationLogs from "@effect-whisk/logs/ActivationLogs"
-import * as LogFile from "@effect-whisk/logs/LogFile"
 import { Chunk, Effect, Option, Ref, Stream } from "effect"
 import { type FileHandle, open } from "node:fs/promises"
 import type { FigureResult } from "../context.js"
@@ -95,7 +94,7 @@ export const collectionMemory = (count: number): Effect.Effect<FigureResult> =>
 
     // Only the line count and the last line are kept: the consumer holds no lines.
     const library = (path: string) => Effect.gen(function*() {
-      const source = (from: number, mode: DockerEngine.LogReadMode) => LogFile.stream(path, from, mode)
+      const source = LogSource.jsonFile(path)
       const cursor = yield* ActivationLogs.makeCursor
       let lines = 0
       let last = Option.none<string>()
@@ -113,7 +112,7 @@ export const collectionMemory = (count: number): Effect.Effect<FigureResult> =>
     // The invoker's way: the lines are the result, so they are held (up to the limit).
     const fromFile = (path: string) => Effect.gen(function*() {
       const cursor = yield* ActivationLogs.makeCursor
-      const lines = yield* Effect.orDie(ActivationLogs.collectFile(path, cursor, options))
+      const lines = yield* Effect.orDie(ActivationLogs.collectAll(LogSource.jsonFile(path), cursor, options))
       return { lines: lines.length, last: Option.fromNullable(lines.at(-1)), end: yield* Ref.get(cursor.offset) }
     })
     const raw = (path: string) => Effect.promise(() => readLargeLog(path, limit.bytes))
@@ -165,7 +164,7 @@ export const collectionMemory = (count: number): Effect.Effect<FigureResult> =>
       )
     }
 
-    // After the stream's samples, so that those run exactly as they did before collectFile was measured too.
+    // After the stream's samples, so that those run exactly as they did before collectAll was measured too.
     const byHand = yield* raw(path)
     yield* check(yield* fromFile(warmupPath), yield* raw(warmupPath), warmupSize)
     for (let sample = 1; sample <= libraryPasses.rate.length; sample++) {
@@ -175,7 +174,7 @@ export const collectionMemory = (count: number): Effect.Effect<FigureResult> =>
       yield* check(collectedLive, byHand, size)
       record(fromFilePasses, size, [fromFilePeak, fromFileTook], fromFileLive)
       yield* say(
-        `collection memory: collectFile sample ${sample}: ${fromFilePasses.rate.at(-1)!.toFixed(0)} MiB/s, ` +
+        `collection memory: collectAll sample ${sample}: ${fromFilePasses.rate.at(-1)!.toFixed(0)} MiB/s, ` +
           `live heap +${fromFilePasses.live.at(-1)!.toFixed(1)} MiB`
       )
     }
@@ -193,9 +192,9 @@ export const collectionMemory = (count: number): Effect.Effect<FigureResult> =>
         "library arrayBuffers": summarize(libraryPasses.arrayBuffers),
         "library RSS": summarize(libraryPasses.rss),
         "library MiB/s": libraryRate,
-        "collectFile live heap": summarize(fromFilePasses.live),
-        "collectFile RSS": summarize(fromFilePasses.rss),
-        "collectFile MiB/s": summarize(fromFilePasses.rate),
+        "collectAll live heap": summarize(fromFilePasses.live),
+        "collectAll RSS": summarize(fromFilePasses.rss),
+        "collectAll MiB/s": summarize(fromFilePasses.rate),
         "raw heapUsed": summarize(rawPasses.heap),
         "raw live heap": summarize(rawPasses.live),
         "raw arrayBuffers": summarize(rawPasses.arrayBuffers),
@@ -208,15 +207,15 @@ export const collectionMemory = (count: number): Effect.Effect<FigureResult> =>
       notes: [
         `${size} bytes (an 8 MiB block of json-file lines of 80 to 1,100 bytes on both streams, repeated, then the two sentinel lines); ` +
         `the library emitted ${emitted} lines with the notice, read all of the file (its cursor ends at the file's end) and matched the raw read's line count`,
-        "library: ActivationLogs.collect over LogFile.stream, limit 10 MB, waitForSentinel, the default idle timeout and poll interval but an overall timeout of 100 s (not 20 s: a slow pass must still reach the sentinels), drained keeping only a count and the last line; " +
-        "collectFile: ActivationLogs.collectFile with the same options, as DockerContainer.logLines takes an activation's logs: it returns the lines, so it holds them (up to the limit), and the goal is not its; " +
+        "library: ActivationLogs.collect over the json-file log (the Stream over the one file reader), limit 10 MB, waitForSentinel, the default idle timeout and poll interval but an overall timeout of 100 s (not 20 s: a slow pass must still reach the sentinels), drained keeping only a count and the last line; " +
+        "collectAll: ActivationLogs.collectAll with the same options, as DockerContainer.logLines takes an activation's logs: it returns the lines, so it holds them (up to the limit), and the goal is not its; " +
         "raw: fs.read in 1 MiB chunks into one reused buffer, split at \\n, lines decoded (and dropped) up to the limit, then only split and searched for the sentinel",
         "every memory number is growth over a baseline read right after a forced full collection; heapUsed, arrayBuffers and RSS are the peaks of process.memoryUsage() read every 1 ms (a timer: between reads, not inside synchronous work) in one pass, which also gives the MiB/s",
         "live heap: a second pass of each, with a forced minor collection (gc({ type: \"minor\" }), a scavenge) every 10 ms before reading heapUsed: young garbage is gone, garbage promoted to the old generation since the last full collection is not, so it bounds the live heap from above; " +
         "a full collection instead takes about 70 ms here, and one every 25 ms made a pass over the 1 GiB take over a minute",
         `${libraryPasses.rate.length} of ${count} samples (no new sample starts after ${samplingBudgetMs / 1000} s once ${minimumSamples} are taken); ` +
         "each sample: library peak pass, raw peak pass, library live pass, raw live pass, after one untimed pass of each over a 64 MiB log of the same lines (compiling the code); " +
-        "then as many collectFile samples (a peak pass and a live pass each, after an untimed pass over the 64 MiB log); the files are removed at the end"
+        "then as many collectAll samples (a peak pass and a live pass each, after an untimed pass over the 64 MiB log); the files are removed at the end"
       ]
     } satisfies FigureResult
   }))

@@ -1,6 +1,5 @@
-import { ByteSize, type Errors, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, type Errors, LogSource, WhiskConfig } from "@effect-whisk/core"
 import * as ActivationLogs from "@effect-whisk/logs/ActivationLogs"
-import * as LogFile from "@effect-whisk/logs/LogFile"
 import * as LogStore from "@effect-whisk/logs/LogStore"
 import { Chunk, Deferred, Duration, Effect, Fiber, Ref, Stream } from "effect"
 import { closeSync, fstatSync, openSync, writeSync } from "node:fs"
@@ -88,7 +87,7 @@ export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
       const ordinary = ordinaryLine(++sample)
       invokerLog.append(ordinary.line)
       const logLines: LogStore.ContainerLogLines<Errors.LogFileError, never> = (collection) =>
-        ActivationLogs.collectFile(invokerLog.path, invokerCursor, ActivationLogs.options(WhiskConfig.defaults.logs, collection))
+        ActivationLogs.collectAll(LogSource.jsonFile(invokerLog.path), invokerCursor, ActivationLogs.options(WhiskConfig.defaults.logs, collection))
       const collecting = yield* Effect.forkScoped(
         stamped(LogStore.collect(logLines, { limit: collection.limit, isDeveloperError: false, sentinelledLogs: true }))
       )
@@ -109,7 +108,7 @@ export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
       streamLog.append(ordinary.line)
       const received = yield* Deferred.make<void>()
       const lines = ActivationLogs.collect(
-        (from, mode) => LogFile.stream(streamLog.path, from, mode),
+        LogSource.jsonFile(streamLog.path),
         streamCursor,
         ActivationLogs.options(WhiskConfig.defaults.logs, collection)
       ).pipe(Stream.tap(() => Deferred.succeed(received, undefined)))
@@ -199,10 +198,10 @@ export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
         "and the time until the collection has its result, stamped in the forked fiber that collects as the result is " +
         "produced (the join by the benchmark's fiber comes after); each collection must return exactly the ordinary line " +
         "and leave its cursor at the end of the file",
-        "the invoker's path: LogStore.collect over ActivationLogs.collectFile, as DockerContainer.logLines takes an " +
+        "the invoker's path: LogStore.collect over ActivationLogs.collectAll, as DockerContainer.logLines takes an " +
         `activation's logs when the engine's files are on this machine (formatted); it is left ${Duration.toMillis(settle)} ms ` +
         "after it started, since nothing comes out of it before its end",
-        "the stream: Stream.runCollect of ActivationLogs.collect over LogFile.stream (DockerContainer.logs), left until " +
+        "the stream: Stream.runCollect of ActivationLogs.collect over the json-file log (DockerContainer.logs), left until " +
         `the ordinary line came out of it plus ${Duration.toMillis(settle)} ms`,
         `raw: node:fs by hand, fs.watch on the file and fs.read from the offset on each notification plus a ${pollMs} ms poll timer, split at \\n, ` +
         "done at the second sentinel line, stamped there, timed the same way once it has read to the end",

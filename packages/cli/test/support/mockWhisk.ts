@@ -1,4 +1,4 @@
-import { ContainerHttp, ContainerResponse, DockerEngine, LogLine, Runc, WhiskConfig } from "@effect-whisk/core"
+import { ContainerHttp, ContainerResponse, DockerEngine, LogLine, LogSource, Runc, WhiskConfig } from "@effect-whisk/core"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Layer, Stream } from "effect"
 import * as Cli from "../../src/Cli.js"
@@ -55,7 +55,7 @@ export interface MockOptions {
 export const layers = (options: MockOptions = {}) => {
   const log = options.log ?? makeLogFile()
   return Layer.mergeAll(
-    DockerEngine.layerTest({ rawLogs: (_id, fromOffset) => log.read(fromOffset), ...options.engine }),
+    DockerEngine.layerTest({ logSource: () => Effect.succeed(LogSource.scripted(log.read)), ...options.engine }),
     Runc.layerTest(options.runc),
     ContainerHttp.layerTest(options.respond ?? runtime(log)),
     WhiskConfig.layerWith(),

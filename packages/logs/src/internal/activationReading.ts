@@ -67,11 +67,11 @@ export class ActivationReading {
     this.reached = start
     this.startedAt = now()
     this.timeoutMillis = Duration.toMillis(settings.timeout)
-    this.phase = {
-      _tag: "Lines",
-      framer: new Framer(settings.limit),
-      lines: new ActivationLines(settings.limit, settings.sentinels)
-    }
+    // A limit of 0 collects nothing (T108, B31); the activation's lines are passed over all the same, so the next
+    // activation starts after its sentinels.
+    this.phase = settings.limit === 0
+      ? { _tag: "Skipping", skipper: new Skipper(skippedLineLimit), lines: new ActivationLines(Infinity, settings.sentinels), from: start }
+      : { _tag: "Lines", framer: new Framer(settings.limit), lines: new ActivationLines(settings.limit, settings.sentinels) }
   }
 
   /** Nothing is to be read: no sentinels are awaited. */

@@ -28,8 +28,9 @@ export const activationStream = <E, R>(
   turn: Turn
 ): Stream.Stream<string, E, R> =>
   Stream.suspend(() => {
-    // Set once the turn is taken; then kept at the offset reached.
+    // Set once the turn is taken; then kept at the offset reached (in the file the turn started in).
     let offset: number | undefined
+    let file: string | undefined
     let closeSource: Effect.Effect<void> = Effect.void
     // Each source in a scope of its own, one at a time: skipping closes the first (its file) before it opens the
     // second.
@@ -44,7 +45,10 @@ export const activationStream = <E, R>(
     const begin = Effect.uninterruptibleMask((restore) =>
       Effect.zipRight(
         restore(turn.take),
-        Effect.map(turn.offset, (start) => (offset = start))
+        Effect.map(turn.position, (start) => {
+          file = start.file
+          return (offset = start.offset)
+        })
       )
     ).pipe(
       Effect.flatMap((start) => linesFrom(start, settings, open, (reached) => (offset = reached))),
@@ -56,7 +60,7 @@ export const activationStream = <E, R>(
     return Stream.repeatEffectChunkOption(Effect.suspend(() => pull ?? begin)).pipe(
       Stream.ensuring(Effect.suspend(() => {
         const reached = offset
-        return reached === undefined ? closeSource : Effect.ensuring(closeSource, turn.release(reached))
+        return reached === undefined ? closeSource : Effect.ensuring(closeSource, turn.release({ offset: reached, file }))
       }))
     )
   })

@@ -1,25 +1,54 @@
 import type { Errors } from "@effect-whisk/core"
-import { type Clock, Duration, Effect } from "effect"
+import { Chunk, type Clock, Duration, Effect, Stream } from "effect"
 import * as fs from "node:fs"
 import { performance } from "node:perf_hooks"
 import { ActivationReading, type CollectionSettings, type Next } from "./activationReading.js"
 import type { Watch } from "./changeNotifications.js"
-import { logFileError } from "./logFileHandle.js"
-import { firstReadSize, maxReadSize } from "./logFileStream.js"
-import type { Turn } from "./turn.js"
+import { Deadlines } from "./deadlines.js"
+import { logFileError } from "./logFileError.js"
+import type { Position, Turn } from "./turn.js"
 
 /**
- * One activation's raw json lines, read straight from a json-file log: an `ActivationReading`, as in
- * `activationStream`, fed by node:fs callbacks instead of pulls of a byte stream.
+ * The most bytes one read takes. Reads grow fourfold up to this while they fill their buffer: a tail reads a few
+ * lines at a time, a backlog is read in large chunks.
  *
- * Why a second driver: a tailed activation's logs are due within 1 ms of its sentinels, and ending any Effect Stream
+ * @internal
+ */
+export const maxReadSize = 1024 * 1024
+
+/**
+ * The most bytes read at once, blocking, after a wake-up of a tail: the appended bytes are few and in the page cache.
+ *
+ * @internal
+ */
+export const appendedReadSize = 64 * 1024
+
+// Most activations' logs fit one read: 256 KiB is about 2,500 lines of 100 bytes. A 1,000-line activation took
+// 0.45 ms more with a first read of 64 KiB, which is one more round trip through the thread pool.
+const firstReadSize = 256 * 1024
+
+/**
+ * The size of the next read: four times a read that filled its buffer, up to `maxReadSize`; else the same.
+ *
+ * @internal
+ */
+export const nextReadSize = (size: number, filled: boolean): number =>
+  filled && size < maxReadSize ? Math.min(size * 4, maxReadSize) : size
+
+/**
+ * The one reader of activation logs from a json-file log on this machine: an `ActivationReading` (the rules) fed by
+ * node:fs callbacks, which keeps the reads (their growth, the first poll after the end, the change notifications)
+ * and the deadlines. `collectFromFile` gives all the lines at once (`ActivationLogs.collectAll`,
+ * `DockerContainer.logLines`); `streamFromFile` is the Effect Stream over the same reader (`ActivationLogs.collect`,
+ * `DockerContainer.logs`), emitting the lines of each read.
+ *
+ * Why callbacks: a tailed activation's logs are due within 1 ms of its sentinels, and ending any Effect Stream
  * costs 0.6–0.9 ms on this machine (measured for seven ways of building and running one), as does every read that
  * goes through an Effect. Here the reads, the change notifications and the deadlines are node callbacks, and the
- * fiber is resumed once, with all the lines: 0.6–0.8 ms after the sentinels in the benchmark, where the stream
- * takes 2–2.5.
+ * fiber is resumed once, with all the lines: 0.6–0.8 ms after the sentinels in the benchmark.
  *
  * The deadlines run on real time (timers), not on the Clock: collections from a file are tested live. Notices are
- * stamped with the Clock's time, as the stream's are.
+ * stamped with the Clock's time.
  *
  * @internal
  */
@@ -33,75 +62,212 @@ export const collectFromFile = (
   Effect.uninterruptibleMask((restore) =>
     Effect.zipRight(
       restore(turn.take),
-      Effect.flatMap(turn.offset, (start) =>
+      Effect.flatMap(turn.position, (start) =>
         Effect.clockWith((clock) => {
-          const collection = new FileCollection(path, start, settings, pollInterval, watch, clock)
+          const collection = new FileCollection(path, start, settings, pollInterval, watch, clock, undefined)
           return restore(Effect.async<Array<string>, Errors.LogFileError>((resume) => {
-            collection.start(resume)
+            collection.start((error) => resume(error === undefined ? Effect.succeed(collection.lines) : Effect.fail(error)))
             return Effect.sync(() => collection.stop())
-          })).pipe(Effect.ensuring(Effect.suspend(() => turn.release(collection.activation.reached))))
+          })).pipe(Effect.ensuring(Effect.suspend(() => turn.release(collection.reached))))
         }))
     )
   )
 
-// Most activations' logs fit one read: 256 KiB is about 2,500 lines of 100 bytes. A 1,000-line activation took
-// 0.45 ms more with a first read of 64 KiB, which is one more round trip through the thread pool.
-const firstFileReadSize = 256 * 1024
+/**
+ * The same collection as a Stream: each read's lines are one chunk; the turn is taken when the stream starts and
+ * released with the offset reached when it ends, however it ends.
+ *
+ * @internal
+ */
+export const streamFromFile = (
+  path: string,
+  settings: CollectionSettings,
+  pollInterval: Duration.DurationInput | undefined,
+  turn: Turn,
+  watch: Watch
+): Stream.Stream<string, Errors.LogFileError> =>
+  Stream.asyncScoped<string, Errors.LogFileError>((emit) =>
+    Effect.acquireRelease(
+      Effect.zipRight(
+        Effect.interruptible(turn.take),
+        Effect.flatMap(turn.position, (start) =>
+          Effect.clockWith((clock) =>
+            Effect.sync(() =>
+              new FileCollection(path, start, settings, pollInterval, watch, clock, (lines) => {
+                void emit.chunk(Chunk.unsafeFromArray(lines))
+              })
+            )
+          ))
+      ),
+      (collection) => Effect.zipRight(Effect.sync(() => collection.stop()), turn.release(collection.reached))
+    ).pipe(
+      Effect.tap((collection) =>
+        Effect.sync(() => collection.start((error) => void (error === undefined ? emit.end() : emit.fail(error))))
+      )
+    ), "unbounded")
 
-type Resume = (effect: Effect.Effect<Array<string>, Errors.LogFileError>) => void
+/** Told once, when the collection ends: with the error that ended it, or undefined when it completed. */
+type Finished = (error: Errors.LogFileError | undefined) => void
 
 class FileCollection {
   readonly activation: ActivationReading
-  private readonly out: Array<string> = []
+  /** The lines collected (those not yet handed to `onLines`, when it is given). */
+  lines: Array<string> = []
   private readonly pollMillis: number | undefined
+  // The offset of the next read in the log's bytes as the activation reading counts them; a file's byte 0 is at
+  // `fileBase` there, the file before the last rotation's at `prior.base`.
   private position: number
-  private buffer = new Uint8Array(firstFileReadSize)
+  private fileBase = 0
+  private file: string | undefined
+  private prior: { readonly file: string | undefined; readonly base: number } | undefined
+  private buffer = new Uint8Array(firstReadSize)
   private fd: number | undefined
   private readInFlight = false
   // A notification came while a read was in flight: that read may have missed the new bytes.
   private changedWhileReading = false
   private finished = false
-  private resume: Resume | undefined
+  private onFinished: Finished | undefined
   private watching: "not yet" | "watching" | "unavailable" = "not yet"
   private stopWatching: (() => void) | undefined
   private pollTimer: ReturnType<typeof setTimeout> | undefined
   private deadlineTimer: ReturnType<typeof setTimeout> | undefined
-  private startedAt = 0
-  private lastActivity = 0
-  private totalMillis: number
-  private readonly idleMillis: number
+  private readonly deadlines: Deadlines
+  private readonly totalMillis: number
 
   constructor(
     readonly path: string,
-    startOffset: number,
+    from: Position,
     settings: CollectionSettings,
     pollInterval: Duration.DurationInput | undefined,
     private readonly watch: Watch,
-    clock: Clock.Clock
+    clock: Clock.Clock,
+    /** Given the lines of each read as they come, when set. */
+    private readonly onLines: ((lines: Array<string>) => void) | undefined
   ) {
-    this.activation = new ActivationReading(settings, startOffset, () => clock.unsafeCurrentTimeMillis())
-    this.position = startOffset
+    this.activation = new ActivationReading(settings, from.offset, () => clock.unsafeCurrentTimeMillis())
+    this.position = from.offset
+    this.file = from.file
     this.pollMillis = pollInterval === undefined ? undefined : Duration.toMillis(pollInterval)
-    this.idleMillis = Duration.toMillis(settings.idleTimeout)
     this.totalMillis = Duration.toMillis(settings.timeout)
+    this.deadlines = new Deadlines(Duration.toMillis(settings.idleTimeout), this.totalMillis, performance.now())
   }
 
-  start(resume: Resume): void {
-    this.resume = resume
+  start(finished: Finished): void {
+    this.onFinished = finished
     if (this.activation.complete) return this.done()
     this.startDeadlines(this.totalMillis)
     fs.open(this.path, "r", (error, fd) => {
       if (this.finished) return error === null ? fs.close(fd, ignore) : undefined
-      if (error !== null) return this.finish(Effect.fail(logFileError(this.path, error)))
-      this.fd = fd
+      if (error !== null) return this.finish(logFileError(this.path, error))
+      try {
+        this.openedAtStart(fd)
+      } catch (error) {
+        fs.close(fd, ignore)
+        return this.finish(logFileError(this.path, error as NodeJS.ErrnoException))
+      }
       this.readNext()
     })
   }
 
-  /** Interrupted: no resume. */
+  /** Where the collection ended: the offset reached, in the file it is in. */
+  get reached(): Position {
+    const reached = this.activation.reached
+    if (reached >= this.fileBase || this.prior === undefined) {
+      return { offset: Math.max(0, reached - this.fileBase), file: this.file }
+    }
+    return { offset: reached - this.prior.base, file: this.prior.file }
+  }
+
+  /**
+   * The engine may have rotated the log since the last collection (json-file `max-size`): the file at the path is
+   * then a new one, and the cursor's file is one of `<path>.1`, `<path>.2`… (or gone; with `max-file` 1 the file is
+   * truncated in place instead). The collection reads on from the cursor's file, and `rotated` follows the newer ones
+   * at their ends. A first collection (no file yet, offset 0) starts at the oldest file of the log.
+   */
+  private openedAtStart(fd: number): void {
+    const stat = fs.fstatSync(fd)
+    const id = identity(stat)
+    if (this.file === id || (this.file === undefined && this.position > 0)) {
+      this.fd = fd
+      this.file = id
+      // Truncated in place: what was written before the truncation and not read is lost; the rest is at byte 0.
+      if (stat.size < this.position) this.fileBase = this.position
+      return
+    }
+    const files = rotationChain(this.path)
+    const at = this.file === undefined ? files.length - 1 : files.findIndex((file) => file.id === this.file)
+    const older = at > 0 ? openIfSame(files[at]!.name, files[at]!.id) : undefined
+    if (older !== undefined) {
+      fs.close(fd, ignore)
+      this.fd = older
+      this.file = files[at]!.id
+      return
+    }
+    // The cursor's file is gone (more rotations than `max-file` keeps): its unread lines are lost. Reading goes on
+    // at the start of the oldest file left, which followed it.
+    const oldest = files.length > 1 ? openIfSame(files.at(-1)!.name, files.at(-1)!.id) : undefined
+    if (oldest !== undefined) {
+      fs.close(fd, ignore)
+      this.fd = oldest
+      this.file = files.at(-1)!.id
+    } else {
+      this.fd = fd
+      this.file = id
+    }
+    this.fileBase = this.position
+  }
+
+  /**
+   * At the end of the open file: whether there is more to read after all, because the engine has rotated the log
+   * meanwhile. The open file is read to its end first (it may have grown before it was rotated); then the
+   * collection goes on at byte 0 of the file that followed this one (the next newer name, or the file at the path),
+   * or of this one when it was truncated in place, after the last line of what came before: no line is lost or read
+   * twice.
+   */
+  private rotated(): boolean {
+    const fd = this.fd
+    if (fd === undefined) return false
+    let next: { readonly fd: number; readonly id: string } | undefined
+    try {
+      const current = fs.statSync(this.path, { throwIfNoEntry: false })
+      // Between the engine's rename and its new file, the path names nothing: the next wake-up looks again.
+      if (current === undefined) return false
+      const size = fs.fstatSync(fd).size
+      if (identity(current) === this.file) {
+        if (size >= this.position - this.fileBase) return false
+      } else if (size > this.position - this.fileBase) {
+        // Written to after the read that found its end, and then rotated: its last lines are read first.
+        return true
+      } else {
+        const files = rotationChain(this.path)
+        const at = files.findIndex((file) => file.id === this.file)
+        // Not found: this file was removed, and the oldest one left followed it.
+        const following = at > 0 ? files[at - 1]! : at === -1 && files.length > 0 ? files.at(-1)! : undefined
+        const opened = following === undefined ? undefined : openIfSame(following.name, following.id)
+        if (opened === undefined) return false
+        next = { fd: opened, id: following!.id }
+      }
+    } catch {
+      return false
+    }
+    if (next !== undefined) {
+      fs.close(fd, ignore)
+      this.fd = next.fd
+      // A notification watches a file, not a path: the new file is watched when the collection next waits.
+      this.stopWatching?.()
+      this.stopWatching = undefined
+      if (this.watching === "watching") this.watching = "not yet"
+    }
+    this.prior = { file: this.file, base: this.fileBase }
+    this.file = next?.id ?? this.file
+    this.fileBase = this.position
+    return true
+  }
+
+  /** Interrupted: no one is told. */
   stop(): void {
-    this.resume = undefined
-    this.finish(Effect.succeed(this.out))
+    this.onFinished = undefined
+    this.finish(undefined)
   }
 
   private readNext(): void {
@@ -112,10 +278,10 @@ class FileCollection {
     }
     this.readInFlight = true
     this.changedWhileReading = false
-    fs.read(this.fd, this.buffer, 0, this.buffer.length, this.position, (error, size) => {
+    fs.read(this.fd, this.buffer, 0, this.buffer.length, this.position - this.fileBase, (error, size) => {
       this.readInFlight = false
       if (this.finished) return this.closeFile()
-      if (error !== null) return this.finish(Effect.fail(logFileError(this.path, error)))
+      if (error !== null) return this.finish(logFileError(this.path, error))
       this.received(size)
     })
   }
@@ -133,9 +299,9 @@ class FileCollection {
     }
     let size: number
     try {
-      size = fs.readSync(this.fd, this.buffer, 0, Math.min(this.buffer.length, firstReadSize), this.position)
+      size = fs.readSync(this.fd, this.buffer, 0, Math.min(this.buffer.length, appendedReadSize), this.position - this.fileBase)
     } catch (error) {
-      return this.finish(Effect.fail(logFileError(this.path, error as NodeJS.ErrnoException)))
+      return this.finish(logFileError(this.path, error as NodeJS.ErrnoException))
     }
     this.received(size)
   }
@@ -143,17 +309,19 @@ class FileCollection {
   private received(size: number): void {
     if (size === 0) return this.atEnd()
     this.position += size
-    this.follow(this.activation.take(this.buffer.subarray(0, size), this.out))
+    this.follow(this.activation.take(this.buffer.subarray(0, size), this.lines))
     if (this.finished) return
+    this.handOver()
     // The lines are decoded and a held partial line is copied: the buffer can be reused, or replaced.
-    if (size === this.buffer.length && size < maxReadSize) this.buffer = new Uint8Array(Math.min(size * 4, maxReadSize))
+    const next = nextReadSize(this.buffer.length, size === this.buffer.length)
+    if (next !== this.buffer.length) this.buffer = new Uint8Array(next)
     this.readNext()
   }
 
   private follow(next: Next): void {
     switch (next._tag) {
       case "More":
-        if (next.active) this.lastActivity = performance.now()
+        if (next.active) this.deadlines.activity(performance.now())
         return
       case "Done":
         return this.done()
@@ -164,8 +332,9 @@ class FileCollection {
   }
 
   private atEnd(): void {
+    if (this.rotated()) return this.readNext()
     // Reading to the end: the bytes ended.
-    if (this.pollMillis === undefined) return this.follow(this.activation.ended(this.out))
+    if (this.pollMillis === undefined) return this.follow(this.activation.ended(this.lines))
     if (this.changedWhileReading) return this.readNext()
     if (this.watching === "not yet") {
       this.stopWatching = this.watch(this.path, () => this.changed())
@@ -191,36 +360,42 @@ class FileCollection {
   }
 
   private startDeadlines(totalMillis: number): void {
-    this.startedAt = performance.now()
-    this.lastActivity = this.startedAt
-    this.totalMillis = totalMillis
+    this.deadlines.restart(totalMillis, performance.now())
     clearTimeout(this.deadlineTimer)
-    this.checkDeadlinesIn(Math.min(this.idleMillis, totalMillis))
+    this.checkDeadlinesIn(Math.min(this.deadlines.idleMillis, totalMillis))
   }
 
   // One timer for both deadlines, moved only when it fires: activity does not touch it.
   private checkDeadlinesIn(millis: number): void {
     this.deadlineTimer = setTimeout(() => {
-      const now = performance.now()
-      const left = Math.min(this.lastActivity + this.idleMillis, this.startedAt + this.totalMillis) - now
+      const left = this.deadlines.left(performance.now())
       if (left > 0) return this.checkDeadlinesIn(left)
       this.deadlineTimer = undefined
-      this.follow(this.activation.timedOut(this.out))
+      this.follow(this.activation.timedOut(this.lines))
     }, Math.max(0, millis))
   }
 
   private done(): void {
-    this.finish(Effect.succeed(this.out))
+    this.finish(undefined)
   }
 
-  private finish(outcome: Effect.Effect<Array<string>, Errors.LogFileError>): void {
+  private handOver(): void {
+    if (this.onLines === undefined || this.lines.length === 0) return
+    const lines = this.lines
+    this.lines = []
+    this.onLines(lines)
+  }
+
+  private finish(error: Errors.LogFileError | undefined): void {
     if (this.finished) return
     this.finished = true
     clearTimeout(this.pollTimer)
     clearTimeout(this.deadlineTimer)
     this.stopWatching?.()
     this.closeFile()
-    this.resume?.(outcome)
+    if (this.onFinished === undefined) return
+    if (error === undefined) this.handOver()
+    this.onFinished(error)
   }
 
   private closeFile(): void {
@@ -231,3 +406,40 @@ class FileCollection {
 }
 
 const ignore = () => {}
+
+const identity = (stat: fs.Stats): string => `${stat.dev}:${stat.ino}`
+
+/** More rotated files than Docker's json-file driver is ever configured to keep. */
+const maxRotatedFiles = 64
+
+/** The log's files, newest first: the path, then `<path>.1`, `<path>.2`… while they exist. */
+const rotationChain = (path: string): Array<{ readonly name: string; readonly id: string }> => {
+  const files: Array<{ readonly name: string; readonly id: string }> = []
+  for (let k = 0; k <= maxRotatedFiles; k++) {
+    const name = k === 0 ? path : `${path}.${k}`
+    const stat = fs.statSync(name, { throwIfNoEntry: false })
+    if (stat === undefined) {
+      if (k === 0) continue
+      break
+    }
+    files.push({ name, id: identity(stat) })
+  }
+  return files
+}
+
+/** The file at `path` opened for reading when it is the file of that identity (or any, when undefined), else undefined. */
+const openIfSame = (path: string, file: string | undefined): number | undefined => {
+  let fd: number
+  try {
+    fd = fs.openSync(path, "r")
+  } catch {
+    return undefined
+  }
+  try {
+    if (file === undefined || identity(fs.fstatSync(fd)) === file) return fd
+  } catch {
+    // Not readable: as if it were not there.
+  }
+  fs.close(fd, ignore)
+  return undefined
+}

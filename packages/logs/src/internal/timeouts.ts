@@ -1,4 +1,5 @@
 import { Clock, Data, Duration, Effect, Option } from "effect"
+import { Deadlines as CollectionDeadlines } from "./deadlines.js"
 
 /**
  * No line came for the idle timeout.
@@ -57,14 +58,11 @@ export interface Deadlines {
  * @internal
  */
 export const makeDeadlines = (idle: Duration.DurationInput, total: Duration.DurationInput): Effect.Effect<Deadlines> =>
-  Effect.gen(function*() {
-    const idleMillis = Duration.toMillis(idle)
-    const totalMillis = Duration.toMillis(total)
-    const started = yield* Clock.currentTimeMillis
-    let lastActivity = started
+  Effect.map(Clock.currentTimeMillis, (started) => {
+    const deadlines = new CollectionDeadlines(Duration.toMillis(idle), Duration.toMillis(total), started)
     let active = false
-    const timeout = (idleEnds: number) =>
-      started + totalMillis <= idleEnds
+    const timeout = () =>
+      deadlines.nearer === "Overall"
         ? new LogCollectionTimeout({ timeout: Duration.decode(total) })
         : new LogIdleTimeout({ timeout: Duration.decode(idle) })
     const bounded = <A, E, R>(
@@ -73,13 +71,12 @@ export const makeDeadlines = (idle: Duration.DurationInput, total: Duration.Dura
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         if (active) {
-          lastActivity = now
+          deadlines.activity(now)
           active = false
         }
-        const idleEnds = lastActivity + idleMillis
-        const left = Math.min(started + totalMillis, idleEnds) - now
-        if (left <= 0) return yield* Effect.fail(Option.some(timeout(idleEnds)))
-        return yield* Effect.timeoutFail(pull, { duration: Duration.millis(left), onTimeout: () => Option.some(timeout(idleEnds)) })
+        const left = deadlines.left(now)
+        if (left <= 0) return yield* Effect.fail(Option.some(timeout()))
+        return yield* Effect.timeoutFail(pull, { duration: Duration.millis(left), onTimeout: () => Option.some(timeout()) })
       })
     return {
       activity: () => {

@@ -1,8 +1,10 @@
 // Raw json-file log content as OpenWhisk's tests build it ("raw(X)" in its test catalogue), and a log file
-// held in a Ref that a collection reads as DockerEngine.rawLogs would.
-import { DockerEngine, LogLine, Messages } from "@effect-whisk/core"
-import type { ActivationLogs } from "@effect-whisk/logs"
+// held in a Ref that a collection reads as a scripted LogSource.
+import { type Errors, LogLine, LogSource, Messages } from "@effect-whisk/core"
 import { Chunk, Effect, Ref, Stream } from "effect"
+
+/** The bytes of a log from an offset, as a scripted LogSource streams them. */
+export type Bytes = (fromOffset: number) => Stream.Stream<Uint8Array, Errors.LogFileError>
 
 export const epoch = "1970-01-01T00:00:00Z"
 
@@ -28,16 +30,17 @@ export const cutAt = (data: Uint8Array, cuts: ReadonlyArray<number>): ReadonlyAr
 }
 
 /**
- * A log file in memory: `source` gives its bytes from an offset in chunks of `chunkSize` and then ends, in both
- * modes, as OpenWhisk's mock clients do; `append` writes more; `reads` are the offsets and modes asked for.
+ * A log file in memory: `bytes` gives its bytes from an offset in chunks of `chunkSize` and then ends, as OpenWhisk's
+ * mock clients do, and `source` is the scripted LogSource over them; `append` writes more; `reads` are the offsets
+ * asked for.
  */
 export const makeLogFile = (initial = "", chunkSize = Number.POSITIVE_INFINITY) =>
   Effect.gen(function*() {
     const content = yield* Ref.make(bytes(initial))
-    const reads = yield* Ref.make<ReadonlyArray<{ readonly offset: number; readonly mode: DockerEngine.LogReadMode["_tag"] }>>([])
-    const source: ActivationLogs.Source<never, never> = (offset, mode) =>
+    const reads = yield* Ref.make<ReadonlyArray<{ readonly offset: number }>>([])
+    const read: Bytes = (offset) =>
       Stream.unwrap(Effect.gen(function*() {
-        yield* Ref.update(reads, (all) => [...all, { offset, mode: mode._tag }])
+        yield* Ref.update(reads, (all) => [...all, { offset }])
         const data = (yield* Ref.get(content)).subarray(offset)
         const cuts = []
         for (let at = chunkSize; at < data.length; at += chunkSize) cuts.push(at)
@@ -51,7 +54,13 @@ export const makeLogFile = (initial = "", chunkSize = Number.POSITIVE_INFINITY) 
         next.set(added, old.length)
         return next
       })
-    return { source, append, reads: Ref.get(reads), size: Effect.map(Ref.get(content), (data) => data.length) }
+    return {
+      bytes: read,
+      source: LogSource.scripted(read),
+      append,
+      reads: Ref.get(reads),
+      size: Effect.map(Ref.get(content), (data) => data.length)
+    }
   })
 
 export const collectAll = <E, R>(stream: Stream.Stream<string, E, R>) =>
