@@ -374,6 +374,17 @@ export const make = (
 
     const drainNow = Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => drain(now)))
 
+    /** Better than PF3 and PF9: while activations wait, the buffer's head is retried on a timer too, not only on events. */
+    let retrying: Fiber.RuntimeFiber<void> | undefined
+    const retryBuffer: Effect.Effect<void> = Effect.sleep(config.bufferRetryInterval).pipe(
+      Effect.zipRight(drainNow),
+      Effect.zipRight(Effect.suspend(() => {
+        if (waiters.length > 0) return retryBuffer
+        retrying = undefined
+        return Effect.void
+      }))
+    )
+
     // ---- prewarming (§3) ----
 
     const startPrewarm = (cell: Cell): Effect.Effect<boolean> =>
@@ -481,7 +492,8 @@ export const make = (
           })
         ).pipe(Effect.uninterruptible)
         if (!suspended) {
-          // T117: a container that could not be suspended is removed.
+          // T117: a container that could not be suspended is removed (by this fiber, which unbook must not interrupt).
+          entry.timer = undefined
           if (unbook(entry, "Failed")) yield* destroy(entry)
           return yield* drainNow
         }
@@ -734,6 +746,7 @@ export const make = (
         const waiter: Waiter = { seq: waiterSeq++, request, placed: Deferred.unsafeMake(FiberId.none) }
         waiters.push(waiter)
         publishGauges()
+        if (retrying === undefined) retrying = yield* Effect.forkIn(retryBuffer, poolScope)
         return yield* Effect.uninterruptibleMask((restore) =>
           restore(Deferred.await(waiter.placed)).pipe(
             Effect.onInterrupt(() =>
@@ -857,8 +870,6 @@ export const make = (
 
     // PT11: the initial prewarms, in configuration order, memory allowing (PT10).
     for (const cell of cells.values()) yield* topUp(cell, cell.config.initialCount)
-    // Better than PF3 and PF9: the buffer's head is retried on a timer too.
-    yield* Effect.forkIn(Effect.repeat(drainNow, Schedule.spaced(config.bufferRetryInterval)), poolScope)
     if ([...cells.values()].some((cell) => cell.config.reactive !== undefined)) {
       yield* Effect.forkIn(
         Effect.repeat(checkPrewarms, Schedule.spaced(config.prewarmCheckInterval)).pipe(
