@@ -396,6 +396,8 @@ export const make = (
         const started = factory.createScoped({ image: cell.config.image, userProvided: false, memory: cell.config.memory })
           .pipe(
             Scope.extend(entry.scope),
+            // See the create in execute: a create ends inside the pool's books, so closing the pool removes it.
+            Effect.uninterruptible,
             Effect.withSpan("ContainerPool.prewarm", { attributes: { image: cell.config.image } })
           )
         return started.pipe(
@@ -624,7 +626,13 @@ export const make = (
                 image: action.image,
                 userProvided: action.blackbox,
                 memory: action.memory
-              }).pipe(Scope.extend(entry.scope), Effect.withSpan("ContainerPool.create"))
+              }).pipe(
+                Scope.extend(entry.scope),
+                // An interrupted create may leave its removal to a background fiber of the backend, which could outlive
+                // the pool's Scope; a create that ends is destroyed with the entry's Scope, before the pool closes.
+                Effect.uninterruptible,
+                Effect.withSpan("ContainerPool.create")
+              )
             )
             timings.create = took
             if (Either.isLeft(created)) {
