@@ -9,6 +9,22 @@ import { action, count, destroyed, mb, settle, sleepingRun, testLayer } from "./
 const invoke = ContainerPool.invoke
 const hello = action("hello")
 
+/** The pool over test containers whose suspend or resume fails. */
+const failingControl = (operation: "suspend" | "resume") =>
+  ContainerPool.layer().pipe(Layer.provideMerge(
+    Layer.effect(
+      ContainerFactory.ContainerFactory,
+      Effect.map(ContainerFactory.ContainerFactory, (factory) =>
+        ContainerFactory.make((request) =>
+          Effect.map(factory.create(request), (container) => ({
+            ...container,
+            [operation]: Effect.fail(
+              new Errors.ContainerBackendError({ backend: "test", operation, target: container.id, reason: "Failed" })
+            )
+          }))))
+    ).pipe(Layer.provideMerge(ContainerFactory.layerTest()))
+  ))
+
 describe("ContainerPool lifecycle", () => {
   it.effect("PX6: suspended after the pause grace (10 s), resumed by the next activation", () =>
     Effect.gen(function*() {
@@ -182,20 +198,7 @@ describe("ContainerPool lifecycle", () => {
       assert.notStrictEqual(second.containerId, first.containerId)
       assert.strictEqual(yield* count("run"), 2)
       assert.deepStrictEqual(yield* destroyed, [first.containerId])
-    }).pipe(Effect.provide(
-      Layer.effect(
-        ContainerFactory.ContainerFactory,
-        Effect.map(ContainerFactory.ContainerFactory, (factory) =>
-          ContainerFactory.make((request) =>
-            Effect.map(factory.create(request), (container) => ({
-              ...container,
-              resume: Effect.fail(new Errors.ContainerBackendError({ backend: "test", operation: "resume", target: "test-container-1", reason: "Failed" }))
-            }))))
-      ).pipe(
-        Layer.provideMerge(ContainerFactory.layerTest()),
-        (factory) => ContainerPool.layer().pipe(Layer.provideMerge(factory))
-      )
-    )))
+    }).pipe(Effect.provide(failingControl("resume"))))
 
   it.effect("T117: a container whose suspend fails is removed", () =>
     Effect.gen(function*() {
@@ -204,20 +207,7 @@ describe("ContainerPool lifecycle", () => {
       yield* settle
       assert.strictEqual(yield* count("destroy"), 1)
       assert.strictEqual((yield* ContainerPool.snapshot).containers.length, 0)
-    }).pipe(Effect.provide(
-      Layer.effect(
-        ContainerFactory.ContainerFactory,
-        Effect.map(ContainerFactory.ContainerFactory, (factory) =>
-          ContainerFactory.make((request) =>
-            Effect.map(factory.create(request), (container) => ({
-              ...container,
-              suspend: Effect.fail(new Errors.ContainerBackendError({ backend: "test", operation: "suspend", target: "test-container-1", reason: "Failed" }))
-            }))))
-      ).pipe(
-        Layer.provideMerge(ContainerFactory.layerTest()),
-        (factory) => ContainerPool.layer().pipe(Layer.provideMerge(factory))
-      )
-    )))
+    }).pipe(Effect.provide(failingControl("suspend"))))
 
   it.effect("closing the pool's Scope fails waiting and running callers with Closed and removes every container", () =>
     Effect.gen(function*() {

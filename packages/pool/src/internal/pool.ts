@@ -681,7 +681,8 @@ export const make = (
         }
 
         const container = entry.container!
-        if (!placement.first) {
+        const warmStart = placement.start === "Warm"
+        if (warmStart) {
           const resumed = yield* entry.control.withPermits(1)(
             Effect.suspend(() => {
               if (!entry.suspended) return Effect.succeed(Either.right(undefined))
@@ -706,7 +707,7 @@ export const make = (
             maxConcurrent: action.maxConcurrent,
             ...(action.action.maxResponse === undefined ? {} : { maxResponse: action.action.maxResponse }),
             // B20: a connection failure on a container that ran before is a health error, and the job moves.
-            reschedule: !placement.first
+            reschedule: warmStart
           }).pipe(Effect.withSpan("ContainerPool.run"))
         )
         timings.run = runTook
@@ -714,7 +715,7 @@ export const make = (
           const failure: Errors.ContainerHealthError | Errors.ContainerDestroyed = ran.left
           yield* release(entry, false, "Unhealthy")
           // T115, T116: the first run after Ready or Paused failed its connection or answered 503.
-          if (failure._tag === "ContainerHealthError" && !placement.first && !rescheduled) return Reschedule
+          if (failure._tag === "ContainerHealthError" && warmStart && !rescheduled) return Reschedule
           return record(ActivationResponse.whiskError(failure.message))
         }
         const response = ran.right.response
