@@ -118,6 +118,16 @@ export interface Config {
   readonly bufferCapacity: number
   /** The buffer's head is retried this often as well as on every release (better than PF3). */
   readonly bufferRetryInterval: Duration.DurationInput
+  /**
+   * When the memory is full and the action has a busy container, how long an activation waits for that container
+   * before idle containers of other actions are evicted to start another one (0: at once, as OpenWhisk, P6).
+   */
+  readonly warmWait: Duration.DurationInput
+  /**
+   * While the buffer's head has waited less than this, activations behind it may take a free slot of a warm
+   * container of their own action; after it, the order is strict until the head is placed (P1).
+   */
+  readonly bypassWindow: Duration.DurationInput
   readonly stemCells: ReadonlyArray<StemCell>
   /** How often reactive prewarms expire and are topped up, and the window of the cold-start count. */
   readonly prewarmCheckInterval: Duration.DurationInput
@@ -128,7 +138,8 @@ export interface Config {
 }
 
 /**
- * OpenWhisk's defaults (pool rules §5), and a buffer of 10,000 retried every second.
+ * OpenWhisk's defaults (pool rules §5); a buffer of 10,000 retried every second; an activation waits up to
+ * 500 ms for its own busy container before evicting, and may go before a buffer head that waited less than 1 s.
  *
  * @since 0.1.0
  * @category defaults
@@ -139,6 +150,8 @@ export const defaults: Config = {
   idleTimeout: Duration.minutes(10),
   bufferCapacity: 10_000,
   bufferRetryInterval: Duration.seconds(1),
+  warmWait: Duration.millis(500),
+  bypassWindow: Duration.seconds(1),
   stemCells: [],
   prewarmCheckInterval: Duration.minutes(10),
   prewarmExpirationLimit: 100,

@@ -241,4 +241,59 @@ describe("ContainerPool placement", () => {
       // PT24: the slots are free again.
       assert.strictEqual((yield* invoke(concurrent, {})).containerId, containers[0])
     }).pipe(Effect.provide(testLayer({}, { run: sleepingRun }))))
+
+  it.effect("better than P6: with the memory full, a second activation waits for its own busy container instead of evicting", () =>
+    Effect.gen(function*() {
+      const idle = yield* invoke(action("idle"), {})
+      const first = yield* Effect.fork(invoke(action("a"), { sleep: 100 }))
+      yield* settle
+      const second = yield* Effect.fork(invoke(action("a"), {}))
+      yield* settle
+      yield* TestClock.adjust(100)
+      const [one, two] = [yield* Fiber.join(first), yield* Fiber.join(second)]
+      assert.strictEqual(two.start, "Warm")
+      assert.strictEqual(two.containerId, one.containerId)
+      assert.strictEqual(yield* count("destroy"), 0)
+      assert.isTrue((yield* ContainerPool.snapshot).containers.some((info) => info.containerId === idle.containerId))
+    }).pipe(Effect.provide(testLayer({ userMemory: mb(512) }, { run: sleepingRun }))))
+
+  it.effect("...but only for warmWait: then the idle container of another action is evicted and a new one started", () =>
+    Effect.gen(function*() {
+      const idle = yield* invoke(action("idle"), {})
+      const first = yield* Effect.fork(invoke(action("a"), { sleep: 5000 }))
+      yield* settle
+      const second = yield* Effect.fork(invoke(action("a"), {}))
+      yield* settle
+      yield* TestClock.adjust(400)
+      yield* settle
+      assert.strictEqual(yield* count("destroy"), 0)
+      yield* TestClock.adjust(100)
+      const two = yield* Fiber.join(second)
+      assert.strictEqual(two.start, "Cold")
+      assert.deepStrictEqual(yield* destroyed, [idle.containerId])
+      yield* TestClock.adjust(5000)
+      yield* Fiber.join(first)
+    }).pipe(Effect.provide(testLayer({ userMemory: mb(512) }, { run: sleepingRun }))))
+
+  it.effect("better than PF3: behind a waiting head, an activation with a free warm container goes first, until the head has waited bypassWindow", () =>
+    Effect.gen(function*() {
+      yield* invoke(action("small"), {})
+      const busy = yield* Effect.fork(invoke(action("busy"), { sleep: 5000 }))
+      yield* settle
+      const large = yield* Effect.fork(invoke(action("large", { memory: mb(512) }), {}))
+      yield* settle
+      assert.strictEqual((yield* ContainerPool.snapshot).buffered, 1)
+      const early = yield* invoke(action("small"), {})
+      assert.strictEqual(early.start, "Warm")
+      assert.strictEqual(early.timings.wait, 0)
+      // The head has now waited 1 s: the small one queues behind it.
+      yield* TestClock.adjust(1000)
+      const late = yield* Effect.fork(invoke(action("small"), {}))
+      yield* settle
+      assert.strictEqual((yield* ContainerPool.snapshot).buffered, 2)
+      yield* TestClock.adjust(4000)
+      assert.strictEqual((yield* Fiber.join(large)).start, "Cold")
+      assert.strictEqual((yield* Fiber.join(late)).start, "Cold")
+      yield* Fiber.join(busy)
+    }).pipe(Effect.provide(testLayer({ userMemory: mb(512) }, { run: sleepingRun }))))
 })

@@ -93,6 +93,8 @@ interface Request {
 
 interface Waiter {
   readonly seq: number
+  /** Epoch millis when it started to wait. */
+  readonly since: number
   readonly request: Request
   readonly placed: Deferred.Deferred<Placement, PoolError>
 }
@@ -134,6 +136,9 @@ export const make = (
     const budget = config.userMemory.bytes
     const pauseGrace = Duration.decode(config.pauseGrace)
     const idleTimeout = Duration.decode(config.idleTimeout)
+    const warmWait = Duration.decode(config.warmWait)
+    const warmWaitMillis = Duration.toMillis(warmWait)
+    const bypassWindow = Duration.toMillis(Duration.decode(config.bypassWindow))
 
     const entries = new Set<Entry>()
     /** Entries initialised, or being initialised, for an action: by the key of P2. */
@@ -305,12 +310,26 @@ export const make = (
       addTo(byKey, request.key, entry)
     }
 
-    const tryPlace = (request: Request, now: number): Placement | undefined => {
+    /** A container with a free slot of the request's own action (P2), which takes no memory. */
+    const tryWarm = (request: Request, now: number): Placement | undefined => {
       const warm = findWarm(request)
-      if (warm !== undefined) {
-        served(request, warm, now)
-        return { start: warm.state === "Warm" ? "Warm" : warm.origin, entry: warm, first: false, victims: [] }
-      }
+      if (warm === undefined) return undefined
+      served(request, warm, now)
+      return { start: warm.state === "Warm" ? "Warm" : warm.origin, entry: warm, first: false, victims: [] }
+    }
+
+    /** Whether the request's action has a container that will take it soon: busy now, not going away. */
+    const hasOwnContainer = (request: Request): boolean => {
+      const own = byKey.get(request.key)
+      if (own === undefined) return false
+      for (const entry of own) if (!entry.draining) return true
+      return false
+    }
+
+    /** P2 to P6: where the request goes now, if anywhere; `since` is when it started to wait. */
+    const tryPlace = (request: Request, now: number, since: number): Placement | undefined => {
+      const warm = tryWarm(request, now)
+      if (warm !== undefined) return warm
       if (!request.action.blackbox) {
         const stemCell = findPrewarm(request, now)
         if (stemCell !== undefined) {
@@ -325,6 +344,9 @@ export const make = (
       const memory = request.action.memory.bytes
       let victims: ReadonlyArray<Entry> = []
       if (used + memory > budget) {
+        // Better than P6: its own busy container is usually free again long before a cold start would end, and an
+        // eviction would cost another action its warm container; so it waits a little first.
+        if (now - since < warmWaitMillis && hasOwnContainer(request)) return undefined
         const evicted = evictFor(used + memory - budget)
         if (evicted === undefined) return undefined
         victims = evicted
@@ -356,18 +378,36 @@ export const make = (
       return best
     }
 
-    /** P9: places buffered activations, head first, until the head does not fit. */
+    /**
+     * Activations behind the head may take a free slot of a warm container of their own action (which takes no
+     * memory) until the head has waited `bypassWindow`; from then on the order is strict (P1) until it is placed, so
+     * that the head cannot starve. Better than PF3: a warm container does not idle while its activations queue.
+     */
+    const mayBypass = (now: number) => head === undefined || now - head.since < bypassWindow
+
+    const dequeue = (waiter: Waiter, placement: Placement) => {
+      waiters = waiters.filter((other) => other !== waiter)
+      Deferred.unsafeDone(waiter.placed, Exit.succeed(placement))
+    }
+
+    /** P9: places buffered activations, head first, until the head does not fit; then those that can bypass it. */
     const drain = (now: number) => {
       while (waiters.length > 0) {
         const waiter = nextWaiter()!
-        const placement = tryPlace(waiter.request, now)
+        const placement = tryPlace(waiter.request, now, waiter.since)
         if (placement === undefined) {
           head = waiter
           break
         }
         head = undefined
-        waiters = waiters.filter((other) => other !== waiter)
-        Deferred.unsafeDone(waiter.placed, Exit.succeed(placement))
+        dequeue(waiter, placement)
+      }
+      if (head !== undefined && mayBypass(now)) {
+        for (const waiter of waiters) {
+          if (waiter === head) continue
+          const placement = tryWarm(waiter.request, now)
+          if (placement !== undefined) dequeue(waiter, placement)
+        }
       }
       publishGauges()
     }
@@ -376,7 +416,10 @@ export const make = (
 
     /** Better than PF3 and PF9: while activations wait, the buffer's head is retried on a timer too, not only on events. */
     let retrying: Fiber.RuntimeFiber<void> | undefined
-    const retryBuffer: Effect.Effect<void> = Effect.sleep(config.bufferRetryInterval).pipe(
+    const retryInterval = warmWaitMillis > 0
+      ? Duration.min(Duration.decode(config.bufferRetryInterval), warmWait)
+      : Duration.decode(config.bufferRetryInterval)
+    const retryBuffer: Effect.Effect<void> = Effect.sleep(retryInterval).pipe(
       Effect.zipRight(drainNow),
       Effect.zipRight(Effect.suspend(() => {
         if (waiters.length > 0) return retryBuffer
@@ -738,12 +781,14 @@ export const make = (
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         if (closed) return yield* new PoolError({ reason: "Closed", action: request.action.name })
-        if (waiters.length === 0) {
-          const placement = tryPlace(request, now)
-          if (placement !== undefined) {
-            publishGauges()
-            return placement
-          }
+        const placement = waiters.length === 0
+          ? tryPlace(request, now, now)
+          : mayBypass(now)
+          ? tryWarm(request, now)
+          : undefined
+        if (placement !== undefined) {
+          publishGauges()
+          return placement
         }
         if (waiters.length >= config.bufferCapacity) {
           return yield* new PoolError({
@@ -752,7 +797,7 @@ export const make = (
             limit: config.bufferCapacity
           })
         }
-        const waiter: Waiter = { seq: waiterSeq++, request, placed: Deferred.unsafeMake(FiberId.none) }
+        const waiter: Waiter = { seq: waiterSeq++, since: now, request, placed: Deferred.unsafeMake(FiberId.none) }
         waiters.push(waiter)
         publishGauges()
         if (retrying === undefined) retrying = yield* Effect.forkIn(retryBuffer, poolScope)
