@@ -119,8 +119,10 @@ export interface Config {
   /** The buffer's head is retried this often as well as on every release (better than PF3). */
   readonly bufferRetryInterval: Duration.DurationInput
   /**
-   * When the memory is full and the action has a busy container, how long an activation waits for that container
-   * before idle containers of other actions are evicted to start another one (0: at once, as OpenWhisk, P6).
+   * When the memory is full and the action has a busy container, how long at least an activation waits for that
+   * container before idle containers of other actions are evicted to start another one; at least as long as the
+   * pool's recent cold starts took, since a new container would not be ready sooner (0 and no cold start measured
+   * yet: at once, as OpenWhisk, P6).
    */
   readonly warmWait: Duration.DurationInput
   /**

@@ -138,6 +138,8 @@ export const make = (
     const idleTimeout = Duration.decode(config.idleTimeout)
     const warmWait = Duration.decode(config.warmWait)
     const warmWaitMillis = Duration.toMillis(warmWait)
+    /** How long a cold start (create and init) took lately, a moving average: waiting longer gains nothing. */
+    let coldStartMillis = 0
     const bypassWindow = Duration.toMillis(Duration.decode(config.bypassWindow))
 
     const entries = new Set<Entry>()
@@ -346,7 +348,7 @@ export const make = (
       if (used + memory > budget) {
         // Better than P6: its own busy container is usually free again long before a cold start would end, and an
         // eviction would cost another action its warm container; so it waits a little first.
-        if (now - since < warmWaitMillis && hasOwnContainer(request)) return undefined
+        if (now - since < Math.max(warmWaitMillis, coldStartMillis) && hasOwnContainer(request)) return undefined
         const evicted = evictFor(used + memory - budget)
         if (evicted === undefined) return undefined
         victims = evicted
@@ -714,6 +716,10 @@ export const make = (
           }
           entry.state = "Warm"
           settle(undefined)
+          if (placement.start === "Cold") {
+            const took = (timings.create ?? 0) + (timings.init ?? 0)
+            coldStartMillis = coldStartMillis === 0 ? took : 0.8 * coldStartMillis + 0.2 * took
+          }
         } else if (entry.state !== "Warm") {
           const outcome = yield* Deferred.await(entry.initialized!)
           if (outcome !== undefined) {
