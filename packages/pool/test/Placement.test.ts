@@ -1,5 +1,6 @@
 // Where the pool places an activation (P2–P9, PT1–PT48 as they apply): warm reuse by action identity, cold creates,
 // eviction oldest first without overcommit, the buffer's order, its bound, and a waiter's interruption.
+import { ContainerFactory } from "@effect-whisk/core"
 import { ContainerPool, PoolError } from "@effect-whisk/pool"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, TestClock } from "effect"
@@ -296,4 +297,23 @@ describe("ContainerPool placement", () => {
       assert.strictEqual((yield* Fiber.join(late)).start, "Cold")
       yield* Fiber.join(busy)
     }).pipe(Effect.provide(testLayer({ userMemory: mb(512) }, { run: sleepingRun }))))
+
+  it.effect("an activation interrupted while it waits for another's init leaves the container to it", () =>
+    Effect.gen(function*() {
+      const concurrent = action("conc", { maxConcurrent: 2 })
+      const first = yield* Effect.fork(invoke(concurrent, {}))
+      yield* settle
+      const joined = yield* Effect.fork(invoke(concurrent, {}))
+      yield* settle
+      yield* Fiber.interrupt(joined)
+      yield* TestClock.adjust(100)
+      const record = yield* Fiber.join(first)
+      assert.isTrue(record.response.isSuccess)
+      assert.strictEqual(yield* count("destroy"), 0)
+      const [info] = (yield* ContainerPool.snapshot).containers
+      assert.strictEqual(info!.active, 0)
+      assert.strictEqual(info!.state, "Warm")
+    }).pipe(Effect.provide(testLayer({}, {
+      init: () => Effect.as(Effect.sleep(100), ContainerFactory.answer(200, { OK: true }))
+    }))))
 })

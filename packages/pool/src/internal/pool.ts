@@ -101,6 +101,14 @@ interface Waiter {
 
 const Reschedule = Symbol("Reschedule")
 
+/** What an activation did with its placement, for an interruption to undo exactly that. */
+interface Lease {
+  /** Its slot was given back. */
+  released: boolean
+  /** It started to change the container (create, init, resume, run). */
+  touched: boolean
+}
+
 const compareBy = <A>(f: (a: A) => number) => (a: A, b: A) => f(a) - f(b)
 
 const millisOf = (duration: Duration.Duration): number => Math.round(Duration.toMillis(duration) * 100) / 100
@@ -469,6 +477,7 @@ export const make = (
                 drain(now)
               })
           }),
+          Effect.interruptible,
           Effect.forkIn(poolScope),
           Effect.as(true)
         )
@@ -556,16 +565,17 @@ export const make = (
      * starts when it runs nothing); one that may not is destroyed when its last activation ends (§4.3 Destroy triggers).
      */
     const release = (entry: Entry, keep: boolean, reason: RemovalReason): Effect.Effect<void> =>
-      Effect.gen(function*() {
+      Effect.uninterruptible(Effect.gen(function*() {
         entry.active--
         if (!keep) entry.draining = true
         if (entry.draining && entry.active === 0) {
           if (unbook(entry, reason)) yield* destroy(entry)
         } else if (entry.active === 0 && !entry.removed && entry.state === "Warm") {
-          entry.timer = yield* Effect.forkIn(idleTimer(entry), poolScope)
+          // A fork inherits this region's uninterruptibility; the timer must stay interruptible by the next placement.
+          entry.timer = yield* Effect.forkIn(Effect.interruptible(idleTimer(entry)), poolScope)
         }
         yield* drainNow
-      })
+      }))
 
     /** A placement its caller will not use (interrupted while it waited): it leaves no trace. */
     const abandon = (placement: Placement): Effect.Effect<void> =>
@@ -628,11 +638,16 @@ export const make = (
       parameters: unknown,
       options: ContainerPool.InvokeOptions,
       wait: number,
-      rescheduled: boolean
+      rescheduled: boolean,
+      lease: Lease
     ): Effect.Effect<ContainerPool.Activation | typeof Reschedule> =>
       Effect.gen(function*() {
         const { action } = request
         const { entry } = placement
+        const finish = (keep: boolean, reason: RemovalReason) => {
+          lease.released = true
+          return release(entry, keep, reason)
+        }
         const timings: { -readonly [K in keyof ContainerPool.Timings]: ContainerPool.Timings[K] } = { wait }
         const context = yield* ActivationContext.make(action.name, action.timeout, {
           namespace: action.namespace,
@@ -684,7 +699,7 @@ export const make = (
               // PX24: a whisk (or, for a user's image, developer) error; nothing to destroy.
               const response = ActivationResponse.fromStartupError(created.left)
               settle(response)
-              yield* release(entry, false, "Failed")
+              yield* finish(false, "Failed")
               return record(response)
             }
             entry.container = created.right
@@ -705,13 +720,13 @@ export const make = (
               const [logsTook, logs] = yield* timed(collectLogs(container, action, failure.response))
               timings.logs = logsTook
               settle(failure.response)
-              yield* release(entry, false, "Failed")
+              yield* finish(false, "Failed")
               return record(failure.response, Either.getOrThrow(logs).lines)
             }
             // Better than PF11: a 503 or a lost container at init fails the activation with a whisk error.
             const response = ActivationResponse.whiskError(failure.message)
             settle(response)
-            yield* release(entry, false, "Failed")
+            yield* finish(false, "Failed")
             return record(response)
           }
           entry.state = "Warm"
@@ -724,13 +739,14 @@ export const make = (
           const outcome = yield* Deferred.await(entry.initialized!)
           if (outcome !== undefined) {
             // PX18, PX20: the init that this activation waited for failed; it fails alike.
-            yield* release(entry, false, "Failed")
+            yield* finish(false, "Failed")
             return record(outcome)
           }
         }
 
         const container = entry.container!
         const warmStart = placement.start === "Warm"
+        lease.touched = true
         if (warmStart) {
           const resumed = yield* entry.control.withPermits(1)(
             Effect.suspend(() => {
@@ -744,7 +760,7 @@ export const make = (
           )
           if (Either.isLeft(resumed)) {
             // T114: the job goes to another container, once.
-            yield* release(entry, false, "Unhealthy")
+            yield* finish(false, "Unhealthy")
             if (!rescheduled) return Reschedule
             return record(ActivationResponse.whiskError(resumed.left.message))
           }
@@ -762,7 +778,7 @@ export const make = (
         timings.run = runTook
         if (Either.isLeft(ran)) {
           const failure: Errors.ContainerHealthError | Errors.ContainerDestroyed = ran.left
-          yield* release(entry, false, "Unhealthy")
+          yield* finish(false, "Unhealthy")
           // T115, T116: the first run after Ready or Paused failed its connection or answered 503.
           if (failure._tag === "ContainerHealthError" && warmStart && !rescheduled) return Reschedule
           return record(ActivationResponse.whiskError(failure.message))
@@ -778,7 +794,7 @@ export const make = (
         }
         // PX23, PX26: a success or an application error keeps the container; anything else destroys it.
         const keep = !logsFailed && (response.isSuccess || response.isApplicationError)
-        yield* release(entry, keep, "Failed")
+        yield* finish(keep, "Failed")
         return record(response, logs)
       })
 
@@ -806,7 +822,7 @@ export const make = (
         const waiter: Waiter = { seq: waiterSeq++, since: now, request, placed: Deferred.unsafeMake(FiberId.none) }
         waiters.push(waiter)
         publishGauges()
-        if (retrying === undefined) retrying = yield* Effect.forkIn(retryBuffer, poolScope)
+        if (retrying === undefined) retrying = yield* Effect.forkIn(Effect.interruptible(retryBuffer), poolScope)
         return yield* Effect.uninterruptibleMask((restore) =>
           restore(Deferred.await(waiter.placed)).pipe(
             Effect.onInterrupt(() =>
@@ -837,15 +853,20 @@ export const make = (
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           const [waitTook, placement] = yield* Effect.timed(restore(place(request)))
-          return yield* restore(execute(placement, request, parameters, options, millisOf(waitTook), rescheduled)).pipe(
+          const lease: Lease = { released: false, touched: placement.first }
+          return yield* restore(
+            execute(placement, request, parameters, options, millisOf(waitTook), rescheduled, lease)
+          ).pipe(
             Effect.onInterrupt(() =>
               Effect.suspend(() => {
-                // Interrupted while it ran: the container's state is unknown, so it goes.
+                if (lease.released) return Effect.void
                 const { entry } = placement
                 if (placement.first && entry.initialized !== undefined) {
                   Deferred.unsafeDone(entry.initialized, Exit.succeed(ActivationResponse.whiskError(Messages.abnormalRun)))
                 }
-                return release(entry, false, "Interrupted")
+                // Interrupted while its container was being created, initialised, resumed or run: the container's state
+                // is unknown, so it goes; interrupted while it only waited for another activation's init, it stays.
+                return release(placement.entry, !lease.touched, "Interrupted")
               })
             )
           )
