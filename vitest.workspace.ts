@@ -4,6 +4,7 @@ export const projects = [
   "packages/core",
   "packages/logs",
   "packages/docker",
+  "packages/pool",
   "packages/runtime-nodejs",
   "packages/cli",
   "packages/bench"

@@ -12,7 +12,8 @@ export interface BenchContext {
 
 /** One figure's outcome: each series summarised, how it compares, and whether the goal was met. */
 export interface FigureResult {
-  readonly figure: number
+  /** 1–9, or 10a and 10b. */
+  readonly figure: number | string
   readonly title: string
   readonly unit: string
   readonly series: Readonly<Record<string, import("./stats.js").Summary>>

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the nine figures of the benchmark on the real engine, each set against a raw baseline measured in
+ * `npm run bench`: the figures of the benchmark on the real engine, each set against a raw baseline measured in
  * the same run; prints a table and writes bench-results/latest.json.
  *
  * @since 0.1.0
@@ -19,6 +19,7 @@ import { coldCreate } from "./figures/coldCreate.js"
 import { collectionMemory } from "./figures/collectionMemory.js"
 import { logCollection } from "./figures/logCollection.js"
 import { logPipeline } from "./figures/logPipeline.js"
+import { poolStartKinds, poolThroughput } from "./figures/pool.js"
 import { suspendResume } from "./figures/suspendResume.js"
 import { startup } from "./figures/startup.js"
 import { tailLatency } from "./figures/tailLatency.js"
@@ -30,15 +31,16 @@ import { type BenchReport, table, toJson } from "./report.js"
 
 // packages/bench/dist/main.js (or src/main.ts) → the repository root.
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..")
-const prefix = "effect-whisk-bench"
+// EFFECT_WHISK_BENCH_PREFIX gives a run a prefix of its own, so that two runs on one engine never remove each other's containers.
+const prefix = process.env["EFFECT_WHISK_BENCH_PREFIX"] ?? "effect-whisk-bench"
 
 const config = WhiskConfig.layerWith({ containerNamePrefix: prefix })
 
 // Sample counts; EFFECT_WHISK_BENCH_QUICK=1 takes a few of each (for trying the benchmark out, not for figures).
 const quick = process.env["EFFECT_WHISK_BENCH_QUICK"] === "1"
 const counts = quick
-  ? { create: 3, suspend: 3, run: 10, logs: 3, pipeline: 2, activation: 10, tail: 30, memory: 2, startup: 5 }
-  : { create: 20, suspend: 30, run: 200, logs: 20, pipeline: 20, activation: 200, tail: 300, memory: 5, startup: 5 }
+  ? { create: 3, suspend: 3, run: 10, logs: 3, pipeline: 2, activation: 10, tail: 30, memory: 2, starts: 3, throughput: 300, startup: 5 }
+  : { create: 20, suspend: 30, run: 200, logs: 20, pipeline: 20, activation: 200, tail: 300, memory: 5, starts: 20, throughput: 3000, startup: 5 }
 
 // EFFECT_WHISK_BENCH_ONLY=2,3 measures only those figures (for working on one hot path); such a partial report goes
 // to partial.json so that latest.json keeps the last full one.
@@ -64,6 +66,9 @@ const program = Effect.gen(function*() {
     ["6/8 warm activation end to end", warmActivation(context, counts.activation)],
     ["7/8 tail latency", tailLatency(counts.tail)],
     ["8/8 memory of a collection from 1 GiB", collectionMemory(counts.memory)],
+    ["9/pool: invoke by start kind", poolStartKinds(context, counts.starts)],
+    ["10a/pool throughput, 16 containers", poolThroughput(context, counts.throughput, false)],
+    ["10b/pool under pressure, 8 containers, Zipf", poolThroughput(context, counts.throughput, true)],
     ["12/12 start-up of the command", startup(context, counts.startup)]
   ] as const
   for (const [label, figure] of steps.filter(([name]) => selected(name))) {

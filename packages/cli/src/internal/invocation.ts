@@ -2,7 +2,7 @@ import { ActivationResponse, type Container, DockerEngine, ImageName, WhiskConfi
 import { DockerContainer } from "@effect-whisk/docker"
 import { Duration, Effect, Either, Exit, Option, Scope, Stream } from "effect"
 import { RuntimeImage } from "../RuntimeImage.js"
-import * as ActivationContext from "./activationContext.js"
+import { ActivationContext } from "@effect-whisk/pool"
 import * as ActivationLogs from "./activationLogs.js"
 import type { InvokeRequest } from "./invokeRequest.js"
 import { buildRenderer, type Progress, pullRenderer } from "./progress.js"

@@ -1,0 +1,214 @@
+import { ByteSize } from "@effect-whisk/core"
+import { DockerContainer } from "@effect-whisk/docker"
+import { type Action, ContainerPool, PoolMetrics } from "@effect-whisk/pool"
+import { Effect, Exit, Metric, Random, Schedule, Scope } from "effect"
+import { performance } from "node:perf_hooks"
+import { actions, type BenchContext, type FigureResult } from "../context.js"
+import { initialized } from "../containers.js"
+import { interleaved, millis, say } from "../measure.js"
+import { post } from "../raw/actionHttp.js"
+import { summarize } from "../stats.js"
+
+const memory = ByteSize.megabytes(256)
+
+const noop = (context: BenchContext, name: string): Action.Action => ({
+  name,
+  image: context.image,
+  memory,
+  timeout: "30 seconds",
+  code: actions.noop
+})
+
+/** A pool in a Scope of its own over the live Docker factory. */
+const openPool = (config: Partial<ContainerPool.Config>) =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const pool = yield* ContainerPool.make(config).pipe(Scope.extend(scope), Effect.provide(DockerContainer.layer))
+    return { pool, close: Scope.close(scope, Exit.void) }
+  })
+
+/** Invokes and insists on a success of the expected start kind. */
+const invokeOk = (pool: ContainerPool.Service, action: Action.Action, start?: ContainerPool.StartKind) =>
+  pool.invoke(action, {}).pipe(
+    Effect.orDie,
+    Effect.tap((record) =>
+      record.response.isSuccess && (start === undefined || record.start === start)
+        ? Effect.void
+        : Effect.dieMessage(`unexpected activation: ${record.start} ${JSON.stringify(record.response)}`)
+    )
+  )
+
+const waitForPrewarm = (pool: ContainerPool.Service) =>
+  Effect.flatMap(pool.snapshot, (snapshot) =>
+    snapshot.containers.some((info) => info.state === "Prewarmed") ? Effect.void : Effect.fail("starting")).pipe(
+      Effect.retry({ times: 1500, schedule: Schedule.spaced("20 millis") }),
+      Effect.orDie
+    )
+
+/**
+ * 9. latency by start kind of a no-op action, from `invoke` to the activation record with its logs: cold (a fresh
+ * pool creates the container), prewarmed (a fresh pool with one started stem cell), warm (a pool whose container ran
+ * the action before, within the pause grace). Setup and teardown of each sample are not timed.
+ */
+export const poolStartKinds = (context: BenchContext, count: number) =>
+  Effect.gen(function*() {
+    const warm = yield* openPool({ pauseGrace: "1 hour" })
+    const warmAction = noop(context, "warm")
+    yield* invokeOk(warm.pool, warmAction, "Cold")
+    let n = 0
+    const samples = yield* interleaved("start kinds", [
+      {
+        name: "cold",
+        sample: Effect.gen(function*() {
+          const cold = yield* openPool({})
+          const [took] = yield* millis(invokeOk(cold.pool, noop(context, `cold${n++}`), "Cold"))
+          yield* cold.close
+          return took
+        })
+      },
+      {
+        name: "prewarmed",
+        sample: Effect.gen(function*() {
+          const prewarmed = yield* openPool({ stemCells: [{ image: context.image, memory, initialCount: 1 }] })
+          yield* waitForPrewarm(prewarmed.pool)
+          // A stem cell is reported started when its container is; its runtime then still boots for a few hundred
+          // ms, which a prewarm that waited for its activation, as a pool's do, has long finished.
+          yield* Effect.sleep("1 second")
+          const [took] = yield* millis(invokeOk(prewarmed.pool, noop(context, `prewarmed${n++}`), "Prewarmed"))
+          yield* prewarmed.close
+          return took
+        })
+      },
+      { name: "warm", sample: Effect.map(millis(invokeOk(warm.pool, warmAction, "Warm")), ([took]) => took) }
+    ], { warmup: 2, count })
+    yield* warm.close
+    const cold = summarize(samples["cold"]!)
+    const prewarmed = summarize(samples["prewarmed"]!)
+    const warmSummary = summarize(samples["warm"]!)
+    const ratios = { "prewarmed p50 / cold p50": prewarmed.p50 / cold.p50, "warm p50 / cold p50": warmSummary.p50 / cold.p50 }
+    return {
+      figure: 9,
+      title: "pool: invoke to record with logs, by start kind (no-op action)",
+      unit: "ms",
+      series: { cold, prewarmed, warm: warmSummary },
+      ratios,
+      goal: "prewarmed p50 ≤ 0.1 × cold p50; warm p50 ≤ 0.02 × cold p50",
+      met: ratios["prewarmed p50 / cold p50"] <= 0.1 && ratios["warm p50 / cold p50"] <= 0.02
+    } satisfies FigureResult
+  })
+
+/** A Zipf(s = 1) choice among `n` items: item k (0-based) with weight 1 / (k + 1). */
+const zipf = (n: number) => {
+  const weights = Array.from({ length: n }, (_, k) => 1 / (k + 1))
+  const total = weights.reduce((a, b) => a + b, 0)
+  return Effect.map(Random.next, (u) => {
+    let acc = 0
+    for (let k = 0; k < n; k++) {
+      acc += weights[k]! / total
+      if (u < acc) return k
+    }
+    return n - 1
+  })
+}
+
+const callers = 32
+const actionCount = 16
+
+/** `total` activations from `callers` concurrent callers; each picks its next action with `choose`. */
+const drive = <E, R>(total: number, run: () => Effect.Effect<number, E, R>) =>
+  Effect.gen(function*() {
+    let left = total
+    const latencies: Array<number> = []
+    const started = performance.now()
+    yield* Effect.all(
+      Array.from({ length: callers }, () =>
+        Effect.gen(function*() {
+          while (left > 0) {
+            left--
+            latencies.push(yield* run())
+          }
+        })),
+      { concurrency: "unbounded", discard: true }
+    )
+    return { latencies, perSecond: total / ((performance.now() - started) / 1000) }
+  })
+
+/** The raw baseline: node:http POSTs to /run from 32 callers to 16 already-warm containers, one call per container at a time. */
+const rawThroughput = (context: BenchContext, total: number) =>
+  Effect.gen(function*() {
+    const containers = yield* Effect.forEach(Array.from({ length: actionCount }), () => initialized(context, actions.noop), {
+      concurrency: 4
+    })
+    const free = containers.map((container) => container.address.host)
+    const waiting: Array<(host: string) => void> = []
+    const take = () => new Promise<string>((resolve) => free.length > 0 ? resolve(free.pop()!) : waiting.push(resolve))
+    const give = (host: string) => (waiting.length > 0 ? waiting.shift()!(host) : free.push(host))
+    const once = () =>
+      Effect.promise(async () => {
+        const host = await take()
+        const start = performance.now()
+        const answer = await post(host, "/run", { value: {} })
+        const took = performance.now() - start
+        give(host)
+        if (answer.status !== 200) throw new Error(`/run answered ${answer.status}`)
+        return took
+      })
+    yield* drive(Math.min(total, 300), once)
+    return yield* drive(total, once)
+  }).pipe(Effect.scoped)
+
+/**
+ * 10a and 10b. Throughput of the pool: 32 concurrent callers over 16 no-op actions (logs included), after a warm-up
+ * of one pass; 10a with a budget of 16 containers and a uniform choice, 10b with 8 containers and a Zipf choice.
+ */
+export const poolThroughput = (context: BenchContext, total: number, pressure: boolean) =>
+  Effect.gen(function*() {
+    const raw = yield* rawThroughput(context, total)
+    yield* say(`raw: ${raw.perSecond.toFixed(0)} POSTs/s`)
+    const containers = pressure ? 8 : 16
+    const { close, pool } = yield* openPool({ userMemory: ByteSize.bytes(memory.bytes * containers) })
+    const poolActions = Array.from({ length: actionCount }, (_, k) => noop(context, `throughput${k}`))
+    const choose = pressure ? zipf(actionCount) : Random.nextIntBetween(0, actionCount)
+    let errors = 0
+    const starts = { Warm: 0, Prewarmed: 0, Cold: 0 }
+    const once = () =>
+      Effect.gen(function*() {
+        const action = poolActions[yield* choose]!
+        const start = performance.now()
+        const exit = yield* Effect.exit(pool.invoke(action, {}))
+        const took = performance.now() - start
+        if (Exit.isFailure(exit) || !exit.value.response.isSuccess) errors++
+        else starts[exit.value.start]++
+        return took
+      })
+    yield* Effect.forEach(poolActions, (action) => invokeOk(pool, action), { concurrency: containers, discard: true })
+    const evictionsBefore = (yield* Metric.value(PoolMetrics.evictions)).count
+    errors = 0
+    Object.assign(starts, { Warm: 0, Prewarmed: 0, Cold: 0 })
+    const measured = yield* drive(total, once)
+    const evictions = (yield* Metric.value(PoolMetrics.evictions)).count - evictionsBefore
+    yield* close
+    const library = summarize(measured.latencies)
+    const rawSummary = summarize(raw.latencies)
+    const ratio = measured.perSecond / raw.perSecond
+    return {
+      figure: pressure ? "10b" : "10a",
+      title: pressure
+        ? "pool under pressure: 32 callers, 16 actions (Zipf), 8 containers"
+        : "pool throughput: 32 callers, 16 actions, 16 containers",
+      unit: "ms per activation",
+      series: { "pool invoke (with logs)": library, "node:http POST to warm containers": rawSummary },
+      ratios: {
+        "pool activations/s": measured.perSecond,
+        "raw POSTs/s": raw.perSecond,
+        "pool / raw throughput": ratio,
+        errors,
+        "cold share": starts.Cold / total,
+        evictions
+      },
+      goal: pressure
+        ? `report throughput, p50/p99, cold share and evictions over ${total} activations; 0 errors`
+        : `pool ≥ 0.7 × raw throughput over ${total} activations; 0 errors`,
+      met: errors === 0 && (pressure || ratio >= 0.7)
+    } satisfies FigureResult
+  })

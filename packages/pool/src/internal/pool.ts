@@ -1,0 +1,968 @@
+import {
+  ActivationResponse,
+  ByteSize,
+  type Container,
+  ContainerFactory,
+  Messages
+} from "@effect-whisk/core"
+import * as LogStore from "@effect-whisk/logs/LogStore"
+import {
+  Clock,
+  Deferred,
+  Duration,
+  Effect,
+  Either,
+  ExecutionStrategy,
+  Exit,
+  Fiber,
+  FiberId,
+  Metric,
+  Schedule,
+  Scope
+} from "effect"
+import * as Action from "../Action.js"
+import * as ActivationContext from "../ActivationContext.js"
+import type * as ContainerPool from "../ContainerPool.js"
+import { PoolError } from "../PoolError.js"
+import * as PoolMetrics from "../PoolMetrics.js"
+
+type EntryState = ContainerPool.ContainerInfo["state"]
+
+type RemovalReason = "Evicted" | "Idle" | "Expired" | "Failed" | "Unhealthy" | "Interrupted" | "Closed"
+
+/** The stem cells of one (image, memory), and what prewarming them has seen since the last check. */
+interface Cell {
+  readonly config: ContainerPool.StemCell
+  readonly key: string
+  readonly ttl: Duration.Duration | undefined
+  /** Cold starts of its image and memory since the last check (§3 Scheduled adjustment). */
+  coldStarts: number
+  /** Consecutive failed starts (PF5). */
+  failures: number
+}
+
+/** The init of a container's first activation: how it ended, for the activations that joined it (P14). */
+type InitOutcome = ActivationResponse.ActivationResponse | undefined
+
+/** One container of the pool: its book entry (memory, activations) and what runs it. */
+interface Entry {
+  readonly image: string
+  readonly memory: number
+  /** How its first activation started; activations joining it before its init ended (P2 warming tiers) share it. */
+  readonly origin: ContainerPool.StartKind
+  /** Holds the container: closing it destroys the container. */
+  readonly scope: Scope.CloseableScope
+  /** Suspend and resume one at a time, so an activation never runs in a container a pause timer is freezing. */
+  readonly control: Effect.Semaphore
+  state: EntryState
+  container: Container.Container | undefined
+  action: Action.Resolved | undefined
+  invocationNamespace: string | undefined
+  /** The action's identity and the invocation namespace: what must match for reuse (P2). */
+  key: string | undefined
+  cell: Cell | undefined
+  expires: number | undefined
+  active: number
+  /** Epoch millis of the last placement. */
+  lastUsed: number
+  suspended: boolean
+  /** Out of the books: its memory is free and nothing is placed on it. */
+  removed: boolean
+  /** Takes no more activations; removed when its last one ends. */
+  draining: boolean
+  initialized: Deferred.Deferred<InitOutcome> | undefined
+  /** The pause-grace and idle timer of an idle container. */
+  timer: Fiber.RuntimeFiber<void> | undefined
+}
+
+/** Where an activation goes, and the idle containers removed to make room for it (P6). */
+interface Placement {
+  readonly start: ContainerPool.StartKind
+  readonly entry: Entry
+  /** This activation creates (when cold) and initialises the container. */
+  readonly first: boolean
+  readonly victims: ReadonlyArray<Entry>
+}
+
+interface Request {
+  readonly action: Action.Resolved
+  readonly invocationNamespace: string
+  readonly key: string
+}
+
+interface Waiter {
+  readonly seq: number
+  /** Epoch millis when it started to wait. */
+  readonly since: number
+  readonly request: Request
+  readonly placed: Deferred.Deferred<Placement, PoolError>
+}
+
+const Reschedule = Symbol("Reschedule")
+
+/** What an activation did with its placement, for an interruption to undo exactly that. */
+interface Lease {
+  /** Its slot was given back. */
+  released: boolean
+  /** It started to change the container (create, init, resume, run). */
+  touched: boolean
+}
+
+const compareBy = <A>(f: (a: A) => number) => (a: A, b: A) => f(a) - f(b)
+
+const millisOf = (duration: Duration.Duration): number => Math.round(Duration.toMillis(duration) * 100) / 100
+
+/** Runs an effect, giving how long it took on the Clock and its outcome. */
+const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.map(Effect.timed(Effect.either(effect)), ([duration, outcome]) => [millisOf(duration), outcome] as const)
+
+const cellKey = (image: string, memory: number) => `${memory}\u0000${image}`
+
+const addTo = <K, V>(index: Map<K, Set<V>>, key: K, value: V) => {
+  const set = index.get(key)
+  if (set === undefined) index.set(key, new Set([value]))
+  else set.add(value)
+}
+
+const deleteFrom = <K, V>(index: Map<K, Set<V>>, key: K, value: V) => {
+  const set = index.get(key)
+  if (set === undefined) return
+  set.delete(value)
+  if (set.size === 0) index.delete(key)
+}
+
+/** @internal */
+export const make = (
+  config: ContainerPool.Config
+): Effect.Effect<ContainerPool.Service, never, ContainerFactory.ContainerFactory | Scope.Scope> =>
+  Effect.gen(function*() {
+    const factory = yield* ContainerFactory.ContainerFactory
+    const outer = yield* Effect.scope
+    // Containers are removed in parallel when the pool closes.
+    const poolScope = yield* Scope.fork(outer, ExecutionStrategy.parallel)
+    const budget = config.userMemory.bytes
+    const pauseGrace = Duration.decode(config.pauseGrace)
+    const idleTimeout = Duration.decode(config.idleTimeout)
+    const warmWait = Duration.decode(config.warmWait)
+    const warmWaitMillis = Duration.toMillis(warmWait)
+    /** How long a cold start (create and init) took lately, a moving average: waiting longer gains nothing. */
+    let coldStartMillis = 0
+    const bypassWindow = Duration.toMillis(Duration.decode(config.bypassWindow))
+
+    const entries = new Set<Entry>()
+    /** Entries initialised, or being initialised, for an action: by the key of P2. */
+    const byKey = new Map<string, Set<Entry>>()
+    /** Started stem cells, by (image, memory). */
+    const prewarmed = new Map<string, Set<Entry>>()
+    const cells = new Map<string, Cell>()
+    let used = 0
+    let waiters: Array<Waiter> = []
+    /** The buffer's head while it cannot be placed: it stays the head until it is (P1, PT17, PT18). */
+    let head: Waiter | undefined
+    let waiterSeq = 0
+    /** Per action identity, when an activation of it was last placed: the buffer serves the longest unserved first. */
+    const lastServed = new Map<string, number>()
+    let placements = 0
+    let closed = false
+    const closing = yield* Deferred.make<void>()
+    let running = 0
+    const drained = yield* Deferred.make<void>()
+
+    for (const stemCell of config.stemCells) {
+      const key = cellKey(stemCell.image, stemCell.memory.bytes)
+      if (cells.has(key)) continue
+      cells.set(key, {
+        config: stemCell,
+        key,
+        ttl: stemCell.reactive === undefined ? undefined : Duration.decode(stemCell.reactive.ttl),
+        coldStarts: 0,
+        failures: 0
+      })
+    }
+
+    const publishGauges = () => {
+      let busy = 0
+      let idle = 0
+      let prewarms = 0
+      for (const entry of entries) {
+        if (entry.state === "Starting" || entry.state === "Prewarmed") prewarms++
+        else if (entry.active > 0) busy++
+        else if (entry.state === "Warm") idle++
+      }
+      PoolMetrics.busyContainers.unsafeUpdate(busy, [])
+      PoolMetrics.idleContainers.unsafeUpdate(idle, [])
+      PoolMetrics.prewarmContainers.unsafeUpdate(prewarms, [])
+      PoolMetrics.memoryInUse.unsafeUpdate(used, [])
+      PoolMetrics.bufferLength.unsafeUpdate(waiters.length, [])
+    }
+
+    const newEntry = (image: string, memory: number, state: EntryState, origin: ContainerPool.StartKind): Entry => {
+      const entry: Entry = {
+        image,
+        memory,
+        origin,
+        scope: Effect.runSync(Scope.fork(poolScope, ExecutionStrategy.sequential)),
+        control: Effect.unsafeMakeSemaphore(1),
+        state,
+        container: undefined,
+        action: undefined,
+        invocationNamespace: undefined,
+        key: undefined,
+        cell: undefined,
+        expires: undefined,
+        active: 0,
+        lastUsed: 0,
+        suspended: false,
+        removed: false,
+        draining: false,
+        initialized: undefined,
+        timer: undefined
+      }
+      entries.add(entry)
+      used += memory
+      return entry
+    }
+
+    const stopTimer = (entry: Entry) => {
+      if (entry.timer === undefined) return
+      entry.timer.unsafeInterruptAsFork(FiberId.none)
+      entry.timer = undefined
+    }
+
+    /** Takes the entry out of the books: its memory is free at once, before the container is gone (as P11). */
+    const unbook = (entry: Entry, reason: RemovalReason): boolean => {
+      if (entry.removed) return false
+      entry.removed = true
+      entries.delete(entry)
+      used -= entry.memory
+      if (entry.key !== undefined) deleteFrom(byKey, entry.key, entry)
+      if (entry.cell !== undefined) deleteFrom(prewarmed, entry.cell.key, entry)
+      stopTimer(entry)
+      PoolMetrics.removals.pipe(Metric.tagged("reason", reason)).unsafeUpdate(1, [])
+      if (reason === "Evicted") PoolMetrics.evictions.unsafeUpdate(1, [])
+      return true
+    }
+
+    const destroy = (entry: Entry): Effect.Effect<void> =>
+      Effect.uninterruptible(Scope.close(entry.scope, Exit.void)).pipe(
+        Effect.withSpan("ContainerPool.destroy", { attributes: { container: entry.container?.id } })
+      )
+
+    // ---- placement (synchronous: nothing else runs while the books change) ----
+
+    /** P2/P3: a container of the same action and invocation namespace with a free slot; warm first, then warming. */
+    const findWarm = (request: Request): Entry | undefined => {
+      const candidates = byKey.get(request.key)
+      if (candidates === undefined) return undefined
+      let warming: Entry | undefined
+      let warm: Entry | undefined
+      for (const entry of candidates) {
+        if (entry.draining || entry.active >= request.action.maxConcurrent) continue
+        // PF14: a deliberate pick, the most recently used, so surplus copies idle out.
+        if (entry.state === "Warm") {
+          if (warm === undefined || entry.lastUsed > warm.lastUsed) warm = entry
+        } else if (warming === undefined || (warming.origin === "Cold" && entry.origin === "Prewarmed")) {
+          warming = entry
+        }
+      }
+      return warm ?? warming
+    }
+
+    /** P4: a started stem cell of the same image and memory, the one expiring soonest (no expiry counts as now). */
+    const findPrewarm = (request: Request, now: number): Entry | undefined => {
+      const candidates = prewarmed.get(cellKey(request.action.image, request.action.memory.bytes))
+      if (candidates === undefined) return undefined
+      let best: Entry | undefined
+      for (const entry of candidates) {
+        if (best === undefined || (entry.expires ?? now) < (best.expires ?? now)) best = entry
+      }
+      return best
+    }
+
+    /**
+     * P6, better than PF1 and PF2: idle warm containers, oldest use first, then stem cells, soonest expiry first, until
+     * the shortfall (not the action's whole memory) is covered; nothing when they cannot cover it.
+     */
+    const evictFor = (shortfall: number): ReadonlyArray<Entry> | undefined => {
+      const idle: Array<Entry> = []
+      const stemCells: Array<Entry> = []
+      for (const entry of entries) {
+        if (entry.state === "Warm" && entry.active === 0 && !entry.draining) idle.push(entry)
+        else if (entry.state === "Prewarmed") stemCells.push(entry)
+      }
+      idle.sort(compareBy((entry) => entry.lastUsed))
+      stemCells.sort(compareBy((entry) => entry.expires ?? 0))
+      const victims: Array<Entry> = []
+      let freed = 0
+      for (const entry of [...idle, ...stemCells]) {
+        if (freed >= shortfall) break
+        victims.push(entry)
+        freed += entry.memory
+      }
+      if (freed < shortfall) return undefined
+      for (const victim of victims) unbook(victim, "Evicted")
+      return victims
+    }
+
+    const served = (request: Request, entry: Entry, now: number) => {
+      entry.active++
+      entry.lastUsed = now
+      stopTimer(entry)
+      lastServed.set(request.action.identity, ++placements)
+    }
+
+    const assign = (entry: Entry, request: Request) => {
+      entry.action = request.action
+      entry.invocationNamespace = request.invocationNamespace
+      entry.key = request.key
+      entry.initialized = Deferred.unsafeMake(FiberId.none)
+      addTo(byKey, request.key, entry)
+    }
+
+    /** A container with a free slot of the request's own action (P2), which takes no memory. */
+    const tryWarm = (request: Request, now: number): Placement | undefined => {
+      const warm = findWarm(request)
+      if (warm === undefined) return undefined
+      served(request, warm, now)
+      return { start: warm.state === "Warm" ? "Warm" : warm.origin, entry: warm, first: false, victims: [] }
+    }
+
+    /** Whether the request's action has a container that will take it soon: busy now, not going away. */
+    const hasOwnContainer = (request: Request): boolean => {
+      const own = byKey.get(request.key)
+      if (own === undefined) return false
+      for (const entry of own) if (!entry.draining) return true
+      return false
+    }
+
+    /** P2 to P6: where the request goes now, if anywhere; `since` is when it started to wait. */
+    const tryPlace = (request: Request, now: number, since: number): Placement | undefined => {
+      const warm = tryWarm(request, now)
+      if (warm !== undefined) return warm
+      if (!request.action.blackbox) {
+        const stemCell = findPrewarm(request, now)
+        if (stemCell !== undefined) {
+          deleteFrom(prewarmed, stemCell.cell!.key, stemCell)
+          stemCell.state = "Initializing"
+          stemCell.expires = undefined
+          assign(stemCell, request)
+          served(request, stemCell, now)
+          return { start: "Prewarmed", entry: stemCell, first: true, victims: [] }
+        }
+      }
+      const memory = request.action.memory.bytes
+      let victims: ReadonlyArray<Entry> = []
+      if (used + memory > budget) {
+        // Better than P6: its own busy container is usually free again long before a cold start would end, and an
+        // eviction would cost another action its warm container; so it waits a little first.
+        if (now - since < Math.max(warmWaitMillis, coldStartMillis) && hasOwnContainer(request)) return undefined
+        const evicted = evictFor(used + memory - budget)
+        if (evicted === undefined) return undefined
+        victims = evicted
+      }
+      // Better than PF1: the budget holds after the eviction, or nothing is created.
+      if (used + memory > budget) return undefined
+      const entry = newEntry(request.action.image, memory, "Creating", "Cold")
+      assign(entry, request)
+      served(request, entry, now)
+      if (!request.action.blackbox) {
+        const cell = cells.get(cellKey(request.action.image, memory))
+        if (cell !== undefined) cell.coldStarts++
+      }
+      return { start: "Cold", entry, first: true, victims }
+    }
+
+    /** The waiter served next: the pinned head, else the oldest of the action placed longest ago (fairness). */
+    const nextWaiter = (): Waiter | undefined => {
+      if (head !== undefined) return head
+      let best: Waiter | undefined
+      let bestServed = Infinity
+      for (const waiter of waiters) {
+        const last = lastServed.get(waiter.request.action.identity) ?? 0
+        if (last < bestServed) {
+          best = waiter
+          bestServed = last
+        }
+      }
+      return best
+    }
+
+    /**
+     * Activations behind the head may take a free slot of a warm container of their own action (which takes no
+     * memory) until the head has waited `bypassWindow`; from then on the order is strict (P1) until it is placed, so
+     * that the head cannot starve. Better than PF3: a warm container does not idle while its activations queue.
+     */
+    const mayBypass = (now: number) => head === undefined || now - head.since < bypassWindow
+
+    const dequeue = (waiter: Waiter, placement: Placement) => {
+      waiters = waiters.filter((other) => other !== waiter)
+      Deferred.unsafeDone(waiter.placed, Exit.succeed(placement))
+    }
+
+    /** P9: places buffered activations, head first, until the head does not fit; then those that can bypass it. */
+    const drain = (now: number) => {
+      while (waiters.length > 0) {
+        const waiter = nextWaiter()!
+        const placement = tryPlace(waiter.request, now, waiter.since)
+        if (placement === undefined) {
+          head = waiter
+          break
+        }
+        head = undefined
+        dequeue(waiter, placement)
+      }
+      if (head !== undefined && mayBypass(now)) {
+        for (const waiter of waiters) {
+          if (waiter === head) continue
+          const placement = tryWarm(waiter.request, now)
+          if (placement !== undefined) dequeue(waiter, placement)
+        }
+      }
+      publishGauges()
+    }
+
+    const drainNow = Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => drain(now)))
+
+    /** Better than PF3 and PF9: while activations wait, the buffer's head is retried on a timer too, not only on events. */
+    let retrying: Fiber.RuntimeFiber<void> | undefined
+    const retryInterval = warmWaitMillis > 0
+      ? Duration.min(Duration.decode(config.bufferRetryInterval), warmWait)
+      : Duration.decode(config.bufferRetryInterval)
+    const retryBuffer: Effect.Effect<void> = Effect.sleep(retryInterval).pipe(
+      Effect.zipRight(drainNow),
+      Effect.zipRight(Effect.suspend(() => {
+        if (waiters.length > 0) return retryBuffer
+        retrying = undefined
+        return Effect.void
+      }))
+    )
+
+    // ---- prewarming (§3) ----
+
+    const startPrewarm = (cell: Cell): Effect.Effect<boolean> =>
+      Effect.suspend(() => {
+        const memory = cell.config.memory.bytes
+        if (closed || used + memory > budget) return Effect.succeed(false)
+        const entry = newEntry(cell.config.image, memory, "Starting", "Prewarmed")
+        entry.cell = cell
+        const started = factory.createScoped({ image: cell.config.image, userProvided: false, memory: cell.config.memory })
+          .pipe(
+            Scope.extend(entry.scope),
+            // See the create in execute: a create ends inside the pool's books, so closing the pool removes it.
+            Effect.uninterruptible,
+            Effect.withSpan("ContainerPool.prewarm", { attributes: { image: cell.config.image } })
+          )
+        return started.pipe(
+          Effect.matchEffect({
+            onFailure: (error) =>
+              Effect.gen(function*() {
+                unbook(entry, "Failed")
+                yield* destroy(entry)
+                cell.failures++
+                yield* Effect.logWarning(`A prewarm of ${cell.config.image} could not be started: ${error.message}`)
+                // PF5: the failure is replaced at once, but only a bounded number of times in a row.
+                if (cell.failures <= config.prewarmRetryLimit) yield* startPrewarm(cell)
+                yield* drainNow
+              }),
+            onSuccess: (container) =>
+              Effect.gen(function*() {
+                if (entry.removed) return
+                const now = yield* Clock.currentTimeMillis
+                entry.container = container
+                entry.state = "Prewarmed"
+                entry.expires = cell.ttl === undefined ? undefined : now + Duration.toMillis(cell.ttl)
+                cell.failures = 0
+                addTo(prewarmed, cell.key, entry)
+                drain(now)
+              })
+          }),
+          Effect.interruptible,
+          Effect.forkIn(poolScope),
+          Effect.as(true)
+        )
+      })
+
+    const prewarmedCount = (cell: Cell) => {
+      let count = 0
+      for (const entry of entries) if (entry.cell === cell && (entry.state === "Starting" || entry.state === "Prewarmed")) count++
+      return count
+    }
+
+    const topUp = (cell: Cell, desired: number) =>
+      Effect.gen(function*() {
+        for (let count = prewarmedCount(cell); count < desired; count++) {
+          if (!(yield* startPrewarm(cell))) {
+            yield* Effect.logWarning(`Cannot create a prewarm of ${cell.config.image}: not enough free memory (PT10)`)
+            return
+          }
+        }
+      })
+
+    /** §3 Scheduled adjustment: expire, then top up to what the cold starts of the window ask for, then reset. */
+    const checkPrewarms = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const expired: Array<Entry> = []
+      for (const entry of entries) {
+        if (entry.state === "Prewarmed" && entry.expires !== undefined && entry.expires <= now) expired.push(entry)
+      }
+      expired.sort(compareBy((entry) => entry.expires!))
+      // PT49–PT51: oldest expiry first, at most the limit, whatever the minimum count.
+      for (const entry of expired.slice(0, config.prewarmExpirationLimit)) {
+        unbook(entry, "Expired")
+        yield* destroy(entry)
+      }
+      for (const cell of cells.values()) {
+        const reactive = cell.config.reactive
+        const desired = reactive === undefined
+          ? cell.config.initialCount
+          : cell.coldStarts > 0
+          ? Math.min(
+            Math.max(reactive.minCount, Math.floor(cell.coldStarts / reactive.threshold) * reactive.increment),
+            reactive.maxCount
+          )
+          : reactive.minCount
+        cell.coldStarts = 0
+        cell.failures = 0
+        yield* topUp(cell, desired)
+      }
+      yield* drainNow
+    })
+
+    // ---- idle containers (§4.1 Ready, Pausing, Paused) ----
+
+    const idleTimer = (entry: Entry): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        yield* Effect.sleep(pauseGrace)
+        const suspended = yield* entry.control.withPermits(1)(
+          Effect.suspend(() => {
+            if (entry.active > 0 || entry.removed || entry.container === undefined) return Effect.succeed(true)
+            return entry.container.suspend.pipe(
+              Effect.as(true),
+              Effect.tap(() => Effect.sync(() => (entry.suspended = true))),
+              Effect.catchAll((error) =>
+                Effect.as(Effect.logWarning(`Suspending container ${entry.container?.id} failed: ${error.message}`), false)
+              ),
+              Effect.withSpan("ContainerPool.suspend")
+            )
+          })
+        ).pipe(Effect.uninterruptible)
+        if (!suspended) {
+          // T117: a container that could not be suspended is removed (by this fiber, which unbook must not interrupt).
+          entry.timer = undefined
+          if (unbook(entry, "Failed")) yield* destroy(entry)
+          return yield* drainNow
+        }
+        yield* Effect.sleep(idleTimeout)
+        if (entry.active > 0) return
+        entry.timer = undefined
+        if (unbook(entry, "Idle")) yield* destroy(entry)
+        yield* drainNow
+      })
+
+    /**
+     * An activation ended on `entry`: a container that may serve again waits for the next one (its pause timer
+     * starts when it runs nothing); one that may not is destroyed when its last activation ends (§4.3 Destroy triggers).
+     */
+    const release = (entry: Entry, keep: boolean, reason: RemovalReason): Effect.Effect<void> =>
+      Effect.uninterruptible(Effect.gen(function*() {
+        entry.active--
+        if (!keep) entry.draining = true
+        if (entry.draining && entry.active === 0) {
+          if (unbook(entry, reason)) yield* destroy(entry)
+        } else if (entry.active === 0 && !entry.removed && entry.state === "Warm") {
+          // A fork inherits this region's uninterruptibility; the timer must stay interruptible by the next placement.
+          entry.timer = yield* Effect.forkIn(Effect.interruptible(idleTimer(entry)), poolScope)
+        }
+        yield* drainNow
+      }))
+
+    /** A placement its caller will not use (interrupted while it waited): it leaves no trace. */
+    const abandon = (placement: Placement): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        yield* Effect.forEach(placement.victims, destroy, { discard: true })
+        const { entry } = placement
+        if (placement.start === "Cold") {
+          unbook(entry, "Interrupted")
+          Deferred.unsafeDone(entry.initialized!, Exit.succeed(ActivationResponse.whiskError(Messages.abnormalRun)))
+          yield* destroy(entry)
+        } else if (placement.start === "Prewarmed" && placement.first) {
+          // Back to a stem cell, as it was.
+          deleteFrom(byKey, entry.key!, entry)
+          Object.assign(entry, {
+            state: "Prewarmed",
+            action: undefined,
+            invocationNamespace: undefined,
+            key: undefined,
+            initialized: undefined,
+            active: 0
+          })
+          addTo(prewarmed, entry.cell!.key, entry)
+        } else {
+          return yield* release(entry, true, "Interrupted")
+        }
+        yield* drainNow
+      })
+
+    // ---- one activation ----
+
+    const collectLogs = (
+      container: Container.Container,
+      action: Action.Resolved,
+      response: ActivationResponse.ActivationResponse
+    ) =>
+      LogStore.collect(container.logLines, {
+        limit: action.logLimit,
+        isDeveloperError: response.isContainerError,
+        sentinelledLogs: !action.blackbox
+      }).pipe(
+        Effect.map((lines) => ({ lines, failed: false })),
+        // PX27, PX28: the partial lines and the failure line; the container is not reused.
+        Effect.catchTag("LogCollectingError", (error) => Effect.succeed({ lines: error.partialLogs, failed: true })),
+        Effect.catchAll(() => Effect.succeed({ lines: [Messages.logFailure] as ReadonlyArray<string>, failed: true })),
+        Effect.withSpan("ContainerPool.logs")
+      )
+
+    const initializer = (action: Action.Resolved, context: ActivationContext.ActivationContext) => ({
+      name: action.name,
+      binary: action.action.binary ?? false,
+      main: action.action.main ?? "main",
+      ...(action.action.code === undefined ? {} : { code: action.action.code }),
+      env: { ...action.action.environment, ...ActivationContext.initEnvironment(context) }
+    })
+
+    /** Create (cold), init (first), resume (after a pause), run, logs: the activation's steps on its placement. */
+    const execute = (
+      placement: Placement,
+      request: Request,
+      parameters: unknown,
+      options: ContainerPool.InvokeOptions,
+      wait: number,
+      rescheduled: boolean,
+      lease: Lease
+    ): Effect.Effect<ContainerPool.Activation | typeof Reschedule> =>
+      Effect.gen(function*() {
+        const { action } = request
+        const { entry } = placement
+        const finish = (keep: boolean, reason: RemovalReason) => {
+          lease.released = true
+          return release(entry, keep, reason)
+        }
+        const timings: { -readonly [K in keyof ContainerPool.Timings]: ContainerPool.Timings[K] } = { wait }
+        const context = yield* ActivationContext.make(action.name, action.timeout, {
+          namespace: action.namespace,
+          version: action.version,
+          ...(options.activationId === undefined ? {} : { activationId: options.activationId }),
+          ...(options.transactionId === undefined ? {} : { transactionId: options.transactionId })
+        })
+        const record = (
+          response: ActivationResponse.ActivationResponse,
+          logs: ReadonlyArray<string> = []
+        ): ContainerPool.Activation => ({
+          activationId: context.activationId,
+          transactionId: context.transactionId,
+          action: context.actionName,
+          start: placement.start,
+          response,
+          logs,
+          ...(entry.container === undefined ? {} : { containerId: entry.container.id }),
+          timings,
+          rescheduled
+        })
+        /** The first activation's init ended: activations that joined the container meanwhile go on or fail alike. */
+        const settle = (outcome: InitOutcome) => Deferred.unsafeDone(entry.initialized!, Exit.succeed(outcome))
+
+        yield* Effect.forEach(placement.victims, destroy, { discard: true })
+        PoolMetrics.starts.pipe(Metric.tagged("start", placement.start)).unsafeUpdate(1, [])
+
+        if (placement.first) {
+          if (placement.start === "Prewarmed" && entry.cell !== undefined) {
+            // P4: one replacement for the stem cell taken, memory allowing.
+            yield* startPrewarm(entry.cell)
+          }
+          if (entry.container === undefined) {
+            const [took, created] = yield* timed(
+              factory.createScoped({
+                image: action.image,
+                userProvided: action.blackbox,
+                memory: action.memory
+              }).pipe(
+                Scope.extend(entry.scope),
+                // An interrupted create may leave its removal to a background fiber of the backend, which could outlive
+                // the pool's Scope; a create that ends is destroyed with the entry's Scope, before the pool closes.
+                Effect.uninterruptible,
+                Effect.withSpan("ContainerPool.create")
+              )
+            )
+            timings.create = took
+            if (Either.isLeft(created)) {
+              // PX24: a whisk (or, for a user's image, developer) error; nothing to destroy.
+              const response = ActivationResponse.fromStartupError(created.left)
+              settle(response)
+              yield* finish(false, "Failed")
+              return record(response)
+            }
+            entry.container = created.right
+          }
+          entry.state = "Initializing"
+          const container = entry.container
+          const [took, initialized] = yield* timed(
+            container.initialize(initializer(action, context), {
+              timeout: action.timeout,
+              maxConcurrent: action.maxConcurrent
+            }).pipe(Effect.withSpan("ContainerPool.init"))
+          )
+          timings.init = took
+          if (Either.isLeft(initialized)) {
+            const failure: Container.InitializeError = initialized.left
+            if (failure._tag === "InitializationError") {
+              // PX25: a developer error with its logs; the container is never initialised again.
+              const [logsTook, logs] = yield* timed(collectLogs(container, action, failure.response))
+              timings.logs = logsTook
+              settle(failure.response)
+              yield* finish(false, "Failed")
+              return record(failure.response, Either.getOrThrow(logs).lines)
+            }
+            // Better than PF11: a 503 or a lost container at init fails the activation with a whisk error.
+            const response = ActivationResponse.whiskError(failure.message)
+            settle(response)
+            yield* finish(false, "Failed")
+            return record(response)
+          }
+          entry.state = "Warm"
+          settle(undefined)
+          if (placement.start === "Cold") {
+            const took = (timings.create ?? 0) + (timings.init ?? 0)
+            coldStartMillis = coldStartMillis === 0 ? took : 0.8 * coldStartMillis + 0.2 * took
+          }
+        } else if (entry.state !== "Warm") {
+          const outcome = yield* Deferred.await(entry.initialized!)
+          if (outcome !== undefined) {
+            // PX18, PX20: the init that this activation waited for failed; it fails alike.
+            yield* finish(false, "Failed")
+            return record(outcome)
+          }
+        }
+
+        const container = entry.container!
+        const warmStart = placement.start === "Warm"
+        lease.touched = true
+        if (warmStart) {
+          const resumed = yield* entry.control.withPermits(1)(
+            Effect.suspend(() => {
+              if (!entry.suspended) return Effect.succeed(Either.right(undefined))
+              return Effect.map(timed(container.resume.pipe(Effect.withSpan("ContainerPool.resume"))), ([took, outcome]) => {
+                timings.resume = took
+                if (Either.isRight(outcome)) entry.suspended = false
+                return outcome
+              })
+            })
+          )
+          if (Either.isLeft(resumed)) {
+            // T114: the job goes to another container, once.
+            yield* finish(false, "Unhealthy")
+            if (!rescheduled) return Reschedule
+            return record(ActivationResponse.whiskError(resumed.left.message))
+          }
+        }
+
+        const [runTook, ran] = yield* timed(
+          container.run(parameters, ActivationContext.runFields(context), {
+            timeout: action.timeout,
+            maxConcurrent: action.maxConcurrent,
+            ...(action.action.maxResponse === undefined ? {} : { maxResponse: action.action.maxResponse }),
+            // B20: a connection failure on a container that ran before is a health error, and the job moves.
+            reschedule: warmStart
+          }).pipe(Effect.withSpan("ContainerPool.run"))
+        )
+        timings.run = runTook
+        if (Either.isLeft(ran)) {
+          const failure = ran.left
+          if (failure._tag === "InvalidPayload") {
+            // The caller's parameters, not the container: nothing was sent, so the container stays.
+            yield* finish(true, "Failed")
+            return record(ActivationResponse.developerError(failure.message))
+          }
+          yield* finish(false, "Unhealthy")
+          // T115, T116: the first run after Ready or Paused failed its connection or answered 503.
+          if (failure._tag === "ContainerHealthError" && warmStart && !rescheduled) return Reschedule
+          return record(ActivationResponse.whiskError(failure.message))
+        }
+        const response = ran.right.response
+        let logs: ReadonlyArray<string> = []
+        let logsFailed = false
+        if (action.logLimit.bytes > 0) {
+          const [logsTook, collected] = yield* timed(collectLogs(container, action, response))
+          timings.logs = logsTook
+          logs = Either.getOrThrow(collected).lines
+          logsFailed = Either.getOrThrow(collected).failed
+        }
+        // PX23, PX26: a success or an application error keeps the container; anything else destroys it.
+        const keep = !logsFailed && (response.isSuccess || response.isApplicationError)
+        yield* finish(keep, "Failed")
+        return record(response, logs)
+      })
+
+    /** Places the request, waiting in the buffer when nothing fits (P1, P7); interrupting the wait leaves no trace. */
+    const place = (request: Request): Effect.Effect<Placement, PoolError> =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        if (closed) return yield* new PoolError({ reason: "Closed", action: request.action.name })
+        const placement = waiters.length === 0
+          ? tryPlace(request, now, now)
+          : mayBypass(now)
+          ? tryWarm(request, now)
+          : undefined
+        if (placement !== undefined) {
+          publishGauges()
+          return placement
+        }
+        if (waiters.length >= config.bufferCapacity) {
+          return yield* new PoolError({
+            reason: "BufferFull",
+            action: `/${request.action.namespace}/${request.action.name}`,
+            limit: config.bufferCapacity
+          })
+        }
+        const waiter: Waiter = { seq: waiterSeq++, since: now, request, placed: Deferred.unsafeMake(FiberId.none) }
+        waiters.push(waiter)
+        publishGauges()
+        if (retrying === undefined) retrying = yield* Effect.forkIn(Effect.interruptible(retryBuffer), poolScope)
+        return yield* Effect.uninterruptibleMask((restore) =>
+          restore(Deferred.await(waiter.placed)).pipe(
+            Effect.onInterrupt(() =>
+              Effect.suspend(() => {
+                if (waiters.includes(waiter)) {
+                  waiters = waiters.filter((other) => other !== waiter)
+                  if (head === waiter) head = undefined
+                  return drainNow
+                }
+                return Effect.flatMap(Deferred.poll(waiter.placed), (polled) =>
+                  polled._tag === "Some"
+                    ? Effect.flatMap(Effect.exit(polled.value), (exit) =>
+                      Exit.isSuccess(exit) ? abandon(exit.value) : Effect.void)
+                    : Effect.void)
+              })
+            ),
+            Effect.withSpan("ContainerPool.wait")
+          )
+        )
+      })
+
+    const invokeOnce = (
+      request: Request,
+      parameters: unknown,
+      options: ContainerPool.InvokeOptions,
+      rescheduled: boolean
+    ): Effect.Effect<ContainerPool.Activation | typeof Reschedule, PoolError> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const [waitTook, placement] = yield* Effect.timed(restore(place(request)))
+          const lease: Lease = { released: false, touched: placement.first }
+          return yield* restore(
+            execute(placement, request, parameters, options, millisOf(waitTook), rescheduled, lease)
+          ).pipe(
+            Effect.onInterrupt(() =>
+              Effect.suspend(() => {
+                if (lease.released) return Effect.void
+                const { entry } = placement
+                if (placement.first && entry.initialized !== undefined) {
+                  Deferred.unsafeDone(entry.initialized, Exit.succeed(ActivationResponse.whiskError(Messages.abnormalRun)))
+                }
+                // Interrupted while its container was being created, initialised, resumed or run: the container's state
+                // is unknown, so it goes; interrupted while it only waited for another activation's init, it stays.
+                return release(placement.entry, !lease.touched, "Interrupted")
+              })
+            )
+          )
+        })
+      )
+
+    const invoke = (
+      action: Action.Action,
+      parameters: unknown,
+      options: ContainerPool.InvokeOptions = {}
+    ): Effect.Effect<ContainerPool.Activation, PoolError> =>
+      Effect.suspend(() => {
+        const resolved = Action.resolve(action)
+        const invocationNamespace = options.invocationNamespace ?? resolved.namespace
+        const request: Request = {
+          action: resolved,
+          invocationNamespace,
+          key: `${invocationNamespace}\u0000${resolved.identity}`
+        }
+        const qualified = `/${resolved.namespace}/${resolved.name}`
+        if (resolved.memory.bytes > budget) {
+          return Effect.fail(new PoolError({ reason: "TooLarge", action: qualified, memory: resolved.memory, limit: budget }))
+        }
+        if (closed) return Effect.fail(new PoolError({ reason: "Closed", action: qualified }))
+        running++
+        const run = Effect.flatMap(invokeOnce(request, parameters, options, false), (first) =>
+          first === Reschedule
+            ? Effect.flatMap(invokeOnce(request, parameters, options, true), (second) =>
+              second === Reschedule
+                ? Effect.die(new Error("a rescheduled activation is never rescheduled again"))
+                : Effect.succeed(second))
+            : Effect.succeed(first))
+        return Effect.raceFirst(
+          run,
+          Effect.zipRight(Deferred.await(closing), Effect.fail(new PoolError({ reason: "Closed", action: qualified })))
+        ).pipe(
+          Effect.ensuring(Effect.sync(() => {
+            running--
+            if (closed && running === 0) Deferred.unsafeDone(drained, Exit.void)
+          })),
+          Effect.withSpan("ContainerPool.invoke", { attributes: { action: qualified } })
+        )
+      })
+
+    const snapshot = Effect.sync((): ContainerPool.Snapshot => ({
+      userMemory: config.userMemory,
+      memoryInUse: ByteSize.bytes(used),
+      buffered: waiters.length,
+      containers: [...entries].map((entry): ContainerPool.ContainerInfo => ({
+        ...(entry.container === undefined ? {} : { containerId: entry.container.id }),
+        state: entry.state,
+        image: entry.image,
+        memory: ByteSize.bytes(entry.memory),
+        ...(entry.action === undefined ? {} : { action: `/${entry.action.namespace}/${entry.action.name}` }),
+        ...(entry.invocationNamespace === undefined ? {} : { invocationNamespace: entry.invocationNamespace }),
+        active: entry.active,
+        suspended: entry.suspended,
+        lastUsed: entry.lastUsed,
+        ...(entry.expires === undefined ? {} : { expires: entry.expires })
+      }))
+    }))
+
+    yield* Scope.addFinalizer(
+      outer,
+      Effect.gen(function*() {
+        closed = true
+        for (const waiter of waiters) {
+          Deferred.unsafeDone(
+            waiter.placed,
+            Exit.fail(new PoolError({ reason: "Closed", action: `/${waiter.request.action.namespace}/${waiter.request.action.name}` }))
+          )
+        }
+        waiters = []
+        head = undefined
+        yield* Deferred.succeed(closing, undefined)
+        if (running > 0) yield* Deferred.await(drained)
+        for (const entry of entries) unbook(entry, "Closed")
+        yield* Scope.close(poolScope, Exit.void)
+        publishGauges()
+      })
+    )
+
+    // PT11: the initial prewarms, in configuration order, memory allowing (PT10).
+    for (const cell of cells.values()) yield* topUp(cell, cell.config.initialCount)
+    if ([...cells.values()].some((cell) => cell.config.reactive !== undefined)) {
+      yield* Effect.forkIn(
+        Effect.repeat(checkPrewarms, Schedule.spaced(config.prewarmCheckInterval)).pipe(
+          Effect.delay(config.prewarmCheckInterval)
+        ),
+        poolScope
+      )
+    }
+    publishGauges()
+    return { invoke, snapshot }
+  })
