@@ -3,7 +3,7 @@
  * `invoke` places an activation on a warm container of the same action, a prewarmed one, a new one, or one made
  * room for by evicting idle containers, or waits in a bounded buffer (P1–P16); it runs /init once per container,
  * /run, and collects the logs; containers are suspended after a pause grace, removed when idle, and destroyed after
- * a failure (§4 of the pool rules). Closing the pool's Scope removes every container it made.
+ * a failure (P18, P19). Closing the pool's Scope removes every container it made.
  *
  * @since 0.1.0
  */
@@ -74,7 +74,7 @@ export interface InvokeOptions {
 }
 
 /**
- * Reactive prewarming (§3): the count follows the cold starts of the last check interval, between `minCount` and
+ * Reactive prewarming (P17): the count follows the cold starts of the last check interval, between `minCount` and
  * `maxCount`, and each prewarm expires `ttl` after it started.
  *
  * @since 0.1.0
@@ -90,7 +90,7 @@ export interface ReactivePrewarm {
 }
 
 /**
- * Stem cells of one image and memory (§3; OpenWhisk's `stemCells` of a runtime kind).
+ * Stem cells of one image and memory (P17; OpenWhisk's `stemCells` of a runtime kind).
  *
  * @since 0.1.0
  * @category models
@@ -140,7 +140,7 @@ export interface Config {
 }
 
 /**
- * OpenWhisk's defaults (pool rules §5); a buffer of 10,000 retried every second; an activation waits up to
+ * OpenWhisk's defaults (P20); a buffer of 10,000 retried every second; an activation waits up to
  * 500 ms for its own busy container before evicting, and may go before a buffer head that waited less than 1 s.
  *
  * @since 0.1.0

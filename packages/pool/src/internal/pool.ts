@@ -35,7 +35,7 @@ interface Cell {
   readonly config: ContainerPool.StemCell
   readonly key: string
   readonly ttl: Duration.Duration | undefined
-  /** Cold starts of its image and memory since the last check (§3 Scheduled adjustment). */
+  /** Cold starts of its image and memory since the last check (P17, reactive). */
   coldStarts: number
   /** Consecutive failed starts (PF5). */
   failures: number
@@ -437,7 +437,7 @@ export const make = (
       }))
     )
 
-    // ---- prewarming (§3) ----
+    // ---- prewarming (P17) ----
 
     const startPrewarm = (cell: Cell): Effect.Effect<boolean> =>
       Effect.suspend(() => {
@@ -498,7 +498,7 @@ export const make = (
         }
       })
 
-    /** §3 Scheduled adjustment: expire, then top up to what the cold starts of the window ask for, then reset. */
+    /** P17, the periodic check: expire, then top up to what the cold starts of the window ask for, then reset. */
     const checkPrewarms = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const expired: Array<Entry> = []
@@ -528,7 +528,7 @@ export const make = (
       yield* drainNow
     })
 
-    // ---- idle containers (§4.1 Ready, Pausing, Paused) ----
+    // ---- idle containers (P18: Ready, Pausing, Paused) ----
 
     const idleTimer = (entry: Entry): Effect.Effect<void> =>
       Effect.gen(function*() {
@@ -561,7 +561,7 @@ export const make = (
 
     /**
      * An activation ended on `entry`: a container that may serve again waits for the next one (its pause timer
-     * starts when it runs nothing); one that may not is destroyed when its last activation ends (§4.3 Destroy triggers).
+     * starts when it runs nothing); one that may not is destroyed when its last activation ends (P19).
      */
     const release = (entry: Entry, keep: boolean, reason: RemovalReason): Effect.Effect<void> =>
       Effect.uninterruptible(Effect.gen(function*() {
