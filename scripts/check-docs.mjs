@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Checks that the repo explains itself (docs/README.md, "The check"): every rule code cited in a tracked file outside
 // docs/ has a heading in docs/; no file cites a section (the section sign, U+00A7) of a document that is not in the
-// repo; every row of docs/coverage.md names a test file that exists and a test title found in it. No dependencies.
+// repo; every row of docs/coverage.md names a test file that exists and a test title found in it; every row of the
+// root README's "Where to change what" table names a path that exists. No dependencies.
 import { execFileSync } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
@@ -113,9 +114,37 @@ const checkCoverage = () => {
 }
 checkCoverage()
 
+// README.md, "## Where to change what": | what | `path` … |; every row names at least one path, and each exists.
+const readmePath = "README.md"
+const whereHeading = "## Where to change what"
+const checkWhereToChange = () => {
+  const lines = readText(readmePath).split("\n")
+  const start = lines.findIndex((line) => line.trim() === whereHeading)
+  if (start === -1) {
+    problems.push(`${readmePath}: no "${whereHeading}" section`)
+    return
+  }
+  let rows = 0
+  for (let index = start + 1; index < lines.length && !lines[index].startsWith("## "); index++) {
+    const line = lines[index]
+    if (!line.startsWith("|") || /^\|[\s|:-]+\|$/.test(line.trim())) continue
+    const cells = line.split("|").slice(1, -1)
+    if (cells.length < 2) continue
+    const paths = [...cells.slice(1).join("|").matchAll(/`([^`\s]+\/[^`\s]*)`/g)].map((match) => match[1])
+    if (rows++ === 0 && paths.length === 0) continue // the header row
+    const where = `${readmePath}:${index + 1}`
+    if (paths.length === 0) problems.push(`${where}: a "${whereHeading}" row names no file`)
+    for (const path of paths) {
+      if (!existsSync(join(root, path))) problems.push(`${where}: ${path} does not exist (moved? update the table)`)
+    }
+  }
+  if (rows < 2) problems.push(`${readmePath}: the "${whereHeading}" table has no rows`)
+}
+checkWhereToChange()
+
 if (problems.length > 0) {
   console.error(`check-docs: ${problems.length} problem(s); see docs/README.md, "The check":`)
   for (const problem of problems) console.error(`  ${problem}`)
   process.exit(1)
 }
-console.log(`check-docs: ${headings.size} codes documented, every citation resolves, coverage table consistent`)
+console.log(`check-docs: ${headings.size} codes documented, every citation resolves, coverage table consistent, every "Where to change what" path exists`)

@@ -1,6 +1,6 @@
 /**
  * The HTTP endpoint of an action container (/init, /run). `open` gives a client for one container; the live Layer
- * (on @effect/platform's HttpClient) is in `@effect-whisk/docker`.
+ * (on node:http, `ContainerHttpClient`) is in `@effect-whisk/docker`.
  *
  * @since 0.1.0
  */

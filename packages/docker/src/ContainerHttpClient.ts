@@ -2,7 +2,7 @@
  * The live ContainerHttp: POSTs JSON to an action container's /init and /run on node:http (B15–B21). Each call is
  * one `Effect.async` that does the whole exchange with node's callbacks (connect, send, read, retry, deadline) and
  * resumes its fiber once: a warm /run costs about what a bare node:http POST costs, where @effect/platform's
- * HttpClient cost 1.8 × one (see the README's Stack).
+ * HttpClient cost 1.8 × one (see the root README's benchmark notes).
  *
  * - `timeout` is a deadline for the whole call: waiting for a free slot, connecting, retries, and reading the answer.
  *   A timer aborts the request at the deadline (its socket is destroyed) and the call fails with Timeout.
