@@ -8,13 +8,16 @@
  * @since 0.1.0
  */
 import type {
+  ActionHttpConfig,
   Container,
+  ContainerConfig,
   ContainerFactory,
   ContainerHttp,
   DockerEngine,
   Errors,
   Freezer,
   Interval,
+  LogsConfig,
   Runc,
   WhiskConfig
 } from "@effect-whisk/core"
@@ -104,7 +107,10 @@ export interface CreateOptions extends ContainerFactory.CreateRequest {
   readonly dnsServers?: ReadonlyArray<string>
   readonly dnsSearch?: ReadonlyArray<string>
   readonly dnsOptions?: ReadonlyArray<string>
-  /** Default from the configuration (use-runc); false freezes with the engine's pause whatever the Freezer. */
+  /**
+   * By default true, unless the Freezer in the context is in engine mode (`EFFECT_WHISK_FREEZER=engine` or
+   * `EFFECT_WHISK_USE_RUNC=false`); false freezes with the engine's pause whatever the Freezer.
+   */
   readonly useRunc?: boolean
 }
 
@@ -121,7 +127,13 @@ export type CreateError = ContainerFactory.CreateError
  * @since 0.1.0
  * @category models
  */
-export type Services = DockerEngine.DockerEngine | Runc.Runc | ContainerHttp.ContainerHttp | WhiskConfig.WhiskConfig
+export type Services =
+  | DockerEngine.DockerEngine
+  | Runc.Runc
+  | ContainerHttp.ContainerHttp
+  | ContainerConfig.ContainerConfig
+  | LogsConfig.LogsConfig
+  | ActionHttpConfig.ActionHttpConfig
 
 /**
  * Creates and starts a container (B1–B9). The caller owns it and must `destroy` it; prefer `createScoped`.
@@ -160,7 +172,7 @@ export interface TestOptions {
   readonly runc?: Partial<Runc.Service>
   /** Answers the action's /init and /run (by default `200 {}`). */
   readonly respond?: Parameters<typeof ContainerHttp.layerTest>[0]
-  readonly config?: Parameters<typeof WhiskConfig.layerWith>[0]
+  readonly config?: WhiskConfig.Overrides
 }
 
 /**

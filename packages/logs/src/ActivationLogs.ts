@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { type ByteSize, DockerEngine, type Errors, Messages, type WhiskConfig } from "@effect-whisk/core"
+import { type ByteSize, DockerEngine, type Errors, type LogsConfig, Messages } from "@effect-whisk/core"
 import { Duration, Effect, Ref, type Stream } from "effect"
 import type { CollectionSettings } from "./internal/activationReading.js"
 import { watchFile } from "./internal/changeNotifications.js"
@@ -58,7 +58,7 @@ export interface Options {
  * @category constructors
  */
 export const options = (
-  config: WhiskConfig.Shape["logs"],
+  config: LogsConfig.Shape,
   collection: { readonly limit: ByteSize.ByteSize; readonly waitForSentinel: boolean }
 ): Options => ({
   limit: collection.limit,
