@@ -1,7 +1,7 @@
 // The live DockerEngine against a scripted engine API on a unix socket: how a ContainerSpec reaches the create body, how
 // engine answers map to typed errors (OpenWhisk's DockerClientTests T29, T30, T37–T40 and the file-access client's
 // T41–T46 over inspect), pull progress with in-stream errors, timeouts that abort the request, and interruption.
-import { ByteSize, ContainerId, ContainerOwner, ContainerSpec, DockerEngine, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, ContainerId, ContainerOwner, ContainerSpec, DockerEngine, EngineConfig } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Exit, Fiber, Option, Schedule, Stream } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -22,7 +22,7 @@ const shortTimeouts = {
   version: Duration.millis(300)
 }
 
-const environment = WhiskConfig.layerWith({ docker: { timeouts: shortTimeouts, parallelRuns: 10, useRunc: true } })
+const environment = EngineConfig.layerWith({ timeouts: shortTimeouts, parallelRuns: 10 })
 
 const withEngine = <A, E>(
   handler: Handler,
@@ -96,7 +96,7 @@ describe("DockerodeEngine", () => {
       const second = yield* DockerodeEngine.makeWith(fake.docker).pipe(Effect.provide(environment))
       assert.notStrictEqual(first.owner.instance, second.owner.instance)
       const configured = yield* DockerodeEngine.makeWith(fake.docker).pipe(
-        Effect.provide(WhiskConfig.layerWith({ owner: Option.some("invoker-0") }))
+        Effect.provide(EngineConfig.layerWith({ owner: Option.some("invoker-0") }))
       )
       assert.strictEqual(configured.owner.instance, "invoker-0")
     }))
@@ -107,9 +107,7 @@ describe("DockerodeEngine", () => {
         request.path === "/version" ? { status: 200, body: { Version: "20.10.24", ApiVersion: "1.41" } } : undefined
       )
       const engine = yield* DockerodeEngine.makeWith(fake.docker).pipe(
-        Effect.provide(WhiskConfig.layerWith({
-          docker: { ...WhiskConfig.defaults.docker, timeouts: { ...shortTimeouts, version: Duration.infinity } }
-        }))
+        Effect.provide(EngineConfig.layerWith({ timeouts: { ...shortTimeouts, version: Duration.infinity } }))
       )
       assert.deepStrictEqual(yield* engine.version, { version: "20.10.24", apiVersion: "1.41" })
     }))
