@@ -1,6 +1,6 @@
-import { ByteSize, ContainerConfig, EngineConfig, FreezerConfig, WhiskConfig } from "@effect-whisk/core"
+import { ActionHttpConfig, ByteSize, ContainerConfig, EngineConfig, FreezerConfig, WhiskConfig } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Option } from "effect"
+import { Config, Duration, Effect, Exit, Option } from "effect"
 
 describe("WhiskConfig", () => {
   it.effect("T106 uses the defaults (D1) when nothing is set", () =>
@@ -88,6 +88,19 @@ describe("WhiskConfig", () => {
       assert.strictEqual((yield* FreezerConfig.FreezerConfig).mode, "auto")
       assert.strictEqual((yield* ContainerConfig.ContainerConfig).network, "bridge")
     }).pipe(Effect.provide(WhiskConfig.layerWith({ engine: { parallelRuns: 1, timeouts: { run: Duration.seconds(5) } } }))))
+
+  it.effect("layerConfig takes each setting as a Config of its own (Config.Wrap), as sql-pg's layerConfig does", () =>
+    Effect.gen(function*() {
+      const http = yield* ActionHttpConfig.ActionHttpConfig
+      assert.isTrue(Duration.equals(http.retryInterval, Duration.millis(7)))
+      assert.strictEqual(http.defaultMaxConcurrent, 3)
+    }).pipe(
+      Effect.provide(ActionHttpConfig.layerConfig({
+        retryInterval: Config.succeed(Duration.millis(7)),
+        defaultMaxConcurrent: Config.integer("CONCURRENCY")
+      })),
+      Effect.withConfigProvider(WhiskConfig.providerFromEnv({ CONCURRENCY: "3" }))
+    ))
 
   it.effect("EFFECT_WHISK_OWNER names a stable owner instance; one that is not a label value is refused", () =>
     Effect.gen(function*() {
