@@ -121,8 +121,9 @@ export interface CreateOptions extends ContainerFactory.CreateRequest {
 export type CreateError = ContainerFactory.CreateError
 
 /**
- * What creating a container needs. A `Freezer` in the context as well (WhiskLive provides one) chooses how suspend
- * freezes; without one, runc does.
+ * What creating a container needs: the engine, runc and the action HTTP client, and the configuration of its
+ * containers, of its logs and of its action client. A `Freezer` in the context as well (WhiskLive provides one)
+ * chooses how suspend freezes; without one, runc does.
  *
  * @since 0.1.0
  * @category models
