@@ -9,7 +9,7 @@ import { Console, Duration, Effect } from "effect"
 
 // The live layer removes leftovers of its name prefix at start and stop, so the check uses its own prefix
 // (check-packages.sh also looks for containers left with it).
-const containerNamePrefix = process.env["PACKAGE_CHECK_PREFIX"] ?? "effect-whisk-package-check"
+const namePrefix = process.env["PACKAGE_CHECK_PREFIX"] ?? "effect-whisk-package-check"
 const options = { timeout: Duration.seconds(30), maxConcurrent: 1 }
 
 const program = Effect.scoped(Effect.gen(function*() {
@@ -23,5 +23,5 @@ const program = Effect.scoped(Effect.gen(function*() {
 }))
 
 NodeRuntime.runMain(
-  program.pipe(Effect.provide(WhiskLive.layerWithConfig(WhiskConfig.layerWith({ containerNamePrefix }))))
+  program.pipe(Effect.provide(WhiskLive.layerWithConfig(WhiskConfig.layerWith({ container: { namePrefix } }))))
 )

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import * as RuntimeImage from "@effect-whisk/cli/RuntimeImage"
-import { WhiskConfig } from "@effect-whisk/core"
+import { FreezerConfig, WhiskConfig } from "@effect-whisk/core"
 import * as Cleanup from "@effect-whisk/docker/Cleanup"
 import * as WhiskLive from "@effect-whisk/docker/WhiskLive"
 import * as NodeContext from "@effect/platform-node/NodeContext"
@@ -34,7 +34,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..")
 // EFFECT_WHISK_BENCH_PREFIX gives a run a prefix of its own, so that two runs on one engine never remove each other's containers.
 const prefix = process.env["EFFECT_WHISK_BENCH_PREFIX"] ?? "effect-whisk-bench"
 
-const config = WhiskConfig.layerWith({ containerNamePrefix: prefix })
+const config = WhiskConfig.layerWith({ container: { namePrefix: prefix } })
 
 // Sample counts; EFFECT_WHISK_BENCH_QUICK=1 takes a few of each (for trying the benchmark out, not for figures).
 const quick = process.env["EFFECT_WHISK_BENCH_QUICK"] === "1"
@@ -55,7 +55,7 @@ const program = Effect.gen(function*() {
   const { image } = yield* runtime.ensure({ force: false, onProgress: (line) => process.stderr.write(`bench: ${line}\n`) })
   const removeLeftovers = Cleanup.removeLeftovers.pipe(Effect.orDie)
   yield* removeLeftovers
-  const context: BenchContext = { image, runcRoot: (yield* WhiskConfig.WhiskConfig).runc.root, prefix }
+  const context: BenchContext = { image, runcRoot: (yield* FreezerConfig.FreezerConfig).runc.root, prefix }
   const figures: Array<FigureResult> = []
   const steps = [
     ["1/8 cold create → address", coldCreate(context, counts.create)],

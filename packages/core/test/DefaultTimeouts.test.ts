@@ -12,7 +12,7 @@ const assertDuration = (actual: Duration.Duration, expected: Duration.DurationIn
 describe("default timeouts", () => {
   it.effect("B37 engine operations: create and start, remove, list, inspect 1 minute; pull 10 minutes; pause, unpause, version 10 s", () =>
     Effect.gen(function*() {
-      const { timeouts } = (yield* WhiskConfig.fromEnv({})).docker
+      const { timeouts } = (yield* WhiskConfig.fromEnv({})).engine
       assertDuration(timeouts.run, "1 minute", "run")
       assertDuration(timeouts.rm, "1 minute", "rm")
       assertDuration(timeouts.ps, "1 minute", "ps")
@@ -25,7 +25,7 @@ describe("default timeouts", () => {
 
   it.effect("B14/B44 runc pause and resume 10 s", () =>
     Effect.gen(function*() {
-      const { timeouts } = (yield* WhiskConfig.fromEnv({})).runc
+      const { timeouts } = (yield* WhiskConfig.fromEnv({})).freezer.runc
       assertDuration(timeouts.pause, "10 seconds", "runc pause")
       assertDuration(timeouts.resume, "10 seconds", "runc resume")
     }))
@@ -33,13 +33,13 @@ describe("default timeouts", () => {
   it.effect("D1 the HTTP client before any /init (its concurrency), logs, OOM poll, connect retry and cleanup", () =>
     Effect.gen(function*() {
       const config = yield* WhiskConfig.fromEnv({})
-      assert.strictEqual(config.http.defaultMaxConcurrent, 1)
-      assertDuration(config.http.retryInterval, "50 millis", "connect retry")
+      assert.strictEqual(config.actionHttp.defaultMaxConcurrent, 1)
+      assertDuration(config.actionHttp.retryInterval, "50 millis", "connect retry")
       assertDuration(config.logs.idleTimeout, "2 seconds", "log idle timeout")
       assertDuration(config.logs.timeoutPerMB, "2 seconds", "log timeout per MB")
       assertDuration(config.logs.pollInterval, "5 millis", "tail poll")
-      assertDuration(config.oom.pollInterval, "5 millis", "OOM poll")
-      assertDuration(config.oom.window, "2 seconds", "OOM window")
-      assertDuration(config.cleanupTimeout, "30 seconds", "cleanup")
+      assertDuration(config.logs.oom.pollInterval, "5 millis", "OOM poll")
+      assertDuration(config.logs.oom.window, "2 seconds", "OOM window")
+      assertDuration(config.engine.cleanupTimeout, "30 seconds", "cleanup")
     }))
 })

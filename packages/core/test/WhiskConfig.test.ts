@@ -1,19 +1,19 @@
-import { ByteSize, WhiskConfig } from "@effect-whisk/core"
+import { ActionHttpConfig, ByteSize, ContainerConfig, EngineConfig, FreezerConfig, WhiskConfig } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Option } from "effect"
+import { Config, Duration, Effect, Exit, Option } from "effect"
 
 describe("WhiskConfig", () => {
   it.effect("T106 uses the defaults (D1) when nothing is set", () =>
     Effect.gen(function*() {
       const config = yield* WhiskConfig.fromEnv({})
       assert.deepStrictEqual(config, WhiskConfig.defaults)
-      assert.strictEqual(config.containerArgs.network, "bridge")
-      assert.deepStrictEqual(config.containerArgs.dnsServers, [])
-      assert.deepStrictEqual(config.containerArgs.extraEnv, [])
-      assert.strictEqual(config.docker.parallelRuns, 10)
-      assert.isTrue(config.docker.useRunc)
-      assert.isTrue(Duration.equals(config.docker.timeouts.pull, Duration.minutes(10)))
-      assert.isTrue(Duration.equals(config.oom.pollInterval, Duration.millis(5)))
+      assert.strictEqual(config.container.network, "bridge")
+      assert.deepStrictEqual(config.container.dnsServers, [])
+      assert.deepStrictEqual(config.container.extraEnv, [])
+      assert.strictEqual(config.engine.parallelRuns, 10)
+      assert.strictEqual(config.freezer.mode, "auto")
+      assert.isTrue(Duration.equals(config.engine.timeouts.pull, Duration.minutes(10)))
+      assert.isTrue(Duration.equals(config.logs.oom.pollInterval, Duration.millis(5)))
       assert.deepStrictEqual(config.logs.limit, ByteSize.megabytes(10))
     }))
 
@@ -31,22 +31,22 @@ describe("WhiskConfig", () => {
         EFFECT_WHISK_LOG_LIMIT: "2m",
         EFFECT_WHISK_USER_CPUS: "2"
       })
-      assert.strictEqual(config.containerArgs.network, "testwork")
-      assert.deepStrictEqual(config.containerArgs.dnsServers, ["google.com", "1.2.3.4"])
-      assert.deepStrictEqual(config.containerArgs.dnsSearch, ["a.b.c", "a.b"])
-      assert.deepStrictEqual(config.containerArgs.dnsOptions, ["ndots:5"])
-      assert.deepStrictEqual(config.containerArgs.extraEnv, [["e1", "1"], ["e2", ""]])
-      assert.isTrue(Duration.equals(config.docker.timeouts.run, Duration.seconds(90)))
-      assert.strictEqual(config.docker.parallelRuns, 0)
-      assert.isFalse(config.docker.useRunc)
+      assert.strictEqual(config.container.network, "testwork")
+      assert.deepStrictEqual(config.container.dnsServers, ["google.com", "1.2.3.4"])
+      assert.deepStrictEqual(config.container.dnsSearch, ["a.b.c", "a.b"])
+      assert.deepStrictEqual(config.container.dnsOptions, ["ndots:5"])
+      assert.deepStrictEqual(config.container.extraEnv, [["e1", "1"], ["e2", ""]])
+      assert.isTrue(Duration.equals(config.engine.timeouts.run, Duration.seconds(90)))
+      assert.strictEqual(config.engine.parallelRuns, 0)
+      assert.strictEqual(config.freezer.mode, "engine")
       assert.deepStrictEqual(config.logs.limit, ByteSize.megabytes(2))
-      assert.deepStrictEqual(config.pool.userCpus, Option.some(2))
+      assert.deepStrictEqual(config.container.userCpus, Option.some(2))
     }))
 
   it.effect("EFFECT_WHISK_FREEZER chooses the freezer and wins over EFFECT_WHISK_USE_RUNC", () =>
     Effect.gen(function*() {
       const mode = (env: Record<string, string>) =>
-        Effect.map(WhiskConfig.fromEnv(env), (config) => [config.freezer.mode, config.docker.useRunc] as const)
+        Effect.map(WhiskConfig.fromEnv(env), (config) => [config.freezer.mode, FreezerConfig.usesRunc(config.freezer)] as const)
       assert.deepStrictEqual(yield* mode({}), ["auto", true])
       assert.deepStrictEqual(yield* mode({ EFFECT_WHISK_USE_RUNC: "false" }), ["engine", false])
       assert.deepStrictEqual(yield* mode({ EFFECT_WHISK_FREEZER: "cgroup" }), ["cgroup", true])
@@ -81,18 +81,34 @@ describe("WhiskConfig", () => {
 
   it.effect("layerWith replaces only the given fields", () =>
     Effect.gen(function*() {
-      const config = yield* WhiskConfig.WhiskConfig
-      assert.strictEqual(config.docker.parallelRuns, 1)
-      assert.isTrue(config.docker.useRunc)
-      assert.strictEqual(config.containerArgs.network, "bridge")
-    }).pipe(Effect.provide(WhiskConfig.layerWith({ docker: { parallelRuns: 1 } }))))
+      const engine = yield* EngineConfig.EngineConfig
+      assert.strictEqual(engine.parallelRuns, 1)
+      assert.isTrue(Duration.equals(engine.timeouts.pull, Duration.minutes(10)))
+      assert.isTrue(Duration.equals(engine.timeouts.run, Duration.seconds(5)))
+      assert.strictEqual((yield* FreezerConfig.FreezerConfig).mode, "auto")
+      assert.strictEqual((yield* ContainerConfig.ContainerConfig).network, "bridge")
+    }).pipe(Effect.provide(WhiskConfig.layerWith({ engine: { parallelRuns: 1, timeouts: { run: Duration.seconds(5) } } }))))
+
+  it.effect("layerConfig takes each setting as a Config of its own (Config.Wrap), as sql-pg's layerConfig does", () =>
+    Effect.gen(function*() {
+      const http = yield* ActionHttpConfig.ActionHttpConfig
+      assert.isTrue(Duration.equals(http.retryInterval, Duration.millis(7)))
+      assert.strictEqual(http.defaultMaxConcurrent, 3)
+    }).pipe(
+      Effect.provide(ActionHttpConfig.layerConfig({
+        retryInterval: Config.succeed(Duration.millis(7)),
+        defaultMaxConcurrent: Config.integer("CONCURRENCY")
+      })),
+      Effect.withConfigProvider(WhiskConfig.providerFromEnv({ CONCURRENCY: "3" }))
+    ))
 
   it.effect("EFFECT_WHISK_OWNER names a stable owner instance; one that is not a label value is refused", () =>
     Effect.gen(function*() {
-      assert.deepStrictEqual((yield* WhiskConfig.fromEnv({})).owner, Option.none())
-      assert.deepStrictEqual((yield* WhiskConfig.fromEnv({ EFFECT_WHISK_OWNER: "invoker-0" })).owner, Option.some("invoker-0"))
+      assert.deepStrictEqual((yield* WhiskConfig.fromEnv({})).engine.owner, Option.none())
+      assert.deepStrictEqual((yield* WhiskConfig.fromEnv({ EFFECT_WHISK_OWNER: "invoker-0" })).engine.owner, Option.some("invoker-0"))
       assert.isTrue(Exit.isFailure(yield* Effect.exit(WhiskConfig.fromEnv({ EFFECT_WHISK_OWNER: "a/b" }))))
       // layerWith keeps an Option an Option.
-      assert.deepStrictEqual(WhiskConfig.merge({ owner: Option.some("x") }).owner, Option.some("x"))
+      const engine = yield* Effect.provide(EngineConfig.EngineConfig, EngineConfig.layerWith({ owner: Option.some("x") }))
+      assert.deepStrictEqual(engine.owner, Option.some("x"))
     }))
 })

@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { Errors, Freezer, WhiskConfig } from "@effect-whisk/core"
+import { Errors, Freezer, FreezerConfig } from "@effect-whisk/core"
 import { type Duration, Effect, Layer, Option, Schedule } from "effect"
 import { accessSync, constants, readFileSync, watch, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -287,9 +287,9 @@ export interface CgroupFreezer extends Freezer.Service {
  */
 export const makeWith = (
   mounts: ReadonlyArray<Mount>
-): Effect.Effect<CgroupFreezer, never, WhiskConfig.WhiskConfig> =>
+): Effect.Effect<CgroupFreezer, never, FreezerConfig.FreezerConfig> =>
   Effect.gen(function*() {
-    const { timeout } = (yield* WhiskConfig.WhiskConfig).freezer
+    const { timeout } = yield* FreezerConfig.FreezerConfig
 
     const directory = (target: Freezer.Target, operation: Operation) =>
       // pid 0 is what the engine answers for a container without a process.
@@ -338,7 +338,7 @@ export const makeWith = (
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<CgroupFreezer, never, WhiskConfig.WhiskConfig> =
+export const make: Effect.Effect<CgroupFreezer, never, FreezerConfig.FreezerConfig> =
   // Read once per layer: the engine's hierarchies do not move.
   Effect.flatMap(readMounts, makeWith)
 
@@ -346,4 +346,4 @@ export const make: Effect.Effect<CgroupFreezer, never, WhiskConfig.WhiskConfig> 
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Freezer.Freezer, never, WhiskConfig.WhiskConfig> = Layer.effect(Freezer.Freezer, make)
+export const layer: Layer.Layer<Freezer.Freezer, never, FreezerConfig.FreezerConfig> = Layer.effect(Freezer.Freezer, make)

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { ContainerOwner, DockerEngine, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
+import { ContainerOwner, DockerEngine, EngineConfig, Errors, FreezerConfig, Runc } from "@effect-whisk/core"
 import { Duration, Effect, Either, Layer, Option } from "effect"
 import { hostname } from "node:os"
 import { drain } from "./internal/background.js"
@@ -70,14 +70,15 @@ const selects = (selection: Selection, me: ContainerOwner.ContainerOwner, host: 
  */
 export const removeContainers = (
   selection: Selection
-): Effect.Effect<Report, Errors.DockerEngineError, DockerEngine.DockerEngine | Runc.Runc | WhiskConfig.WhiskConfig> =>
+): Effect.Effect<Report, Errors.DockerEngineError, DockerEngine.DockerEngine | Runc.Runc | EngineConfig.EngineConfig | FreezerConfig.FreezerConfig> =>
   Effect.gen(function*() {
     const engine = yield* DockerEngine.DockerEngine
     const runc = yield* Runc.Runc
-    const config = yield* WhiskConfig.WhiskConfig
+    const config = yield* EngineConfig.EngineConfig
+    const useRunc = FreezerConfig.usesRunc(yield* FreezerConfig.FreezerConfig)
 
     const thaw = (container: DockerEngine.ContainerSummary): Effect.Effect<void> => {
-      if (config.docker.useRunc) return Effect.ignore(runc.resume(container.id))
+      if (useRunc) return Effect.ignore(runc.resume(container.id))
       return container.state === "paused" ? Effect.ignore(engine.unpause(container.id)) : Effect.void
     }
 
@@ -118,20 +119,20 @@ export const removeContainers = (
 export const removeLeftovers: Effect.Effect<
   Report,
   Errors.DockerEngineError,
-  DockerEngine.DockerEngine | Runc.Runc | WhiskConfig.WhiskConfig
+  DockerEngine.DockerEngine | Runc.Runc | EngineConfig.EngineConfig | FreezerConfig.FreezerConfig
 > = removeContainers("Mine")
 
 // At stop, the removals still running in the background (a broken container, a create answered late) come first,
 // then what is left; all of it within the one cleanup timeout.
 const removeAtStop = Effect.gen(function*() {
   const engine = yield* DockerEngine.DockerEngine
-  const config = yield* WhiskConfig.WhiskConfig
+  const config = yield* EngineConfig.EngineConfig
   const started = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
   yield* drain(engine.remove, config.cleanupTimeout)
   const spent = (yield* Effect.clockWith((clock) => clock.currentTimeMillis)) - started
   const left = Duration.max(Duration.millis(1), Duration.subtract(config.cleanupTimeout, Duration.millis(spent)))
   return yield* removeLeftovers.pipe(
-    Effect.provideService(WhiskConfig.WhiskConfig, { ...config, cleanupTimeout: left })
+    Effect.provideService(EngineConfig.EngineConfig, { ...config, cleanupTimeout: left })
   )
 })
 
@@ -143,7 +144,7 @@ const removeAtStop = Effect.gen(function*() {
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<never, Errors.DockerEngineError, DockerEngine.DockerEngine | Runc.Runc | WhiskConfig.WhiskConfig> =
+export const layer: Layer.Layer<never, Errors.DockerEngineError, DockerEngine.DockerEngine | Runc.Runc | EngineConfig.EngineConfig | FreezerConfig.FreezerConfig> =
   Layer.scopedDiscard(
     Effect.zipRight(
       removeLeftovers,

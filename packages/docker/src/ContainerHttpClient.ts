@@ -21,7 +21,7 @@
  *
  * @since 0.1.0
  */
-import { ConnectionFailure, ContainerHttp, Errors, WhiskConfig } from "@effect-whisk/core"
+import { ActionHttpConfig, ConnectionFailure, ContainerHttp, Errors } from "@effect-whisk/core"
 import type { ContainerAddress, ContainerResponse } from "@effect-whisk/core"
 import { Duration, Effect, Either, ExecutionStrategy, Exit, Layer, Scope } from "effect"
 import { CallSlots } from "./internal/callSlots.js"
@@ -153,7 +153,7 @@ const openClient = (
  * @category constructors
  */
 export const make = (
-  options: Options = WhiskConfig.defaults.http
+  options: Options = ActionHttpConfig.defaults
 ): Effect.Effect<ContainerHttp.Service, never, Scope.Scope> =>
   Effect.map(Effect.scope, (scope) => ({
     open: (address, { maxConcurrent }) => openClient(scope, address, maxConcurrent, options)
@@ -165,9 +165,9 @@ export const make = (
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<ContainerHttp.ContainerHttp, never, WhiskConfig.WhiskConfig> = Layer.scoped(
+export const layer: Layer.Layer<ContainerHttp.ContainerHttp, never, ActionHttpConfig.ActionHttpConfig> = Layer.scoped(
   ContainerHttp.ContainerHttp,
-  Effect.flatMap(WhiskConfig.WhiskConfig, (config) => make(config.http))
+  Effect.flatMap(ActionHttpConfig.ActionHttpConfig, make)
 )
 
 /**

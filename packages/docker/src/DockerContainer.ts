@@ -8,13 +8,16 @@
  * @since 0.1.0
  */
 import type {
+  ActionHttpConfig,
   Container,
+  ContainerConfig,
   ContainerFactory,
   ContainerHttp,
   DockerEngine,
   Errors,
   Freezer,
   Interval,
+  LogsConfig,
   Runc,
   WhiskConfig
 } from "@effect-whisk/core"
@@ -104,7 +107,10 @@ export interface CreateOptions extends ContainerFactory.CreateRequest {
   readonly dnsServers?: ReadonlyArray<string>
   readonly dnsSearch?: ReadonlyArray<string>
   readonly dnsOptions?: ReadonlyArray<string>
-  /** Default from the configuration (use-runc); false freezes with the engine's pause whatever the Freezer. */
+  /**
+   * By default true, unless the Freezer in the context is in engine mode (`EFFECT_WHISK_FREEZER=engine` or
+   * `EFFECT_WHISK_USE_RUNC=false`); false freezes with the engine's pause whatever the Freezer.
+   */
   readonly useRunc?: boolean
 }
 
@@ -115,13 +121,20 @@ export interface CreateOptions extends ContainerFactory.CreateRequest {
 export type CreateError = ContainerFactory.CreateError
 
 /**
- * What creating a container needs. A `Freezer` in the context as well (WhiskLive provides one) chooses how suspend
- * freezes; without one, runc does.
+ * What creating a container needs: the engine, runc and the action HTTP client, and the configuration of its
+ * containers, of its logs and of its action client. A `Freezer` in the context as well (WhiskLive provides one)
+ * chooses how suspend freezes; without one, runc does.
  *
  * @since 0.1.0
  * @category models
  */
-export type Services = DockerEngine.DockerEngine | Runc.Runc | ContainerHttp.ContainerHttp | WhiskConfig.WhiskConfig
+export type Services =
+  | DockerEngine.DockerEngine
+  | Runc.Runc
+  | ContainerHttp.ContainerHttp
+  | ContainerConfig.ContainerConfig
+  | LogsConfig.LogsConfig
+  | ActionHttpConfig.ActionHttpConfig
 
 /**
  * Creates and starts a container (B1–B9). The caller owns it and must `destroy` it; prefer `createScoped`.
@@ -160,7 +173,7 @@ export interface TestOptions {
   readonly runc?: Partial<Runc.Service>
   /** Answers the action's /init and /run (by default `200 {}`). */
   readonly respond?: Parameters<typeof ContainerHttp.layerTest>[0]
-  readonly config?: Parameters<typeof WhiskConfig.layerWith>[0]
+  readonly config?: WhiskConfig.Overrides
 }
 
 /**

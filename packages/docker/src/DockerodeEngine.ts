@@ -1,7 +1,7 @@
 /**
  * The live DockerEngine: dockerode over the engine API (no `docker` CLI). The engine is found as the docker CLI
  * finds it: `DOCKER_HOST` (unix socket, tcp, tls with `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`), else the default
- * socket. Every call has its timeout from WhiskConfig (D1) and is cancelled when interrupted.
+ * socket. Every call has its timeout from EngineConfig (D1) and is cancelled when interrupted.
  *
  * @since 0.1.0
  */
@@ -11,9 +11,9 @@ import {
   ContainerOwner,
   type ContainerSpec,
   DockerEngine,
+  EngineConfig,
   Errors,
-  LogSource,
-  WhiskConfig
+  LogSource
 } from "@effect-whisk/core"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
@@ -43,11 +43,11 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
  */
 export const makeWith = (
   client: Docker
-): Effect.Effect<DockerEngine.Service, never, WhiskConfig.WhiskConfig | Scope.Scope> =>
+): Effect.Effect<DockerEngine.Service, never, EngineConfig.EngineConfig | Scope.Scope> =>
   Effect.gen(function*() {
     const docker = withoutRedirects(client)
-    const config = yield* WhiskConfig.WhiskConfig
-    const { timeouts } = config.docker
+    const config = yield* EngineConfig.EngineConfig
+    const { timeouts } = config
     const logPaths = yield* LogPaths.make()
 
     // Every call that names a container in its request path checks the id or name first.
@@ -240,17 +240,17 @@ export const makeWith = (
   })
 
 /**
- * Adds the fair run limit (B38, `docker.parallelRuns`) and the sharing of concurrent pulls (B40) to any engine.
+ * Adds the fair run limit (B38, `EngineConfig.parallelRuns`) and the sharing of concurrent pulls (B40) to any engine.
  *
  * @since 0.1.0
  * @category combinators
  */
 export const decorate = (
   engine: DockerEngine.Service
-): Effect.Effect<DockerEngine.Service, never, WhiskConfig.WhiskConfig | Scope.Scope> =>
+): Effect.Effect<DockerEngine.Service, never, EngineConfig.EngineConfig | Scope.Scope> =>
   Effect.gen(function*() {
-    const config = yield* WhiskConfig.WhiskConfig
-    return yield* Effect.flatMap(sharePulls(engine), limitRuns(config.docker.parallelRuns))
+    const config = yield* EngineConfig.EngineConfig
+    return yield* Effect.flatMap(sharePulls(engine), limitRuns(config.parallelRuns))
   })
 
 /**
@@ -278,7 +278,7 @@ export const client: Effect.Effect<Docker, Errors.DockerEngineError> = Effect.tr
 export const make: Effect.Effect<
   DockerEngine.Service,
   Errors.DockerEngineError,
-  WhiskConfig.WhiskConfig | Scope.Scope
+  EngineConfig.EngineConfig | Scope.Scope
 > = Effect.flatMap(client, makeWith).pipe(Effect.flatMap(decorate))
 
 /**
@@ -288,7 +288,7 @@ export const make: Effect.Effect<
 export const layer: Layer.Layer<
   DockerEngine.DockerEngine,
   Errors.DockerEngineError,
-  WhiskConfig.WhiskConfig
+  EngineConfig.EngineConfig
 > = Layer.scoped(DockerEngine.DockerEngine, make)
 
 /**
@@ -299,5 +299,5 @@ export const layer: Layer.Layer<
  */
 export const layerWithClient = (
   docker: Docker
-): Layer.Layer<DockerEngine.DockerEngine, never, WhiskConfig.WhiskConfig> =>
+): Layer.Layer<DockerEngine.DockerEngine, never, EngineConfig.EngineConfig> =>
   Layer.scoped(DockerEngine.DockerEngine, Effect.flatMap(makeWith(docker), decorate))

@@ -1,12 +1,12 @@
 /**
- * The live Freezer: the strategy `EFFECT_WHISK_FREEZER` names (`WhiskConfig.freezer.mode`), over the engine and runc
+ * The live Freezer: the strategy `EFFECT_WHISK_FREEZER` names (`FreezerConfig.mode`), over the engine and runc
  * of the same program. `auto` decides once per engine, at the first freeze: the cgroup strategy when that
  * container's freezer file is writable, else runc when its binary and state root answer (`runc --root <root> list`),
  * else the engine's pause. The decision is logged and visible as `strategy`.
  *
  * @since 0.1.0
  */
-import { DockerEngine, Freezer, Runc, WhiskConfig } from "@effect-whisk/core"
+import { DockerEngine, Freezer, FreezerConfig, Runc } from "@effect-whisk/core"
 import { Duration, Effect, Layer, Option, SynchronizedRef } from "effect"
 import * as CgroupFreezer from "./CgroupFreezer.js"
 import { spawnProcess } from "./internal/spawnProcess.js"
@@ -18,13 +18,13 @@ import { spawnProcess } from "./internal/spawnProcess.js"
 export const make: Effect.Effect<
   Freezer.Service,
   never,
-  WhiskConfig.WhiskConfig | DockerEngine.DockerEngine | Runc.Runc
+  FreezerConfig.FreezerConfig | DockerEngine.DockerEngine | Runc.Runc
 > = Effect.gen(function*() {
-  const config = yield* WhiskConfig.WhiskConfig
+  const config = yield* FreezerConfig.FreezerConfig
   const byRunc = Freezer.fromRunc(yield* Runc.Runc)
   const byEngine = Freezer.fromEngine(yield* DockerEngine.DockerEngine)
   const byCgroup = yield* CgroupFreezer.make
-  const { mode } = config.freezer
+  const { mode } = config
   if (mode === "cgroup") return { ...byCgroup, mode }
   if (mode === "runc") return { ...byRunc, mode }
   if (mode === "engine") return { ...byEngine, mode }
@@ -76,5 +76,5 @@ export const make: Effect.Effect<
 export const layer: Layer.Layer<
   Freezer.Freezer,
   never,
-  WhiskConfig.WhiskConfig | DockerEngine.DockerEngine | Runc.Runc
+  FreezerConfig.FreezerConfig | DockerEngine.DockerEngine | Runc.Runc
 > = Layer.effect(Freezer.Freezer, make)

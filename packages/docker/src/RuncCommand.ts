@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { ContainerId, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
+import { ContainerId, Errors, FreezerConfig, Runc } from "@effect-whisk/core"
 import { Duration, Effect, Either, Layer, Schedule } from "effect"
 import { spawnProcess, TimedOut } from "./internal/spawnProcess.js"
 
@@ -23,9 +23,9 @@ const freezeRetry = Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedul
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig> = Effect
+export const make: Effect.Effect<Runc.Service, never, FreezerConfig.FreezerConfig> = Effect
   .gen(function*() {
-    const config = (yield* WhiskConfig.WhiskConfig).runc
+    const config = (yield* FreezerConfig.FreezerConfig).runc
 
     const runcError = (
       operation: Operation,
@@ -72,5 +72,5 @@ export const make: Effect.Effect<Runc.Service, never, WhiskConfig.WhiskConfig> =
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Runc.Runc, never, WhiskConfig.WhiskConfig> = Layer
+export const layer: Layer.Layer<Runc.Runc, never, FreezerConfig.FreezerConfig> = Layer
   .effect(Runc.Runc, make)

@@ -12,8 +12,8 @@ import { beforeAll } from "vitest"
 import { liveLayer } from "./support/liveLayer.js"
 
 // A prefix of their own, so a cleanup of leftovers that another test runs at the same time leaves these alone.
-const live = (config: Parameters<typeof WhiskConfig.layerWith>[0] = {}) =>
-  liveLayer(ContainerHttpClient.layer, { containerNamePrefix: "ewit-calls", ...config })
+const live = (config: WhiskConfig.Overrides = {}) =>
+  liveLayer(ContainerHttpClient.layer, { ...config, container: { ...config.container, namePrefix: "ewit-calls" } })
 
 beforeAll(() => ensureRuntimeImage(), 600_000)
 
@@ -139,7 +139,7 @@ describe.concurrent("initialize and run on real runtime containers", () => {
       assert.deepStrictEqual(outcome.response, ActivationResponse.developerError(Messages.abnormalRun))
       // Polling the OOM state for the whole window (20 s here) would take far longer.
       assert.isBelow(millis, 10_000)
-    }).pipe(Effect.provide(live({ oom: { pollInterval: Duration.millis(5), window: Duration.seconds(20) } }))), 60_000)
+    }).pipe(Effect.provide(live({ logs: { oom: { pollInterval: Duration.millis(5), window: Duration.seconds(20) } } }))), 60_000)
 
   it.scopedLive("a 5 MB answer with maxResponse 1 MB is a truncated application error", () =>
     Effect.gen(function*() {

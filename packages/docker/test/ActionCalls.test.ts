@@ -24,7 +24,7 @@ type Respond = Parameters<typeof ContainerHttp.layerTest>[0]
 const layers = (
   respond: Respond,
   engine: Partial<DockerEngine.Service> = {},
-  config: Parameters<typeof WhiskConfig.layerWith>[0] = {}
+  config: WhiskConfig.Overrides = {}
 ) => Layer.mergeAll(ContainerHttp.layerTest(respond), DockerEngine.layerTest(engine), Runc.layerTest(), WhiskConfig.layerWith(config))
 
 const container = DockerContainer.create({ image: "image", userProvided: false })
@@ -100,7 +100,7 @@ describe("initialize (B22)", () => {
       yield* c.resume
       const log = yield* ContainerHttp.ContainerHttpCalls
       assert.deepStrictEqual((yield* log.of("open")).map((args) => args[1]), [{ maxConcurrent: 2 }])
-    }).pipe(Effect.provide(layers(after(1, ok()), {}, { http: { defaultMaxConcurrent: 2 } }))))
+    }).pipe(Effect.provide(layers(after(1, ok()), {}, { actionHttp: { defaultMaxConcurrent: 2 } }))))
 
   it.effect("T14 a Timeout at the deadline is an InitializationError with the init time-limit message", () =>
     Effect.gen(function*() {
@@ -297,7 +297,7 @@ describe("OOM detection after a broken connection (B17)", () => {
       assert.deepStrictEqual(outcome.response, ActivationResponse.developerError(Messages.abnormalRun))
       assert.strictEqual(engine.checks(), 11)
     }).pipe(Effect.provide(layers(() => connectionError, engine.engine, {
-      oom: { pollInterval: Duration.millis(10), window: Duration.millis(100) }
+      logs: { oom: { pollInterval: Duration.millis(10), window: Duration.millis(100) } }
     })))
   })
 

@@ -30,7 +30,7 @@ const otherHost = (n: number) => summary(n, { instance: "far", host: "another-ho
 const services = (
   engine: Partial<DockerEngine.Service>,
   runc: Partial<Runc.Service> = {},
-  config: Parameters<typeof WhiskConfig.layerWith>[0] = {}
+  config: WhiskConfig.Overrides = {}
 ) => Layer.mergeAll(DockerEngine.layerTest(engine), Runc.layerTest(runc), WhiskConfig.layerWith(config))
 
 const removedIds = Effect.flatMap(DockerEngine.DockerEngineCalls, (calls) => calls.of("remove")).pipe(
@@ -87,7 +87,7 @@ describe("Cleanup", () => {
         unpause: () => Effect.fail(new Errors.DockerEngineError({ operation: "unpause", reason: "Conflict" }))
       },
       {},
-      { docker: { useRunc: false } }
+      { freezer: { mode: "engine" } }
     ))))
 
   it.effect("a container that cannot be removed is reported; the others are still removed", () =>
@@ -126,7 +126,7 @@ describe("Cleanup", () => {
     Effect.gen(function*() {
       const lists = yield* Ref.make(0)
       const listOwned = Effect.as(Ref.update(lists, (n) => n + 1), [mine(1)])
-      const base = services({ listOwned }, {}, { cleanupTimeout: Duration.seconds(5) })
+      const base = services({ listOwned }, {}, { engine: { cleanupTimeout: Duration.seconds(5) } })
       yield* Effect.scoped(Effect.gen(function*() {
         yield* Layer.build(Cleanup.layer.pipe(Layer.provide(base)))
         assert.strictEqual(yield* Ref.get(lists), 1)

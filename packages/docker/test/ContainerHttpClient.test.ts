@@ -1,5 +1,5 @@
 // The live ContainerHttp client against a local node:http server (T58–T71, with short timeouts).
-import { ByteSize, ContainerAddress, ContainerHttp, ContainerResponse, WhiskConfig } from "@effect-whisk/core"
+import { ActionHttpConfig, ByteSize, ContainerAddress, ContainerHttp, ContainerResponse } from "@effect-whisk/core"
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Duration, Effect, Either, Exit, Fiber, Layer, Option, Schedule } from "effect"
@@ -410,14 +410,14 @@ describe("ContainerHttpClient (live, node:http)", () => {
       assert.strictEqual(server.requests.length, 2)
     }).pipe(Effect.provide(retryEvery10ms)), 10_000)
 
-  it.scopedLive("the layer reads the retry interval from WhiskConfig", () =>
+  it.scopedLive("the layer reads the retry interval from ActionHttpConfig", () =>
     Effect.gen(function*() {
       const server = yield* testServer(answer(200, `{"ok":true}`))
       const result = yield* post(server.address, "/init", {}, postOptions({ retry: true }))
       assertResponse(result, ContainerResponse.make(200, `{"ok":true}`))
     }).pipe(
       Effect.provide(ContainerHttpClient.layer.pipe(
-        Layer.provide(WhiskConfig.layerWith({ http: { retryInterval: Duration.millis(20) } }))
+        Layer.provide(ActionHttpConfig.layerWith({ retryInterval: Duration.millis(20) }))
       ))
     ))
 })

@@ -11,7 +11,7 @@ import { Chunk, Duration, Effect, Stream } from "effect"
 import { beforeAll } from "vitest"
 import { liveLayer } from "./support/liveLayer.js"
 
-const Live = liveLayer(ContainerHttpClient.layer, { containerNamePrefix: "ewit-logs" })
+const Live = liveLayer(ContainerHttpClient.layer, { container: { namePrefix: "ewit-logs" } })
 
 beforeAll(() => ensureRuntimeImage(), 600_000)
 

@@ -1,6 +1,6 @@
 // The live layer finds the engine as the docker CLI does: DOCKER_HOST (unix socket, tcp, tls), else the default
 // socket; a DOCKER_HOST it cannot use is a typed error. The layer also carries the run limit and the shared pulls.
-import { ContainerSpec, DockerEngine, WhiskConfig } from "@effect-whisk/core"
+import { ContainerSpec, DockerEngine, EngineConfig } from "@effect-whisk/core"
 import { DockerodeEngine } from "@effect-whisk/docker"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Fiber, Layer, Schedule, Stream } from "effect"
@@ -30,7 +30,7 @@ const withEnv = (env: Partial<Record<(typeof keys)[number], string>>) =>
   )
 
 const versionReply: Reply = { status: 200, body: { Version: "fake", ApiVersion: "1.41" } }
-const environment = WhiskConfig.layerWith({ docker: { ...WhiskConfig.defaults.docker, parallelRuns: 1 } })
+const environment = EngineConfig.layerWith({ parallelRuns: 1 })
 
 describe("DOCKER_HOST", () => {
   it.scopedLive("a unix:// DOCKER_HOST is the engine's socket", () =>

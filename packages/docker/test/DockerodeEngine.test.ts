@@ -1,7 +1,7 @@
 // The live DockerEngine against a scripted engine API on a unix socket: how a ContainerSpec reaches the create body, how
 // engine answers map to typed errors (OpenWhisk's DockerClientTests T29, T30, T37–T40 and the file-access client's
 // T41–T46 over inspect), pull progress with in-stream errors, timeouts that abort the request, and interruption.
-import { ByteSize, ContainerId, ContainerOwner, ContainerSpec, DockerEngine, LogSource, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, ContainerId, ContainerOwner, ContainerSpec, DockerEngine, EngineConfig, LogsConfig, LogSource } from "@effect-whisk/core"
 import { ActivationLogs } from "@effect-whisk/logs"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Exit, Fiber, Option, Ref, Schedule, Stream } from "effect"
@@ -23,7 +23,7 @@ const shortTimeouts = {
   version: Duration.millis(300)
 }
 
-const environment = WhiskConfig.layerWith({ docker: { timeouts: shortTimeouts, parallelRuns: 10, useRunc: true } })
+const environment = EngineConfig.layerWith({ timeouts: shortTimeouts, parallelRuns: 10 })
 
 const withEngine = <A, E>(
   handler: Handler,
@@ -97,7 +97,7 @@ describe("DockerodeEngine", () => {
       const second = yield* DockerodeEngine.makeWith(fake.docker).pipe(Effect.provide(environment))
       assert.notStrictEqual(first.owner.instance, second.owner.instance)
       const configured = yield* DockerodeEngine.makeWith(fake.docker).pipe(
-        Effect.provide(WhiskConfig.layerWith({ owner: Option.some("invoker-0") }))
+        Effect.provide(EngineConfig.layerWith({ owner: Option.some("invoker-0") }))
       )
       assert.strictEqual(configured.owner.instance, "invoker-0")
     }))
@@ -108,9 +108,7 @@ describe("DockerodeEngine", () => {
         request.path === "/version" ? { status: 200, body: { Version: "20.10.24", ApiVersion: "1.41" } } : undefined
       )
       const engine = yield* DockerodeEngine.makeWith(fake.docker).pipe(
-        Effect.provide(WhiskConfig.layerWith({
-          docker: { ...WhiskConfig.defaults.docker, timeouts: { ...shortTimeouts, version: Duration.infinity } }
-        }))
+        Effect.provide(EngineConfig.layerWith({ timeouts: { ...shortTimeouts, version: Duration.infinity } }))
       )
       assert.deepStrictEqual(yield* engine.version, { version: "20.10.24", apiVersion: "1.41" })
     }))
@@ -426,7 +424,7 @@ describe("DockerodeEngine", () => {
           const lines = yield* ActivationLogs.collectAll(
             yield* engine.logSource(ContainerId.make(id)),
             cursor,
-            ActivationLogs.options(WhiskConfig.defaults.logs, { limit: ByteSize.megabytes(1), waitForSentinel: false })
+            ActivationLogs.options(LogsConfig.defaults, { limit: ByteSize.megabytes(1), waitForSentinel: false })
           )
           assert.deepStrictEqual(lines, [second.trimEnd()])
         })

@@ -1,7 +1,7 @@
 // The engine misbehaving, through a fault proxy of our own between dockerode and the shared engine (stall, drop,
 // reset, slow; the engine itself is never stopped): every call ends within its timeout + 1 s, in a Scope's finalizer
 // and in the layer's shutdown too, where no fiber interruption can stop a call. The suite prints a table.
-import { ContainerHttp, type ContainerId, ContainerSpec, DockerEngine, WhiskConfig } from "@effect-whisk/core"
+import { ContainerHttp, type ContainerId, ContainerSpec, DockerEngine, FreezerConfig, WhiskConfig } from "@effect-whisk/core"
 import { Cleanup, DockerContainer } from "@effect-whisk/docker"
 import * as RuncCommand from "@effect-whisk/docker/RuncCommand"
 import * as NodeContext from "@effect/platform-node/NodeContext"
@@ -18,13 +18,12 @@ const cleanupTimeout = Duration.seconds(3)
 const slack = Duration.seconds(4)
 
 const config = WhiskConfig.layerWith({
-  containerNamePrefix: prefix,
-  cleanupTimeout,
-  docker: {
-    ...WhiskConfig.defaults.docker,
+  container: { namePrefix: prefix },
+  engine: {
+    cleanupTimeout,
     timeouts: { run: timeout, rm: timeout, pull: timeout, ps: timeout, inspect: timeout, pause: timeout, unpause: timeout, version: timeout }
   },
-  runc: { ...WhiskConfig.defaults.runc, binary: runcBinary() }
+  freezer: { runc: { ...FreezerConfig.defaults.runc, binary: runcBinary() } }
 })
 
 const services = (proxy: FaultProxy) =>

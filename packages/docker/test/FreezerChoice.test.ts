@@ -1,6 +1,6 @@
 // The live Freezer's choice over mock engine and runc layers (a stand-in runc binary answers `list`), and
 // DockerContainer freezing through whatever Freezer is in the context.
-import { ContainerHttp, ContainerId, DockerEngine, Errors, Freezer, Runc, WhiskConfig } from "@effect-whisk/core"
+import { ContainerHttp, ContainerId, DockerEngine, Errors, Freezer, FreezerConfig, Runc, WhiskConfig } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
 import * as CgroupFreezer from "@effect-whisk/docker/CgroupFreezer"
 import * as FreezerChoice from "@effect-whisk/docker/FreezerChoice"
@@ -31,8 +31,7 @@ const choice = (mode: Freezer.Mode, binary: string) =>
     FreezerChoice.make,
     Layer.mergeAll(
       WhiskConfig.layerWith({
-        freezer: { mode, timeout: Duration.seconds(1) },
-        runc: { ...WhiskConfig.defaults.runc, binary, root: "/run/test-root" }
+        freezer: { mode, timeout: Duration.seconds(1), runc: { ...FreezerConfig.defaults.runc, binary, root: "/run/test-root" } }
       }),
       DockerEngine.layerTest(),
       Runc.layerTest()
@@ -45,8 +44,11 @@ describe("FreezerChoice", () => {
       const runc = yield* fakeRunc(0)
       const layer = Layer.mergeAll(
         WhiskConfig.layerWith({
-          freezer: { mode: "auto", timeout: Duration.seconds(1) },
-          runc: { ...WhiskConfig.defaults.runc, binary: runc.binary, root: "/run/test-root" }
+          freezer: {
+            mode: "auto",
+            timeout: Duration.seconds(1),
+            runc: { ...FreezerConfig.defaults.runc, binary: runc.binary, root: "/run/test-root" }
+          }
         }),
         DockerEngine.layerTest(),
         Runc.layerTest()
@@ -99,7 +101,7 @@ describe("FreezerChoice", () => {
 })
 
 describe("DockerContainer with a Freezer", () => {
-  const services = (config: Parameters<typeof WhiskConfig.layerWith>[0] = {}, freezer: Partial<Freezer.Service> = {}) =>
+  const services = (config: WhiskConfig.Overrides = {}, freezer: Partial<Freezer.Service> = {}) =>
     Layer.mergeAll(
       DockerEngine.layerTest(),
       Runc.layerTest(),

@@ -1,7 +1,7 @@
 // DockerContainer's lifecycle on the real engine: create from a locally built image, the address, freezing with
 // runc (and with the engine's pause), destroy, the create arguments as the engine's inspect shows them, the 127
 // mapping, leftover cleanup of a frozen container, and interrupting creates at random moments.
-import { ByteSize, ContainerHttp, DockerEngine, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, ContainerHttp, DockerEngine, FreezerConfig, WhiskConfig } from "@effect-whisk/core"
 import { Cleanup, DockerContainer, WhiskLive } from "@effect-whisk/docker"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import Docker from "dockerode"
@@ -25,7 +25,7 @@ const prefix = `ewit-lifecycle-${process.pid}`
 const network = `${prefix}-net`
 const client = new Docker()
 
-const services = liveLayer(ContainerHttp.layerTest(), { containerNamePrefix: prefix })
+const services = liveLayer(ContainerHttp.layerTest(), { container: { namePrefix: prefix } })
 
 const removeLeftovers = () => {
   const ids = [`name=^/${prefix}_`, `name=^/${prefix}-live_`]
@@ -48,7 +48,7 @@ const removeLeftovers = () => {
 }
 
 const execRunc = (operation: string, id: string) =>
-  execFileSync(runcBinary(), ["--root", WhiskConfig.defaults.runc.root, operation, id], { stdio: "ignore" })
+  execFileSync(runcBinary(), ["--root", FreezerConfig.defaults.runc.root, operation, id], { stdio: "ignore" })
 
 const inspect = (id: string) => Effect.promise(() => client.getContainer(id).inspect())
 
@@ -184,8 +184,8 @@ describe.skipIf(skipWithoutEngine)("DockerContainer on the real engine", () => {
       const livePrefix = `${prefix}-live`
       const leftover = createOrphan(`${livePrefix}_old`)
       const live = WhiskLive.layerWithConfig(WhiskConfig.layerWith({
-        containerNamePrefix: livePrefix,
-        runc: { ...WhiskConfig.defaults.runc, binary: runcBinary() }
+        container: { namePrefix: livePrefix },
+        freezer: { runc: { ...FreezerConfig.defaults.runc, binary: runcBinary() } }
       }))
       const kept = yield* Effect.scoped(Effect.gen(function*() {
         const context = yield* Layer.build(live)

@@ -15,13 +15,14 @@ import {
   WhiskConfig
 } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
+import * as FreezerChoice from "@effect-whisk/docker/FreezerChoice"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer, Option, Ref, Schedule, Stream } from "effect"
 
 const services = (
   engine: Partial<DockerEngine.Service> = {},
   runc: Partial<Runc.Service> = {},
-  config: Parameters<typeof WhiskConfig.layerWith>[0] = {}
+  config: WhiskConfig.Overrides = {}
 ) =>
   Layer.mergeAll(
     DockerEngine.layerTest(engine),
@@ -189,7 +190,7 @@ describe("DockerContainer.create", () => {
       const calls = yield* DockerEngine.DockerEngineCalls
       assert.deepStrictEqual(yield* calls.of("pull"), [["users.example:5000/team/action:v1"], ["127.0.0.1:5000/x/y:z"]])
     }).pipe(Effect.provide(services({}, {}, {
-      registry: { userImages: "users.example:5000", runtimes: "runtimes.example/" }
+      container: { registry: { userImages: "users.example:5000", runtimes: "runtimes.example/" } }
     }))))
 
   it.effect("B4 derives cpu shares from memory, merges the configured extra environment and names with the prefix", () =>
@@ -203,9 +204,14 @@ describe("DockerContainer.create", () => {
       assert.strictEqual(options.network, "confnet")
       assert.deepStrictEqual(options.dnsServers, ["10.0.0.53"])
     }).pipe(Effect.provide(services({}, {}, {
-      containerNamePrefix: "pfx",
-      pool: { userMemory: ByteSize.megabytes(1024), userCpus: Option.some(2) },
-      containerArgs: { network: "confnet", dnsServers: ["10.0.0.53"], extraEnv: [["B", "override"], ["C", ""]] }
+      container: {
+        namePrefix: "pfx",
+        userMemory: ByteSize.megabytes(1024),
+        userCpus: Option.some(2),
+        network: "confnet",
+        dnsServers: ["10.0.0.53"],
+        extraEnv: [["B", "override"], ["C", ""]]
+      }
     }))))
 
   it.effect("refuses a bad image reference or environment before any engine call", () =>
@@ -290,7 +296,7 @@ describe("DockerContainer suspend, resume, destroy", () => {
       assert.deepStrictEqual(yield* runc.of("resume"), [["testId"]])
     }).pipe(Effect.provide(services())))
 
-  it.effect("T11 pauses and unpauses through the engine when use-runc is off", () =>
+  it.effect("T11 pauses and unpauses through the engine when use-runc is off (the Freezer is in engine mode)", () =>
     Effect.gen(function*() {
       const container = yield* DockerContainer.create({ image: "image", userProvided: false })
       assert.isFalse(container.useRunc)
@@ -301,7 +307,9 @@ describe("DockerContainer suspend, resume, destroy", () => {
       assert.deepStrictEqual(yield* engine.of("pause"), [["testId"]])
       assert.deepStrictEqual(yield* engine.of("unpause"), [["testId"]])
       assert.deepStrictEqual([yield* runc.count("pause"), yield* runc.count("resume")], [0, 0])
-    }).pipe(Effect.provide(services({}, {}, { docker: { useRunc: false } }))))
+    }).pipe(Effect.provide(
+      FreezerChoice.layer.pipe(Layer.provideMerge(services({}, {}, { freezer: { mode: "engine" } })))
+    )))
 
   it.effect("B11/B12 suspend closes the HTTP client before the pause; resume opens a new one after the thaw; both are idempotent", () =>
     Effect.gen(function*() {

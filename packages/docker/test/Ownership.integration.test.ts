@@ -2,7 +2,7 @@
 // remove each other's containers, an orphan (its owner process gone on this host) is removed, and creates
 // interrupted at random moments, or a broken container, leave nothing once the layer's scope has closed (background
 // removals included).
-import { ContainerHttp, ContainerOwner, DockerEngine, WhiskConfig } from "@effect-whisk/core"
+import { ContainerHttp, ContainerOwner, DockerEngine, FreezerConfig, WhiskConfig } from "@effect-whisk/core"
 import { Cleanup, DockerContainer } from "@effect-whisk/docker"
 import * as DockerodeEngine from "@effect-whisk/docker/DockerodeEngine"
 import * as RuncCommand from "@effect-whisk/docker/RuncCommand"
@@ -22,8 +22,8 @@ import {
 
 const prefix = `ewit-owner-${process.pid}`
 const config = WhiskConfig.layerWith({
-  containerNamePrefix: prefix,
-  runc: { ...WhiskConfig.defaults.runc, binary: runcBinary() }
+  container: { namePrefix: prefix },
+  freezer: { runc: { ...FreezerConfig.defaults.runc, binary: runcBinary() } }
 })
 
 const engineLayer = Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttp.layerTest()).pipe(

@@ -18,7 +18,7 @@ const neverPushed = `${registry}/effect-whisk-test/never-pushed`
 const localOnly = `${registry}/effect-whisk-test/local-only-${run}:v1` // tagged locally, never pushed
 const client = new Docker()
 
-const services = liveLayer(ContainerHttp.layerTest(), { containerNamePrefix: prefix })
+const services = liveLayer(ContainerHttp.layerTest(), { container: { namePrefix: prefix } })
 
 const removeLeftovers = () => {
   const ids = docker("ps", "-aq", "--no-trunc", "--filter", `name=^/${prefix}_`).split("\n").filter((s) => s.length > 0)

@@ -1,6 +1,6 @@
 // The live Runc over a stand-in runc (a shell script that records its arguments): OpenWhisk's RuncClientTests
 // T47–T50 (the command line, success, failure) plus the id check, timeouts that kill the process, and interruption.
-import { ContainerId, Runc, WhiskConfig } from "@effect-whisk/core"
+import { ContainerId, FreezerConfig, Runc } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Schedule } from "effect"
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -36,7 +36,7 @@ const runcWith = (fake: { readonly binary: string }, timeout: Duration.DurationI
   Effect.provide(
     RuncCommand.make,
     Layer.mergeAll(
-      WhiskConfig.layerWith({
+      FreezerConfig.layerWith({
         runc: {
           binary: fake.binary,
           root: "/run/test-root",

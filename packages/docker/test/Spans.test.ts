@@ -8,6 +8,7 @@ import {
   ContainerId,
   ContainerResponse,
   DockerEngine,
+  EngineConfig,
   Runc,
   WhiskConfig
 } from "@effect-whisk/core"
@@ -130,21 +131,18 @@ describe("spans of initialize and run (on the test clock)", () => {
 
 describe("spans of engine operations (a scripted engine API)", () => {
   const id = "55db56ee082239428b27d3728b4dd324c09068458aad9825727d5bfc1bba6d52"
-  const environment = WhiskConfig.layerWith({
-    docker: {
-      timeouts: {
-        run: second,
-        rm: second,
-        pull: second,
-        ps: second,
-        inspect: second,
-        pause: second,
-        unpause: second,
-        version: second
-      },
-      parallelRuns: 10,
-      useRunc: true
-    }
+  const environment = EngineConfig.layerWith({
+    timeouts: {
+      run: second,
+      rm: second,
+      pull: second,
+      ps: second,
+      inspect: second,
+      pause: second,
+      unpause: second,
+      version: second
+    },
+    parallelRuns: 10
   })
   const withEngine = (handler: Handler) =>
     Effect.flatMap(fakeEngine(handler), (fake) => DockerodeEngine.makeWith(fake.docker)).pipe(Effect.provide(environment))

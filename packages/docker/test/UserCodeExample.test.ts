@@ -53,7 +53,7 @@ describe("greet on a real engine", () => {
       assert.match(logs[0]!, /^\S+Z +stdout: greeting you$/)
     }).pipe(
       Effect.provide(DockerContainer.layer.pipe(
-        Layer.provide(liveLayer(ContainerHttpClient.layer, { containerNamePrefix: "ewit-example" }))
+        Layer.provide(liveLayer(ContainerHttpClient.layer, { container: { namePrefix: "ewit-example" } }))
       ))
     ), 600_000)
 })

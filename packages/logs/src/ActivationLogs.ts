@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { type ByteSize, type Errors, type LogSource, Messages, type WhiskConfig } from "@effect-whisk/core"
+import { type ByteSize, type Errors, type LogsConfig, type LogSource, Messages } from "@effect-whisk/core"
 import { Chunk, Duration, Effect, Ref, Stream } from "effect"
 import type { CollectionSettings } from "./internal/activationReading.js"
 import { watchFile } from "./internal/changeNotifications.js"
@@ -58,7 +58,7 @@ export interface Options {
  * @category constructors
  */
 export const options = (
-  config: WhiskConfig.Shape["logs"],
+  config: LogsConfig.Shape,
   collection: { readonly limit: ByteSize.ByteSize; readonly waitForSentinel: boolean }
 ): Options => ({
   limit: collection.limit,

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { type DockerEngine, type Errors, WhiskConfig } from "@effect-whisk/core"
+import { type DockerEngine, type Errors, LogsConfig } from "@effect-whisk/core"
 import { Duration, Effect, Option, Stream } from "effect"
 import * as Schedules from "./Schedules.js"
 
@@ -61,7 +61,7 @@ export const verdict = (observation: Observation): Verdict => {
  */
 export const states = <R>(
   check: Effect.Effect<DockerEngine.ContainerState, Errors.DockerEngineError, R>,
-  settings: Schedules.OomPollSettings = WhiskConfig.defaults.oom
+  settings: Schedules.OomPollSettings = LogsConfig.defaults.oom
 ): Stream.Stream<Observation, never, R> => {
   const window = Duration.decode(settings.window)
   const observe: Effect.Effect<Observation, never, R> = check.pipe(
@@ -89,7 +89,7 @@ export const states = <R>(
  */
 export const memoryExhausted = <R>(
   check: Effect.Effect<DockerEngine.ContainerState, Errors.DockerEngineError, R>,
-  settings: Schedules.OomPollSettings = WhiskConfig.defaults.oom
+  settings: Schedules.OomPollSettings = LogsConfig.defaults.oom
 ): Effect.Effect<boolean, never, R> =>
   Effect.map(
     Stream.runLast(states(check, settings)),

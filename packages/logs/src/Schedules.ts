@@ -1,10 +1,10 @@
 /**
- * The retry and polling schedules of effect-whisk, each named and built from its WhiskConfig settings (D1). `OomPoll` runs
- * the OOM schedule over an engine's state check.
+ * The retry and polling schedules of effect-whisk, each named and built from its settings in LogsConfig or
+ * ActionHttpConfig (D1). `OomPoll` runs the OOM schedule over an engine's state check.
  *
  * @since 0.1.0
  */
-import { WhiskConfig } from "@effect-whisk/core"
+import { ActionHttpConfig, LogsConfig } from "@effect-whisk/core"
 import { Duration, Schedule } from "effect"
 
 /**
@@ -24,7 +24,7 @@ export interface OomPollSettings {
  * @since 0.1.0
  * @category schedules
  */
-export const oomPoll = (settings: OomPollSettings = WhiskConfig.defaults.oom): Schedule.Schedule<number> => {
+export const oomPoll = (settings: OomPollSettings = LogsConfig.defaults.oom): Schedule.Schedule<number> => {
   const step = Duration.toMillis(settings.pollInterval)
   return step > 0
     ? Schedule.spaced(settings.pollInterval).pipe(
@@ -50,7 +50,7 @@ export interface ConnectRetrySettings {
  */
 export const connectRetry = (
   deadline: Duration.DurationInput,
-  settings: ConnectRetrySettings = WhiskConfig.defaults.http
+  settings: ConnectRetrySettings = ActionHttpConfig.defaults
 ): Schedule.Schedule<number> => Schedule.spaced(settings.retryInterval).pipe(Schedule.upTo(deadline))
 
 /**
@@ -67,5 +67,5 @@ export interface TailPollSettings {
  * @since 0.1.0
  * @category schedules
  */
-export const tailPoll = (settings: TailPollSettings = WhiskConfig.defaults.logs): Schedule.Schedule<number> =>
+export const tailPoll = (settings: TailPollSettings = LogsConfig.defaults): Schedule.Schedule<number> =>
   Schedule.spaced(settings.pollInterval)

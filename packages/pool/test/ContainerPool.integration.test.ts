@@ -3,7 +3,7 @@
 // every container, and mixed activations over a small budget. No skip: CI brings up the engine, and the image is
 // built here only when it is missing or out of date. A container name prefix of this file's own (and of this
 // process), so that another test's cleanup never removes these containers, nor this file's theirs.
-import { ByteSize, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, FreezerConfig, WhiskConfig } from "@effect-whisk/core"
 import { WhiskLive } from "@effect-whisk/docker"
 import { type Action, ContainerPool } from "@effect-whisk/pool"
 import { ensureRuntimeImage, imageTag } from "@effect-whisk/runtime-nodejs/ImageBuild"
@@ -30,7 +30,10 @@ const runcBinary = (): string => {
 }
 
 const live = WhiskLive.layerWithConfig(
-  WhiskConfig.layerWith({ containerNamePrefix: prefix, runc: { ...WhiskConfig.defaults.runc, binary: runcBinary() } })
+  WhiskConfig.layerWith({
+    container: { namePrefix: prefix },
+    freezer: { runc: { ...FreezerConfig.defaults.runc, binary: runcBinary() } }
+  })
 )
 
 /** This file's containers on the engine now (the docker CLI in tests only). */

@@ -1,4 +1,4 @@
-import { ByteSize, LogSource, Messages, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, LogsConfig, LogSource, Messages } from "@effect-whisk/core"
 import * as ActivationLogs from "@effect-whisk/logs/ActivationLogs"
 import { Chunk, Effect, Option, Ref, Stream } from "effect"
 import { type FileHandle, open } from "node:fs/promises"
@@ -16,7 +16,7 @@ const blockSize = 8 * mebibyte
 const limit = ByteSize.megabytes(10)
 // The overall timeout is 20 s by default (max(10 MB, 5) × 2 s): a busy machine reading 1 GiB at 60 MiB/s gets close.
 const options: ActivationLogs.Options = {
-  ...ActivationLogs.options(WhiskConfig.defaults.logs, { limit, waitForSentinel: true }),
+  ...ActivationLogs.options(LogsConfig.defaults, { limit, waitForSentinel: true }),
   timeoutPerMB: "10 seconds"
 }
 const peak: Sampling = { everyMs: 1, scavenge: false }

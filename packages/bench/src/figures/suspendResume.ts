@@ -1,4 +1,4 @@
-import { Freezer, WhiskConfig } from "@effect-whisk/core"
+import { Freezer, FreezerConfig } from "@effect-whisk/core"
 import * as FreezerChoice from "@effect-whisk/docker/FreezerChoice"
 import { Effect } from "effect"
 import { actions, type BenchContext, type FigureResult } from "../context.js"
@@ -12,9 +12,9 @@ const strategies = ["cgroup", "runc", "engine"] as const
 /** A runtime container that suspends and resumes with the given strategy of the live Freezer. */
 const frozenBy = (context: BenchContext, strategy: Freezer.Strategy) =>
   Effect.gen(function*() {
-    const config = yield* WhiskConfig.WhiskConfig
+    const config = yield* FreezerConfig.FreezerConfig
     const freezer = yield* FreezerChoice.make.pipe(
-      Effect.provideService(WhiskConfig.WhiskConfig, { ...config, freezer: { ...config.freezer, mode: strategy } })
+      Effect.provideService(FreezerConfig.FreezerConfig, { ...config, mode: strategy })
     )
     return yield* initialized(context, actions.noop).pipe(Effect.provideService(Freezer.Freezer, freezer))
   })

@@ -1,4 +1,4 @@
-import { ByteSize, type Errors, LogSource, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize, type Errors, LogsConfig, LogSource } from "@effect-whisk/core"
 import * as ActivationLogs from "@effect-whisk/logs/ActivationLogs"
 import * as LogStore from "@effect-whisk/logs/LogStore"
 import { Chunk, Deferred, Duration, Effect, Fiber, Ref, Stream } from "effect"
@@ -12,7 +12,7 @@ import { round, summarize } from "../stats.js"
 import { jsonLine, sentinelLines, temporaryFile } from "../syntheticLog.js"
 
 const collection = { limit: ByteSize.megabytes(10), waitForSentinel: true }
-const pollMs = Duration.toMillis(WhiskConfig.defaults.logs.pollInterval)
+const pollMs = Duration.toMillis(LogsConfig.defaults.pollInterval)
 // After the collector has read the ordinary line: time for it to find the end of the file and start waiting.
 const settle = Duration.millis(5)
 const timeout = Duration.seconds(10)
@@ -87,7 +87,7 @@ export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
       const ordinary = ordinaryLine(++sample)
       invokerLog.append(ordinary.line)
       const logLines: LogStore.ContainerLogLines<Errors.LogFileError, never> = (collection) =>
-        ActivationLogs.collectAll(LogSource.jsonFile(invokerLog.path), invokerCursor, ActivationLogs.options(WhiskConfig.defaults.logs, collection))
+        ActivationLogs.collectAll(LogSource.jsonFile(invokerLog.path), invokerCursor, ActivationLogs.options(LogsConfig.defaults, collection))
       const collecting = yield* Effect.forkScoped(
         stamped(LogStore.collect(logLines, { limit: collection.limit, isDeveloperError: false, sentinelledLogs: true }))
       )
@@ -110,7 +110,7 @@ export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
       const lines = ActivationLogs.collect(
         LogSource.jsonFile(streamLog.path),
         streamCursor,
-        ActivationLogs.options(WhiskConfig.defaults.logs, collection)
+        ActivationLogs.options(LogsConfig.defaults, collection)
       ).pipe(Stream.tap(() => Deferred.succeed(received, undefined)))
       const collecting = yield* Effect.forkScoped(stamped(Stream.runCollect(lines)))
       yield* Deferred.await(received).pipe(

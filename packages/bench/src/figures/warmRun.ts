@@ -1,4 +1,4 @@
-import { ContainerHttp, WhiskConfig } from "@effect-whisk/core"
+import { ContainerConfig, ContainerHttp } from "@effect-whisk/core"
 import { Duration, Effect } from "effect"
 import { actions, type BenchContext, type FigureResult } from "../context.js"
 import { callOptions, initialized, runOnce } from "../containers.js"
@@ -14,15 +14,15 @@ import { summarize } from "../stats.js"
 export const warmRun = (context: BenchContext, count: number) =>
   Effect.gen(function*() {
     const container = yield* initialized(context, actions.noop)
-    const config = yield* WhiskConfig.WhiskConfig
+    const { payload } = yield* ContainerConfig.ContainerConfig
     const client = yield* Effect.acquireRelease(
       Effect.flatMap(ContainerHttp.ContainerHttp, (http) => http.open(container.address, callOptions)),
       (client) => client.close
     )
     const postOptions: ContainerHttp.PostOptions = {
       timeout: Duration.decode(callOptions.timeout),
-      maxResponse: config.payload.max,
-      truncation: config.payload.truncation,
+      maxResponse: payload.max,
+      truncation: payload.truncation,
       retry: false,
       reschedule: false
     }

@@ -1,4 +1,4 @@
-import { ContainerResources, ContainerSpec, WhiskConfig } from "@effect-whisk/core"
+import { ContainerConfig, ContainerResources, ContainerSpec } from "@effect-whisk/core"
 import * as http from "node:http"
 
 /**
@@ -48,7 +48,7 @@ const expect = async (answer: Promise<Answer>, ok: ReadonlyArray<number>, what: 
 }
 
 // The cpu shares the library derives for a container of the default memory (B4).
-const defaultCpuShares = ContainerResources.cpuShares(WhiskConfig.defaults.pool.userMemory, ContainerSpec.defaultMemory)
+const defaultCpuShares = ContainerResources.cpuShares(ContainerConfig.defaults.userMemory, ContainerSpec.defaultMemory)
 const spec = ContainerSpec.make({ image: "", cpuShares: defaultCpuShares })
 
 /** The create body the library sends for a platform container with the create defaults (B2–B4 as the engine API's fields). */

@@ -1,4 +1,4 @@
-import { ContainerResources, ContainerSpec, WhiskConfig } from "@effect-whisk/core"
+import { ContainerConfig, ContainerResources, ContainerSpec } from "@effect-whisk/core"
 import { spawn } from "node:child_process"
 
 /** Runs a program (no shell) and gives its stdout; a non-zero exit is an error with its stderr. */
@@ -15,7 +15,7 @@ export const run = (file: string, args: ReadonlyArray<string>): Promise<string> 
   })
 
 // The cpu shares the library derives for a container of the default memory (B4).
-const defaultCpuShares = ContainerResources.cpuShares(WhiskConfig.defaults.pool.userMemory, ContainerSpec.defaultMemory)
+const defaultCpuShares = ContainerResources.cpuShares(ContainerConfig.defaults.userMemory, ContainerSpec.defaultMemory)
 
 /** `docker run -d` with the library's settings for a platform container with the create defaults, then its address. */
 export const dockerRunInspect = async (image: string, name: string): Promise<{ id: string; ip: string }> => {

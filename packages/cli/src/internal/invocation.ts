@@ -1,4 +1,4 @@
-import { ActivationResponse, type Container, DockerEngine, ImageName, WhiskConfig } from "@effect-whisk/core"
+import { ActivationResponse, type Container, ContainerConfig, DockerEngine, EngineConfig, ImageName } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
 import { Duration, Effect, Either, Exit, Option, Scope, Stream } from "effect"
 import { RuntimeImage } from "../RuntimeImage.js"
@@ -48,16 +48,17 @@ const pullWithProgress = (image: string, progress: Progress) =>
     const parsed = ImageName.parse(image)
     if (Either.isLeft(parsed)) return
     const engine = yield* DockerEngine.DockerEngine
-    const config = yield* WhiskConfig.WhiskConfig
-    const reference = parsed.right.resolve(config.registry.userImages)
+    const { registry } = yield* ContainerConfig.ContainerConfig
+    const { timeouts } = yield* EngineConfig.EngineConfig
+    const reference = parsed.right.resolve(registry.userImages)
     const render = pullRenderer(progress, reference)
     progress.status(`pulling ${reference}`)
     const [took, outcome] = yield* timed(
       engine.pull(reference).pipe(
         Stream.runForEach((event) => Effect.sync(() => render(event))),
         Effect.timeoutFail({
-          duration: config.docker.timeouts.pull,
-          onTimeout: () => new Error(`no answer within ${Duration.format(config.docker.timeouts.pull)}`)
+          duration: timeouts.pull,
+          onTimeout: () => new Error(`no answer within ${Duration.format(timeouts.pull)}`)
         })
       )
     )
@@ -233,7 +234,7 @@ const steps = (
 export const invoke = (
   request: InvokeRequest,
   progress: Progress
-): Effect.Effect<InvocationReport, never, DockerContainer.Services | RuntimeImage> =>
+): Effect.Effect<InvocationReport, never, DockerContainer.Services | EngineConfig.EngineConfig | RuntimeImage> =>
   Effect.gen(function*() {
     const chosen = yield* chooseImage(request, progress)
     if (Either.isLeft(chosen)) {

@@ -1,4 +1,4 @@
-import { ContainerResources, ContainerSpec, type Errors, ImageName, type WhiskConfig } from "@effect-whisk/core"
+import { type ContainerConfig, ContainerResources, ContainerSpec, type Errors, ImageName } from "@effect-whisk/core"
 import { Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import type { CreateOptions } from "../DockerContainer.js"
@@ -41,35 +41,37 @@ const environment = (
  */
 export const plan = (
   options: CreateOptions,
-  config: WhiskConfig.Shape
+  config: ContainerConfig.Shape,
+  /** Whether the context freezes by other means than the engine's pause. */
+  defaultUseRunc: boolean
 ): Effect.Effect<CreatePlan, Errors.InvalidImageName | Errors.InvalidEnvironment | Errors.InvalidResources> =>
   Effect.gen(function*() {
     const image = yield* ImageName.parse(options.image)
     yield* checkResources(options)
     const registry = options.userProvided ? config.registry.userImages : config.registry.runtimes
     const resolved = image.resolve(registry)
-    const env = yield* ContainerSpec.validateEnv(environment(options.environment ?? {}, config.containerArgs.extraEnv))
+    const env = yield* ContainerSpec.validateEnv(environment(options.environment ?? {}, config.extraEnv))
     const memory = options.memory ?? ContainerSpec.defaultMemory
     const spec = ContainerSpec.make({
       image: resolved,
-      name: Option.some(containerName(config.containerNamePrefix, options.name)),
+      name: Option.some(containerName(config.namePrefix, options.name)),
       env,
       memory,
-      cpuShares: options.cpuShares ?? ContainerResources.cpuShares(config.pool.userMemory, memory),
+      cpuShares: options.cpuShares ?? ContainerResources.cpuShares(config.userMemory, memory),
       cpus: options.cpuLimit === undefined
-        ? ContainerResources.cpuLimit(config.pool.userMemory, memory, config.pool.userCpus)
+        ? ContainerResources.cpuLimit(config.userMemory, memory, config.userCpus)
         : Option.some(options.cpuLimit),
-      network: options.network ?? config.containerArgs.network,
-      dnsServers: options.dnsServers ?? config.containerArgs.dnsServers,
-      dnsSearch: options.dnsSearch ?? config.containerArgs.dnsSearch,
-      dnsOptions: options.dnsOptions ?? config.containerArgs.dnsOptions,
+      network: options.network ?? config.network,
+      dnsServers: options.dnsServers ?? config.dnsServers,
+      dnsSearch: options.dnsSearch ?? config.dnsSearch,
+      dnsOptions: options.dnsOptions ?? config.dnsOptions,
       labels: options.labels ?? {}
     })
     return {
       image,
       resolved,
       userProvided: options.userProvided,
-      useRunc: options.useRunc ?? config.docker.useRunc,
+      useRunc: options.useRunc ?? defaultUseRunc,
       spec
     }
   })

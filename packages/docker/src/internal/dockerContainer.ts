@@ -1,8 +1,10 @@
 import {
+  ActionHttpConfig,
   CallResult,
   ConnectionFailure,
   type Container,
   type ContainerAddress,
+  ContainerConfig,
   ContainerFactory,
   ContainerHttp,
   type ContainerId,
@@ -11,6 +13,7 @@ import {
   Errors,
   Freezer,
   Interval,
+  LogsConfig,
   Messages,
   Runc,
   WhiskConfig
@@ -41,7 +44,12 @@ export interface ContainerContext {
   /** How suspend freezes and resume thaws this container. */
   readonly freezer: Freezer.Service
   readonly engine: DockerEngine.Service
-  readonly config: WhiskConfig.Shape
+  /** The settings its logs, OOM checks and answers follow. */
+  readonly config: {
+    readonly logs: LogsConfig.Shape
+    readonly oom: LogsConfig.Shape["oom"]
+    readonly payload: ContainerConfig.Shape["payload"]
+  }
   /** Serialises log collections so they never interleave; the offset state lives in the logs module. */
   readonly logsLock: Effect.Semaphore
   /** Byte offset in the json-file log where the next collection starts. */
@@ -114,12 +122,18 @@ export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, 
   const engine = yield* DockerEngine.DockerEngine
   const runc = yield* Runc.Runc
   const http = yield* ContainerHttp.ContainerHttp
-  const config = yield* WhiskConfig.WhiskConfig
-  const plan = yield* makePlan(options, config)
+  const containerConfig = yield* ContainerConfig.ContainerConfig
+  const logsConfig = yield* LogsConfig.LogsConfig
+  const { defaultMaxConcurrent } = yield* ActionHttpConfig.ActionHttpConfig
   // Without a Freezer in the context (test layers, programs built before it), runc freezes as it always did; a
-  // container created with useRunc false always uses the engine's pause.
+  // Freezer in engine mode, or a container created with useRunc false, uses the engine's pause.
+  const contextFreezer = yield* Effect.serviceOption(Freezer.Freezer)
+  const plan = yield* makePlan(options, containerConfig, Option.match(contextFreezer, {
+    onNone: () => true,
+    onSome: (freezer) => freezer.mode !== "engine"
+  }))
   const freezer = plan.useRunc
-    ? Option.getOrElse(yield* Effect.serviceOption(Freezer.Freezer), () => Freezer.fromRunc(runc))
+    ? Option.getOrElse(contextFreezer, () => Freezer.fromRunc(runc))
     : Freezer.fromEngine(engine)
   yield* Effect.annotateCurrentSpan({ image: plan.resolved, userProvided: plan.userProvided })
   const pulled = yield* pullImage(engine, plan)
@@ -140,11 +154,11 @@ export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, 
         pid,
         freezer,
         engine,
-        config,
+        config: { logs: logsConfig, oom: logsConfig.oom, payload: containerConfig.payload },
         logsLock: yield* Effect.makeSemaphore(1),
         logOffset: yield* Ref.make(0)
       }
-      const client = yield* ActionClient.make(http, address, config.http.defaultMaxConcurrent)
+      const client = yield* ActionClient.make(http, address, defaultMaxConcurrent)
       return yield* makeContainer(ctx, client)
     })
   )

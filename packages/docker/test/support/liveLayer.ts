@@ -1,7 +1,7 @@
 // The live engine and runc layers for real-engine tests, with the HTTP layer a test chooses (the live client, or
 // core's test layer) and a container name prefix of the test file's own, so that a cleanup of leftovers another
 // test runs at the same time never removes its containers.
-import { WhiskConfig } from "@effect-whisk/core"
+import { FreezerConfig, WhiskConfig } from "@effect-whisk/core"
 import * as DockerodeEngine from "@effect-whisk/docker/DockerodeEngine"
 import * as RuncCommand from "@effect-whisk/docker/RuncCommand"
 import * as NodeContext from "@effect/platform-node/NodeContext"
@@ -10,9 +10,12 @@ import { runcBinary } from "./realEngine.js"
 
 export const liveLayer = <ROut, E>(
   http: Layer.Layer<ROut, E, WhiskConfig.WhiskConfig>,
-  config: Parameters<typeof WhiskConfig.layerWith>[0] & { readonly containerNamePrefix: string }
+  config: WhiskConfig.Overrides & { readonly container: { readonly namePrefix: string } }
 ) =>
   Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, http).pipe(
-    Layer.provideMerge(WhiskConfig.layerWith({ ...config, runc: { ...WhiskConfig.defaults.runc, binary: runcBinary(), ...config.runc } })),
+    Layer.provideMerge(WhiskConfig.layerWith({
+      ...config,
+      freezer: { ...config.freezer, runc: { ...FreezerConfig.defaults.runc, binary: runcBinary(), ...config.freezer?.runc } }
+    })),
     Layer.provide(NodeContext.layer)
   )

@@ -1,5 +1,5 @@
 // The live Runc over a stand-in runc: a shell script in a fresh directory, removed with the scope.
-import { WhiskConfig } from "@effect-whisk/core"
+import { FreezerConfig } from "@effect-whisk/core"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Duration, Effect, Layer } from "effect"
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -23,7 +23,7 @@ export const runcRunning = (script: string, timeout: Duration.DurationInput = "1
       const timeouts = { pause: Duration.decode(timeout), resume: Duration.decode(timeout) }
       return Effect.provide(
         RuncCommand.make,
-        Layer.mergeAll(WhiskConfig.layerWith({ runc: { binary, root: "/run/test-root", timeouts } }), NodeContext.layer)
+        Layer.mergeAll(FreezerConfig.layerWith({ runc: { binary, root: "/run/test-root", timeouts } }), NodeContext.layer)
       )
     })
   )
