@@ -1,13 +1,12 @@
-import { ByteSize, Freezer, WhiskConfig } from "@effect-whisk/core"
+import { ByteSize } from "@effect-whisk/core"
 import * as CgroupFreezer from "@effect-whisk/docker/CgroupFreezer"
 import type { DockerContainer } from "@effect-whisk/docker"
-import * as FreezerChoice from "@effect-whisk/docker/FreezerChoice"
 import * as LogStore from "@effect-whisk/logs/LogStore"
 import { Effect, Option } from "effect"
 import { readFileSync, writeFileSync } from "node:fs"
 import { setTimeout as sleep } from "node:timers/promises"
 import { actions, type BenchContext, type FigureResult } from "../context.js"
-import { initialized, runOnce } from "../containers.js"
+import { frozenBy, initialized, runOnce } from "../containers.js"
 import { interleaved, millis } from "../measure.js"
 import { post } from "../raw/actionHttp.js"
 import * as EngineApi from "../raw/engineApi.js"
@@ -17,15 +16,6 @@ import { summarize } from "../stats.js"
 
 const strategies = ["cgroup", "runc", "engine"] as const
 
-/** A runtime container whose suspend and resume use the given strategy of the live Freezer. */
-const frozenBy = (context: BenchContext, strategy: Freezer.Strategy) =>
-  Effect.gen(function*() {
-    const config = yield* WhiskConfig.WhiskConfig
-    const freezer = yield* FreezerChoice.make.pipe(
-      Effect.provideService(WhiskConfig.WhiskConfig, { ...config, freezer: { ...config.freezer, mode: strategy } })
-    )
-    return yield* initialized(context, actions.noop).pipe(Effect.provideService(Freezer.Freezer, freezer))
-  })
 
 const activation = (container: DockerContainer.DockerContainer) =>
   Effect.gen(function*() {
