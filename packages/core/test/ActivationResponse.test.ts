@@ -164,7 +164,7 @@ const runBeforeFastPath = (
         return invalid()
       }
       const isObject = typeof value === "object" && value !== null && !Array.isArray(value)
-      if (isObject && Object.hasOwn(value, "error")) {
+      if (isObject && Object.hasOwn(value as object, "error")) {
         const error = (value as { error: unknown }).error
         return res.okStatus ? ActivationResponse.applicationError(error, size) : ActivationResponse.developerError(error, size)
       }

@@ -1,6 +1,6 @@
 import type { Freezer } from "@effect-whisk/core"
 import { Effect } from "effect"
-import { actions, type BenchContext, type FigureResult } from "../context.js"
+import type { BenchContext, FigureResult } from "../context.js"
 import { frozenBy } from "../containers.js"
 import { interleaved, millis } from "../measure.js"
 import { runc } from "../raw/processes.js"
