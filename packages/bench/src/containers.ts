@@ -1,6 +1,8 @@
+import { Freezer, FreezerConfig } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
+import * as FreezerChoice from "@effect-whisk/docker/FreezerChoice"
 import { Duration, Effect } from "effect"
-import type { BenchContext } from "./context.js"
+import { actions, type BenchContext } from "./context.js"
 
 const timeout = Duration.seconds(30)
 
@@ -22,3 +24,13 @@ export const runOnce = (container: DockerContainer.DockerContainer) =>
       response.isSuccess ? Effect.void : Effect.dieMessage(`the action did not succeed: ${JSON.stringify(response)}`)
     )
   )
+
+/** A runtime container with the no-op action whose suspend and resume use the given strategy of the live Freezer. */
+export const frozenBy = (context: BenchContext, strategy: Freezer.Strategy) =>
+  Effect.gen(function*() {
+    const config = yield* FreezerConfig.FreezerConfig
+    const freezer = yield* FreezerChoice.make.pipe(
+      Effect.provideService(FreezerConfig.FreezerConfig, { ...config, mode: strategy })
+    )
+    return yield* initialized(context, actions.noop).pipe(Effect.provideService(Freezer.Freezer, freezer))
+  })

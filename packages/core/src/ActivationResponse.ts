@@ -128,6 +128,26 @@ export const processInitResponseContent = (
   })
 
 /**
+ * The common answer to /run, a JSON object without an `error` field in a whole 200 answer, as the success the
+ * general interpretation below makes of it, without its detours; undefined for any other answer. Its fields are
+ * valid by construction (a status code of 0, a size counted in bytes), so the Schema's check is skipped: this is the
+ * warm path of every activation.
+ */
+const commonRunSuccess = (res: ContainerResponse): ActivationResponse | undefined => {
+  // A JSON object's text starts with "{", possibly after whitespace; anything else is left to the general path.
+  if (!res.okStatus || Option.isSome(res.truncated) || !res.entity.trimStart().startsWith("{")) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(res.entity)
+  } catch {
+    return undefined
+  }
+  return isObject(value) && !Object.hasOwn(value, "error")
+    ? new ActivationResponse({ statusCode: 0, result: value, size: sizeOf(res.entity) }, true)
+    : undefined
+}
+
+/**
  * Interprets the answer to /run (B25).
  *
  * @since 0.1.0
@@ -136,7 +156,7 @@ export const processInitResponseContent = (
 export const processRunResponseContent = (
   response: Either.Either<ContainerResponse, ConnectionFailure>
 ): ActivationResponse =>
-  Either.match(response, {
+  (Either.isRight(response) ? commonRunSuccess(response.right) : undefined) ?? Either.match(response, {
     onLeft: (failure) =>
       developerError(failure._tag === "MemoryExhausted" ? Messages.memoryExhausted : Messages.abnormalRun),
     onRight: (res) => {

@@ -1,6 +1,6 @@
 import { ActivationResponse, ByteSize, ConnectionFailure, ContainerResponse, Messages } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Either, Option } from "effect"
+import { Either, FastCheck, Option } from "effect"
 
 const { processInitResponseContent: init, processRunResponseContent: run } = ActivationResponse
 
@@ -139,5 +139,73 @@ describe("ActivationResponse", () => {
     assert.strictEqual(ActivationResponse.fromStartupError({ _tag: "BlackboxStartupError", message: "m" }).statusCode, 2)
     const other = ActivationResponse.fromStartupError({ _tag: "Other", message: "m" })
     assert.deepStrictEqual([other.statusCode, errorOf(other)], [3, "Failed to provision resources to run the action."])
+  })
+})
+
+// processRunResponseContent as it was before its fast path for the common answer: every answer through the general
+// interpretation and the Schema-checked constructors. The fast path must give exactly what this gives.
+const runBeforeFastPath = (
+  response: Either.Either<ContainerResponse.ContainerResponse, ConnectionFailure.ConnectionFailure>
+): ActivationResponse.ActivationResponse =>
+  Either.match(response, {
+    onLeft: (failure) =>
+      ActivationResponse.developerError(failure._tag === "MemoryExhausted" ? Messages.memoryExhausted : Messages.abnormalRun),
+    onRight: (res) => {
+      if (Option.isSome(res.truncated)) {
+        const { length, max } = res.truncated.value
+        return ActivationResponse.applicationError(Messages.truncatedResponseWithPrefix(res.entity, length, max), length.bytes)
+      }
+      const size = new TextEncoder().encode(res.entity).length
+      const invalid = () => ActivationResponse.developerError(Messages.invalidRunResponse(res.entity), size)
+      let value: unknown
+      try {
+        value = JSON.parse(res.entity)
+      } catch {
+        return invalid()
+      }
+      const isObject = typeof value === "object" && value !== null && !Array.isArray(value)
+      if (isObject && Object.hasOwn(value as object, "error")) {
+        const error = (value as { error: unknown }).error
+        return res.okStatus ? ActivationResponse.applicationError(error, size) : ActivationResponse.developerError(error, size)
+      }
+      return (isObject || Array.isArray(value)) && res.okStatus ? ActivationResponse.success(value, size) : invalid()
+    }
+  })
+
+describe("processRunResponseContent's fast path for the common answer", () => {
+  const { constantFrom, integer, json, jsonValue, oneof, option, record, string, tuple } = FastCheck
+  // Mostly objects (the common answer), then everything next to it: objects with an error field, arrays, scalars,
+  // whitespace around the text, text that is not JSON, any text, non-ASCII text.
+  const entity = oneof(
+    { arbitrary: record({ a: jsonValue(), b: string({ unit: "grapheme" }) }, { requiredKeys: [] }).map((o) => JSON.stringify(o)), weight: 4 },
+    { arbitrary: jsonValue().map((v) => JSON.stringify({ error: v })), weight: 2 },
+    { arbitrary: json(), weight: 3 },
+    { arbitrary: tuple(constantFrom(" ", "\n", "\t", "\r\n", "\u00a0", "\ufeff", ""), json(), constantFrom("", " ", "\n", "x")).map(([before, text, after]) => before + text + after), weight: 2 },
+    { arbitrary: constantFrom("", "{", "{}", "{\"error\":null}", "{\"__proto__\":{\"error\":1}}", "{\"a\":1}}", "[{}]", "null", "{\"é\":\"日本\"}"), weight: 2 },
+    { arbitrary: string({ unit: "binary" }), weight: 1 }
+  )
+  const status = oneof(constantFrom(200, 200, 200, 500, 502, 503, 404), integer({ min: 100, max: 599 }))
+  const truncation = option(integer({ min: 1, max: 1000 }).map((max) => ({ length: ByteSize.bytes(max + 1), max: ByteSize.bytes(max) })), { freq: 5 })
+  const answer = oneof(
+    { arbitrary: tuple(status, entity, truncation).map(([s, e, t]) => Either.right(ContainerResponse.make(s, e, Option.fromNullable(t)))), weight: 9 },
+    { arbitrary: constantFrom(...failures, new ConnectionFailure.MemoryExhausted({ target: "t" })).map((f) => Either.left(f)), weight: 1 }
+  )
+
+  it("gives exactly the ActivationResponse of the general interpretation, serialised alike", () => {
+    FastCheck.assert(
+      FastCheck.property(answer, (response) => {
+        const fast = run(response)
+        const general = runBeforeFastPath(response)
+        assert.deepStrictEqual(fast, general)
+        assert.strictEqual(JSON.stringify(fast), JSON.stringify(general))
+        assert.instanceOf(fast, ActivationResponse.ActivationResponse)
+      }),
+      { numRuns: 5000 }
+    )
+  })
+
+  it("a successful answer of an object is a success of that object and its size in UTF-8 bytes", () => {
+    const r = run(response(200, ` {"a":[1,{"b":"é"}]}\n`))
+    assert.deepStrictEqual([r.statusCode, r.result, r.size, r.isSuccess], [0, { a: [1, { b: "é" }] }, 22, true])
   })
 })

@@ -1,23 +1,13 @@
-import { Freezer, FreezerConfig } from "@effect-whisk/core"
-import * as FreezerChoice from "@effect-whisk/docker/FreezerChoice"
+import type { Freezer } from "@effect-whisk/core"
 import { Effect } from "effect"
-import { actions, type BenchContext, type FigureResult } from "../context.js"
-import { initialized } from "../containers.js"
+import type { BenchContext, FigureResult } from "../context.js"
+import { frozenBy } from "../containers.js"
 import { interleaved, millis } from "../measure.js"
 import { runc } from "../raw/processes.js"
 import { summarize } from "../stats.js"
 
 const strategies = ["cgroup", "runc", "engine"] as const
 
-/** A runtime container that suspends and resumes with the given strategy of the live Freezer. */
-const frozenBy = (context: BenchContext, strategy: Freezer.Strategy) =>
-  Effect.gen(function*() {
-    const config = yield* FreezerConfig.FreezerConfig
-    const freezer = yield* FreezerChoice.make.pipe(
-      Effect.provideService(FreezerConfig.FreezerConfig, { ...config, mode: strategy })
-    )
-    return yield* initialized(context, actions.noop).pipe(Effect.provideService(Freezer.Freezer, freezer))
-  })
 
 /**
  * 2. suspend + resume: each strategy of the library's Freezer (cgroup, runc, engine), one container each, against

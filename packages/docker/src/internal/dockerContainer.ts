@@ -8,7 +8,6 @@ import {
   ContainerFactory,
   ContainerHttp,
   type ContainerId,
-  type ContainerResponse,
   DockerEngine,
   Errors,
   Freezer,
@@ -18,7 +17,21 @@ import {
   Runc,
   WhiskConfig
 } from "@effect-whisk/core"
-import { Clock, Duration, Effect, Either, Exit, Layer, Option, Ref, type Scope, Stream, SubscriptionRef } from "effect"
+import {
+  Duration,
+  Effect,
+  Either,
+  Exit,
+  FiberRef,
+  Layer,
+  LogLevel,
+  Option,
+  Ref,
+  type Scope,
+  Stream,
+  SubscriptionRef,
+  type Tracer
+} from "effect"
 import type { CreateError, CreateOptions, DockerContainer, Services, TestOptions } from "../DockerContainer.js"
 import * as ActionClient from "./actionClient.js"
 import { removeInBackground } from "./background.js"
@@ -193,39 +206,48 @@ export const createScoped: (
 // /init and /run (B16–B23)
 // ---------------------------------------------------------------------------------------------------------------
 
-const asResponse = (
-  post: Effect.Effect<ContainerResponse.ContainerResponse, ContainerHttp.PostError>
-): Effect.Effect<Either.Either<ContainerResponse.ContainerResponse, ConnectionFailure.ConnectionFailure>, Errors.ContainerHealthError> =>
-  post.pipe(
-    Effect.map(Either.right),
-    Effect.catchIf(
-      (error): error is Exclude<ContainerHttp.PostError, Errors.ContainerHealthError> => error._tag !== "ContainerHealthError",
-      (failure) => Effect.succeed(Either.left(failure))
-    )
-  )
-
 /**
  * One call into the container (B16, B17): the interval spans the post alone; a broken connection is then checked
- * against the engine's OOM state and becomes MemoryExhausted when the engine says so.
+ * against the engine's OOM state (as a child of `span`, the operation's span) and becomes MemoryExhausted when the
+ * engine says so. The warm path is one clock read before and one after the post, with no step of its own between.
  */
 const callContainer = (
   ctx: ContainerContext,
   client: ContainerHttp.ContainerClient,
   path: string,
   body: unknown,
-  options: ContainerHttp.PostOptions
+  options: ContainerHttp.PostOptions,
+  span: Tracer.Span
 ): Effect.Effect<CallResult.CallResult, Errors.ContainerHealthError> =>
-  Effect.gen(function*() {
-    const start = yield* Clock.currentTimeMillis
-    const response = yield* asResponse(client.post(path, body, options))
-    const end = yield* Clock.currentTimeMillis
-    const checked = Either.isLeft(response) && response.left._tag === "ConnectionError"
-      ? (yield* memoryExhausted(ctx))
-        ? Either.left(new ConnectionFailure.MemoryExhausted({ target: ctx.id }))
-        : response
-      : response
-    return CallResult.make(Interval.make(start, end), checked)
+  Effect.clockWith((clock) => {
+    const start = clock.unsafeCurrentTimeMillis()
+    return Effect.matchEffect(client.post(path, body, options), {
+      onSuccess: (response) =>
+        Effect.succeed(CallResult.make(Interval.make(start, clock.unsafeCurrentTimeMillis()), Either.right(response))),
+      onFailure: (error) => {
+        const interval = Interval.make(start, clock.unsafeCurrentTimeMillis())
+        if (error._tag === "ContainerHealthError") return Effect.fail(error)
+        if (error._tag !== "ConnectionError") return Effect.succeed(CallResult.make(interval, Either.left(error)))
+        return Effect.map(Effect.withParentSpan(memoryExhausted(ctx), span), (exhausted) =>
+          CallResult.make(
+            interval,
+            Either.left(exhausted ? new ConnectionFailure.MemoryExhausted({ target: ctx.id }) : error)
+          ))
+      }
+    })
   })
+
+/**
+ * Whether the fiber's minimum log level lets debug lines through. The call path's debug lines are built only then:
+ * a production program logs from Info up, and building them on every call costs as much as the rest of its steps.
+ */
+const debugEnabled: Effect.Effect<boolean> = Effect.map(
+  FiberRef.get(FiberRef.currentMinimumLogLevel),
+  (minimum) => LogLevel.lessThanEqual(minimum, LogLevel.Debug)
+)
+
+/** A debug line logged as a child of the operation's span, as it was when the operation's span was the current one. */
+const logDebugIn = (span: Tracer.Span, message: string) => Effect.withParentSpan(Effect.logDebug(message), span)
 
 // ---------------------------------------------------------------------------------------------------------------
 // The container
@@ -250,53 +272,58 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
     // The name and the container say what the span is; a stack trace per call would cost more than the rest.
     const spanOptions = { attributes: { containerId: ctx.id }, captureStackTrace: false }
 
-    /** POST /init, interpreted by CallResult.toInitialized (B22). */
-    const initialize: DockerContainer["initialize"] = Effect.fn("DockerContainer.initialize")(
-      function*(initializer: unknown, options: Container.InitializeOptions) {
-        yield* alive("initialize")
-        yield* checkEncodable("initializer", initializer)
-        const timeout = Duration.decode(options.timeout)
-        yield* client.initialized(options.maxConcurrent)
-        yield* Effect.logDebug(`sending initialization to ${ctx.id} ${ctx.address.asString}`)
-        const result = yield* callContainer(ctx, yield* client.get(options.maxConcurrent), "/init", { value: initializer }, {
-          timeout,
-          maxResponse: ctx.config.payload.max,
-          truncation: ctx.config.payload.truncation,
-          retry: true,
-          reschedule: false
-        })
-        yield* Effect.logDebug(`initialization result: ${result.toBriefString}`)
-        return yield* CallResult.toInitialized(result, timeout, ctx.id)
-      }
-    )
+    /**
+     * POST /init, interpreted by CallResult.toInitialized (B22). One span per call (T13–T16); Effect.useSpan makes
+     * it without making it the current span (providing it would cost a context update per call), so the call's
+     * own steps that can have children (the OOM check, debug lines) are run under it explicitly.
+     */
+    const initialize: DockerContainer["initialize"] = (initializer, options) =>
+      Effect.useSpan("DockerContainer.initialize", spanOptions, (span) =>
+        Effect.gen(function*() {
+          yield* alive("initialize")
+          yield* checkEncodable("initializer", initializer)
+          const timeout = Duration.decode(options.timeout)
+          const debug = yield* debugEnabled
+          yield* client.initialized(options.maxConcurrent)
+          if (debug) yield* logDebugIn(span, `sending initialization to ${ctx.id} ${ctx.address.asString}`)
+          const open = yield* client.get(options.maxConcurrent)
+          const result = yield* callContainer(ctx, open, "/init", { value: initializer }, {
+            timeout,
+            maxResponse: ctx.config.payload.max,
+            truncation: ctx.config.payload.truncation,
+            retry: true,
+            reschedule: false
+          }, span)
+          if (debug) yield* logDebugIn(span, `initialization result: ${result.toBriefString}`)
+          return yield* CallResult.toInitialized(result, timeout, ctx.id)
+        }))
 
     /**
      * POST /run, interpreted by CallResult.toRunOutcome (B23). The body is `{"value": parameters}` merged with the
-     * activation's fields, which win on a clash.
+     * activation's fields, which win on a clash. Its span is made as initialize's is.
      */
-    const run: DockerContainer["run"] = Effect.fn("DockerContainer.run")(function*(
-      parameters: unknown,
-      activation: Readonly<Record<string, unknown>>,
-      options: Container.RunOptions
-    ) {
-      yield* alive("run")
-      yield* checkRunBody(parameters, activation)
-      const timeout = Duration.decode(options.timeout)
-      const actionName = typeof activation["action_name"] === "string" ? activation["action_name"] : ""
-      yield* Effect.logDebug(`sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`)
-      const result = yield* callContainer(ctx, yield* client.get(options.maxConcurrent), "/run", {
-        value: parameters,
-        ...activation
-      }, {
-        timeout,
-        maxResponse: options.maxResponse ?? ctx.config.payload.max,
-        truncation: options.truncation ?? ctx.config.payload.truncation,
-        retry: false,
-        reschedule: options.reschedule ?? false
-      })
-      yield* Effect.logDebug(`running result: ${result.toBriefString}`)
-      return yield* CallResult.toRunOutcome(result, timeout, ctx.id)
-    })
+    const run: DockerContainer["run"] = (parameters, activation, options) =>
+      Effect.useSpan("DockerContainer.run", spanOptions, (span) =>
+        Effect.gen(function*() {
+          yield* alive("run")
+          yield* checkRunBody(parameters, activation)
+          const timeout = Duration.decode(options.timeout)
+          const debug = yield* debugEnabled
+          if (debug) {
+            const actionName = typeof activation["action_name"] === "string" ? activation["action_name"] : ""
+            yield* logDebugIn(span, `sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`)
+          }
+          const open = yield* client.get(options.maxConcurrent)
+          const result = yield* callContainer(ctx, open, "/run", { value: parameters, ...activation }, {
+            timeout,
+            maxResponse: options.maxResponse ?? ctx.config.payload.max,
+            truncation: options.truncation ?? ctx.config.payload.truncation,
+            retry: false,
+            reschedule: options.reschedule ?? false
+          }, span)
+          if (debug) yield* logDebugIn(span, `running result: ${result.toBriefString}`)
+          return yield* CallResult.toRunOutcome(result, timeout, ctx.id)
+        }))
 
     /** B11: the client is closed before the freeze; suspending a suspended container does nothing. */
     const suspend = alive("suspend").pipe(
