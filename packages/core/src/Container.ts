@@ -69,6 +69,12 @@ export interface RunOptions {
   readonly truncation?: ByteSize
   /** Set for a warm container: a refused connection becomes ContainerHealthError (B20). */
   readonly reschedule?: boolean
+  /**
+   * Whether this activation's logs are collected after the run (default true). With maxConcurrent 1, the container's
+   * next /run then waits until that collection has ended, so each activation gets exactly its own lines; false lets
+   * the next /run start as soon as this one has ended. LogsGate has the whole rule.
+   */
+  readonly logsCollected?: boolean
 }
 
 /**

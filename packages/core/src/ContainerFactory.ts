@@ -178,7 +178,8 @@ export interface TestOptions {
  * An in-memory ContainerFactory that needs nothing else. Containers are `test-container-1`, `-2`, …; /init and
  * /run are answered by the script and interpreted as a Docker container interprets them (time limits, 503, the
  * developer and application errors); the lines of each answer, with their sentinels, are the container's log, read
- * by `logs` and `logLines` one activation at a time; a call to a suspended container times out; suspend, resume and
+ * by `logs` and `logLines` one activation at a time; with maxConcurrent 1 a /run waits for the previous activation's
+ * collection as a Docker container does (LogsGate); a call to a suspended container times out; suspend, resume and
  * destroy change the state. Every call is recorded in `ContainerFactoryCalls`. Build it fresh for each test.
  *
  * @since 0.1.0

@@ -10,6 +10,7 @@ import * as ContainerResponse from "../ContainerResponse.js"
 import { ContainerDestroyed, ContainerHealthError } from "../Errors.js"
 import * as Interval from "../Interval.js"
 import * as LogLine from "../LogLine.js"
+import * as LogsGate from "../LogsGate.js"
 import * as Messages from "../Messages.js"
 import { type CallLog, recording } from "./callLog.js"
 
@@ -88,6 +89,7 @@ const makeContainer = (
     const state = yield* SubscriptionRef.make<Container.State>("Running")
     const log = yield* Ref.make<ReadonlyArray<string>>([])
     const cursor = yield* Ref.make(0)
+    const gate = yield* LogsGate.make()
 
     const alive = (operation: Operation) =>
       Effect.flatMap(SubscriptionRef.get(state), (now) =>
@@ -164,13 +166,16 @@ const makeContainer = (
           return yield* CallResult.toInitialized(result, timeout, id)
         }),
       run: (parameters, activation, runOptions) =>
-        Effect.gen(function*() {
-          yield* recorded.run(id, parameters, activation, runOptions)
-          yield* alive("run")
-          const timeout = Duration.decode(runOptions.timeout)
-          const result = yield* call("/run", { value: parameters, ...activation }, timeout, runOptions.reschedule ?? false)
-          return yield* CallResult.toRunOutcome(result, timeout, id)
-        }),
+        gate.run(
+          runOptions,
+          Effect.gen(function*() {
+            yield* recorded.run(id, parameters, activation, runOptions)
+            yield* alive("run")
+            const timeout = Duration.decode(runOptions.timeout)
+            const result = yield* call("/run", { value: parameters, ...activation }, timeout, runOptions.reschedule ?? false)
+            return yield* CallResult.toRunOutcome(result, timeout, id)
+          })
+        ),
       suspend: Effect.zipRight(
         recorded.suspend(id),
         Effect.flatMap(alive("suspend"), (now) => now === "Running" ? setState("Suspended") : Effect.void)
@@ -181,8 +186,11 @@ const makeContainer = (
       ),
       destroy: Effect.zipRight(recorded.destroy(id), Effect.zipRight(alive("destroy"), setState("Destroyed"))),
       logs: (logsOptions) =>
-        Stream.fromIterableEffect(Effect.zipRight(recorded.logs(id, logsOptions), logLines(logsOptions))),
-      logLines: (logsOptions) => Effect.zipRight(recorded.logLines(id, logsOptions), logLines(logsOptions))
+        gate.collectionStream(
+          Stream.fromIterableEffect(Effect.zipRight(recorded.logs(id, logsOptions), logLines(logsOptions)))
+        ),
+      logLines: (logsOptions) =>
+        gate.collection(Effect.zipRight(recorded.logLines(id, logsOptions), logLines(logsOptions)))
     } satisfies Container.Container
   })
 

@@ -13,6 +13,7 @@ import {
   Freezer,
   Interval,
   LogsConfig,
+  LogsGate,
   Messages,
   Runc,
   WhiskConfig
@@ -262,6 +263,9 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
     const mayBeFrozen = yield* Ref.make(false)
     // suspend, resume and destroy change the state one at a time.
     const control = yield* Effect.makeSemaphore(1)
+    // With maxConcurrent 1, the next /run waits for the previous activation's log collection (per-activation
+    // attribution; LogsGate has the rule).
+    const gate = yield* LogsGate.make()
 
     const alive = (operation: Errors.ContainerDestroyed["operation"]) =>
       Effect.flatMap(SubscriptionRef.get(state), (now) =>
@@ -382,12 +386,12 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
       state: SubscriptionRef.get(state),
       stateChanges: state.changes.pipe(Stream.takeUntil((now) => now === "Destroyed")),
       initialize,
-      run,
+      run: (parameters, activation, options) => gate.run(options, run(parameters, activation, options)),
       suspend,
       resume,
       destroy,
-      logs: (options) => Stream.unwrap(Effect.as(alive("logs"), logs(options))),
-      logLines: (options) => Effect.zipRight(alive("logs"), logLines(options))
+      logs: (options) => gate.collectionStream(Stream.unwrap(Effect.as(alive("logs"), logs(options)))),
+      logLines: (options) => gate.collection(Effect.zipRight(alive("logs"), logLines(options)))
     }
   })
 

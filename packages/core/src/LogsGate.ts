@@ -1,0 +1,150 @@
+/**
+ * Per-activation log attribution for a container that runs one activation at a time (maxConcurrent 1): the next
+ * /run starts only after the previous activation's logs are complete, so no line of the next activation can land
+ * between the previous one's sentinels (its stdout sentinel, then the next one's first line, then its stderr line).
+ *
+ * The rule, for /runs with maxConcurrent 1:
+ * - A /run waits for the gate, holds it while it posts, and when it has succeeded leaves it held for its log
+ *   collection. The first collection (`logs` or `logLines`) that starts then ends the hold when it ends, however it
+ *   ends: both sentinels seen, a timeout, a truncation, a failure or an interruption.
+ * - A /run that fails (nothing to attribute) or is interrupted opens the gate at once; so does one with
+ *   `logsCollected: false` (the caller's opt-out: it will not collect that activation's logs, or does not need them
+ *   apart).
+ * - No deadlock when no collection comes: a /run from the fiber whose own /run holds the gate does not wait (a
+ *   fiber cannot be collecting while it runs, so its earlier activation's logs were not collected in between), and a
+ *   held gate whose collection has not started within the grace time (10 s) after its /run ended opens for the next
+ *   /run, with a warning. Suspend and resume neither take nor wait for the gate.
+ * - /runs with maxConcurrent above 1 neither wait nor hold: interleaved activations cannot be told apart by their
+ *   sentinels (the README says what attribution is possible then).
+ *
+ * @since 0.1.0
+ */
+import { Clock, Deferred, Duration, Effect, Equal, Exit, type FiberId, Stream } from "effect"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LogsGate {
+  /** Runs a /run's post through the gate (see the module's rule). */
+  readonly run: <A, E, R>(
+    options: { readonly maxConcurrent: number; readonly logsCollected?: boolean | undefined },
+    post: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E, R>
+  /** Runs a collection; the first one after a /run that holds the gate opens it when it ends. */
+  readonly collection: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** The same for a streamed collection: from its start until the stream ends. */
+  readonly collectionStream: <A, E, R>(self: Stream.Stream<A, E, R>) => Stream.Stream<A, E, R>
+}
+
+/**
+ * How long a held gate waits for its activation's collection to start before the next /run goes ahead.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultGrace: Duration.Duration = Duration.seconds(10)
+
+type Phase =
+  | { readonly _tag: "Open" }
+  | { readonly _tag: "Running"; readonly opened: Deferred.Deferred<void> }
+  | {
+    readonly _tag: "AwaitingCollection"
+    readonly opened: Deferred.Deferred<void>
+    readonly fiber: FiberId.FiberId
+    readonly since: number
+  }
+  | { readonly _tag: "Collecting"; readonly opened: Deferred.Deferred<void> }
+
+const open: Phase = { _tag: "Open" }
+
+/**
+ * A gate for one container.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effect<LogsGate> =>
+  Effect.sync(() => {
+    const graceMillis = Duration.toMillis(Duration.decode(grace))
+    let phase: Phase = open
+
+    /** Opens the gate if `opened` is still the current hold: a late release of an earlier hold changes nothing. */
+    const release = (opened: Deferred.Deferred<void>) =>
+      Effect.suspend(() => {
+        if (phase._tag === "Open" || phase.opened !== opened) return Effect.void
+        phase = open
+        return Deferred.succeed(opened, undefined)
+      })
+
+    /** Takes the gate for a /run, waiting for the hold before it (the rule's deadlock exits included). */
+    const enter: Effect.Effect<Deferred.Deferred<void>> = Effect.gen(function*() {
+      const fiber = yield* Effect.fiberId
+      while (true) {
+        const now = phase
+        if (now._tag === "AwaitingCollection") {
+          const ownRun = Equal.equals(now.fiber, fiber)
+          const waited = (yield* Clock.currentTimeMillis) - now.since
+          if (ownRun || waited >= graceMillis) {
+            if (!ownRun) {
+              yield* Effect.logWarning(
+                `No log collection started within ${graceMillis} ms of the last /run; the next /run goes ahead (set logsCollected: false on /runs whose logs are not collected)`
+              )
+            }
+            yield* release(now.opened)
+            continue
+          }
+          yield* Effect.raceFirst(Deferred.await(now.opened), Effect.sleep(graceMillis - waited))
+          continue
+        }
+        if (now._tag !== "Open") {
+          yield* Deferred.await(now.opened)
+          continue
+        }
+        const opened = yield* Deferred.make<void>()
+        phase = { _tag: "Running", opened }
+        return opened
+      }
+    })
+
+    const run: LogsGate["run"] = (options, post) =>
+      options.maxConcurrent !== 1
+        ? post
+        : Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(restore(enter), (opened) =>
+            restore(post).pipe(
+              Effect.onExit((exit) =>
+                Exit.isSuccess(exit) && options.logsCollected !== false
+                  ? Effect.flatMap(
+                    Effect.all([Effect.fiberId, Clock.currentTimeMillis]),
+                    ([fiber, since]) =>
+                      Effect.sync(() => {
+                        if (phase._tag === "Running" && phase.opened === opened) {
+                          phase = { _tag: "AwaitingCollection", opened, fiber, since }
+                        }
+                      })
+                  )
+                  : release(opened)
+              )
+            ))
+        )
+
+    /** The hold this collection ends, if it is the first since a /run. */
+    const claim = Effect.sync(() => {
+      if (phase._tag !== "AwaitingCollection") return undefined
+      phase = { _tag: "Collecting", opened: phase.opened }
+      return phase.opened
+    })
+    const releaseClaimed = (opened: Deferred.Deferred<void> | undefined) =>
+      opened === undefined ? Effect.void : release(opened)
+
+    return {
+      run,
+      collection: (self) =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(claim, (opened) => Effect.ensuring(restore(self), releaseClaimed(opened)))
+        ),
+      collectionStream: (self) =>
+        Stream.unwrapScoped(Effect.as(Effect.acquireRelease(claim, releaseClaimed), self))
+    }
+  })
