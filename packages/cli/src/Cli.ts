@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { type CliApp, Command, ValidationError } from "@effect/cli"
+import type { ContainerFactory } from "@effect-whisk/core"
 import type { DockerContainer } from "@effect-whisk/docker"
 import { Cause, Effect, Ref } from "effect"
 import * as Cleanup from "./Cleanup.js"
@@ -37,7 +38,10 @@ const cli = Command.run(command, { name: Spec.toolName, version })
  * @since 0.1.0
  * @category models
  */
-export type Requirements = DockerContainer.Services | RuntimeImage | Output.Output | CliApp.CliApp.Environment
+export type Requirements =
+  | ContainerFactory.ContainerFactory
+  | DockerContainer.Services
+  | RuntimeImage | Output.Output | CliApp.CliApp.Environment
 
 // @effect/cli prints its parse errors as coloured help documents to the Console's stderr; what reaches it is held,
 // and printed as one plain line after a parse error (as it was written otherwise).

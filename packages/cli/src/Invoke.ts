@@ -1,7 +1,7 @@
 /**
- * `effect-whisk invoke <action.js | folder | .zip>`: creates a container, sends /init, then /run (repeated with
- * suspend and resume in between), collects each activation's logs, removes the container, and prints the result,
- * the logs and the time each step took.
+ * `effect-whisk invoke <action.js | folder | .zip>`: runs the action through a ContainerPool over the Docker
+ * factory (`--repeat` times, the later activations on the warm container), then closes the pool, which removes every
+ * container, and prints each activation's result, logs, start kind and the time each step took.
  *
  * @since 0.1.0
  */
@@ -37,6 +37,7 @@ const options = {
   network: CliOptions.optionalText(spec.network),
   env: CliOptions.repeatedText(spec.env),
   repeat: CliOptions.textWithDefault(spec.repeat),
+  pauseGrace: CliOptions.textWithDefault({ ...spec.pauseGrace, default: "10s" }),
   noSuspend: CliOptions.flag(spec.noSuspend),
   keep: CliOptions.flag(spec.keep),
   json: CliOptions.flag(spec.json)
@@ -55,8 +56,5 @@ export const command = Command.make("invoke", { action, ...options }, (parsed) =
     const text = () => toText(report, (error) => ActionError.inUserPaths(error, action))
     output.stdout(`${request.json ? JSON.stringify(toJson(report)) : text()}\n`)
     if (request.json && report.error !== undefined) output.stderr(`effect-whisk: ${report.error}\n`)
-    if (request.json && report.kept) {
-      output.stderr(`effect-whisk: container ${report.container.id} runs on; remove it with: docker rm -f ${report.container.id}\n`)
-    }
     yield* ExitStatus.set(exitStatus(report))
   })).pipe(Command.withDescription(Spec.invoke.description))
