@@ -124,7 +124,7 @@ export const invokeOptions = {
     name: "pause-grace",
     value: "DURATION",
     description: "The pool suspends a container idle for this long; 0 suspends it between activations",
-    default: "10s (OpenWhisk's)"
+    default: "10s, as OpenWhisk"
   }),
   noSuspend: option({
     name: "no-suspend",

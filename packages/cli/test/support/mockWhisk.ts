@@ -1,4 +1,4 @@
-import { ContainerHttp, ContainerResponse, DockerEngine, LogLine, LogSource, Runc, WhiskConfig } from "@effect-whisk/core"
+import { ContainerFactory, ContainerHttp, ContainerResponse, DockerEngine, LogLine, LogSource, Runc, WhiskConfig } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Layer, Stream } from "effect"
@@ -76,3 +76,19 @@ export const runCli = (...args: ReadonlyArray<string>) =>
     const captured = yield* Output.Captured
     return { status, stdout: yield* captured.stdout, stderr: yield* captured.stderr }
   })
+
+/**
+ * The command's services with the in-memory ContainerFactory of core under the pool (scripted /init and /run, every
+ * call in ContainerFactoryCalls); the Docker services are there for what the command asks the engine directly.
+ */
+export const poolLayers = (options: ContainerFactory.TestOptions = {}) =>
+  Layer.mergeAll(
+    ContainerFactory.layerTest(options),
+    DockerEngine.layerTest(),
+    Runc.layerTest(),
+    ContainerHttp.layerTest(() => Effect.die("the pool's factory is the test one")),
+    WhiskConfig.layerWith(),
+    RuntimeImage.layerTest(),
+    Output.layerTest(),
+    NodeContext.layer
+  )
