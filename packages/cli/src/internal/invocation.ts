@@ -1,4 +1,4 @@
-import { ActivationResponse, ByteSize, ContainerFactory, DockerEngine, ImageName, WhiskConfig } from "@effect-whisk/core"
+import { type ActivationResponse, ByteSize, type Container, ContainerFactory, DockerEngine, ImageName, WhiskConfig } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
 import { type Action, ContainerPool } from "@effect-whisk/pool"
 import { Duration, Effect, Either, Exit, Option, Scope, Stream } from "effect"
@@ -89,24 +89,35 @@ export const poolAction = (request: ActionRequest, image: string, name?: string)
 
 /**
  * The pool's factory: the context's (Docker's, configured by `EFFECT_WHISK_NETWORK`), or Docker containers on the
- * network --network names.
+ * network --network names. A failed create is told to `onCreateError` with its detail (the activation's record keeps
+ * only OpenWhisk's generic message).
  */
-export const factory = (request: ActionRequest) =>
-  Option.match(request.network, {
-    onNone: () => ContainerFactory.ContainerFactory,
-    onSome: (network) =>
-      Effect.map(
-        Effect.context<DockerContainer.Services>(),
-        (context) =>
-          ContainerFactory.make((create) => DockerContainer.create({ ...create, network }).pipe(Effect.provide(context)))
-      )
+const factory = (request: ActionRequest, onCreateError: (detail: string) => void) =>
+  Effect.gen(function*() {
+    const base = yield* Option.match(request.network, {
+      onNone: () => ContainerFactory.ContainerFactory,
+      onSome: (network) =>
+        Effect.map(
+          Effect.context<DockerContainer.Services>(),
+          (context) =>
+            ContainerFactory.make((create) => DockerContainer.create({ ...create, network }).pipe(Effect.provide(context)))
+        )
+    })
+    const told = <R>(created: Effect.Effect<Container.Container, ContainerFactory.CreateError, R>) =>
+      Effect.tapError(created, (error) =>
+        Effect.sync(() => onCreateError("detail" in error && typeof error.detail === "string" ? error.detail : error.message)))
+    return {
+      create: (create) => told(base.create(create)),
+      createScoped: (create) => told(base.createScoped(create))
+    } satisfies ContainerFactory.Service
   })
 
 /** A pool over `factory` in `scope`, with room for at least one container of `memory`. */
 export const makePool = (
   request: ActionRequest,
   scope: Scope.Scope,
-  config: Partial<ContainerPool.Config> = {}
+  config: Partial<ContainerPool.Config>,
+  onCreateError: (detail: string) => void
 ) =>
   Effect.gen(function*() {
     const userMemory = config.userMemory ?? ContainerPool.defaults.userMemory
@@ -114,7 +125,7 @@ export const makePool = (
       ...config,
       userMemory: ByteSize.bytes(Math.max(userMemory.bytes, request.memory.bytes))
     })
-    return yield* pool.pipe(Effect.provideService(ContainerFactory.ContainerFactory, yield* factory(request)), Scope.extend(scope))
+    return yield* pool.pipe(Effect.provideService(ContainerFactory.ContainerFactory, yield* factory(request, onCreateError)), Scope.extend(scope))
   })
 
 export type Requirements = ContainerFactory.ContainerFactory | DockerContainer.Services | RuntimeImage
@@ -156,11 +167,6 @@ export const reportOf = (activation: ContainerPool.Activation): ActivationReport
   timings: activationTimings(activation.timings)
 })
 
-const detail = (response: ActivationResponse.ActivationResponse) => {
-  const result = response.result as { readonly error?: unknown } | undefined
-  return typeof result?.error === "string" ? result.error : response.status
-}
-
 /**
  * Runs an action through a pool: image, then `repeat` activations one after the other (the first one starts a
  * container, the next ones find it warm), then the pool's scope closes and removes every container. Whatever an
@@ -180,7 +186,8 @@ export const invoke = (
     const action = poolAction(request, image)
     const [[activations, error], destroy] = yield* withPoolScope(progress, (scope) =>
       Effect.gen(function*() {
-        const pool = yield* makePool(request, scope, { pauseGrace: request.pauseGrace })
+        let createError = ""
+        const pool = yield* makePool(request, scope, { pauseGrace: request.pauseGrace }, (detail) => (createError = detail))
         const activations: Array<ActivationReport> = []
         for (let index = 0; index < request.repeat; index++) {
           progress.status(`activation ${index + 1}/${request.repeat} of ${action.name}`)
@@ -189,7 +196,7 @@ export const invoke = (
           const activation = outcome.right
           activations.push(reportOf(activation))
           if (activation.containerId === undefined) {
-            progress.step(`no container of ${image} could be created: ${detail(activation.response)}`)
+            progress.step(`no container of ${image} could be created: ${createError}`)
           }
           if (!reusable(activation.response)) {
             if (index < request.repeat - 1) {

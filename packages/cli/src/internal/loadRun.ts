@@ -81,7 +81,11 @@ export const run = (
     )
     const [summary] = yield* withPoolScope(progress, (scope) =>
       Effect.gen(function*() {
-        const pool = yield* makePool(request, scope, { userMemory: request.memoryBudget })
+        let createErrors = 0
+        const pool = yield* makePool(request, scope, { userMemory: request.memoryBudget }, (detail) => {
+          // The first one says why; the count is in the summary's errors.
+          if (createErrors++ === 0) progress.step(`a container of ${image.right} could not be created: ${detail}`)
+        })
         const samples: Array<Sample> = []
         const limit = Option.getOrElse(request.count, () => Number.POSITIVE_INFINITY)
         let started = 0

@@ -97,9 +97,11 @@ export const toText = (report: InvocationReport, paths: (text: string) => string
   report.activations.forEach((activation, index) => {
     const { response } = activation
     lines.push("")
-    const where = activation.containerId === undefined ? "no container" : `container ${activation.containerId.slice(0, 12)}`
+    const where = activation.containerId === undefined
+      ? "no container created"
+      : `${activation.start} start in container ${activation.containerId.slice(0, 12)}`
     lines.push(
-      `activation ${index + 1}/${report.activations.length}: ${response.status} (statusCode ${response.statusCode}) · ${activation.start} start in ${where}`
+      `activation ${index + 1}/${report.activations.length}: ${response.status} (statusCode ${response.statusCode}) · ${where}`
     )
     const steps = timingLine({ ...activation.timings })
     if (steps.length > 0) lines.push(`timings    ${steps}`)
