@@ -1,4 +1,4 @@
-import { ActivationResponse, ContainerFactory } from "@effect-whisk/core"
+import { ActivationResponse, ContainerFactory, Errors } from "@effect-whisk/core"
 import type { ContainerPool } from "@effect-whisk/pool"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -103,6 +103,20 @@ describe("effect-whisk load on the pool over the test factory", () => {
         )
     })))
   })
+
+  it.live("counts failed creates as errors and says once on stderr why they failed", () =>
+    Effect.gen(function*() {
+      const { status, stdout, stderr } = yield* runCli("load", hello, "--callers", "2", "--actions", "1", "--count", "6", "--json")
+      assert.strictEqual(status, 1)
+      const summary = JSON.parse(stdout) as JsonSummary
+      assert.strictEqual(summary.activations, 6)
+      assert.strictEqual(summary.errors, 6)
+      assert.deepStrictEqual(summary.starts, { warm: 0, prewarmed: 0, cold: 6 })
+      assert.strictEqual(stderr.match(/could not be created: .*no room on the test engine/g)?.length, 1)
+    }).pipe(Effect.provide(poolLayers({
+      create: (request) =>
+        Effect.fail(new Errors.WhiskContainerStartupError({ message: "no room on the test engine.", image: request.image }))
+    }))))
 
   it.live("prints the summary for a person: activations, start kinds, latency percentiles", () =>
     Effect.gen(function*() {
