@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Args, Command } from "@effect/cli"
+import { Command } from "@effect/cli"
 import { Effect, Option } from "effect"
 import * as ExitStatus from "./ExitStatus.js"
 import * as ActionError from "./internal/actionError.js"
@@ -17,37 +17,21 @@ import * as Progress from "./internal/progress.js"
 import { exitStatus, toJson, toText } from "./internal/report.js"
 import { Output } from "./Output.js"
 
-const action = Args.text({ name: Spec.invokeArgument.name }).pipe(
-  Args.withDescription(Spec.invokeArgument.description),
-  Args.optional
-)
-
 const spec = Spec.invokeOptions
 
 const options = {
-  main: CliOptions.textWithDefault(spec.main),
-  param: CliOptions.repeatedText(spec.param),
-  paramsJson: CliOptions.optionalText(spec.paramsJson),
-  image: CliOptions.optionalText(spec.image),
-  blackbox: CliOptions.flag(spec.blackbox),
-  memory: CliOptions.textWithDefault(spec.memory),
-  timeout: CliOptions.textWithDefault(spec.timeout),
-  logLimit: CliOptions.textWithDefault(spec.logLimit),
-  maxResponse: CliOptions.textWithDefault(spec.maxResponse),
-  network: CliOptions.optionalText(spec.network),
-  env: CliOptions.repeatedText(spec.env),
+  ...CliOptions.actionOptions,
   repeat: CliOptions.textWithDefault(spec.repeat),
   pauseGrace: CliOptions.textWithDefault({ ...spec.pauseGrace, default: "10s" }),
   noSuspend: CliOptions.flag(spec.noSuspend),
-  keep: CliOptions.flag(spec.keep),
-  json: CliOptions.flag(spec.json)
+  keep: CliOptions.flag(spec.keep)
 }
 
 /**
  * @since 0.1.0
  * @category commands
  */
-export const command = Command.make("invoke", { action, ...options }, (parsed) =>
+export const command = Command.make("invoke", { action: CliOptions.actionArgument, ...options }, (parsed) =>
   Effect.gen(function*() {
     const output = yield* Output
     const request = yield* toRequest(parsed)

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Args, Command } from "@effect/cli"
+import { Command } from "@effect/cli"
 import { Effect, Either } from "effect"
 import * as ExitStatus from "./ExitStatus.js"
 import * as CliOptions from "./internal/cliOptions.js"
@@ -15,39 +15,22 @@ import * as LoadSummary from "./internal/loadSummary.js"
 import * as Progress from "./internal/progress.js"
 import { Output } from "./Output.js"
 
-const action = Args.text({ name: Spec.invokeArgument.name }).pipe(
-  Args.withDescription(Spec.invokeArgument.description),
-  Args.optional
-)
-
-const shared = Spec.invokeOptions
 const spec = Spec.loadOptions
 
 const options = {
-  main: CliOptions.textWithDefault(shared.main),
-  param: CliOptions.repeatedText(shared.param),
-  paramsJson: CliOptions.optionalText(shared.paramsJson),
-  image: CliOptions.optionalText(shared.image),
-  blackbox: CliOptions.flag(shared.blackbox),
-  memory: CliOptions.textWithDefault(shared.memory),
-  timeout: CliOptions.textWithDefault(shared.timeout),
-  logLimit: CliOptions.textWithDefault(shared.logLimit),
-  maxResponse: CliOptions.textWithDefault(shared.maxResponse),
-  network: CliOptions.optionalText(shared.network),
-  env: CliOptions.repeatedText(shared.env),
+  ...CliOptions.actionOptions,
   callers: CliOptions.textWithDefault(spec.callers),
   actions: CliOptions.textWithDefault(spec.actions),
   duration: CliOptions.textWithDefault(spec.duration),
   count: CliOptions.optionalText(spec.count),
-  memoryBudget: CliOptions.textWithDefault(spec.memoryBudget),
-  json: CliOptions.flag(spec.json)
+  memoryBudget: CliOptions.textWithDefault(spec.memoryBudget)
 }
 
 /**
  * @since 0.1.0
  * @category commands
  */
-export const command = Command.make("load", { action, ...options }, (parsed) =>
+export const command = Command.make("load", { action: CliOptions.actionArgument, ...options }, (parsed) =>
   Effect.gen(function*() {
     const output = yield* Output
     const request = yield* toLoadRequest(parsed)

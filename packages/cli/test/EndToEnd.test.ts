@@ -15,6 +15,29 @@ import {
 // Each test gets its own container name prefix, so that it sees only its own containers.
 const uniquePrefix = () => `cli-e2e-${randomBytes(4).toString("hex")}`
 
+/**
+ * Runs the built command, sends SIGINT two seconds after its first container runs (past create and /init, into the
+ * minute-long /run of slow.js), and checks that it exits with 130 having removed every container.
+ */
+const interruptedRun = (args: ReadonlyArray<string>) => {
+  const prefix = uniquePrefix()
+  return Effect.gen(function*() {
+    const finished = yield* runBuiltCli(
+      args,
+      { EFFECT_WHISK_CONTAINER_NAME_PREFIX: prefix },
+      (pid) =>
+        awaitRunningContainer(prefix).pipe(
+          Effect.zipRight(Effect.sleep("2 seconds")),
+          Effect.zipRight(Effect.sync(() => process.kill(pid, "SIGINT")))
+        )
+    )
+    assert.strictEqual(finished.status, 130, finished.stderr)
+    assert.strictEqual(finished.stdout, "")
+    assert.match(finished.stderr, /interrupted: every container of the run was removed/)
+    assert.deepStrictEqual(yield* containersNamed(prefix), [])
+  }).pipe(Effect.ensuring(removeContainersNamed(prefix)))
+}
+
 // The first run may build the runtime image.
 const timeout = 240_000
 
@@ -61,25 +84,7 @@ describe("the built effect-whisk command on the real engine", () => {
   // Skip reason: no Docker engine on this developer machine, as above; never under CI or scripts/test.sh.
   it.live.skipIf(!engineAnswers && !requireDocker)(
     "Ctrl-C during an activation removes the container and exits with 130",
-    () => {
-      const prefix = uniquePrefix()
-      return Effect.gen(function*() {
-        const finished = yield* runBuiltCli(
-          ["invoke", "packages/cli/test/fixtures/slow.js", "--json"],
-          { EFFECT_WHISK_CONTAINER_NAME_PREFIX: prefix },
-          (pid) =>
-            awaitRunningContainer(prefix).pipe(
-              // Past create and /init, into the minute-long /run.
-              Effect.zipRight(Effect.sleep("2 seconds")),
-              Effect.zipRight(Effect.sync(() => process.kill(pid, "SIGINT")))
-            )
-        )
-        assert.strictEqual(finished.status, 130, finished.stderr)
-        assert.strictEqual(finished.stdout, "")
-        assert.match(finished.stderr, /interrupted: every container of the run was removed/)
-        assert.deepStrictEqual(yield* containersNamed(prefix), [])
-      }).pipe(Effect.ensuring(removeContainersNamed(prefix)))
-    },
+    () => interruptedRun(["invoke", "packages/cli/test/fixtures/slow.js", "--json"]),
     timeout
   )
 
@@ -115,24 +120,10 @@ describe("the built effect-whisk command on the real engine", () => {
   // Skip reason: no Docker engine on this developer machine, as above; never under CI or scripts/test.sh.
   it.live.skipIf(!engineAnswers && !requireDocker)(
     "Ctrl-C during a load removes every container and exits with 130",
-    () => {
-      const prefix = uniquePrefix()
-      return Effect.gen(function*() {
-        const finished = yield* runBuiltCli(
-          ["load", "packages/cli/test/fixtures/slow.js", "--callers", "2", "--actions", "2", "--duration", "2m", "--memory", "128m"],
-          { EFFECT_WHISK_CONTAINER_NAME_PREFIX: prefix },
-          (pid) =>
-            awaitRunningContainer(prefix).pipe(
-              Effect.zipRight(Effect.sleep("2 seconds")),
-              Effect.zipRight(Effect.sync(() => process.kill(pid, "SIGINT")))
-            )
-        )
-        assert.strictEqual(finished.status, 130, finished.stderr)
-        assert.strictEqual(finished.stdout, "")
-        assert.match(finished.stderr, /interrupted: every container of the run was removed/)
-        assert.deepStrictEqual(yield* containersNamed(prefix), [])
-      }).pipe(Effect.ensuring(removeContainersNamed(prefix)))
-    },
+    () =>
+      interruptedRun([
+        "load", "packages/cli/test/fixtures/slow.js", "--callers", "2", "--actions", "2", "--duration", "2m", "--memory", "128m"
+      ]),
     timeout
   )
 })
