@@ -1,11 +1,11 @@
 /**
- * The `effect-whisk` command: `invoke`, `runtime build`, `cleanup`. `run` parses a command line, runs it and gives
+ * The `effect-whisk` command: `invoke`, `load`, `runtime build`, `cleanup`. `run` parses a command line, runs it and gives
  * the status the process should exit with.
  *
  * @since 0.1.0
  */
 import { type CliApp, Command, ValidationError } from "@effect/cli"
-import type { EngineConfig, FreezerConfig } from "@effect-whisk/core"
+import type { ContainerFactory, EngineConfig, FreezerConfig } from "@effect-whisk/core"
 import type { DockerContainer } from "@effect-whisk/docker"
 import { Cause, Effect, Ref } from "effect"
 import * as Cleanup from "./Cleanup.js"
@@ -14,6 +14,7 @@ import * as CommandLine from "./internal/commandLine.js"
 import * as Spec from "./internal/commandSpec.js"
 import * as Help from "./internal/help.js"
 import * as Invoke from "./Invoke.js"
+import * as Load from "./Load.js"
 import * as Output from "./Output.js"
 import type { RuntimeImage } from "./RuntimeImage.js"
 import * as RuntimeBuild from "./RuntimeBuild.js"
@@ -24,7 +25,7 @@ import * as RuntimeBuild from "./RuntimeBuild.js"
  */
 export const command = Command.make(Spec.toolName).pipe(
   Command.withDescription(Spec.root.description),
-  Command.withSubcommands([Invoke.command, RuntimeBuild.command, Cleanup.command])
+  Command.withSubcommands([Invoke.command, Load.command, RuntimeBuild.command, Cleanup.command])
 )
 
 /**
@@ -39,6 +40,7 @@ const cli = Command.run(command, { name: Spec.toolName, version })
  * @category models
  */
 export type Requirements =
+  | ContainerFactory.ContainerFactory
   | DockerContainer.Services
   | EngineConfig.EngineConfig
   | FreezerConfig.FreezerConfig

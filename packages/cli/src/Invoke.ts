@@ -1,11 +1,11 @@
 /**
- * `effect-whisk invoke <action.js | folder | .zip>`: creates a container, sends /init, then /run (repeated with
- * suspend and resume in between), collects each activation's logs, removes the container, and prints the result,
- * the logs and the time each step took.
+ * `effect-whisk invoke <action.js | folder | .zip>`: runs the action through a ContainerPool over the Docker
+ * factory (`--repeat` times, the later activations on the warm container), then closes the pool, which removes every
+ * container, and prints each activation's result, logs, start kind and the time each step took.
  *
  * @since 0.1.0
  */
-import { Args, Command } from "@effect/cli"
+import { Command } from "@effect/cli"
 import { Effect, Option } from "effect"
 import * as ExitStatus from "./ExitStatus.js"
 import * as ActionError from "./internal/actionError.js"
@@ -17,36 +17,21 @@ import * as Progress from "./internal/progress.js"
 import { exitStatus, toJson, toText } from "./internal/report.js"
 import { Output } from "./Output.js"
 
-const action = Args.text({ name: Spec.invokeArgument.name }).pipe(
-  Args.withDescription(Spec.invokeArgument.description),
-  Args.optional
-)
-
 const spec = Spec.invokeOptions
 
 const options = {
-  main: CliOptions.textWithDefault(spec.main),
-  param: CliOptions.repeatedText(spec.param),
-  paramsJson: CliOptions.optionalText(spec.paramsJson),
-  image: CliOptions.optionalText(spec.image),
-  blackbox: CliOptions.flag(spec.blackbox),
-  memory: CliOptions.textWithDefault(spec.memory),
-  timeout: CliOptions.textWithDefault(spec.timeout),
-  logLimit: CliOptions.textWithDefault(spec.logLimit),
-  maxResponse: CliOptions.textWithDefault(spec.maxResponse),
-  network: CliOptions.optionalText(spec.network),
-  env: CliOptions.repeatedText(spec.env),
+  ...CliOptions.actionOptions,
   repeat: CliOptions.textWithDefault(spec.repeat),
+  pauseGrace: CliOptions.textWithDefault({ ...spec.pauseGrace, default: "10s" }),
   noSuspend: CliOptions.flag(spec.noSuspend),
-  keep: CliOptions.flag(spec.keep),
-  json: CliOptions.flag(spec.json)
+  keep: CliOptions.flag(spec.keep)
 }
 
 /**
  * @since 0.1.0
  * @category commands
  */
-export const command = Command.make("invoke", { action, ...options }, (parsed) =>
+export const command = Command.make("invoke", { action: CliOptions.actionArgument, ...options }, (parsed) =>
   Effect.gen(function*() {
     const output = yield* Output
     const request = yield* toRequest(parsed)
@@ -55,8 +40,5 @@ export const command = Command.make("invoke", { action, ...options }, (parsed) =
     const text = () => toText(report, (error) => ActionError.inUserPaths(error, action))
     output.stdout(`${request.json ? JSON.stringify(toJson(report)) : text()}\n`)
     if (request.json && report.error !== undefined) output.stderr(`effect-whisk: ${report.error}\n`)
-    if (request.json && report.kept) {
-      output.stderr(`effect-whisk: container ${report.container.id} runs on; remove it with: docker rm -f ${report.container.id}\n`)
-    }
     yield* ExitStatus.set(exitStatus(report))
   })).pipe(Command.withDescription(Spec.invoke.description))

@@ -1,6 +1,6 @@
 /**
  * The `effect-whisk` executable: runs the command line with the live layers and exits with the command's status
- * (Ctrl-C interrupts the command, which removes its container, then exits with 130).
+ * (Ctrl-C interrupts the command, whose pool then removes every container it made, and exits with 130).
  *
  * @since 0.1.0
  */

@@ -62,12 +62,14 @@ describe("help", () => {
     assert.strictEqual(CommandLine.closest("--parm", ["--param", "--params-json", "--memory"]), "--param")
     assert.strictEqual(CommandLine.closest("--mem", ["--param", "--memory"]), "--memory")
     assert.strictEqual(CommandLine.closest("clenup", ["invoke", "runtime", "cleanup"]), "cleanup")
+    assert.strictEqual(CommandLine.closest("laod", ["invoke", "load", "runtime", "cleanup"]), "load")
+    assert.strictEqual(CommandLine.closest("--caller", ["--callers", "--actions", "--count"]), "--callers")
     assert.isUndefined(CommandLine.closest("--frobnicate", ["--param", "--memory"]))
   })
 })
 
 describe("the built command's help and errors, piped", () => {
-  for (const [name, args] of [["top", ["--help"]], ["invoke", ["invoke", "--help"]], ["runtime build", ["runtime", "build", "-h"]]] as const) {
+  for (const [name, args] of [["top", ["--help"]], ["invoke", ["invoke", "--help"]], ["load", ["load", "--help"]], ["runtime build", ["runtime", "build", "-h"]]] as const) {
     it.live(`${name}: plain text within 80 columns, the same with NO_COLOR`, () =>
       Effect.gen(function*() {
         const piped = yield* runBuiltCli(args, {})

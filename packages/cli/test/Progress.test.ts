@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Effect, TestClock } from "effect"
 import type * as Output from "../src/Output.js"
 import * as Progress from "../src/internal/progress.js"
 
@@ -77,4 +78,28 @@ describe("runtime image build progress", () => {
     assert.include(text(), "\r\u001b[Kbuilding img: Step 2/6 : COPY rootfs/ /")
     assert.notInclude(text(), "\n")
   })
+})
+
+describe("a status line redrawn every second", () => {
+  it.effect("redraws once a second on a terminal, and clears it when the run ends", () =>
+    Effect.gen(function*() {
+      const { progress, text } = capture(true)
+      let ticks = 0
+      yield* Effect.scoped(
+        Effect.gen(function*() {
+          yield* Progress.everySecond(progress, () => `tick ${++ticks}`)
+          yield* TestClock.adjust("3500 millis")
+        })
+      )
+      assert.strictEqual(text(), "\r\u001b[Ktick 1\r\u001b[Ktick 2\r\u001b[Ktick 3\r\u001b[K")
+    }))
+
+  it.effect("prints nothing when stderr is not a terminal", () =>
+    Effect.gen(function*() {
+      const { progress, text } = capture(false)
+      yield* Effect.scoped(
+        Effect.zipRight(Progress.everySecond(progress, () => "tick"), TestClock.adjust("3 seconds"))
+      )
+      assert.strictEqual(text(), "")
+    }))
 })

@@ -1,5 +1,5 @@
-import { Options } from "@effect/cli"
-import type { OptionSpec } from "./commandSpec.js"
+import { Args, Options } from "@effect/cli"
+import { invokeArgument, invokeOptions, type OptionSpec } from "./commandSpec.js"
 
 // @effect/cli's options made from the command descriptors, so that what is parsed and what the help says come from
 // one place.
@@ -18,3 +18,25 @@ export const optionalText = (spec: OptionSpec) => text(spec).pipe(Options.option
 
 /** A text option given any number of times. */
 export const repeatedText = (spec: OptionSpec) => text(spec).pipe(Options.repeated)
+
+/** The action argument of `invoke` and `load`. */
+export const actionArgument = Args.text({ name: invokeArgument.name }).pipe(
+  Args.withDescription(invokeArgument.description),
+  Args.optional
+)
+
+/** The options `invoke` and `load` share: the action, its image and limits, and its parameters. */
+export const actionOptions = {
+  main: textWithDefault(invokeOptions.main),
+  param: repeatedText(invokeOptions.param),
+  paramsJson: optionalText(invokeOptions.paramsJson),
+  image: optionalText(invokeOptions.image),
+  blackbox: flag(invokeOptions.blackbox),
+  memory: textWithDefault(invokeOptions.memory),
+  timeout: textWithDefault(invokeOptions.timeout),
+  logLimit: textWithDefault(invokeOptions.logLimit),
+  maxResponse: textWithDefault(invokeOptions.maxResponse),
+  network: optionalText(invokeOptions.network),
+  env: repeatedText(invokeOptions.env),
+  json: flag(invokeOptions.json)
+}

@@ -104,28 +104,38 @@ export const invokeOptions = {
   network: option({
     name: "network",
     value: "NETWORK",
-    description: "The network the container joins",
+    description: "The network the containers join",
     default: "EFFECT_WHISK_NETWORK, else bridge"
   }),
   env: option({
     name: "env",
     value: "K=V",
-    description: "An environment variable of the container",
+    description: "A variable of the action's environment, sent with /init",
     default: "none",
     repeatable: true
   }),
   repeat: option({
     name: "repeat",
     value: "N",
-    description: "How many activations to run in the same container",
+    description: "How many activations to run one after the other; the second and later find the container warm",
     default: "1"
+  }),
+  pauseGrace: option({
+    name: "pause-grace",
+    value: "DURATION",
+    description: "The pool suspends a container idle for this long; 0 suspends it between activations",
+    default: "10s, as OpenWhisk"
   }),
   noSuspend: option({
     name: "no-suspend",
-    description: "Do not suspend and resume the container between activations",
+    description: "Removed: the pool suspends a container only after its pause grace; use --pause-grace",
     default: "off"
   }),
-  keep: option({ name: "keep", description: "Leave the container running at the end", default: "off" }),
+  keep: option({
+    name: "keep",
+    description: "Removed: the pool removes every container it made when the command ends; run 'docker run' on the image to keep one",
+    default: "off"
+  }),
   json: option({
     name: "json",
     description: "Print exactly one JSON object on stdout (progress and diagnostics go to stderr)",
@@ -140,14 +150,75 @@ export const invokeArgument: ArgumentSpec = {
 
 export const invoke: CommandSpec = {
   path: ["invoke"],
-  description: "Run an action in a fresh container and print its result, logs and timings",
+  description: "Run an action through a container pool and print its result, logs, start kind and timings",
   forms: [`${toolName} invoke --blackbox --image IMAGE [options]`],
   argument: invokeArgument,
   options: Object.values(invokeOptions),
   subcommands: [],
   notes: [
     "The exit status is the last activation's statusCode (0 success, 1 application error, 2 developer error, " +
-    "3 internal error), 4 for a usage error."
+    "3 internal error), 4 for a usage error.",
+    "Each activation says how its container started (cold, prewarmed or warm) and how long each step took: " +
+    "wait for a container, create, resume, init, run, logs."
+  ]
+}
+
+/** The options `load` shares with `invoke`: the action, its image and limits, and its parameters. */
+const actionOptions = [
+  invokeOptions.main,
+  invokeOptions.param,
+  invokeOptions.paramsJson,
+  invokeOptions.image,
+  invokeOptions.blackbox,
+  invokeOptions.memory,
+  invokeOptions.timeout,
+  invokeOptions.logLimit,
+  invokeOptions.maxResponse,
+  invokeOptions.network,
+  invokeOptions.env
+] as const
+
+export const loadOptions = {
+  callers: option({ name: "callers", value: "N", description: "Callers invoking at once, each one activation after the other", default: "8" }),
+  actions: option({
+    name: "actions",
+    value: "M",
+    description: "Copies of the action, each with its own containers; a caller picks one at random per activation",
+    default: "4"
+  }),
+  duration: option({
+    name: "duration",
+    value: "DURATION",
+    description: "How long callers start new activations, such as 20s or 2m",
+    default: "10s"
+  }),
+  count: option({
+    name: "count",
+    value: "N",
+    description: "Stop after this many activations, if that comes before the duration",
+    default: "no limit"
+  }),
+  memoryBudget: option({
+    name: "memory-budget",
+    value: "SIZE",
+    description: "The memory all containers of the pool may reserve together",
+    default: "1g"
+  }),
+  json: invokeOptions.json
+} as const
+
+export const load: CommandSpec = {
+  path: ["load"],
+  description: "Drive concurrent callers over copies of an action through a container pool and print throughput, start kinds and latency",
+  forms: [`${toolName} load --blackbox --image IMAGE [options]`],
+  argument: invokeArgument,
+  options: [...actionOptions, ...Object.values(loadOptions)],
+  subcommands: [],
+  notes: [
+    "The run ends after --duration (or --count activations), when the activations under way have ended; Ctrl-C " +
+    "stops it sooner. Either way every container is removed.",
+    "On a terminal a status line shows the elapsed time, the activations and the current rate, once a second.",
+    "The exit status is 0 when every activation succeeded, 1 when some did not, 3 when none could run, 4 for a usage error."
   ]
 }
 
@@ -188,6 +259,6 @@ export const root: CommandSpec = {
   path: [],
   description: "Run OpenWhisk actions in Docker containers, the way OpenWhisk's invoker does",
   options: [],
-  subcommands: [invoke, runtime, cleanup],
+  subcommands: [invoke, load, runtime, cleanup],
   notes: [`Run '${toolName} <command> --help' for the options of a command.`]
 }

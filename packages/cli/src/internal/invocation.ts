@@ -1,14 +1,11 @@
-import { ActivationResponse, type Container, ContainerConfig, DockerEngine, EngineConfig, ImageName } from "@effect-whisk/core"
+import { type ActivationResponse, ByteSize, type Container, ContainerConfig, ContainerFactory, DockerEngine, EngineConfig, ImageName } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
+import { type Action, ContainerPool } from "@effect-whisk/pool"
 import { Duration, Effect, Either, Exit, Option, Scope, Stream } from "effect"
 import { RuntimeImage } from "../RuntimeImage.js"
-import { ActivationContext } from "@effect-whisk/pool"
-import * as ActivationLogs from "./activationLogs.js"
-import type { InvokeRequest } from "./invokeRequest.js"
+import type { ActionRequest, InvokeRequest } from "./invokeRequest.js"
 import { buildRenderer, type Progress, pullRenderer } from "./progress.js"
-import type { ActivationReport, ActivationTimings, InvocationReport, Millis } from "./report.js"
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+import { type ActivationReport, activationTimings, type InvocationReport, type Millis, ms, startKind } from "./report.js"
 
 const toMillis = (duration: Duration.Duration): Millis => Math.round(Duration.toMillis(duration) * 100) / 100
 
@@ -16,12 +13,8 @@ const toMillis = (duration: Duration.Duration): Millis => Math.round(Duration.to
 const timed = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<readonly [Millis, Either.Either<A, E>], never, R> =>
   Effect.map(Effect.timed(Effect.either(effect)), ([duration, outcome]) => [toMillis(duration), outcome] as const)
 
-const ms = (millis: Millis) => `${millis.toFixed(1)} ms`
-
-const detail = (error: { readonly message: string; readonly detail?: string }) => error.detail ?? error.message
-
 /** The project's runtime image unless --image names one; the runtime image is built first when missing. */
-const chooseImage = (request: InvokeRequest, progress: Progress) =>
+const chooseImage = (request: ActionRequest, progress: Progress) =>
   Option.match(request.image, {
     onSome: (image) => Effect.succeed(Either.right<string>(image)),
     onNone: () =>
@@ -70,195 +63,162 @@ const pullWithProgress = (image: string, progress: Progress) =>
     )
   })
 
-const shortId = (id: string) => id.slice(0, 12)
+/** The image to run (built or pulled first, with progress), or why there is none. */
+export const prepareImage = (request: ActionRequest, progress: Progress) =>
+  Effect.gen(function*() {
+    const chosen = yield* chooseImage(request, progress)
+    if (Either.isRight(chosen) && request.blackbox) yield* pullWithProgress(chosen.right, progress)
+    return chosen
+  })
 
-const initializer = (request: InvokeRequest, context: ActivationContext.ActivationContext) => {
-  const action = Option.getOrUndefined(request.action)
+/** The action as the pool runs it; `name` tells copies of one action apart (each has its own containers). */
+export const poolAction = (request: ActionRequest, image: string, name?: string): Action.Action => {
+  const source = Option.getOrUndefined(request.action)
   return {
-    name: action?.name ?? "action",
-    binary: action?.binary ?? false,
+    name: name ?? source?.name ?? "action",
+    image,
+    blackbox: request.blackbox,
+    ...(source === undefined ? {} : { code: source.code, binary: source.binary }),
     main: request.main,
-    ...(action === undefined ? {} : { code: action.code }),
-    env: ActivationContext.initEnvironment(context)
+    environment: request.environment,
+    memory: request.memory,
+    timeout: request.timeout,
+    logLimit: request.logLimit,
+    maxResponse: request.maxResponse
   }
 }
 
-const actionName = (request: InvokeRequest) => Option.match(request.action, { onNone: () => "action", onSome: ({ name }) => name })
-
-/** A container that answered like this cannot take another activation: OpenWhisk destroys it. */
-const reusable = (response: ActivationResponse.ActivationResponse) => response.isSuccess || response.isApplicationError
-
-const collectLogs = (
-  container: Container.Container,
-  request: InvokeRequest,
-  response: ActivationResponse.ActivationResponse,
-  progress: Progress
-) =>
+/**
+ * The pool's factory: the context's (Docker's, configured by `EFFECT_WHISK_NETWORK`), or Docker containers on the
+ * network --network names. A failed create is told to `onCreateError` with its detail (the activation's record keeps
+ * only OpenWhisk's generic message).
+ */
+const factory = (request: ActionRequest, onCreateError: (detail: string) => void) =>
   Effect.gen(function*() {
-    const [took, outcome] = yield* timed(ActivationLogs.collect(container, {
-      limit: request.logLimit,
-      sentinels: !request.blackbox,
-      developerError: response.isContainerError
-    }))
-    const logs = Either.getOrThrow(outcome)
-    if (logs.problem !== undefined) progress.step(`the logs of container ${shortId(container.id)} could not be read: ${logs.problem}`)
-    return [took, logs.lines] as const
-  })
-
-const activate = (
-  container: Container.Container,
-  request: InvokeRequest,
-  context: ActivationContext.ActivationContext,
-  timings: Mutable<ActivationTimings>,
-  progress: Progress
-) =>
-  Effect.gen(function*() {
-    const [took, ran] = yield* timed(
-      container.run(request.params, ActivationContext.runFields(context), {
-        timeout: request.timeout,
-        maxConcurrent: 1,
-        maxResponse: request.maxResponse
-      })
-    )
-    timings.run = took
-    if (Either.isLeft(ran)) {
-      return { response: ActivationResponse.whiskError(ran.left.message), logs: [], timings }
-    }
-    const response = ran.right.response
-    const [logsTook, logs] = yield* collectLogs(container, request, response, progress)
-    timings.logs = logsTook
-    return { response, logs, timings }
-  })
-
-const steps = (
-  request: InvokeRequest,
-  image: string,
-  scope: Scope.CloseableScope,
-  progress: Progress,
-  onCreated: (id: string) => void
-) =>
-  Effect.gen(function*() {
-    const timings: Mutable<InvocationReport["timings"]> = {}
-    const activations: Array<ActivationReport> = []
-    const report = (container: InvocationReport["container"], error?: string): InvocationReport => ({
-      container,
-      timings,
-      activations,
-      kept: request.keep && container.id !== null,
-      ...(error === undefined ? {} : { error })
+    const base = yield* Option.match(request.network, {
+      onNone: () => ContainerFactory.ContainerFactory,
+      onSome: (network) =>
+        Effect.map(
+          Effect.context<DockerContainer.Services>(),
+          (context) =>
+            ContainerFactory.make((create) => DockerContainer.create({ ...create, network }).pipe(Effect.provide(context)))
+        )
     })
-
-    progress.status(`creating a container of ${image}`)
-    // Docker's own create: --network is a Docker setting; everything after it uses only the Container contract.
-    const [createTook, created] = yield* timed(
-      DockerContainer.createScoped({
-        image,
-        userProvided: request.blackbox,
-        memory: request.memory,
-        environment: request.environment,
-        ...Option.match(request.network, { onNone: () => ({}), onSome: (network) => ({ network }) })
-      }).pipe(Scope.extend(scope))
-    )
-    timings.create = createTook
-    if (Either.isLeft(created)) {
-      progress.step(`no container of ${image} could be created: ${detail(created.left)}`)
-      activations.push({ response: ActivationResponse.fromStartupError(created.left), logs: [], timings: {} })
-      return report({ id: null, image })
-    }
-    const container = created.right
-    onCreated(container.id)
-    const described = { id: container.id, image: container.image, address: container.address.asString }
-
-    const first = yield* ActivationContext.make(actionName(request), request.timeout)
-    progress.status(`initializing container ${shortId(container.id)}`)
-    const [initTook, initialized] = yield* timed(
-      container.initialize(initializer(request, first), { timeout: request.timeout, maxConcurrent: 1 })
-    )
-    timings.init = initTook
-    if (Either.isLeft(initialized)) {
-      const failure = initialized.left
-      if (failure._tag === "InitializationError") {
-        const [logsTook, logs] = yield* collectLogs(container, request, failure.response, progress)
-        activations.push({ response: failure.response, logs, timings: { logs: logsTook } })
-      } else {
-        activations.push({ response: ActivationResponse.whiskError(failure.message), logs: [], timings: {} })
-      }
-    }
-
-    let error: string | undefined
-    let suspended = false
-    for (let index = 0; Either.isRight(initialized) && index < request.repeat; index++) {
-      const activationTimings: Mutable<ActivationTimings> = {}
-      if (suspended) {
-        const [took, resumed] = yield* timed(container.resume)
-        activationTimings.resume = took
-        if (Either.isLeft(resumed)) {
-          error = `Resuming container ${container.id} failed: ${resumed.left.message}`
-          break
-        }
-        suspended = false
-      }
-      const context = index === 0 ? first : yield* ActivationContext.make(actionName(request), request.timeout)
-      progress.status(`activation ${index + 1}/${request.repeat} in container ${shortId(container.id)}`)
-      const activation = yield* activate(container, request, context, activationTimings, progress)
-      activations.push(activation)
-      const last = index === request.repeat - 1
-      if (!reusable(activation.response)) {
-        if (!last) progress.step(`stopped after activation ${index + 1}: a container that ended in "${activation.response.status}" is not reused`)
-        break
-      }
-      if (!last && request.suspend) {
-        const [took, paused] = yield* timed(container.suspend)
-        activationTimings.suspend = took
-        if (Either.isLeft(paused)) {
-          error = `Suspending container ${container.id} failed: ${paused.left.message}`
-          break
-        }
-        suspended = true
-      }
-    }
-
-    if (!request.keep) {
-      progress.status(`removing container ${shortId(container.id)}`)
-      const [took] = yield* timed(Scope.close(scope, Exit.void))
-      timings.destroy = took
-    }
-    progress.clear()
-    return report(described, error)
+    const told = <R>(created: Effect.Effect<Container.Container, ContainerFactory.CreateError, R>) =>
+      Effect.tapError(created, (error) =>
+        Effect.sync(() => onCreateError("detail" in error && typeof error.detail === "string" ? error.detail : error.message)))
+    return {
+      create: (create) => told(base.create(create)),
+      createScoped: (create) => told(base.createScoped(create))
+    } satisfies ContainerFactory.Service
   })
+
+/** A pool over `factory` in `scope`, with room for at least one container of `memory`. */
+export const makePool = (
+  request: ActionRequest,
+  scope: Scope.Scope,
+  config: Partial<ContainerPool.Config>,
+  onCreateError: (detail: string) => void
+) =>
+  Effect.gen(function*() {
+    const userMemory = config.userMemory ?? ContainerPool.defaults.userMemory
+    const pool = ContainerPool.make({
+      ...config,
+      userMemory: ByteSize.bytes(Math.max(userMemory.bytes, request.memory.bytes))
+    })
+    return yield* pool.pipe(Effect.provideService(ContainerFactory.ContainerFactory, yield* factory(request, onCreateError)), Scope.extend(scope))
+  })
+
+export type Requirements =
+  | ContainerFactory.ContainerFactory
+  | DockerContainer.Services
+  | EngineConfig.EngineConfig
+  | RuntimeImage
 
 /**
- * Runs an action end to end: image, create, /init, /run (repeated, suspending in between), logs, destroy. Whatever
- * an activation ends with is in the report; an interruption (Ctrl-C) removes the container, also with --keep.
+ * Closes the pool's scope after `use`, timed, which removes every container it made, also on an interruption
+ * (Ctrl-C), which is then said on stderr.
+ */
+export const withPoolScope = <A, E, R>(
+  progress: Progress,
+  use: (scope: Scope.Scope) => Effect.Effect<A, E, R>
+): Effect.Effect<readonly [A, Millis], E, R> =>
+  Effect.acquireUseRelease(
+    Scope.make(),
+    (scope) =>
+      Effect.flatMap(use(scope), (result) =>
+        Effect.gen(function*() {
+          progress.status("removing the containers")
+          const [took] = yield* timed(Scope.close(scope, Exit.void))
+          progress.clear()
+          return [result, took] as const
+        })),
+    (scope, exit) =>
+      Scope.close(scope, exit).pipe(
+        Effect.zipRight(Effect.sync(() => {
+          if (Exit.isInterrupted(exit)) progress.step("interrupted: every container of the run was removed")
+        }))
+      )
+  )
+
+/** A container that answered like this cannot take another activation: the pool destroys it. */
+const reusable = (response: ActivationResponse.ActivationResponse) => response.isSuccess || response.isApplicationError
+
+export const reportOf = (activation: ContainerPool.Activation): ActivationReport => ({
+  start: startKind(activation.start),
+  ...(activation.containerId === undefined ? {} : { containerId: activation.containerId }),
+  response: activation.response,
+  logs: activation.logs,
+  timings: activationTimings(activation.timings)
+})
+
+/**
+ * Runs an action through a pool: image, then `repeat` activations one after the other (the first one starts a
+ * container, the next ones find it warm), then the pool's scope closes and removes every container. Whatever an
+ * activation ends with is in the report; an interruption (Ctrl-C) removes the containers too.
  */
 export const invoke = (
   request: InvokeRequest,
   progress: Progress
-): Effect.Effect<InvocationReport, never, DockerContainer.Services | EngineConfig.EngineConfig | RuntimeImage> =>
+): Effect.Effect<InvocationReport, never, Requirements> =>
   Effect.gen(function*() {
-    const chosen = yield* chooseImage(request, progress)
+    const chosen = yield* prepareImage(request, progress)
     if (Either.isLeft(chosen)) {
       const runtime = yield* RuntimeImage
-      return { container: { id: null, image: runtime.image }, timings: {}, activations: [], error: chosen.left, kept: false }
+      return { container: { id: null, image: runtime.image }, timings: {}, activations: [], error: chosen.left }
     }
     const image = chosen.right
-    if (request.blackbox) yield* pullWithProgress(image, progress)
-    let created: string | undefined
-    return yield* Effect.acquireUseRelease(
-      Scope.make(),
-      (scope) => steps(request, image, scope, progress, (id) => (created = id)),
-      (scope, exit) =>
-        request.keep && Exit.isSuccess(exit)
-          ? Effect.void
-          : Scope.close(scope, exit).pipe(
-            Effect.zipRight(Effect.sync(() => {
-              if (!Exit.isInterrupted(exit)) return
+    const action = poolAction(request, image)
+    const [[activations, error], destroy] = yield* withPoolScope(progress, (scope) =>
+      Effect.gen(function*() {
+        let createError = ""
+        const pool = yield* makePool(request, scope, { pauseGrace: request.pauseGrace }, (detail) => (createError = detail))
+        const activations: Array<ActivationReport> = []
+        for (let index = 0; index < request.repeat; index++) {
+          progress.status(`activation ${index + 1}/${request.repeat} of ${action.name}`)
+          const outcome = yield* Effect.either(pool.invoke(action, request.params))
+          if (Either.isLeft(outcome)) return [activations, outcome.left.message] as const
+          const activation = outcome.right
+          activations.push(reportOf(activation))
+          if (activation.containerId === undefined) {
+            progress.step(`no container of ${image} could be created: ${createError}`)
+          }
+          if (!reusable(activation.response)) {
+            if (index < request.repeat - 1) {
               progress.step(
-                created === undefined
-                  ? "interrupted before a container was created"
-                  : `interrupted: container ${created} was removed`
+                `stopped after activation ${index + 1}: a container that ended in "${activation.response.status}" is not reused`
               )
-            }))
-          )
-    )
+            }
+            break
+          }
+        }
+        return [activations, undefined] as const
+      }))
+    const first = activations.find((activation) => activation.containerId !== undefined)
+    return {
+      container: { id: first?.containerId ?? null, image },
+      timings: { destroy },
+      activations,
+      ...(error === undefined ? {} : { error })
+    }
   })

@@ -1,9 +1,9 @@
 import { ByteSize, ContainerSpec, ImageName } from "@effect-whisk/core"
 import type { FileSystem, Path } from "@effect/platform"
-import { Effect, Either, Option } from "effect"
+import { Duration, Effect, Either, Option } from "effect"
 import * as ActionSource from "./actionSource.js"
 import * as DurationText from "./durationText.js"
-import type { InvokeRequest } from "./invokeRequest.js"
+import type { ActionRequest, InvokeRequest } from "./invokeRequest.js"
 import * as Parameters from "./parameters.js"
 import { UsageError } from "./usageError.js"
 
@@ -22,6 +22,7 @@ export interface InvokeOptions {
   readonly network: Option.Option<string>
   readonly env: ReadonlyArray<string>
   readonly repeat: string
+  readonly pauseGrace: string
   readonly noSuspend: boolean
   readonly keep: boolean
   readonly json: boolean
@@ -30,11 +31,11 @@ export interface InvokeOptions {
 // The engine refuses a memory limit below 6 MB.
 const minimumMemory = ByteSize.megabytes(6)
 
-const byteSize = (option: string, text: string, example: string) =>
+export const byteSize = (option: string, text: string, example: string) =>
   Either.mapLeft(ByteSize.parse(text), () =>
     new UsageError({ message: `${option} '${text}' is not a size; give a whole number with an optional unit, such as ${example}` }))
 
-const memory = (text: string) =>
+export const memory = (text: string) =>
   Either.flatMap(byteSize("--memory", text, "256m"), (size) =>
     size.bytes < minimumMemory.bytes
       ? Either.left(new UsageError({ message: `--memory ${text} is below the engine's minimum of 6 MB; give at least 6m, such as 256m` }))
@@ -46,12 +47,16 @@ const positiveSize = (option: string, text: string, example: string) =>
       ? Either.left(new UsageError({ message: `${option} must be more than 0 bytes, such as ${example}` }))
       : Either.right(size))
 
-const repeat = (text: string) => {
+/** A whole number of at least 1. */
+export const count = (option: string, text: string, example: string) => {
   const count = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN
   return Number.isSafeInteger(count) && count >= 1
     ? Either.right(count)
-    : Either.left(new UsageError({ message: `--repeat '${text}' is not a whole number of at least 1; for example --repeat 10` }))
+    : Either.left(new UsageError({ message: `${option} '${text}' is not a whole number of at least 1; for example ${option} ${example}` }))
 }
+
+const pauseGrace = (text: string) =>
+  /^\s*0+(\.0+)?\s*[a-z]*\s*$/i.test(text) ? Either.right(Duration.zero) : DurationText.parse("--pause-grace", text)
 
 const image = (text: string) =>
   Either.map(
@@ -73,10 +78,13 @@ const network = (text: string) =>
 const sequence = <A, E>(option: Option.Option<Either.Either<A, E>>): Either.Either<Option.Option<A>, E> =>
   Option.match(option, { onNone: () => Either.right(Option.none()), onSome: Either.map(Option.some) })
 
-/** Checks the command line and reads the action; every problem is a UsageError that says what to change. */
-export const toRequest = (
-  options: InvokeOptions
-): Effect.Effect<InvokeRequest, UsageError, FileSystem.FileSystem | Path.Path> =>
+/** What `invoke` and `load` share on their command lines. */
+export type ActionOptions = Omit<InvokeOptions, "repeat" | "pauseGrace" | "noSuspend" | "keep">
+
+/** Checks the options of the action and reads it; every problem is a UsageError that says what to change. */
+export const toActionRequest = (
+  options: ActionOptions
+): Effect.Effect<ActionRequest, UsageError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     if (options.blackbox && Option.isNone(options.image)) {
       return yield* new UsageError({ message: "--blackbox needs the user's image: add --image IMAGE" })
@@ -97,8 +105,7 @@ export const toRequest = (
       logLimit: byteSize("--log-limit", options.logLimit, "10m"),
       maxResponse: positiveSize("--max-response", options.maxResponse, "1m"),
       network: sequence(Option.map(options.network, network)),
-      environment: environment(options.env),
-      repeat: repeat(options.repeat)
+      environment: environment(options.env)
     })
     const action = yield* Option.match(options.action, {
       onNone: () => Effect.succeed(Option.none<ActionSource.ActionSource>()),
@@ -109,9 +116,32 @@ export const toRequest = (
       action,
       main: options.main,
       blackbox: options.blackbox,
-      suspend: !options.noSuspend,
-      keep: options.keep,
       json: options.json
-    } satisfies InvokeRequest
+    } satisfies ActionRequest
+  })
+
+/** Checks the `invoke` command line and reads the action; every problem is a UsageError that says what to change. */
+export const toRequest = (
+  options: InvokeOptions
+): Effect.Effect<InvokeRequest, UsageError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    if (options.noSuspend) {
+      return yield* new UsageError({
+        message: "--no-suspend is gone: the pool suspends a container only after it was idle for --pause-grace " +
+          "(10s by default), so --repeat runs back to back; --pause-grace 0 suspends between activations"
+      })
+    }
+    if (options.keep) {
+      return yield* new UsageError({
+        message: "--keep is gone: the pool removes every container it made when the command ends; to look into a " +
+          "running container, use --repeat with a long action, or run the image yourself with docker run"
+      })
+    }
+    const checked = yield* Either.all({
+      repeat: count("--repeat", options.repeat, "10"),
+      pauseGrace: pauseGrace(options.pauseGrace)
+    })
+    const request = yield* toActionRequest(options)
+    return { ...request, ...checked } satisfies InvokeRequest
   })
 

@@ -1,4 +1,5 @@
 import { WhiskConfig } from "@effect-whisk/core"
+import { DockerContainer } from "@effect-whisk/docker"
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
 import * as DockerodeEngine from "@effect-whisk/docker/DockerodeEngine"
 import * as FreezerChoice from "@effect-whisk/docker/FreezerChoice"
@@ -7,11 +8,13 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Layer } from "effect"
 
 /**
- * The engine, runc, the Freezer (`EFFECT_WHISK_FREEZER`) and the action HTTP client with the given configuration.
- * The command destroys the container it made itself, so it does not take WhiskLive's cleanup at start and stop.
+ * The Docker ContainerFactory, the engine, runc, the Freezer (`EFFECT_WHISK_FREEZER`) and the action HTTP client
+ * with the given configuration. The command's pool removes the containers it made itself, so it does not take
+ * WhiskLive's cleanup at start and stop.
  */
 export const layerWith = <E>(config: Layer.Layer<WhiskConfig.WhiskConfig, E>) =>
-  FreezerChoice.layer.pipe(
+  DockerContainer.layer.pipe(
+    Layer.provideMerge(FreezerChoice.layer),
     Layer.provideMerge(Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, ContainerHttpClient.layer)),
     Layer.provideMerge(config),
     Layer.provide(NodeContext.layer)

@@ -1,4 +1,5 @@
 import type { DockerEngine } from "@effect-whisk/core"
+import { Effect, Schedule, type Scope } from "effect"
 import type * as Output from "../Output.js"
 
 /**
@@ -48,3 +49,16 @@ export const pullRenderer = (progress: Progress, image: string) => (event: Docke
 export const buildRenderer = (progress: Progress, image: string) => (line: string): void => {
   if (line.trim().length > 0) progress.status(`building ${image}: ${line.trim()}`)
 }
+
+/**
+ * Redraws the status line with `render()` once a second while the Scope is open (on a terminal; nothing elsewhere),
+ * and clears it when the Scope closes.
+ */
+export const everySecond = (progress: Progress, render: () => string): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.sync(() => progress.status(render())).pipe(
+    Effect.repeat(Schedule.spaced("1 second")),
+    Effect.delay("1 second"),
+    Effect.forkScoped,
+    Effect.zipRight(Effect.addFinalizer(() => Effect.sync(() => progress.clear()))),
+    Effect.asVoid
+  )

@@ -1,17 +1,23 @@
 import type { ActivationResponse } from "@effect-whisk/core"
+import type { ContainerPool } from "@effect-whisk/pool"
 import { errorText } from "./actionError.js"
 
 /** Milliseconds a step took, two decimals. */
 export type Millis = number
 
-export interface ActivationTimings {
-  readonly resume?: Millis
-  readonly run?: Millis
-  readonly logs?: Millis
-  readonly suspend?: Millis
-}
+/** How an activation's container started, as the report prints it. */
+export type StartKind = "warm" | "prewarmed" | "cold"
+
+export const startKind = (start: ContainerPool.StartKind): StartKind =>
+  start === "Warm" ? "warm" : start === "Prewarmed" ? "prewarmed" : "cold"
+
+/** The pool's timings of one activation: wait for a container, create, resume, init, run, logs. */
+export type ActivationTimings = Readonly<Partial<Record<"wait" | "create" | "resume" | "init" | "run" | "logs", Millis>>>
 
 export interface ActivationReport {
+  readonly start: StartKind
+  /** Absent when no container could be created. */
+  readonly containerId?: string
   readonly response: ActivationResponse.ActivationResponse
   /** Formatted log lines (`<time padded to 30> <stream>: <text>`). */
   readonly logs: ReadonlyArray<string>
@@ -19,14 +25,13 @@ export interface ActivationReport {
 }
 
 export interface InvocationReport {
-  /** `id` is null when no container was created. */
-  readonly container: { readonly id: string | null; readonly image: string; readonly address?: string }
-  readonly timings: { readonly create?: Millis; readonly init?: Millis; readonly destroy?: Millis }
+  /** The first activation's container; `id` is null when none was created. */
+  readonly container: { readonly id: string | null; readonly image: string }
+  /** `destroy`: closing the pool, which removes every container it made. */
+  readonly timings: { readonly destroy?: Millis }
   readonly activations: ReadonlyArray<ActivationReport>
-  /** A failure outside the activations (suspend, resume, destroy): the command exits with 3. */
+  /** A failure outside the activations (the image, the pool): the command exits with 3. */
   readonly error?: string
-  /** --keep: the container was left running. */
-  readonly kept: boolean
 }
 
 const statusInternalError = 3
@@ -37,6 +42,16 @@ export const exitStatus = (report: InvocationReport): number => {
   return report.error !== undefined || last === undefined ? statusInternalError : last.response.statusCode
 }
 
+const round = (millis: number): Millis => Math.round(millis * 100) / 100
+
+/** The pool's timings, rounded, in step order. */
+export const activationTimings = (timings: ContainerPool.Timings): ActivationTimings => {
+  const steps = ["wait", "create", "resume", "init", "run", "logs"] as const
+  return Object.fromEntries(
+    steps.flatMap((step) => (timings[step] === undefined ? [] : [[step, round(timings[step])]]))
+  )
+}
+
 const responseJson = (response: ActivationResponse.ActivationResponse) => ({
   statusCode: response.statusCode,
   ...(response.result === undefined ? {} : { result: response.result }),
@@ -45,9 +60,11 @@ const responseJson = (response: ActivationResponse.ActivationResponse) => ({
 
 /** The `--json` document. */
 export const toJson = (report: InvocationReport) => ({
-  container: { id: report.container.id, image: report.container.image },
+  container: report.container,
   timings: report.timings,
   activations: report.activations.map((activation) => ({
+    start: activation.start,
+    containerId: activation.containerId ?? null,
     response: responseJson(activation.response),
     logs: activation.logs,
     timings: activation.timings
@@ -55,7 +72,7 @@ export const toJson = (report: InvocationReport) => ({
   ...(report.error === undefined ? {} : { error: report.error })
 })
 
-const ms = (millis: Millis) => `${millis.toFixed(1)} ms`
+export const ms = (millis: Millis) => `${millis.toFixed(1)} ms`
 
 const timingLine = (timings: Readonly<Record<string, Millis | undefined>>): string =>
   Object.entries(timings)
@@ -65,25 +82,26 @@ const timingLine = (timings: Readonly<Record<string, Millis | undefined>>): stri
 const indent = (text: string) => text.split("\n").map((line) => `  ${line}`).join("\n")
 
 /**
- * The report for a person: what ran, each result and its logs, and how long each step took. A result that is an
- * error is printed as its text, one line per line, with `paths` turning the runtime's file names into the user's.
+ * The report for a person: each activation's start kind and container, its result and logs, and how long each step
+ * took. A result that is an error is printed as its text, one line per line, with `paths` turning the runtime's file
+ * names into the user's.
  */
 export const toText = (report: InvocationReport, paths: (text: string) => string = (text) => text): string => {
   const lines: Array<string> = []
   const { container, timings } = report
-  const where = container.address === undefined ? "" : ` at ${container.address}`
   lines.push(
     container.id === null
       ? `container  not created (image ${container.image})`
-      : `container  ${container.id.slice(0, 12)}  ${container.image}${where}`
+      : `container  ${container.id.slice(0, 12)}  ${container.image}`
   )
-  const setup = timingLine({ create: timings.create, init: timings.init })
-  if (setup.length > 0) lines.push(`timings    ${setup}`)
   report.activations.forEach((activation, index) => {
     const { response } = activation
     lines.push("")
+    const where = activation.containerId === undefined
+      ? "no container created"
+      : `${activation.start} start in container ${activation.containerId.slice(0, 12)}`
     lines.push(
-      `activation ${index + 1}/${report.activations.length}: ${response.status} (statusCode ${response.statusCode})`
+      `activation ${index + 1}/${report.activations.length}: ${response.status} (statusCode ${response.statusCode}) · ${where}`
     )
     const steps = timingLine({ ...activation.timings })
     if (steps.length > 0) lines.push(`timings    ${steps}`)
@@ -100,9 +118,6 @@ export const toText = (report: InvocationReport, paths: (text: string) => string
   })
   lines.push("")
   if (timings.destroy !== undefined) lines.push(`destroyed  in ${ms(timings.destroy)}`)
-  if (report.kept && container.id !== null) {
-    lines.push(`kept       container ${container.id} runs on; remove it with: docker rm -f ${container.id} (or effect-whisk cleanup)`)
-  }
   if (report.error !== undefined) lines.push(`error      ${report.error}`)
   return lines.join("\n")
 }

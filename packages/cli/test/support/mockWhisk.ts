@@ -1,4 +1,5 @@
-import { ContainerHttp, ContainerResponse, DockerEngine, LogLine, LogSource, Runc, WhiskConfig } from "@effect-whisk/core"
+import { ContainerFactory, ContainerHttp, ContainerResponse, DockerEngine, LogLine, LogSource, Runc, WhiskConfig } from "@effect-whisk/core"
+import { DockerContainer } from "@effect-whisk/docker"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Layer, Stream } from "effect"
 import * as Cli from "../../src/Cli.js"
@@ -54,15 +55,18 @@ export interface MockOptions {
 /** Every service the command needs, as test doubles (a fresh set per call), with the real file system. */
 export const layers = (options: MockOptions = {}) => {
   const log = options.log ?? makeLogFile()
-  return Layer.mergeAll(
+  const docker = Layer.mergeAll(
     DockerEngine.layerTest({ logSource: () => Effect.succeed(LogSource.scripted(log.read)), ...options.engine }),
     Runc.layerTest(options.runc),
     ContainerHttp.layerTest(options.respond ?? runtime(log)),
-    WhiskConfig.layerWith(),
+    WhiskConfig.layerWith()
+  )
+  return Layer.mergeAll(
+    DockerContainer.layer,
     RuntimeImage.layerTest(options.runtimeImage),
     Output.layerTest(),
     NodeContext.layer
-  )
+  ).pipe(Layer.provideMerge(docker))
 }
 
 /** Runs `effect-whisk <args>` and gives its exit status with what it wrote. */
@@ -72,3 +76,19 @@ export const runCli = (...args: ReadonlyArray<string>) =>
     const captured = yield* Output.Captured
     return { status, stdout: yield* captured.stdout, stderr: yield* captured.stderr }
   })
+
+/**
+ * The command's services with the in-memory ContainerFactory of core under the pool (scripted /init and /run, every
+ * call in ContainerFactoryCalls); the Docker services are there for what the command asks the engine directly.
+ */
+export const poolLayers = (options: ContainerFactory.TestOptions = {}) =>
+  Layer.mergeAll(
+    ContainerFactory.layerTest(options),
+    DockerEngine.layerTest(),
+    Runc.layerTest(),
+    ContainerHttp.layerTest(() => Effect.die("the pool's factory is the test one")),
+    WhiskConfig.layerWith(),
+    RuntimeImage.layerTest(),
+    Output.layerTest(),
+    NodeContext.layer
+  )
