@@ -58,6 +58,8 @@ export interface Shape {
    * start removes what its earlier run left. None: a random id per engine layer.
    */
   readonly owner: Option.Option<string>
+  /** `__OW_API_HOST` in every container's environment (B4); none: the variable is not set. */
+  readonly apiHost: Option.Option<string>
   readonly registry: { readonly runtimes: string; readonly userImages: string }
   readonly pool: { readonly userMemory: ByteSize.ByteSize; readonly userCpus: Option.Option<number> }
   readonly payload: { readonly max: ByteSize.ByteSize; readonly truncation: ByteSize.ByteSize }
@@ -104,6 +106,7 @@ export const defaults: Shape = {
   containerArgs: { network: ContainerSpec.defaultNetwork, dnsServers: [], dnsSearch: [], dnsOptions: [], extraEnv: [] },
   containerNamePrefix: "effect-whisk",
   owner: Option.none(),
+  apiHost: Option.none(),
   registry: { runtimes: "", userImages: "" },
   pool: { userMemory: ByteSize.megabytes(1024), userCpus: Option.none() },
   payload: { max: ByteSize.megabytes(1), truncation: ByteSize.megabytes(1) },
@@ -196,6 +199,7 @@ export const config: Config.Config<Shape> = Config.nested(
         })
       )
     ),
+    apiHost: Config.option(Config.nonEmptyString("API_HOST")),
     registry: Config.all({
       runtimes: Config.withDefault(Config.string("RUNTIMES_REGISTRY"), defaults.registry.runtimes),
       userImages: Config.withDefault(Config.string("USER_IMAGES_REGISTRY"), defaults.registry.userImages)

@@ -87,6 +87,14 @@ describe("WhiskConfig", () => {
       assert.strictEqual(config.containerArgs.network, "bridge")
     }).pipe(Effect.provide(WhiskConfig.layerWith({ docker: { parallelRuns: 1 } }))))
 
+  it.effect("B4 EFFECT_WHISK_API_HOST is the API host; none by default or when empty", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual((yield* WhiskConfig.fromEnv({})).apiHost, Option.none())
+      const config = yield* WhiskConfig.fromEnv({ EFFECT_WHISK_API_HOST: "https://whisk.example:443" })
+      assert.deepStrictEqual(config.apiHost, Option.some("https://whisk.example:443"))
+      assert.deepStrictEqual((yield* WhiskConfig.fromEnv({ EFFECT_WHISK_API_HOST: "" })).apiHost, Option.none())
+    }))
+
   it.effect("EFFECT_WHISK_OWNER names a stable owner instance; one that is not a label value is refused", () =>
     Effect.gen(function*() {
       assert.deepStrictEqual((yield* WhiskConfig.fromEnv({})).owner, Option.none())

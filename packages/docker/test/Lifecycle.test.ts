@@ -208,6 +208,27 @@ describe("DockerContainer.create", () => {
       containerArgs: { network: "confnet", dnsServers: ["10.0.0.53"], extraEnv: [["B", "override"], ["C", ""]] }
     }))))
 
+  it.effect("B4 puts the configured API host first in every container's environment; the extra environment may replace it", () =>
+    Effect.gen(function*() {
+      yield* DockerContainer.create({ image: "image", userProvided: false, environment: { A: "1" } })
+      assert.deepStrictEqual((yield* specOf).env, [["__OW_API_HOST", "https://whisk.example:443"], ["A", "1"]])
+    }).pipe(Effect.provide(services({}, {}, { apiHost: Option.some("https://whisk.example:443") }))))
+
+  it.effect("B4 replaces the API host with an extra environment entry of the same name, keeping its place", () =>
+    Effect.gen(function*() {
+      yield* DockerContainer.create({ image: "image", userProvided: false, environment: { A: "1" } })
+      assert.deepStrictEqual((yield* specOf).env, [["__OW_API_HOST", "http://other"], ["A", "1"]])
+    }).pipe(Effect.provide(services({}, {}, {
+      apiHost: Option.some("https://whisk.example:443"),
+      containerArgs: { extraEnv: [["__OW_API_HOST", "http://other"]] }
+    }))))
+
+  it.effect("B4 sets no __OW_API_HOST when no API host is configured", () =>
+    Effect.gen(function*() {
+      yield* DockerContainer.create({ image: "image", userProvided: false, environment: { A: "1" } })
+      assert.deepStrictEqual((yield* specOf).env, [["A", "1"]])
+    }).pipe(Effect.provide(services())))
+
   it.effect("refuses a bad image reference or environment before any engine call", () =>
     Effect.gen(function*() {
       const image = yield* Effect.flip(DockerContainer.create({ image: "Not An Image", userProvided: true }))

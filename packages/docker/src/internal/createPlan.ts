@@ -23,12 +23,16 @@ const containerName = (prefix: string, given: string | undefined): string => {
   return cleaned.startsWith(`${prefix}_`) ? cleaned : `${prefix}_${cleaned}`
 }
 
-// The configured extra environment is merged over the create's own, as OpenWhisk's map merge does (B4).
+// The API host comes first and the configured extra environment is merged over the create's own, as OpenWhisk's
+// map merge does (B4): either may replace `__OW_API_HOST`.
 const environment = (
+  apiHost: Option.Option<string>,
   given: Readonly<Record<string, string>>,
   extra: ReadonlyArray<readonly [string, string]>
 ): ReadonlyArray<readonly [string, string]> => {
-  const merged = new Map<string, string>(Object.entries(given))
+  const merged = new Map<string, string>()
+  if (Option.isSome(apiHost)) merged.set("__OW_API_HOST", apiHost.value)
+  for (const [key, value] of Object.entries(given)) merged.set(key, value)
   for (const [key, value] of extra) merged.set(key, value)
   return [...merged]
 }
@@ -48,7 +52,7 @@ export const plan = (
     yield* checkResources(options)
     const registry = options.userProvided ? config.registry.userImages : config.registry.runtimes
     const resolved = image.resolve(registry)
-    const env = yield* ContainerSpec.validateEnv(environment(options.environment ?? {}, config.containerArgs.extraEnv))
+    const env = yield* ContainerSpec.validateEnv(environment(config.apiHost, options.environment ?? {}, config.containerArgs.extraEnv))
     const memory = options.memory ?? ContainerSpec.defaultMemory
     const spec = ContainerSpec.make({
       image: resolved,
