@@ -7,6 +7,7 @@
 import { Config, ConfigError, ConfigProvider, Context, Duration, Effect, Either, Layer, Option } from "effect"
 import * as ByteSize from "./ByteSize.js"
 import * as ContainerSpec from "./ContainerSpec.js"
+import * as CreateOverrides from "./CreateOverrides.js"
 import type * as Freezer from "./Freezer.js"
 
 /**
@@ -60,6 +61,8 @@ export interface Shape {
   readonly owner: Option.Option<string>
   /** `__OW_API_HOST` in every container's environment (B4); none: the variable is not set. */
   readonly apiHost: Option.Option<string>
+  /** The deployment's override of the create request (B3), from `EFFECT_WHISK_CREATE_OVERRIDES` as JSON. */
+  readonly createOverrides: CreateOverrides.CreateOverrides
   readonly registry: { readonly runtimes: string; readonly userImages: string }
   readonly pool: { readonly userMemory: ByteSize.ByteSize; readonly userCpus: Option.Option<number> }
   readonly payload: { readonly max: ByteSize.ByteSize; readonly truncation: ByteSize.ByteSize }
@@ -107,6 +110,7 @@ export const defaults: Shape = {
   containerNamePrefix: "effect-whisk",
   owner: Option.none(),
   apiHost: Option.none(),
+  createOverrides: CreateOverrides.empty,
   registry: { runtimes: "", userImages: "" },
   pool: { userMemory: ByteSize.megabytes(1024), userCpus: Option.none() },
   payload: { max: ByteSize.megabytes(1), truncation: ByteSize.megabytes(1) },
@@ -200,6 +204,7 @@ export const config: Config.Config<Shape> = Config.nested(
       )
     ),
     apiHost: Config.option(Config.nonEmptyString("API_HOST")),
+    createOverrides: CreateOverrides.config("CREATE_OVERRIDES"),
     registry: Config.all({
       runtimes: Config.withDefault(Config.string("RUNTIMES_REGISTRY"), defaults.registry.runtimes),
       userImages: Config.withDefault(Config.string("USER_IMAGES_REGISTRY"), defaults.registry.userImages)

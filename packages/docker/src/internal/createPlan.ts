@@ -1,4 +1,4 @@
-import { ContainerResources, ContainerSpec, type Errors, ImageName, type WhiskConfig } from "@effect-whisk/core"
+import { ContainerResources, ContainerSpec, CreateOverrides, type Errors, ImageName, type WhiskConfig } from "@effect-whisk/core"
 import { Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import type { CreateOptions } from "../DockerContainer.js"
@@ -54,7 +54,14 @@ export const plan = (
     const resolved = image.resolve(registry)
     const env = yield* ContainerSpec.validateEnv(environment(config.apiHost, options.environment ?? {}, config.containerArgs.extraEnv))
     const memory = options.memory ?? ContainerSpec.defaultMemory
-    const spec = ContainerSpec.make({
+    const overrides = config.createOverrides
+    if (!CreateOverrides.isEmpty(overrides)) {
+      // Only what `masked` leaves visible reaches the logs and the trace (T107's masking).
+      const shown = JSON.stringify(CreateOverrides.describe(overrides))
+      yield* Effect.annotateCurrentSpan("createOverrides", shown)
+      yield* Effect.logDebug(`creating ${resolved} with the configured overrides ${shown}`)
+    }
+    const spec = CreateOverrides.apply(ContainerSpec.make({
       image: resolved,
       name: Option.some(containerName(config.containerNamePrefix, options.name)),
       env,
@@ -68,7 +75,7 @@ export const plan = (
       dnsSearch: options.dnsSearch ?? config.containerArgs.dnsSearch,
       dnsOptions: options.dnsOptions ?? config.containerArgs.dnsOptions,
       labels: options.labels ?? {}
-    })
+    }), overrides)
     return {
       image,
       resolved,
