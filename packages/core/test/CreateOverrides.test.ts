@@ -7,31 +7,24 @@ import { Cause, Effect, Either, Exit } from "effect"
 const failureOf = (text: string): string =>
   Either.match(CreateOverrides.fromJson("CREATE_OVERRIDES", text), { onLeft: (error) => String(error), onRight: () => "" })
 
+const everyField: CreateOverrides.CreateOverrides = {
+  capDrop: ["ALL"],
+  capAdd: ["NET_BIND_SERVICE"],
+  ulimits: [{ name: "nofile", soft: 512, hard: 2048 }],
+  pidsLimit: 64,
+  securityOpt: ["no-new-privileges"],
+  readOnlyRootfs: true,
+  labels: { l1: "", team: "a" },
+  masked: ["securityOpt"]
+}
+
 describe("CreateOverrides", () => {
   it.effect("T107 reads every field from EFFECT_WHISK_CREATE_OVERRIDES", () =>
     Effect.gen(function*() {
       const config = yield* WhiskConfig.fromEnv({
-        EFFECT_WHISK_CREATE_OVERRIDES: JSON.stringify({
-          capDrop: ["ALL"],
-          capAdd: ["NET_BIND_SERVICE"],
-          ulimits: [{ name: "nofile", soft: 512, hard: 2048 }],
-          pidsLimit: 64,
-          securityOpt: ["no-new-privileges"],
-          readOnlyRootfs: true,
-          labels: { l1: "", team: "a" },
-          masked: ["securityOpt"]
-        })
+        EFFECT_WHISK_CREATE_OVERRIDES: JSON.stringify(everyField)
       })
-      assert.deepStrictEqual(config.createOverrides, {
-        capDrop: ["ALL"],
-        capAdd: ["NET_BIND_SERVICE"],
-        ulimits: [{ name: "nofile", soft: 512, hard: 2048 }],
-        pidsLimit: 64,
-        securityOpt: ["no-new-privileges"],
-        readOnlyRootfs: true,
-        labels: { l1: "", team: "a" },
-        masked: ["securityOpt"]
-      })
+      assert.deepStrictEqual(config.createOverrides, everyField)
       assert.deepStrictEqual((yield* WhiskConfig.fromEnv({})).createOverrides, CreateOverrides.empty)
     }))
 
