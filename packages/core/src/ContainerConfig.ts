@@ -1,12 +1,14 @@
 /**
  * The configuration of the containers a ContainerFactory creates: their network, DNS, extra environment, name
- * prefix, image registries, cpu share of the user memory, and the payload limits of their answers.
+ * prefix, image registries, cpu share of the user memory, the payload limits of their answers, the API host they are
+ * told and the deployment's override of the create request.
  *
  * @since 0.1.0
  */
 import { Config, ConfigError, Context, Either, Layer, Option } from "effect"
 import * as ByteSize from "./ByteSize.js"
 import * as ContainerSpec from "./ContainerSpec.js"
+import * as CreateOverrides from "./CreateOverrides.js"
 import * as internal from "./internal/configs.js"
 
 /**
@@ -30,6 +32,10 @@ export interface Shape {
   readonly userCpus: Option.Option<number>
   /** The longest answer kept whole, and the prefix kept of a longer one. */
   readonly payload: { readonly max: ByteSize.ByteSize; readonly truncation: ByteSize.ByteSize }
+  /** `__OW_API_HOST` in every container's environment (B4); none: the variable is not set. */
+  readonly apiHost: Option.Option<string>
+  /** The deployment's override of the create request (B3), from `EFFECT_WHISK_CREATE_OVERRIDES` as JSON. */
+  readonly createOverrides: CreateOverrides.CreateOverrides
 }
 
 /**
@@ -46,7 +52,9 @@ export const defaults: Shape = {
   registry: { runtimes: "", userImages: "" },
   userMemory: ByteSize.megabytes(1024),
   userCpus: Option.none(),
-  payload: { max: ByteSize.megabytes(1), truncation: ByteSize.megabytes(1) }
+  payload: { max: ByteSize.megabytes(1), truncation: ByteSize.megabytes(1) },
+  apiHost: Option.none(),
+  createOverrides: CreateOverrides.empty
 }
 
 /**
@@ -75,7 +83,9 @@ export const config: Config.Config<Shape> = internal.prefixed(Config.all({
   payload: Config.all({
     max: internal.byteSize("PAYLOAD_MAX", defaults.payload.max),
     truncation: internal.byteSize("PAYLOAD_TRUNCATION", defaults.payload.truncation)
-  })
+  }),
+  apiHost: Config.option(Config.nonEmptyString("API_HOST")),
+  createOverrides: CreateOverrides.config("CREATE_OVERRIDES")
 }))
 
 /**

@@ -43,6 +43,10 @@ export interface ContainerSpec {
   readonly ulimits: ReadonlyArray<Ulimit>
   readonly pidsLimit: number
   readonly logDriver: string
+  /** Set only by the deployment's overrides (CreateOverrides), like the fixed parameters' replacements. */
+  readonly capAdd: ReadonlyArray<string>
+  readonly securityOpt: ReadonlyArray<string>
+  readonly readOnlyRootfs: boolean
   readonly labels: Readonly<Record<string, string>>
 }
 
@@ -93,6 +97,9 @@ export const make = (
   dnsSearch: [],
   dnsOptions: [],
   ...invokerDefaults,
+  capAdd: [],
+  securityOpt: [],
+  readOnlyRootfs: false,
   labels: {},
   ...options
 })

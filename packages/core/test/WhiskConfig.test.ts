@@ -102,6 +102,14 @@ describe("WhiskConfig", () => {
       Effect.withConfigProvider(WhiskConfig.providerFromEnv({ CONCURRENCY: "3" }))
     ))
 
+  it.effect("B4 EFFECT_WHISK_API_HOST is the API host; none by default or when empty", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual((yield* WhiskConfig.fromEnv({})).container.apiHost, Option.none())
+      const config = yield* WhiskConfig.fromEnv({ EFFECT_WHISK_API_HOST: "https://whisk.example:443" })
+      assert.deepStrictEqual(config.container.apiHost, Option.some("https://whisk.example:443"))
+      assert.deepStrictEqual((yield* WhiskConfig.fromEnv({ EFFECT_WHISK_API_HOST: "" })).container.apiHost, Option.none())
+    }))
+
   it.effect("EFFECT_WHISK_OWNER names a stable owner instance; one that is not a label value is refused", () =>
     Effect.gen(function*() {
       assert.deepStrictEqual((yield* WhiskConfig.fromEnv({})).engine.owner, Option.none())

@@ -1,7 +1,17 @@
 // The live DockerEngine against a scripted engine API on a unix socket: how a ContainerSpec reaches the create body, how
 // engine answers map to typed errors (OpenWhisk's DockerClientTests T29, T30, T37–T40 and the file-access client's
 // T41–T46 over inspect), pull progress with in-stream errors, timeouts that abort the request, and interruption.
-import { ByteSize, ContainerId, ContainerOwner, ContainerSpec, DockerEngine, EngineConfig, LogsConfig, LogSource } from "@effect-whisk/core"
+import {
+  ByteSize,
+  ContainerId,
+  ContainerOwner,
+  ContainerSpec,
+  CreateOverrides,
+  DockerEngine,
+  EngineConfig,
+  LogsConfig,
+  LogSource
+} from "@effect-whisk/core"
 import { ActivationLogs } from "@effect-whisk/logs"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Exit, Fiber, Option, Ref, Schedule, Stream } from "effect"
@@ -88,6 +98,32 @@ describe("DockerodeEngine", () => {
           LogConfig: { Type: "json-file", Config: {} }
         })
         assert.strictEqual(fake.matching("POST", new RegExp(`^/containers/${id}/start$`)).length, 1)
+      })))
+
+  it.scopedLive("B3 the configured overrides reach the create body, replacing the invoker's defaults field by field", () =>
+    withEngine((request) => created(request) ?? startOk(request), (engine, fake) =>
+      Effect.gen(function*() {
+        yield* engine.createAndStart(CreateOverrides.apply(ContainerSpec.make({ image: "image", labels: { team: "a" } }), {
+          capDrop: ["ALL"],
+          capAdd: ["NET_BIND_SERVICE"],
+          ulimits: [{ name: "nofile", soft: 512, hard: 2048 }, { name: "nproc", soft: 64, hard: 64 }],
+          pidsLimit: 256,
+          securityOpt: ["no-new-privileges"],
+          readOnlyRootfs: true,
+          labels: { team: "b", zone: "z1" }
+        }))
+        const [create] = fake.matching("POST", /^\/containers\/create$/)
+        const body = create?.body as { HostConfig: Record<string, unknown>; Labels: Record<string, string> }
+        assert.deepInclude(body.HostConfig, {
+          CapDrop: ["ALL"],
+          CapAdd: ["NET_BIND_SERVICE"],
+          Ulimits: [{ Name: "nofile", Soft: 512, Hard: 2048 }, { Name: "nproc", Soft: 64, Hard: 64 }],
+          PidsLimit: 256,
+          SecurityOpt: ["no-new-privileges"],
+          ReadonlyRootfs: true,
+          LogConfig: { Type: "json-file", Config: {} }
+        })
+        assert.deepStrictEqual(body.Labels, { team: "a", zone: "z1", ...ContainerOwner.labels(engine.owner) })
       })))
 
   it.scopedLive("the owner instance is random per engine, or the configured one", () =>

@@ -5,7 +5,7 @@ import { ByteSize, ContainerHttp, DockerEngine, FreezerConfig, WhiskConfig } fro
 import { Cleanup, DockerContainer, WhiskLive } from "@effect-whisk/docker"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import Docker from "dockerode"
-import { Duration, Effect, Exit, Fiber, Layer, Random, Schedule } from "effect"
+import { Duration, Effect, Exit, Fiber, Layer, Option, Random, Schedule } from "effect"
 import { execFileSync } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import {
@@ -154,6 +154,22 @@ describe.skipIf(skipWithoutEngine)("DockerContainer on the real engine", () => {
       assert.includeMembers(info.Config.Env, ["__OW_API_HOST=https://example.test", "GREETING=hi there"])
       assert.strictEqual(info.NetworkSettings.Networks[network]?.IPAddress, container.address.host)
     }).pipe(Effect.provide(services)), 60_000)
+
+  it.scopedLive("B3 a configured ulimit and pids limit reach the container, and the API host its environment", () =>
+    Effect.gen(function*() {
+      const container = yield* DockerContainer.createScoped({ image: tickerImage, userProvided: false, network })
+      const info = yield* inspect(container.id)
+      assert.deepStrictEqual(info.HostConfig.Ulimits, [{ Name: "nofile", Soft: 512, Hard: 2048 }])
+      assert.strictEqual(info.HostConfig.PidsLimit, 256)
+      assert.sameMembers(info.HostConfig.CapDrop ?? [], ["NET_RAW", "NET_ADMIN"])
+      assert.include(info.Config.Env, "__OW_API_HOST=https://whisk.example:443")
+    }).pipe(Effect.provide(liveLayer(ContainerHttp.layerTest(), {
+      container: {
+        namePrefix: prefix,
+        apiHost: Option.some("https://whisk.example:443"),
+        createOverrides: { ulimits: [{ name: "nofile", soft: 512, hard: 2048 }], pidsLimit: 256 }
+      }
+    }))), 60_000)
 
   it.scopedLive("an image whose command does not exist gives the 127 mapping and leaves no container", () =>
     Effect.gen(function*() {

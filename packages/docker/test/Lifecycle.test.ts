@@ -17,7 +17,7 @@ import {
 import { DockerContainer } from "@effect-whisk/docker"
 import * as FreezerChoice from "@effect-whisk/docker/FreezerChoice"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Layer, Option, Ref, Schedule, Stream } from "effect"
+import { Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, Ref, Schedule, Stream } from "effect"
 
 const services = (
   engine: Partial<DockerEngine.Service> = {},
@@ -212,6 +212,55 @@ describe("DockerContainer.create", () => {
         dnsServers: ["10.0.0.53"],
         extraEnv: [["B", "override"], ["C", ""]]
       }
+    }))))
+
+  it.effect("B4 puts the configured API host first in every container's environment; the extra environment may replace it", () =>
+    Effect.gen(function*() {
+      yield* DockerContainer.create({ image: "image", userProvided: false, environment: { A: "1" } })
+      assert.deepStrictEqual((yield* specOf).env, [["__OW_API_HOST", "https://whisk.example:443"], ["A", "1"]])
+    }).pipe(Effect.provide(services({}, {}, { container: { apiHost: Option.some("https://whisk.example:443") } }))))
+
+  it.effect("B4 replaces the API host with an extra environment entry of the same name, keeping its place", () =>
+    Effect.gen(function*() {
+      yield* DockerContainer.create({ image: "image", userProvided: false, environment: { A: "1" } })
+      assert.deepStrictEqual((yield* specOf).env, [["__OW_API_HOST", "http://other"], ["A", "1"]])
+    }).pipe(Effect.provide(services({}, {}, {
+      container: { apiHost: Option.some("https://whisk.example:443"), extraEnv: [["__OW_API_HOST", "http://other"]] }
+    }))))
+
+  it.effect("B4 sets no __OW_API_HOST when no API host is configured", () =>
+    Effect.gen(function*() {
+      yield* DockerContainer.create({ image: "image", userProvided: false, environment: { A: "1" } })
+      assert.deepStrictEqual((yield* specOf).env, [["A", "1"]])
+    }).pipe(Effect.provide(services())))
+
+  it.effect("B3 applies the configured create overrides and logs them with the masked fields hidden (T107)", () =>
+    Effect.gen(function*() {
+      const logged: Array<string> = []
+      const logger = Logger.make(({ message }) => {
+        logged.push(Array.isArray(message) ? message.join(" ") : String(message))
+      })
+      yield* DockerContainer.create({ image: "image", userProvided: false, labels: { team: "a" } }).pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+        Logger.withMinimumLogLevel(LogLevel.Debug)
+      )
+      const spec = yield* specOf
+      assert.deepStrictEqual(spec.ulimits, [{ name: "nofile", soft: 4096, hard: 4096 }])
+      assert.deepStrictEqual(spec.securityOpt, ["seccomp=/etc/secret-profile.json"])
+      assert.deepStrictEqual(spec.capDrop, ["NET_RAW", "NET_ADMIN"])
+      assert.deepStrictEqual(spec.labels, { zone: "z1", team: "a" })
+      const line = logged.find((text) => text.includes("configured overrides"))
+      assert.isDefined(line)
+      assert.include(line, `"ulimits":[{"name":"nofile","soft":4096,"hard":4096}]`)
+      assert.include(line, `"securityOpt":"**HIDDEN**"`)
+      assert.notInclude(logged.join("\n"), "secret-profile")
+    }).pipe(Effect.provide(services({}, {}, {
+      container: { createOverrides: {
+        ulimits: [{ name: "nofile", soft: 4096, hard: 4096 }],
+        securityOpt: ["seccomp=/etc/secret-profile.json"],
+        labels: { zone: "z1", team: "b" },
+        masked: ["securityOpt"]
+      } }
     }))))
 
   it.effect("refuses a bad image reference or environment before any engine call", () =>

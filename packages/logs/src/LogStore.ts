@@ -31,6 +31,11 @@ export interface CollectOptions {
   readonly isDeveloperError: boolean
   /** The action's runtime writes sentinels: managed runtimes, and blackbox images only when native. */
   readonly sentinelledLogs: boolean
+  /**
+   * Also given the activation's raw json lines, the developer-error warning's included, before the result is decided
+   * (the file log store, B32: `FileLogStore.sink`). Not called at a log limit of 0.
+   */
+  readonly sink?: (lines: ReadonlyArray<string>) => Effect.Effect<void>
 }
 
 /**
@@ -53,7 +58,9 @@ export const collect = <E, R>(
     // A limit of 0 collects nothing, not even the warning (T108, B31); the collection above only moved the cursor.
     if (options.limit.bytes === 0) return []
     const formatted = raw.map(formatLine)
-    if (options.isDeveloperError) formatted.push((yield* LogLine.notice(Messages.logWarningDeveloperError)).formatted)
+    const warning = options.isDeveloperError ? yield* LogLine.notice(Messages.logWarningDeveloperError) : undefined
+    if (warning !== undefined) formatted.push(warning.formatted)
+    if (options.sink !== undefined) yield* options.sink(warning === undefined ? raw : [...raw, warning.json])
     const last = raw.at(-1)
     if (last !== undefined && isNotice(last, options.limit)) {
       return yield* new Errors.LogCollectingError({ partialLogs: formatted })

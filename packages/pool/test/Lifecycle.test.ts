@@ -1,6 +1,6 @@
 // A container's life in the pool (the proxy's rules, PX…): pause grace, idle removal, destruction after failures, the
 // one reschedule after an unhealthy first run after a pause (T114–T116), and the pool's Scope.
-import { ConnectionFailure, ContainerFactory, ContainerResponse, Errors } from "@effect-whisk/core"
+import { ConnectionFailure, type Container, ContainerFactory, ContainerResponse, Errors, Messages } from "@effect-whisk/core"
 import { ContainerPool } from "@effect-whisk/pool"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Ref, Scope, TestClock } from "effect"
@@ -9,21 +9,24 @@ import { action, count, destroyed, mb, settle, sleepingRun, testLayer } from "./
 const invoke = ContainerPool.invoke
 const hello = action("hello")
 
-/** The pool over test containers whose suspend or resume fails. */
-const failingControl = (operation: "suspend" | "resume") =>
+/** The pool over test containers with some operations replaced. */
+const replacing = (replace: (container: Container.Container) => Partial<Container.Container>) =>
   ContainerPool.layer().pipe(Layer.provideMerge(
     Layer.effect(
       ContainerFactory.ContainerFactory,
       Effect.map(ContainerFactory.ContainerFactory, (factory) =>
         ContainerFactory.make((request) =>
-          Effect.map(factory.create(request), (container) => ({
-            ...container,
-            [operation]: Effect.fail(
-              new Errors.ContainerBackendError({ backend: "test", operation, target: container.id, reason: "Failed" })
-            )
-          }))))
+          Effect.map(factory.create(request), (container) => ({ ...container, ...replace(container) }))))
     ).pipe(Layer.provideMerge(ContainerFactory.layerTest()))
   ))
+
+/** The pool over test containers whose suspend or resume fails. */
+const failingControl = (operation: "suspend" | "resume") =>
+  replacing((container) => ({
+    [operation]: Effect.fail(
+      new Errors.ContainerBackendError({ backend: "test", operation, target: container.id, reason: "Failed" })
+    )
+  }))
 
 describe("ContainerPool lifecycle", () => {
   it.effect("PX6: suspended after the pause grace (10 s), resumed by the next activation", () =>
@@ -138,6 +141,17 @@ describe("ContainerPool lifecycle", () => {
       run: () =>
         Effect.succeed({ ...ContainerFactory.answer(200, {}, [{ stream: "stdout", text: "partial" }]), sentinels: false })
     }))))
+
+  it.effect("PX28, T113: a log read that fails outright keeps the response, only the failure line; the container is destroyed", () =>
+    Effect.gen(function*() {
+      const record = yield* invoke(hello, {})
+      assert.isTrue(record.response.isSuccess)
+      assert.deepStrictEqual(record.logs, [Messages.logFailure])
+      assert.strictEqual(yield* count("destroy"), 1)
+      assert.strictEqual((yield* invoke(hello, {})).start, "Cold")
+    }).pipe(Effect.provide(replacing(() => ({
+      logLines: () => Effect.fail(new Errors.LogFileError({ path: "/var/lib/docker/x.log", reason: "Unreadable" }))
+    })))))
 
   it.effect("PX8: a log limit of 0 collects no logs", () =>
     Effect.gen(function*() {

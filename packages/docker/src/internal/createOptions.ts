@@ -27,6 +27,10 @@ export const toCreateOptions = (options: ContainerSpec.ContainerSpec): Docker.Co
   // 0 is `docker run`'s "not set": the engine's default weight.
   if (options.cpuShares > 0) hostConfig.CpuShares = options.cpuShares
   if (Option.isSome(options.cpus)) hostConfig.NanoCpus = Math.round(options.cpus.value * 1e9)
+  // Set only by the deployment's overrides (B3): absent, the engine's defaults.
+  if (options.capAdd.length > 0) hostConfig.CapAdd = [...options.capAdd]
+  if (options.securityOpt.length > 0) hostConfig.SecurityOpt = [...options.securityOpt]
+  if (options.readOnlyRootfs) hostConfig.ReadonlyRootfs = true
   const create: Docker.ContainerCreateOptions = {
     Image: options.image,
     Env: options.env.map(([key, value]) => `${key}=${value}`),

@@ -1,4 +1,4 @@
-import { type ContainerConfig, ContainerResources, ContainerSpec, type Errors, ImageName } from "@effect-whisk/core"
+import { type ContainerConfig, ContainerResources, ContainerSpec, CreateOverrides, type Errors, ImageName } from "@effect-whisk/core"
 import { Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import type { CreateOptions } from "../DockerContainer.js"
@@ -23,12 +23,16 @@ const containerName = (prefix: string, given: string | undefined): string => {
   return cleaned.startsWith(`${prefix}_`) ? cleaned : `${prefix}_${cleaned}`
 }
 
-// The configured extra environment is merged over the create's own, as OpenWhisk's map merge does (B4).
+// The API host comes first and the configured extra environment is merged over the create's own, as OpenWhisk's
+// map merge does (B4): either may replace `__OW_API_HOST`.
 const environment = (
+  apiHost: Option.Option<string>,
   given: Readonly<Record<string, string>>,
   extra: ReadonlyArray<readonly [string, string]>
 ): ReadonlyArray<readonly [string, string]> => {
-  const merged = new Map<string, string>(Object.entries(given))
+  const merged = new Map<string, string>()
+  if (Option.isSome(apiHost)) merged.set("__OW_API_HOST", apiHost.value)
+  for (const [key, value] of Object.entries(given)) merged.set(key, value)
   for (const [key, value] of extra) merged.set(key, value)
   return [...merged]
 }
@@ -50,9 +54,16 @@ export const plan = (
     yield* checkResources(options)
     const registry = options.userProvided ? config.registry.userImages : config.registry.runtimes
     const resolved = image.resolve(registry)
-    const env = yield* ContainerSpec.validateEnv(environment(options.environment ?? {}, config.extraEnv))
+    const env = yield* ContainerSpec.validateEnv(environment(config.apiHost, options.environment ?? {}, config.extraEnv))
     const memory = options.memory ?? ContainerSpec.defaultMemory
-    const spec = ContainerSpec.make({
+    const overrides = config.createOverrides
+    if (!CreateOverrides.isEmpty(overrides)) {
+      // Only what `masked` leaves visible reaches the logs and the trace (T107's masking).
+      const shown = JSON.stringify(CreateOverrides.describe(overrides))
+      yield* Effect.annotateCurrentSpan("createOverrides", shown)
+      yield* Effect.logDebug(`creating ${resolved} with the configured overrides ${shown}`)
+    }
+    const spec = CreateOverrides.apply(ContainerSpec.make({
       image: resolved,
       name: Option.some(containerName(config.namePrefix, options.name)),
       env,
@@ -66,7 +77,7 @@ export const plan = (
       dnsSearch: options.dnsSearch ?? config.dnsSearch,
       dnsOptions: options.dnsOptions ?? config.dnsOptions,
       labels: options.labels ?? {}
-    })
+    }), overrides)
     return {
       image,
       resolved,

@@ -5,6 +5,7 @@ import {
   ContainerFactory,
   Messages
 } from "@effect-whisk/core"
+import * as FileLogStore from "@effect-whisk/logs/FileLogStore"
 import * as LogStore from "@effect-whisk/logs/LogStore"
 import {
   Clock,
@@ -17,6 +18,7 @@ import {
   Fiber,
   FiberId,
   Metric,
+  Option,
   Schedule,
   Scope
 } from "effect"
@@ -137,6 +139,8 @@ export const make = (
 ): Effect.Effect<ContainerPool.Service, never, ContainerFactory.ContainerFactory | Scope.Scope> =>
   Effect.gen(function*() {
     const factory = yield* ContainerFactory.ContainerFactory
+    // B32: with a FileLogStore in the context, each activation's lines also go to its files.
+    const fileLogStore = yield* Effect.serviceOption(FileLogStore.FileLogStore)
     const outer = yield* Effect.scope
     // Containers are removed in parallel when the pool closes.
     const poolScope = yield* Scope.fork(outer, ExecutionStrategy.parallel)
@@ -608,12 +612,17 @@ export const make = (
     const collectLogs = (
       container: Container.Container,
       action: Action.Resolved,
-      response: ActivationResponse.ActivationResponse
+      response: ActivationResponse.ActivationResponse,
+      filed: () => FileLogStore.Activation
     ) =>
       LogStore.collect(container.logLines, {
         limit: action.logLimit,
         isDeveloperError: response.isContainerError,
-        sentinelledLogs: !action.blackbox
+        sentinelledLogs: !action.blackbox,
+        ...Option.match(fileLogStore, {
+          onNone: () => ({}),
+          onSome: (store) => ({ sink: (lines: ReadonlyArray<string>) => FileLogStore.sink(store, filed())(lines) })
+        })
       }).pipe(
         Effect.map((lines) => ({ lines, failed: false })),
         // PX27, PX28: the partial lines and the failure line; the container is not reused.
@@ -668,6 +677,12 @@ export const make = (
           timings,
           rescheduled
         })
+        const filed = (response: ActivationResponse.ActivationResponse) => (): FileLogStore.Activation => ({
+          activationId: context.activationId,
+          action: context.actionName,
+          namespace: context.namespace,
+          record: record(response)
+        })
         /** The first activation's init ended: activations that joined the container meanwhile go on or fail alike. */
         const settle = (outcome: InitOutcome) => Deferred.unsafeDone(entry.initialized!, Exit.succeed(outcome))
 
@@ -716,7 +731,7 @@ export const make = (
             const failure: Container.InitializeError = initialized.left
             if (failure._tag === "InitializationError") {
               // PX25: a developer error with its logs; the container is never initialised again.
-              const [logsTook, logs] = yield* timed(collectLogs(container, action, failure.response))
+              const [logsTook, logs] = yield* timed(collectLogs(container, action, failure.response, filed(failure.response)))
               timings.logs = logsTook
               settle(failure.response)
               yield* finish(false, "Failed")
@@ -791,7 +806,7 @@ export const make = (
         let logs: ReadonlyArray<string> = []
         let logsFailed = false
         if (action.logLimit.bytes > 0) {
-          const [logsTook, collected] = yield* timed(collectLogs(container, action, response))
+          const [logsTook, collected] = yield* timed(collectLogs(container, action, response, filed(response)))
           timings.logs = logsTook
           logs = Either.getOrThrow(collected).lines
           logsFailed = Either.getOrThrow(collected).failed
