@@ -338,12 +338,13 @@ export const make = (
      * nothing when they cannot cover it. OpenWhisk evicts the least recently used (PT46); ordered by demand, a burst
      * of rare actions under pressure does not evict the containers the popular ones need again at once (figure 10b).
      */
-    const evictFor = (shortfall: number, now: number): ReadonlyArray<Entry> | undefined => {
+    const evictFor = (shortfall: number, now: number, below: number): ReadonlyArray<Entry> | undefined => {
       const idle: Array<{ readonly entry: Entry; readonly demand: number }> = []
       const stemCells: Array<Entry> = []
       for (const entry of entries) {
         if (entry.state === "Warm" && entry.active === 0 && !entry.draining) {
-          idle.push({ entry, demand: demandOf(entry.key, now) })
+          const demand = demandOf(entry.key, now)
+          if (demand < below) idle.push({ entry, demand })
         } else if (entry.state === "Prewarmed") stemCells.push(entry)
       }
       idle.sort((a, b) => a.demand - b.demand || a.entry.lastUsed - b.entry.lastUsed)
@@ -411,8 +412,11 @@ export const make = (
       if (used + memory > budget) {
         // Better than P6: its own busy container is usually free again long before a cold start would end, and an
         // eviction would cost another action its warm container; so it waits a little first.
-        if (now - since < Math.max(warmWaitMillis, coldStartMillis) && hasOwnContainer(request)) return undefined
-        const evicted = evictFor(used + memory - budget, now)
+        const hasOwn = hasOwnContainer(request)
+        if (now - since < Math.max(warmWaitMillis, coldStartMillis) && hasOwn) return undefined
+        // An action with a container of its own takes another only from less demanded actions: equally busy actions
+        // evicting each other's containers only trade warm starts for cold ones (figure 10b).
+        const evicted = evictFor(used + memory - budget, now, hasOwn ? demandOf(request.key, now) : Infinity)
         if (evicted === undefined) return undefined
         victims = evicted
       }
