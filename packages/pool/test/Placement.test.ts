@@ -1,5 +1,5 @@
 // Where the pool places an activation (P2–P9, PT1–PT48 as they apply): warm reuse by action identity, cold creates,
-// eviction oldest first without overcommit, the buffer's order, its bound, and a waiter's interruption.
+// eviction by demand, then oldest first, without overcommit, the buffer's order, its bound, and a waiter's interruption.
 import { ContainerFactory } from "@effect-whisk/core"
 import { ContainerPool, PoolError } from "@effect-whisk/pool"
 import { assert, describe, it } from "@effect/vitest"
@@ -297,6 +297,41 @@ describe("ContainerPool placement", () => {
       assert.strictEqual((yield* Fiber.join(late)).start, "Cold")
       yield* Fiber.join(busy)
     }).pipe(Effect.provide(testLayer({ userMemory: mb(512) }, { run: sleepingRun }))))
+
+  it.effect("behind a head that waits for its own busy container, bypasses go on after bypassWindow", () =>
+    Effect.gen(function*() {
+      yield* invoke(action("small"), {})
+      const busy = yield* Effect.fork(invoke(action("busy"), { sleep: 5000 }))
+      yield* settle
+      const second = yield* Effect.fork(invoke(action("busy"), {}))
+      yield* settle
+      yield* TestClock.adjust(1500)
+      assert.strictEqual((yield* ContainerPool.snapshot).buffered, 1)
+      // The head has waited 1.5 s, but for its own container, which it gets first when that frees.
+      const late = yield* invoke(action("small"), {})
+      assert.strictEqual(late.start, "Warm")
+      assert.strictEqual(late.timings.wait, 0)
+      yield* TestClock.adjust(5000)
+      const [first, next] = [yield* Fiber.join(busy), yield* Fiber.join(second)]
+      assert.strictEqual(next.start, "Warm")
+      assert.strictEqual(next.containerId, first.containerId)
+      assert.strictEqual(yield* count("destroy"), 0)
+    }).pipe(Effect.provide(testLayer({ userMemory: mb(512), warmWait: "10 seconds" }, { run: sleepingRun }))))
+
+  it.effect("eviction by demand: an action asked for often keeps its idle container over one used more recently", () =>
+    Effect.gen(function*() {
+      const often = action("often")
+      const first = yield* invoke(often, {})
+      yield* TestClock.adjust(1)
+      yield* invoke(often, {})
+      yield* TestClock.adjust(1)
+      const once = yield* invoke(action("once"), {})
+      yield* TestClock.adjust(1)
+      // LRU would evict often's container (used longest ago); its action was asked for twice, once's once.
+      yield* invoke(action("new"), {})
+      assert.deepStrictEqual(yield* destroyed, [once.containerId])
+      assert.strictEqual((yield* invoke(often, {})).containerId, first.containerId)
+    }).pipe(Effect.provide(testLayer({ userMemory: mb(512) }))))
 
   it.effect("an activation interrupted while it waits for another's init leaves the container to it", () =>
     Effect.gen(function*() {

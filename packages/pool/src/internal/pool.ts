@@ -8,6 +8,7 @@ import {
 import * as FileLogStore from "@effect-whisk/logs/FileLogStore"
 import * as LogStore from "@effect-whisk/logs/LogStore"
 import {
+  Cause,
   Clock,
   Deferred,
   Duration,
@@ -112,6 +113,35 @@ interface Lease {
 
 const compareBy = <A>(f: (a: A) => number) => (a: A, b: A) => f(a) - f(b)
 
+/**
+ * An action's recent demand: its activations, each counted as 1 and halved every `demandHalfLife` since it arrived.
+ * Eviction takes the idle container of the least demanded action first, so an action asked for once in a while gives
+ * way before a popular one that happened to be used a moment earlier; with one activation each (or equal rates), the
+ * order is LRU's.
+ */
+interface Demand {
+  value: number
+  /** Epoch millis of the last update. */
+  at: number
+}
+
+const demandHalfLife = 60_000
+
+const decayed = (demand: Demand, now: number): number => demand.value * Math.pow(2, -(now - demand.at) / demandHalfLife)
+
+// Tagged once: tagging a metric per activation builds a new metric and looks its hook up each time.
+const startsByKind: Record<ContainerPool.StartKind, Metric.Metric.Counter<number>> = {
+  Warm: PoolMetrics.starts.pipe(Metric.tagged("start", "Warm")),
+  Prewarmed: PoolMetrics.starts.pipe(Metric.tagged("start", "Prewarmed")),
+  Cold: PoolMetrics.starts.pipe(Metric.tagged("start", "Cold"))
+}
+
+const removalReasons: ReadonlyArray<RemovalReason> = ["Evicted", "Idle", "Expired", "Failed", "Unhealthy", "Interrupted", "Closed"]
+
+const removalsByReason = Object.fromEntries(
+  removalReasons.map((reason) => [reason, PoolMetrics.removals.pipe(Metric.tagged("reason", reason))])
+) as Record<RemovalReason, Metric.Metric.Counter<number>>
+
 const millisOf = (duration: Duration.Duration): number => Math.round(Duration.toMillis(duration) * 100) / 100
 
 /** Runs an effect, giving how long it took on the Clock and its outcome. */
@@ -167,9 +197,14 @@ export const make = (
     /** Per action identity, when an activation of it was last placed: the buffer serves the longest unserved first. */
     const lastServed = new Map<string, number>()
     let placements = 0
+    /** By the key of P2: how much each action (in its invocation namespace) was asked for lately. */
+    const demand = new Map<string, Demand>()
+    let arrivals = 0
     let closed = false
-    const closing = yield* Deferred.make<void>()
-    let running = 0
+    /** Invocations that have not ended: closing the pool waits for them. */
+    let invoking = 0
+    /** The fibers of the activations running now: closing the pool interrupts them, and their callers fail with Closed. */
+    const running = new Set<Fiber.RuntimeFiber<ContainerPool.Activation, PoolError>>()
     const drained = yield* Deferred.make<void>()
 
     for (const stemCell of config.stemCells) {
@@ -242,7 +277,7 @@ export const make = (
       if (entry.key !== undefined) deleteFrom(byKey, entry.key, entry)
       if (entry.cell !== undefined) deleteFrom(prewarmed, entry.cell.key, entry)
       stopTimer(entry)
-      PoolMetrics.removals.pipe(Metric.tagged("reason", reason)).unsafeUpdate(1, [])
+      removalsByReason[reason].unsafeUpdate(1, [])
       if (reason === "Evicted") PoolMetrics.evictions.unsafeUpdate(1, [])
       return true
     }
@@ -283,22 +318,44 @@ export const make = (
       return best
     }
 
+    const demandOf = (key: string | undefined, now: number): number => {
+      const known = key === undefined ? undefined : demand.get(key)
+      return known === undefined ? 0 : decayed(known, now)
+    }
+
+    /** One more activation of the request's action; now and then, actions neither asked for nor held are forgotten. */
+    const demanded = (request: Request, now: number) => {
+      const known = demand.get(request.key)
+      if (known === undefined) demand.set(request.key, { value: 1, at: now })
+      else {
+        known.value = decayed(known, now) + 1
+        known.at = now
+      }
+      if (++arrivals % 1024 === 0) {
+        for (const [key, value] of demand) if (!byKey.has(key) && decayed(value, now) < 0.01) demand.delete(key)
+      }
+    }
+
     /**
-     * P6, better than PF1 and PF2: idle warm containers, oldest use first, then stem cells, soonest expiry first, until
-     * the shortfall (not the action's whole memory) is covered; nothing when they cannot cover it.
+     * P6, better than PF1 and PF2: idle warm containers, the least demanded action first and among equals the oldest
+     * use, then stem cells, soonest expiry first, until the shortfall (not the action's whole memory) is covered;
+     * nothing when they cannot cover it. OpenWhisk evicts the least recently used (PT46); ordered by demand, a burst
+     * of rare actions under pressure does not evict the containers the popular ones need again at once (figure 10b).
      */
-    const evictFor = (shortfall: number): ReadonlyArray<Entry> | undefined => {
-      const idle: Array<Entry> = []
+    const evictFor = (shortfall: number, now: number, below: number): ReadonlyArray<Entry> | undefined => {
+      const idle: Array<{ readonly entry: Entry; readonly demand: number }> = []
       const stemCells: Array<Entry> = []
       for (const entry of entries) {
-        if (entry.state === "Warm" && entry.active === 0 && !entry.draining) idle.push(entry)
-        else if (entry.state === "Prewarmed") stemCells.push(entry)
+        if (entry.state === "Warm" && entry.active === 0 && !entry.draining) {
+          const demand = demandOf(entry.key, now)
+          if (demand < below) idle.push({ entry, demand })
+        } else if (entry.state === "Prewarmed") stemCells.push(entry)
       }
-      idle.sort(compareBy((entry) => entry.lastUsed))
+      idle.sort((a, b) => a.demand - b.demand || a.entry.lastUsed - b.entry.lastUsed)
       stemCells.sort(compareBy((entry) => entry.expires ?? 0))
       const victims: Array<Entry> = []
       let freed = 0
-      for (const entry of [...idle, ...stemCells]) {
+      for (const entry of [...idle.map((candidate) => candidate.entry), ...stemCells]) {
         if (freed >= shortfall) break
         victims.push(entry)
         freed += entry.memory
@@ -359,8 +416,11 @@ export const make = (
       if (used + memory > budget) {
         // Better than P6: its own busy container is usually free again long before a cold start would end, and an
         // eviction would cost another action its warm container; so it waits a little first.
-        if (now - since < Math.max(warmWaitMillis, coldStartMillis) && hasOwnContainer(request)) return undefined
-        const evicted = evictFor(used + memory - budget)
+        const hasOwn = hasOwnContainer(request)
+        if (now - since < Math.max(warmWaitMillis, coldStartMillis) && hasOwn) return undefined
+        // An action with a container of its own takes another only from less demanded actions: equally busy actions
+        // evicting each other's containers only trade warm starts for cold ones (figure 10b).
+        const evicted = evictFor(used + memory - budget, now, hasOwn ? demandOf(request.key, now) : Infinity)
         if (evicted === undefined) return undefined
         victims = evicted
       }
@@ -395,8 +455,12 @@ export const make = (
      * Activations behind the head may take a free slot of a warm container of their own action (which takes no
      * memory) until the head has waited `bypassWindow`; from then on the order is strict (P1) until it is placed, so
      * that the head cannot starve. Better than PF3: a warm container does not idle while its activations queue.
+     * A head that waits for its own busy container is served first when that container frees (`drain` tries the
+     * head first), so bypasses cannot starve it and stay allowed: otherwise, once waits exceed the window, every
+     * other free warm container idles behind one busy one (figure 10a: 32 callers over 16 actions).
      */
-    const mayBypass = (now: number) => head === undefined || now - head.since < bypassWindow
+    const mayBypass = (now: number) =>
+      head === undefined || now - head.since < bypassWindow || hasOwnContainer(head.request)
 
     const dequeue = (waiter: Waiter, placement: Placement) => {
       waiters = waiters.filter((other) => other !== waiter)
@@ -687,7 +751,7 @@ export const make = (
         const settle = (outcome: InitOutcome) => Deferred.unsafeDone(entry.initialized!, Exit.succeed(outcome))
 
         yield* Effect.forEach(placement.victims, destroy, { discard: true })
-        PoolMetrics.starts.pipe(Metric.tagged("start", placement.start)).unsafeUpdate(1, [])
+        startsByKind[placement.start].unsafeUpdate(1, [])
 
         if (placement.first) {
           if (placement.start === "Prewarmed" && entry.cell !== undefined) {
@@ -822,6 +886,7 @@ export const make = (
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         if (closed) return yield* new PoolError({ reason: "Closed", action: request.action.name })
+        demanded(request, now)
         const placement = waiters.length === 0
           ? tryPlace(request, now, now)
           : mayBypass(now)
@@ -910,7 +975,7 @@ export const make = (
           return Effect.fail(new PoolError({ reason: "TooLarge", action: qualified, memory: resolved.memory, limit: budget }))
         }
         if (closed) return Effect.fail(new PoolError({ reason: "Closed", action: qualified }))
-        running++
+        invoking++
         const run = Effect.flatMap(invokeOnce(request, parameters, options, false), (first) =>
           first === Reschedule
             ? Effect.flatMap(invokeOnce(request, parameters, options, true), (second) =>
@@ -918,13 +983,24 @@ export const make = (
                 ? Effect.die(new Error("a rescheduled activation is never rescheduled again"))
                 : Effect.succeed(second))
             : Effect.succeed(first))
-        return Effect.raceFirst(
-          run,
-          Effect.zipRight(Deferred.await(closing), Effect.fail(new PoolError({ reason: "Closed", action: qualified })))
-        ).pipe(
+        // The activation runs in a fiber of its own, which closing the pool interrupts; its caller then fails with
+        // Closed. One fork and a join: a race against a closing signal forked two fibers per activation and waited for
+        // the loser's interruption, a third of a warm activation's own cost (figure 9).
+        return Effect.flatMap(Effect.fork(run), (fiber) => {
+          running.add(fiber)
+          return Fiber.join(fiber).pipe(
+            Effect.onInterrupt(() => Fiber.interrupt(fiber)),
+            Effect.catchAllCause((cause) =>
+              closed && Cause.isInterruptedOnly(cause)
+                ? Effect.fail(new PoolError({ reason: "Closed", action: qualified }))
+                : Effect.failCause(cause)
+            ),
+            Effect.ensuring(Effect.sync(() => running.delete(fiber)))
+          )
+        }).pipe(
           Effect.ensuring(Effect.sync(() => {
-            running--
-            if (closed && running === 0) Deferred.unsafeDone(drained, Exit.void)
+            invoking--
+            if (closed && invoking === 0) Deferred.unsafeDone(drained, Exit.void)
           })),
           Effect.withSpan("ContainerPool.invoke", { attributes: { action: qualified } })
         )
@@ -960,8 +1036,9 @@ export const make = (
         }
         waiters = []
         head = undefined
-        yield* Deferred.succeed(closing, undefined)
-        if (running > 0) yield* Deferred.await(drained)
+        const closer = yield* Effect.fiberId
+        for (const fiber of running) fiber.unsafeInterruptAsFork(closer)
+        if (invoking > 0) yield* Deferred.await(drained)
         for (const entry of entries) unbook(entry, "Closed")
         yield* Scope.close(poolScope, Exit.void)
         publishGauges()
