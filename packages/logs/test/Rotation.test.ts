@@ -46,6 +46,19 @@ const drivers: ReadonlyArray<Driver> = [
 ]
 
 describe.each(drivers)("collecting $name across a log rotation", ({ collect }) => {
+  it.scopedLive("started between the engine's rename and its new file: it looks again instead of failing", () =>
+    Effect.gen(function*() {
+      const { path } = yield* logFile
+      const cursor = yield* ActivationLogs.makeCursor
+      appendFileSync(path, lines("a1") + sentinels + lines("b1"))
+      assert.deepStrictEqual((yield* collect(path, cursor)).map(logOf), ["a1\n"])
+      renameSync(path, `${path}.1`)
+      const collecting = yield* Effect.fork(collect(path, cursor))
+      yield* Effect.sleep("30 millis")
+      writeFileSync(path, lines("b2") + sentinels)
+      assert.deepStrictEqual((yield* Fiber.join(collecting)).map(logOf), ["b1\n", "b2\n"])
+    }))
+
   it.scopedLive("rotated between two collections: the next one reads the rest of the old file, then the new one", () =>
     Effect.gen(function*() {
       const { path } = yield* logFile

@@ -156,9 +156,24 @@ class FileCollection {
     this.onFinished = finished
     if (this.activation.complete) return this.done()
     this.startDeadlines(this.totalMillis)
+    this.openAtStart(rotationRetries)
+  }
+
+  private openAtStart(retries: number): void {
     fs.open(this.path, "r", (error, fd) => {
       if (this.finished) return error === null ? fs.close(fd, ignore) : undefined
-      if (error !== null) return this.finish(logFileError(this.path, error))
+      if (error !== null) {
+        // Between the engine's rename of a rotated log and the creation of its new file, the path names nothing for
+        // a moment: a log known to exist (or rotated) is looked for again, briefly, before it counts as missing.
+        if (error.code === "ENOENT" && retries > 0 && this.mayBeRotating()) {
+          this.pollTimer = setTimeout(() => {
+            this.pollTimer = undefined
+            this.openAtStart(retries - 1)
+          }, rotationRetryMillis)
+          return
+        }
+        return this.finish(logFileError(this.path, error))
+      }
       try {
         this.openedAtStart(fd)
       } catch (error) {
@@ -167,6 +182,10 @@ class FileCollection {
       }
       this.readNext()
     })
+  }
+
+  private mayBeRotating(): boolean {
+    return this.file !== undefined || fs.existsSync(`${this.path}.1`)
   }
 
   /** Where the collection ended: the offset reached, in the file it is in. */
@@ -406,6 +425,10 @@ class FileCollection {
 }
 
 const ignore = () => {}
+
+/** How long, in all, a start looks again for a log file that a rotation is replacing (the engine takes microseconds). */
+const rotationRetryMillis = 5
+const rotationRetries = 40
 
 const identity = (stat: fs.Stats): string => `${stat.dev}:${stat.ino}`
 
