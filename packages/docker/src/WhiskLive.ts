@@ -17,6 +17,20 @@ import * as FreezerChoice from "./FreezerChoice.js"
 import * as RuncCommand from "./RuncCommand.js"
 
 /**
+ * What the live layer provides: the factory of Docker containers and the services it creates them with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Services =
+  | ContainerFactory.ContainerFactory
+  | DockerEngine.DockerEngine
+  | Runc.Runc
+  | Freezer.Freezer
+  | ContainerHttp.ContainerHttp
+  | WhiskConfig.WhiskConfig
+
+/**
  * The live services over a given configuration layer (for programs that configure in code).
  *
  * @since 0.1.0
@@ -24,16 +38,7 @@ import * as RuncCommand from "./RuncCommand.js"
  */
 export const layerWithConfig = <E, R>(
   config: Layer.Layer<WhiskConfig.WhiskConfig, E, R>
-): Layer.Layer<
-  | ContainerFactory.ContainerFactory
-  | DockerEngine.DockerEngine
-  | Runc.Runc
-  | Freezer.Freezer
-  | ContainerHttp.ContainerHttp
-  | WhiskConfig.WhiskConfig,
-  E | Errors.DockerEngineError,
-  R
-> =>
+): Layer.Layer<Services, E | Errors.DockerEngineError, R> =>
   Layer.merge(DockerContainer.layer, Cleanup.layer).pipe(
     Layer.provideMerge(
       FreezerChoice.layer.pipe(
@@ -48,12 +53,6 @@ export const layerWithConfig = <E, R>(
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<
-  | ContainerFactory.ContainerFactory
-  | DockerEngine.DockerEngine
-  | Runc.Runc
-  | Freezer.Freezer
-  | ContainerHttp.ContainerHttp
-  | WhiskConfig.WhiskConfig,
-  ConfigError.ConfigError | Errors.DockerEngineError
-> = layerWithConfig(WhiskConfig.layer)
+export const layer: Layer.Layer<Services, ConfigError.ConfigError | Errors.DockerEngineError> = layerWithConfig(
+  WhiskConfig.layer
+)
