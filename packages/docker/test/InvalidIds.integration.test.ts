@@ -47,6 +47,7 @@ describe("invalid container ids and names", () => {
     }).pipe(Effect.provide(environment)))
 })
 
+// Skip reason: no Docker engine answers on this machine (never under CI or scripts/test.sh, where a missing engine fails).
 describe.skipIf(skipWithoutEngine)("invalid container ids and names on the real engine", () => {
   it.scopedLive("fail with InvalidId at every entry point, and the process goes on", () =>
     Effect.gen(function*() {

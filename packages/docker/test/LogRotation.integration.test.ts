@@ -10,6 +10,7 @@ import { ensureRuntimeImage, imageTag } from "@effect-whisk/runtime-nodejs/Image
 import { assert, describe, it } from "@effect/vitest"
 import Docker from "dockerode"
 import { Chunk, Effect, Layer, Stream } from "effect"
+import { randomBytes } from "node:crypto"
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -41,7 +42,7 @@ const rotatingContainer = Effect.acquireRelease(
     const signals = mkdtempSync(join(tmpdir(), "effect-whisk-rotation-"))
     const docker = new Docker()
     const container = await docker.createContainer({
-      name: `ewit-logs-rotation-${process.pid}-${Date.now()}`,
+      name: `ewit-logs-rotation-${process.pid}-${randomBytes(4).toString("hex")}`,
       Image: imageTag,
       Entrypoint: ["node", "-e", writer],
       Cmd: [],
