@@ -23,6 +23,7 @@ import {
   Effect,
   Either,
   Exit,
+  type Fiber,
   FiberRef,
   Layer,
   LogLevel,
@@ -40,7 +41,7 @@ import * as containerLogs from "./containerLogs.js"
 import { type CreatePlan, plan as makePlan } from "./createPlan.js"
 import { freeze, thaw } from "./freezing.js"
 import { memoryExhausted } from "./oomCheck.js"
-import { checkEncodable, checkRunBody } from "./validation.js"
+import { encodeInitBody, encodeRunBody } from "./validation.js"
 
 /**
  * What one container's operations share: its identity, the services captured when it was created, and where its
@@ -242,10 +243,8 @@ const callContainer = (
  * Whether the fiber's minimum log level lets debug lines through. The call path's debug lines are built only then:
  * a production program logs from Info up, and building them on every call costs as much as the rest of its steps.
  */
-const debugEnabled: Effect.Effect<boolean> = Effect.map(
-  FiberRef.get(FiberRef.currentMinimumLogLevel),
-  (minimum) => LogLevel.lessThanEqual(minimum, LogLevel.Debug)
-)
+const debugEnabled = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean =>
+  fiber.getFiberRef(FiberRef.currentMinimumLogLevel).ordinal <= LogLevel.Debug.ordinal
 
 /** A debug line logged as a child of the operation's span, as it was when the operation's span was the current one. */
 const logDebugIn = (span: Tracer.Span, message: string) => Effect.withParentSpan(Effect.logDebug(message), span)
@@ -285,13 +284,13 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
       Effect.useSpan("DockerContainer.initialize", spanOptions, (span) =>
         Effect.gen(function*() {
           yield* alive("initialize")
-          yield* checkEncodable("initializer", initializer)
+          const body = yield* encodeInitBody(initializer)
           const timeout = Duration.decode(options.timeout)
-          const debug = yield* debugEnabled
+          const debug = yield* Effect.withFiberRuntime((fiber) => Effect.succeed(debugEnabled(fiber)))
           yield* client.initialized(options.maxConcurrent)
           if (debug) yield* logDebugIn(span, `sending initialization to ${ctx.id} ${ctx.address.asString}`)
           const open = yield* client.get(options.maxConcurrent)
-          const result = yield* callContainer(ctx, open, "/init", { value: initializer }, {
+          const result = yield* callContainer(ctx, open, "/init", body, {
             timeout,
             maxResponse: ctx.config.payload.max,
             truncation: ctx.config.payload.truncation,
@@ -304,29 +303,33 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
 
     /**
      * POST /run, interpreted by CallResult.toRunOutcome (B23). The body is `{"value": parameters}` merged with the
-     * activation's fields, which win on a clash. Its span is made as initialize's is.
+     * activation's fields, which win on a clash, encoded once (that it can be is checked before the post). Its span
+     * is made as initialize's is. The warm path, so written as one chain of steps without a generator.
      */
     const run: DockerContainer["run"] = (parameters, activation, options) =>
       Effect.useSpan("DockerContainer.run", spanOptions, (span) =>
-        Effect.gen(function*() {
-          yield* alive("run")
-          yield* checkRunBody(parameters, activation)
+        Effect.flatMap(alive("run"), () => {
+          const body = encodeRunBody(parameters, activation)
+          if (Either.isLeft(body)) return Effect.fail(body.left)
           const timeout = Duration.decode(options.timeout)
-          const debug = yield* debugEnabled
-          if (debug) {
+          const call = Effect.flatMap(client.get(options.maxConcurrent), (open) =>
+            callContainer(ctx, open, "/run", body.right, {
+              timeout,
+              maxResponse: options.maxResponse ?? ctx.config.payload.max,
+              truncation: options.truncation ?? ctx.config.payload.truncation,
+              retry: false,
+              reschedule: options.reschedule ?? false
+            }, span))
+          const outcome = (result: CallResult.CallResult) => CallResult.toRunOutcome(result, timeout, ctx.id)
+          return Effect.withFiberRuntime((fiber) => {
+            if (!debugEnabled(fiber)) return Effect.flatMap(call, outcome)
             const actionName = typeof activation["action_name"] === "string" ? activation["action_name"] : ""
-            yield* logDebugIn(span, `sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`)
-          }
-          const open = yield* client.get(options.maxConcurrent)
-          const result = yield* callContainer(ctx, open, "/run", { value: parameters, ...activation }, {
-            timeout,
-            maxResponse: options.maxResponse ?? ctx.config.payload.max,
-            truncation: options.truncation ?? ctx.config.payload.truncation,
-            retry: false,
-            reschedule: options.reschedule ?? false
-          }, span)
-          if (debug) yield* logDebugIn(span, `running result: ${result.toBriefString}`)
-          return yield* CallResult.toRunOutcome(result, timeout, ctx.id)
+            return logDebugIn(span, `sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`).pipe(
+              Effect.zipRight(call),
+              Effect.tap((result) => logDebugIn(span, `running result: ${result.toBriefString}`)),
+              Effect.flatMap(outcome)
+            )
+          })
         }))
 
     /** B11: the client is closed before the freeze; suspending a suspended container does nothing. */
