@@ -71,6 +71,16 @@ const openClient = (
     slots.close()
     for (const interrupt of calls) interrupt()
   }
+  // A client posts to one or two paths (/init, /run): their URLs are made once.
+  const routes = new Map<string, { readonly path: string; readonly target: string }>()
+  const routeOf = (path: string) => {
+    let route = routes.get(path)
+    if (route === undefined) {
+      route = { path: pathOf(path), target: targetOf(address, path) }
+      routes.set(path, route)
+    }
+    return route
+  }
   // A client opened once its service is closed is closed from the start.
   if (clients.closed) closeNow()
   else clients.closers.add(closeNow)
@@ -82,7 +92,8 @@ const openClient = (
   ): Effect.Effect<ContainerResponse.ContainerResponse, ContainerHttp.PostError> =>
     Effect.clockWith((clock) =>
       Effect.async<ContainerResponse.ContainerResponse, ContainerHttp.PostError>((resume) => {
-        const target = targetOf(address, path)
+        const route = routeOf(path)
+        const target = route.target
         if (closed) {
           return resume(Effect.fail(
             new ConnectionFailure.ConnectionError({
@@ -95,7 +106,7 @@ const openClient = (
         if (Either.isLeft(payload)) return resume(Effect.fail(payload.left))
         const timeoutMillis = Duration.toMillis(postOptions.timeout)
         const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillis
-        const request = { address, path: pathOf(path), target, payload: payload.right, options: postOptions }
+        const request = { address, path: route.path, target, payload: payload.right, options: postOptions }
         let done = false
         let abortAttempt = () => {}
         let deadlineTimer: ReturnType<typeof setTimeout> | undefined
