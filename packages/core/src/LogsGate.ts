@@ -138,12 +138,13 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
         : Effect.uninterruptibleMask((restore) =>
           Effect.withFiberRuntime((fiber) => {
             const self = fiber.id()
+            const posted = (opened: Deferred.Deferred<void>) =>
+              Effect.matchCauseEffect(restore(post), {
+                onFailure: (cause) => Effect.zipRight(release(opened), Effect.failCause(cause)),
+                onSuccess: (value) => Effect.as(options.logsCollected !== false ? hold(opened, self) : release(opened), value)
+              })
             const taken = takeNow(self)
-            return Effect.flatMap(taken === undefined ? restore(enter) : Effect.succeed(taken), (opened) =>
-              Effect.onExit(
-                restore(post),
-                (exit) => Exit.isSuccess(exit) && options.logsCollected !== false ? hold(opened, self) : release(opened)
-              ))
+            return taken === undefined ? Effect.flatMap(restore(enter), posted) : posted(taken)
           })
         )
 
