@@ -266,11 +266,16 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
     // attribution; LogsGate has the rule).
     const gate = yield* LogsGate.make()
 
+    // The state as last set, read synchronously on the call path; the SubscriptionRef is what `state` and the
+    // stream of changes give. Set first, so that once destroy has begun no call starts.
+    let current: Container.State = "Running"
+    const setState = (next: Container.State) =>
+      Effect.zipRight(Effect.sync(() => (current = next)), SubscriptionRef.set(state, next))
+
+    const destroyed = (operation: Errors.ContainerDestroyed["operation"]) =>
+      new Errors.ContainerDestroyed({ containerId: ctx.id, operation })
     const alive = (operation: Errors.ContainerDestroyed["operation"]) =>
-      Effect.flatMap(SubscriptionRef.get(state), (now) =>
-        now === "Destroyed"
-          ? Effect.fail(new Errors.ContainerDestroyed({ containerId: ctx.id, operation }))
-          : Effect.succeed(now))
+      Effect.suspend(() => current === "Destroyed" ? Effect.fail(destroyed(operation)) : Effect.succeed(current))
 
     // The name and the container say what the span is; a stack trace per call would cost more than the rest.
     const spanOptions = { attributes: { containerId: ctx.id }, captureStackTrace: false }
@@ -308,28 +313,29 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
      */
     const run: DockerContainer["run"] = (parameters, activation, options) =>
       Effect.useSpan("DockerContainer.run", spanOptions, (span) =>
-        Effect.flatMap(alive("run"), () => {
+        Effect.withFiberRuntime((fiber) => {
+          if (current === "Destroyed") return Effect.fail(destroyed("run"))
           const body = encodeRunBody(parameters, activation)
           if (Either.isLeft(body)) return Effect.fail(body.left)
           const timeout = Duration.decode(options.timeout)
-          const call = Effect.flatMap(client.get(options.maxConcurrent), (open) =>
+          const postTo = (open: ContainerHttp.ContainerClient) =>
             callContainer(ctx, open, "/run", body.right, {
               timeout,
               maxResponse: options.maxResponse ?? ctx.config.payload.max,
               truncation: options.truncation ?? ctx.config.payload.truncation,
               retry: false,
               reschedule: options.reschedule ?? false
-            }, span))
+            }, span)
+          const open = client.current()
+          const call = open !== undefined ? postTo(open) : Effect.flatMap(client.get(options.maxConcurrent), postTo)
           const outcome = (result: CallResult.CallResult) => CallResult.toRunOutcome(result, timeout, ctx.id)
-          return Effect.withFiberRuntime((fiber) => {
-            if (!debugEnabled(fiber)) return Effect.flatMap(call, outcome)
-            const actionName = typeof activation["action_name"] === "string" ? activation["action_name"] : ""
-            return logDebugIn(span, `sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`).pipe(
-              Effect.zipRight(call),
-              Effect.tap((result) => logDebugIn(span, `running result: ${result.toBriefString}`)),
-              Effect.flatMap(outcome)
-            )
-          })
+          if (!debugEnabled(fiber)) return Effect.flatMap(call, outcome)
+          const actionName = typeof activation["action_name"] === "string" ? activation["action_name"] : ""
+          return logDebugIn(span, `sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`).pipe(
+            Effect.zipRight(call),
+            Effect.tap((result) => logDebugIn(span, `running result: ${result.toBriefString}`)),
+            Effect.flatMap(outcome)
+          )
         }))
 
     /** B11: the client is closed before the freeze; suspending a suspended container does nothing. */
@@ -338,7 +344,7 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
         now === "Suspended" ? Effect.void : client.close.pipe(
           Effect.zipRight(Ref.set(mayBeFrozen, true)),
           Effect.zipRight(freeze(ctx)),
-          Effect.zipRight(SubscriptionRef.set(state, "Suspended"))
+          Effect.zipRight(setState("Suspended"))
         )
       ),
       control.withPermits(1),
@@ -351,7 +357,7 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
         now === "Running" && !frozen ? Effect.void : thaw(ctx).pipe(
           Effect.zipRight(Ref.set(mayBeFrozen, false)),
           Effect.zipRight(client.reopen),
-          Effect.zipRight(SubscriptionRef.set(state, "Running"))
+          Effect.zipRight(setState("Running"))
         )
       ),
       control.withPermits(1),
@@ -373,7 +379,7 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
       Effect.zipRight(
         ctx.engine.remove(ctx.id).pipe(Effect.catchIf((error) => error.reason === "NotFound", () => Effect.void))
       ),
-      Effect.zipRight(SubscriptionRef.set(state, "Destroyed")),
+      Effect.zipRight(setState("Destroyed")),
       control.withPermits(1),
       Effect.withSpan("DockerContainer.destroy", spanOptions)
     )
