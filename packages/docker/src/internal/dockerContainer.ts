@@ -352,14 +352,20 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
     )
 
     /** B12: a new client after the thaw; resuming a running container does nothing. */
-    const resume = Effect.all([alive("resume"), Ref.get(mayBeFrozen)]).pipe(
-      Effect.flatMap(([now, frozen]) =>
-        now === "Running" && !frozen ? Effect.void : thaw(ctx).pipe(
-          Effect.zipRight(Ref.set(mayBeFrozen, false)),
-          Effect.zipRight(client.reopen),
-          Effect.zipRight(setState("Running"))
-        )
-      ),
+    const thawAndReopen = thaw(ctx).pipe(
+      Effect.zipRight(Ref.set(mayBeFrozen, false)),
+      Effect.zipRight(client.reopen),
+      Effect.zipRight(setState("Running"))
+    )
+    const resume: DockerContainer["resume"] = Effect.flatMap(
+      Ref.get(mayBeFrozen),
+      (frozen): DockerContainer["resume"] =>
+        current === "Destroyed"
+          ? Effect.fail(destroyed("resume"))
+          : current === "Running" && !frozen
+          ? Effect.void
+          : thawAndReopen
+    ).pipe(
       control.withPermits(1),
       Effect.withSpan("DockerContainer.resume", spanOptions)
     )
