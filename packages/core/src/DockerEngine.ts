@@ -12,6 +12,7 @@ import type * as ContainerOwner from "./ContainerOwner.js"
 import type { BrokenContainer, DockerEngineError, LogFileError } from "./Errors.js"
 import { type CallLog, recording } from "./internal/callLog.js"
 import type { ContainerSpec } from "./ContainerSpec.js"
+import * as EngineEndpoint from "./EngineEndpoint.js"
 import * as LogSource from "./LogSource.js"
 
 /**
@@ -82,6 +83,8 @@ export interface PullEvent {
 export interface Service {
   /** The owner this engine puts on every container it creates (as labels, see ContainerOwner). */
   readonly owner: ContainerOwner.ContainerOwner
+  /** Where the engine answers, and whether that is this machine (the freezer's cgroup and runc need it). */
+  readonly endpoint: EngineEndpoint.EngineEndpoint
   readonly version: Effect.Effect<EngineVersion, DockerEngineError>
   /** Creates and starts a container. A container that was created but did not start is a BrokenContainer. */
   readonly createAndStart: (spec: ContainerSpec) => Effect.Effect<ContainerId, DockerEngineError | BrokenContainer>
@@ -129,6 +132,7 @@ export class DockerEngineCalls extends Context.Tag("@effect-whisk/core/DockerEng
  */
 export const testDefaults: Service = {
   owner: { instance: "test-owner", host: "test-host", pid: 1 },
+  endpoint: EngineEndpoint.socket("/var/run/docker.sock"),
   version: Effect.succeed({ version: "mock-test-client", apiVersion: "1.41" }),
   createAndStart: () => Effect.succeed(ContainerIdModule.make("testId")),
   inspectAddress: () => Effect.succeed(ContainerAddress.make("testIp")),

@@ -6,7 +6,6 @@
  * @since 0.1.0
  */
 import {
-  ContainerAddress,
   ContainerId,
   ContainerOwner,
   type ContainerSpec,
@@ -22,6 +21,7 @@ import { randomBytes } from "node:crypto"
 import { existsSync } from "node:fs"
 import { hostname } from "node:os"
 import type { Readable } from "node:stream"
+import { actionPortKey, addressOf, chooseStrategy, endpointOf, publishedHostIp } from "./internal/addressing.js"
 import { inBackground, removeByNameInBackground, removeInBackground, track } from "./internal/background.js"
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
 import { checkedId, engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
@@ -49,6 +49,10 @@ export const makeWith = (
     const config = yield* EngineConfig.EngineConfig
     const { timeouts } = config
     const logPaths = yield* LogPaths.make()
+    const endpoint = endpointOf(client)
+    // Decided once per network, at its first container (the network comes with each spec), and logged.
+    const strategyFor = yield* Effect.cachedFunction(chooseStrategy(docker, endpoint, config.address, timeouts.inspect))
+    const publishOn = { port: actionPortKey, hostIp: publishedHostIp(endpoint) }
 
     // Every call that names a container in its request path checks the id or name first.
     const inspect = (id: ContainerId.ContainerId) =>
@@ -76,14 +80,15 @@ export const makeWith = (
 
     // The owner's labels win over the caller's: a cleanup must be able to tell whose a container is.
     const create = (options: ContainerSpec.ContainerSpec) =>
-      engineCall("create", options.image, timeouts.run, (signal) => {
-        const createOptions = toCreateOptions(options)
-        return docker.createContainer({
-          ...createOptions,
-          Labels: { ...createOptions.Labels, ...ownerLabels },
-          abortSignal: signal
-        })
-      })
+      Effect.flatMap(strategyFor(options.network), (strategy) =>
+        engineCall("create", options.image, timeouts.run, (signal) => {
+          const createOptions = toCreateOptions(options, strategy === "published" ? Option.some(publishOn) : Option.none())
+          return docker.createContainer({
+            ...createOptions,
+            Labels: { ...createOptions.Labels, ...ownerLabels },
+            abortSignal: signal
+          })
+        }))
 
     // A create that got no answer may still make the container: remove it by name (the lifecycle always names).
     const removeIfMade = (name: string | undefined) => (error: Errors.DockerEngineError) =>
@@ -122,26 +127,15 @@ export const makeWith = (
         })
       )
 
-    const addressOf = (id: ContainerId.ContainerId, network: string, info: Docker.ContainerInspectInfo) => {
-      const ip = info.NetworkSettings?.Networks?.[network]?.IPAddress
-      return typeof ip === "string" && ip.length > 0
-        ? Effect.succeed(ContainerAddress.make(ip))
-        : Effect.fail(
-          new Errors.DockerEngineError({
-            operation: "inspectAddress",
-            target: id,
-            reason: "NotFound",
-            description: `the container has no IP address on network ${network}`
-          })
-        )
-    }
+    const address = (id: ContainerId.ContainerId, network: string, info: Docker.ContainerInspectInfo) =>
+      Effect.flatMap(strategyFor(network), (strategy) => addressOf(strategy, endpoint, id, network, info))
 
     const inspectAddress = (id: ContainerId.ContainerId, network: string) =>
-      Effect.flatMap(inspect(id), (info) => addressOf(id, network, info))
+      Effect.flatMap(inspect(id), (info) => address(id, network, info))
 
     const inspectStarted = (id: ContainerId.ContainerId, network: string) =>
       Effect.flatMap(inspect(id), (info) =>
-        Effect.map(addressOf(id, network, info), (address) => ({ address, pid: info.State?.Pid ?? 0 })))
+        Effect.map(address(id, network, info), (found) => ({ address: found, pid: info.State?.Pid ?? 0 })))
 
     const state = (id: ContainerId.ContainerId) =>
       Effect.map(inspect(id), (info): DockerEngine.ContainerState => ({
@@ -212,6 +206,7 @@ export const makeWith = (
 
     return {
       owner,
+      endpoint,
       version: engineCall(
         "version",
         undefined,
