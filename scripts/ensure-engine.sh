@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Brings up what the integration tests drive: a Docker engine, runc, busybox-static (for images built FROM scratch), unzip
-# and a plain-HTTP registry on 127.0.0.1:5000. Whatever already answers is used as it is, so a second run only checks.
+# Brings up what the integration tests drive: a Docker engine, runc, busybox-static (for images built FROM scratch), unzip,
+# the same engine reached over TCP on 127.0.0.1:2375 (the tests' "remote" engine) and a plain-HTTP registry on
+# 127.0.0.1:5000. Whatever already answers is used as it is, so a second run only checks.
 # One line per step on stdout. Talks to local sockets and 127.0.0.1 only.
 #
 #   scripts/ensure-engine.sh [--dry-run]
@@ -19,6 +20,10 @@ REGISTRY_DIR=/var/lib/effect-whisk-registry # the rootdirectory in scripts/regis
 REGISTRY_URL=http://127.0.0.1:5000/v2/
 REGISTRY_PIDFILE=/run/effect-whisk-registry.pid
 REGISTRY_WAIT_SECONDS=30
+# The engine over TCP, without TLS: loopback only, never another interface (it gives root to whoever connects).
+TCP_ENGINE_PORT=2375
+TCP_ENGINE_URL=http://127.0.0.1:$TCP_ENGINE_PORT
+TCP_FORWARDER_PIDFILE=/run/effect-whisk-engine-tcp.pid
 ENGINE_WAIT_SECONDS=${EFFECT_WHISK_ENGINE_WAIT_SECONDS:-60}
 LOG_DIR=${EFFECT_WHISK_LOG_DIR:-/var/log}
 DRY_RUN=${EFFECT_WHISK_DRY_RUN:-0}
@@ -110,11 +115,12 @@ have runc || need runc
 have docker-registry || need docker-registry
 have curl || need curl
 have unzip || need unzip # the CLI's zip archives are checked against it
+have socat || need socat # forwards 127.0.0.1:2375 to an engine that was started without its TCP listener
 # The runtime image copies /bin/busybox into a FROM-scratch image, so it must be the static build.
 if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then need busybox-static; fi
 
 if [ "${#MISSING[@]}" = 0 ]; then
-  say "packages: docker CLI, runc, docker-registry, curl, unzip and static /bin/busybox are present"
+  say "packages: docker CLI, runc, docker-registry, curl, unzip, socat and static /bin/busybox are present"
 else
   if ! is_root || ! have apt-get; then
     die "missing: ${MISSING[*]}. Install these Debian/Ubuntu packages (apt-get install -y ${MISSING[*]}) or run this script as root on Debian/Ubuntu"
@@ -152,7 +158,9 @@ wait_for_engine() { # pid to watch -> 0 once the engine answers, 1 if that proce
 
 start_dockerd() {
   is_root || die "no engine answers on $ENGINE_NAME and starting dockerd needs root; start it (sudo dockerd) or set DOCKER_HOST"
-  local log args=(--host "unix://$ENGINE_SOCKET" --pidfile "$DOCKERD_PIDFILE") pid status=0
+  # The TCP listener is the tests' remote engine. On a loopback address dockerd 20.10 only logs that it is insecure
+  # and waits 1 s; its 15 s slow-down and the coming refusal are for non-TLS listeners on other addresses.
+  local log args=(--host "unix://$ENGINE_SOCKET" --host "tcp://127.0.0.1:$TCP_ENGINE_PORT" --pidfile "$DOCKERD_PIDFILE") pid status=0
   log=$(log_file effect-whisk-dockerd.log)
   if dry; then
     say "engine: would run: setsid nohup dockerd ${args[*]} >>$log 2>&1 & and wait up to ${ENGINE_WAIT_SECONDS}s"
@@ -210,7 +218,63 @@ else
   say "version: Docker engine $VERSION"
 fi
 
-# ---- step 4: the registry -------------------------------------------------------------------------------------------
+# ---- step 4: the engine over TCP on 127.0.0.1:2375 ----------------------------------------------------------------
+tcp_engine_status() { # what answers GET /_ping on 127.0.0.1:2375: OK for an engine, 000 for nothing
+  local body=""
+  if have curl; then body=$(curl -s -m 5 "$TCP_ENGINE_URL/_ping" 2>/dev/null || true); fi
+  if [ "$body" = OK ]; then echo OK; elif curl -s -o /dev/null -m 5 "$TCP_ENGINE_URL/" 2>/dev/null; then echo other; else echo 000; fi
+}
+
+wait_for_tcp_engine() { # pid to watch -> 0 once the engine answers on :2375, 1 if that process ended first, 2 on timeout
+  local deadline=$((SECONDS + 10))
+  until [ "$(tcp_engine_status)" = OK ]; do
+    kill -0 "$1" 2>/dev/null || return 1
+    [ "$SECONDS" -lt "$deadline" ] || return 2
+    sleep 0.2
+  done
+}
+
+start_tcp_forwarder() {
+  local log pid status=0
+  log=$(log_file effect-whisk-engine-tcp.log)
+  if dry; then
+    say "engine over tcp: would run: setsid nohup socat TCP-LISTEN:$TCP_ENGINE_PORT,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:$ENGINE_SOCKET &"
+    return
+  fi
+  # The engine that runs is left alone (other programs use it); a forwarder gives it the listener it lacks.
+  setsid nohup socat "TCP-LISTEN:$TCP_ENGINE_PORT,bind=127.0.0.1,reuseaddr,fork" "UNIX-CONNECT:$ENGINE_SOCKET" </dev/null >>"$log" 2>&1 9>&- &
+  pid=$!
+  echo "$pid" >"$TCP_FORWARDER_PIDFILE" 2>/dev/null || true
+  wait_for_tcp_engine "$pid" || status=$?
+  case "$status" in
+    0) say "engine over tcp: started socat (pid $pid, log: $log) forwarding tcp://127.0.0.1:$TCP_ENGINE_PORT to $ENGINE_SOCKET" ;;
+    1) show_log_tail "$log"; die "socat (pid $pid) exited before the engine answered on tcp://127.0.0.1:$TCP_ENGINE_PORT (log: $log)" ;;
+    *) show_log_tail "$log"; die "the engine did not answer on tcp://127.0.0.1:$TCP_ENGINE_PORT within 10s through socat (pid $pid, log: $log)" ;;
+  esac
+}
+
+case "$(tcp_engine_status)" in
+  OK) say "engine over tcp: using the engine that answers on tcp://127.0.0.1:$TCP_ENGINE_PORT" ;;
+  other) die "something else answers on 127.0.0.1:$TCP_ENGINE_PORT (not a Docker engine); free that port for the tests' remote engine" ;;
+  *)
+    if [ -z "$ENGINE_SOCKET" ]; then
+      die "no engine answers on tcp://127.0.0.1:$TCP_ENGINE_PORT and DOCKER_HOST=$DOCKER_HOST is no socket to forward there; start the engine with --host tcp://127.0.0.1:$TCP_ENGINE_PORT"
+    elif alive "$TCP_FORWARDER_PIDFILE" socat && ! dry; then
+      RUNNING_PID=$(cat "$TCP_FORWARDER_PIDFILE")
+      STATUS=0
+      wait_for_tcp_engine "$RUNNING_PID" || STATUS=$?
+      case "$STATUS" in
+        0) say "engine over tcp: waited for the already running socat (pid $RUNNING_PID) on tcp://127.0.0.1:$TCP_ENGINE_PORT" ;;
+        1) start_tcp_forwarder ;;
+        *) die "socat (pid $RUNNING_PID) runs but the engine has not answered through it on tcp://127.0.0.1:$TCP_ENGINE_PORT; stop it" ;;
+      esac
+    else
+      start_tcp_forwarder
+    fi
+    ;;
+esac
+
+# ---- step 5: the registry -------------------------------------------------------------------------------------------
 wait_for_registry() { # pid to watch -> 0 once /v2/ answers 200, 1 if that process ended first, 2 on timeout
   local deadline=$((SECONDS + REGISTRY_WAIT_SECONDS))
   until [ "$(registry_status)" = 200 ]; do
