@@ -1,5 +1,7 @@
 // What the real-engine tests share: whether an engine answers (under CI, or when scripts/test.sh brought it up, a
 // missing engine fails the tests instead of skipping them), the small FROM-scratch images they run, and runc's path.
+// First: it points DOCKER_HOST at the engine under test before anything makes a client.
+import "./testEngine.js"
 import Docker from "dockerode"
 import { execFileSync } from "node:child_process"
 import { accessSync, constants, copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -19,6 +21,8 @@ const ping = async (): Promise<boolean> => {
 }
 
 export const engineAnswers = await ping()
+
+export { isLocalDocker, testEngine } from "./testEngine.js"
 
 /** Skip only on a machine without an engine and outside CI; under CI the tests run and fail with the engine's error. */
 export const skipWithoutEngine = !engineAnswers && !requireDocker
