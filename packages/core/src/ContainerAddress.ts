@@ -19,7 +19,13 @@ export const actionPort = 8080
  */
 export class ContainerAddress extends Schema.Class<ContainerAddress>("ContainerAddress")({
   host: Schema.String.pipe(Schema.filter((s) => s.length > 0 || "ContainerIp must not be empty")),
-  port: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 65535)), { default: () => actionPort })
+  port: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 65535)), { default: () => actionPort }),
+  /**
+   * The port is one the engine publishes (the `published` strategy): the engine's port forwarder accepts a
+   * connection before the action listens and then closes it without an answer, so the HTTP client first waits for
+   * an answer of any kind to a harmless GET before it sends /init.
+   */
+  published: Schema.optionalWith(Schema.Boolean, { default: () => false })
 }) {
   /** `host:port` */
   get asString(): string {
@@ -58,4 +64,5 @@ export const modes: ReadonlyArray<Mode> = ["auto", "bridge", "published"]
  * @since 0.1.0
  * @category constructors
  */
-export const make = (host: string, port = actionPort): ContainerAddress => new ContainerAddress({ host, port })
+export const make = (host: string, port = actionPort, published = false): ContainerAddress =>
+  new ContainerAddress({ host, port, published })

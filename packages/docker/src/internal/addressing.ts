@@ -157,5 +157,5 @@ export const addressOf = (
   const port = bindings.map((binding) => Number(binding.HostPort)).find((port) => Number.isInteger(port) && port > 0 && port < 65536)
   return port === undefined
     ? notFound(`the action port ${actionPortKey} is not published on the engine's host (EFFECT_WHISK_ADDRESS=published)`)
-    : Effect.succeed(ContainerAddress.make(endpoint.local ? "127.0.0.1" : endpoint.host, port))
+    : Effect.succeed(ContainerAddress.make(endpoint.local ? "127.0.0.1" : endpoint.host, port, true))
 }

@@ -58,6 +58,18 @@ export const buildTestImages = () => {
   build(noCommandImage, [`FROM ${tickerImage}`, `CMD ["/does-not-exist"]`].join("\n"), false)
 }
 
+/**
+ * Where a started container's action answers, read from its inspect as the strategy in use put it there: the host
+ * port its action port is published on (at 127.0.0.1: the test engines are all on this machine), else its address
+ * on the network.
+ */
+export const actionAddressOf = (info: Docker.ContainerInspectInfo, network: string): { host: string; port: number } => {
+  const published = info.NetworkSettings.Ports?.["8080/tcp"]?.[0]?.HostPort
+  return published !== undefined && published !== ""
+    ? { host: "127.0.0.1", port: Number(published) }
+    : { host: info.NetworkSettings.Networks[network]?.IPAddress ?? "", port: 8080 }
+}
+
 export const docker = (...args: ReadonlyArray<string>): string =>
   execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim()
 
