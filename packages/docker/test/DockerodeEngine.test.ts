@@ -21,7 +21,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
 import * as DockerodeEngine from "../src/DockerodeEngine.js"
-import { addressOf, chooseStrategy, endpointOf, inSubnet, publishedHostIp } from "../src/internal/addressing.js"
+import {
+  addressOf,
+  chooseStrategy,
+  connectedNetworks,
+  endpointOf,
+  inSubnet,
+  overlaps,
+  publishedHostIp
+} from "../src/internal/addressing.js"
 import { type FakeEngine, fakeEngine, type FakeRequest, type Handler } from "./support/fakeEngine.js"
 
 const id = "55db56ee082239428b27d3728b4dd324c09068458aad9825727d5bfc1bba6d52"
@@ -557,13 +565,13 @@ describe("DockerodeEngine address strategies", () => {
       )
       const logs = yield* Ref.make<ReadonlyArray<string>>([])
       const logger = Logger.make(({ message }) => Effect.runSync(Ref.update(logs, (all) => [...all, String(message)])))
-      const choose = chooseStrategy(fake.docker, endpointOf(fake.docker), "auto", Duration.seconds(1), () => ["127.0.0.1", "172.17.0.1"])
+      const choose = chooseStrategy(fake.docker, endpointOf(fake.docker), "auto", Duration.seconds(1), () => ["127.0.0.0/8", "172.17.0.0/16"])
       const chosen = yield* Effect.forEach(["bridge", "isolated", "gone"], choose).pipe(
         Effect.provide(Logger.replace(Logger.defaultLogger, logger))
       )
       assert.deepStrictEqual(chosen, ["bridge", "published", "bridge"])
       const said = yield* Ref.get(logs)
-      assert.include(said[0], "EFFECT_WHISK_ADDRESS=auto chose bridge for network bridge: this machine has an address in 172.17.0.0/16")
+      assert.include(said[0], "EFFECT_WHISK_ADDRESS=auto chose bridge for network bridge: this machine is on 172.17.0.0/16")
       assert.include(said[1], "chose published for network isolated")
       assert.include(said[2], "kept bridge for network gone")
       assert.include(said[2], "set EFFECT_WHISK_ADDRESS=published")
@@ -610,5 +618,9 @@ describe("DockerodeEngine address strategies", () => {
     assert.isTrue(inSubnet("10.0.0.1", "0.0.0.0/0"))
     assert.isFalse(inSubnet("10.0.0.1", "fd00::/64"))
     assert.isFalse(inSubnet("10.0.0.1", "10.0.0.0/33"))
+    assert.isTrue(overlaps("172.17.0.0/16", "172.17.5.0/24"))
+    assert.isFalse(overlaps("172.17.0.0/16", "172.18.0.0/16"))
+    // Loopback is always there: an interface's network, or a connected route.
+    assert.isTrue(connectedNetworks().some((network) => inSubnet("127.0.0.1", network)))
   })
 })

@@ -1,6 +1,7 @@
 import { ContainerAddress, type ContainerId, type EngineConfig, EngineEndpoint, Errors } from "@effect-whisk/core"
 import type Docker from "dockerode"
 import { type Duration, Effect } from "effect"
+import { readFileSync } from "node:fs"
 import { networkInterfaces } from "node:os"
 import { engineCall } from "./engineCall.js"
 
@@ -72,16 +73,48 @@ export const inSubnet = (address: string, subnet: string): boolean => {
   return ((a & mask) >>> 0) === ((b & mask) >>> 0)
 }
 
-/** This machine's IPv4 addresses, loopback included. @internal */
-export const localAddresses = (): ReadonlyArray<string> =>
-  Object.values(networkInterfaces()).flatMap((entries) =>
-    (entries ?? []).filter((entry) => entry.family === "IPv4").map((entry) => entry.address)
+const fromHex = (hex: string): string =>
+  // /proc/net/route writes addresses in the kernel's (little-endian) byte order.
+  [6, 4, 2, 0].map((at) => parseInt(hex.slice(at, at + 2), 16)).join(".")
+
+const prefixOf = (mask: string): number => {
+  const value = ipv4(mask)
+  return value === undefined ? 0 : value.toString(2).replace(/0+$/, "").length
+}
+
+/**
+ * The IPv4 networks this machine is on, in CIDR notation: the directly connected routes of the kernel's table
+ * (`/proc/net/route`: no gateway, not the default route), and the networks of its interfaces. The routes come first
+ * because node lists only interfaces that are up with a carrier, and Docker's bridge has none until a container
+ * joins it, though its route is there and a container on it is reachable once it does.
+ *
+ * @internal
+ */
+export const connectedNetworks = (): ReadonlyArray<string> => {
+  let routes: ReadonlyArray<string> = []
+  try {
+    routes = readFileSync("/proc/net/route", "utf8").split("\n").slice(1).flatMap((line) => {
+      const [, destination, gateway, , , , , mask] = line.trim().split(/\s+/)
+      if (destination === undefined || gateway !== "00000000" || mask === undefined || mask === "00000000") return []
+      return [`${fromHex(destination)}/${prefixOf(fromHex(mask))}`]
+    })
+  } catch {
+    // not Linux, or no /proc: the interfaces alone
+  }
+  const interfaces = Object.values(networkInterfaces()).flatMap((entries) =>
+    (entries ?? []).flatMap((entry) => entry.family === "IPv4" && entry.cidr !== null ? [entry.cidr] : [])
   )
+  return [...routes, ...interfaces]
+}
+
+/** Whether two IPv4 networks in CIDR notation overlap (one holds the other's base address). @internal */
+export const overlaps = (a: string, b: string): boolean =>
+  inSubnet(a.split("/")[0] ?? "", b) || inSubnet(b.split("/")[0] ?? "", a)
 
 /**
  * The address strategy for containers on a network: the configured one, else (`auto`) `published` for an engine
- * that is not local, else `bridge` when this machine has an address in one of the network's subnets (from the
- * network's inspect), else `published`. A network the engine cannot describe keeps `bridge`, the address that
+ * that is not local, else `bridge` when this machine is on one of the network's subnets (a connected route or an
+ * interface there; the subnets from the network's inspect), else `published`. A network the engine cannot describe keeps `bridge`, the address that
  * worked before the strategies existed, with a warning. The choice is logged.
  *
  * @internal
@@ -91,7 +124,7 @@ export const chooseStrategy = (
   endpoint: EngineEndpoint.EngineEndpoint,
   mode: EngineConfig.Shape["address"],
   timeout: Duration.Duration,
-  addresses: () => ReadonlyArray<string> = localAddresses
+  networks: () => ReadonlyArray<string> = connectedNetworks
 ) =>
 (network: string): Effect.Effect<ContainerAddress.Strategy> => {
   if (mode !== "auto") return Effect.succeed(mode)
@@ -114,11 +147,11 @@ export const chooseStrategy = (
         const subnets = (info?.IPAM?.Config ?? []).flatMap((entry) =>
           typeof entry?.Subnet === "string" ? [entry.Subnet] : []
         )
-        const mine = addresses()
-        const shared = subnets.find((subnet) => mine.some((address) => inSubnet(address, subnet)))
+        const mine = networks()
+        const shared = subnets.find((subnet) => mine.some((network) => overlaps(network, subnet)))
         return shared === undefined
-          ? chose("published", `this machine has no address in its subnets (${subnets.join(", ") || "none"})`)
-          : chose("bridge", `this machine has an address in ${shared}`)
+          ? chose("published", `this machine is on none of its subnets (${subnets.join(", ") || "none"})`)
+          : chose("bridge", `this machine is on ${shared}`)
       }),
       Effect.catchAll((error) =>
         Effect.as(
