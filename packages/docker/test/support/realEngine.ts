@@ -61,13 +61,17 @@ export const buildTestImages = () => {
 /**
  * Where a started container's action answers, read from its inspect as the strategy in use put it there: the host
  * port its action port is published on (at 127.0.0.1: the test engines are all on this machine), else its address
- * on the network.
+ * on the network (the only one it is on, when the engine names it otherwise).
  */
 export const actionAddressOf = (info: Docker.ContainerInspectInfo, network: string): { host: string; port: number } => {
   const published = info.NetworkSettings.Ports?.["8080/tcp"]?.[0]?.HostPort
   return published !== undefined && published !== ""
     ? { host: "127.0.0.1", port: Number(published) }
-    : { host: info.NetworkSettings.Networks[network]?.IPAddress ?? "", port: 8080 }
+    : {
+      // Podman reports its default network, which it also accepts as "bridge", under its own name.
+      host: (info.NetworkSettings.Networks[network] ?? Object.values(info.NetworkSettings.Networks)[0])?.IPAddress ?? "",
+      port: 8080
+    }
 }
 
 export const docker = (...args: ReadonlyArray<string>): string =>
