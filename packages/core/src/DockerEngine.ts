@@ -85,6 +85,11 @@ export interface Service {
   readonly owner: ContainerOwner.ContainerOwner
   /** Where the engine answers, and whether that is this machine (the freezer's cgroup and runc need it). */
   readonly endpoint: EngineEndpoint.EngineEndpoint
+  /**
+   * How containers on a network are reached (`EFFECT_WHISK_ADDRESS`; for `auto`, decided at the network's first
+   * container, or here, and kept).
+   */
+  readonly addressStrategy: (network: string) => Effect.Effect<ContainerAddress.Strategy>
   readonly version: Effect.Effect<EngineVersion, DockerEngineError>
   /** Creates and starts a container. A container that was created but did not start is a BrokenContainer. */
   readonly createAndStart: (spec: ContainerSpec) => Effect.Effect<ContainerId, DockerEngineError | BrokenContainer>
@@ -133,6 +138,7 @@ export class DockerEngineCalls extends Context.Tag("@effect-whisk/core/DockerEng
 export const testDefaults: Service = {
   owner: { instance: "test-owner", host: "test-host", pid: 1 },
   endpoint: EngineEndpoint.socket("/var/run/docker.sock"),
+  addressStrategy: () => Effect.succeed("bridge"),
   version: Effect.succeed({ version: "mock-test-client", apiVersion: "1.41" }),
   createAndStart: () => Effect.succeed(ContainerIdModule.make("testId")),
   inspectAddress: () => Effect.succeed(ContainerAddress.make("testIp")),

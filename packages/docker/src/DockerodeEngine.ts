@@ -207,6 +207,7 @@ export const makeWith = (
     return {
       owner,
       endpoint,
+      addressStrategy: strategyFor,
       version: engineCall(
         "version",
         undefined,

@@ -527,6 +527,7 @@ describe("DockerodeEngine address strategies", () => {
         assert.deepStrictEqual(body.HostConfig.PortBindings, { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] })
         const { address, pid } = yield* engine.inspectStarted(started, "bridge")
         assert.deepStrictEqual([address.host, address.port, pid], ["127.0.0.1", 49163, 4242])
+        assert.strictEqual(yield* engine.addressStrategy("any-network"), "published")
         // A fixed strategy asks the engine nothing about the network.
         assert.deepStrictEqual(fake.matching("GET", /^\/networks\//), [])
       })))
