@@ -101,7 +101,7 @@ describe("effect-whisk doctor", () => {
       assert.isTrue(diagnosis.canRun)
       assert.deepStrictEqual(
         diagnosis.checks.map((check) => check.name),
-        ["engine", "cgroup", "freezer", "registry", "runtime", "trial"]
+        ["engine", "cgroup", "freezer", "address", "registry", "runtime", "trial"]
       )
     }).pipe(Effect.provide(layers(doctorRuntime()))))
 })

@@ -51,6 +51,22 @@ describe("DOCKER_HOST", () => {
       assert.strictEqual(fake.requests[0]?.path, "/version")
     }).pipe(Effect.provide(environment)))
 
+  it.scopedLive("the engine's endpoint is what DOCKER_HOST names, or the default socket, and says whether it is this machine", () =>
+    Effect.gen(function*() {
+      yield* withEnv({})
+      assert.deepStrictEqual((yield* DockerodeEngine.make).endpoint, {
+        url: "unix:///var/run/docker.sock",
+        host: "127.0.0.1",
+        local: true
+      })
+      yield* withEnv({ DOCKER_HOST: "tcp://10.1.2.3:2375" })
+      assert.deepStrictEqual((yield* DockerodeEngine.make).endpoint, {
+        url: "tcp://10.1.2.3:2375",
+        host: "10.1.2.3",
+        local: false
+      })
+    }).pipe(Effect.provide(environment)))
+
   it.scopedLive("TLS without its certificates, or a DOCKER_HOST that is not an address, is a typed error", () =>
     Effect.gen(function*() {
       yield* withEnv({ DOCKER_HOST: "tcp://127.0.0.1:2376", DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: "/nonexistent/certs" })

@@ -4,6 +4,8 @@ import {
   ContainerConfig,
   ContainerFactory,
   DockerEngine,
+  EngineConfig,
+  type EngineEndpoint,
   Freezer,
   FreezerConfig
 } from "@effect-whisk/core"
@@ -36,8 +38,6 @@ const check = (name: string, status: Status, summary: string, fix?: string): Che
 
 const messageOf = (error: unknown) => error instanceof Error ? error.message : String(error)
 
-/** Where the engine is, as dockerode finds it (the docker CLI's rule). */
-export const endpoint = (env: NodeJS.ProcessEnv = process.env): string => env.DOCKER_HOST ?? "unix:///var/run/docker.sock"
 
 const engineFix =
   "start the engine (as root: scripts/ensure-engine.sh, or dockerd), or point DOCKER_HOST at one that runs " +
@@ -191,6 +191,33 @@ const trial = (image: string) =>
     )
   })
 
+/** The freezer setting, and why `auto` uses the engine's pause (or the cgroup and runc cannot work) for a remote engine. */
+const freezerCheck = (mode: FreezerConfig.Shape["mode"], endpoint: EngineEndpoint.EngineEndpoint): Check =>
+  endpoint.local
+    ? check("freezer", "ok", `EFFECT_WHISK_FREEZER=${mode}`)
+    : mode === "cgroup" || mode === "runc"
+    ? check(
+      "freezer",
+      "warn",
+      `EFFECT_WHISK_FREEZER=${mode}, but the engine at ${endpoint.url} is not on this machine`,
+      "set EFFECT_WHISK_FREEZER=engine (or auto)"
+    )
+    : check("freezer", "ok", `EFFECT_WHISK_FREEZER=${mode}: the engine's pause (the engine is not on this machine)`)
+
+/** How containers on the configured network are reached, as the engine decides it (asking it about the network). */
+const addressCheck = (engine: DockerEngine.Service) =>
+  Effect.gen(function*() {
+    const { address } = yield* EngineConfig.EngineConfig
+    const { network } = yield* ContainerConfig.ContainerConfig
+    const strategy = yield* engine.addressStrategy(network)
+    const where = engine.endpoint.local ? "on this machine" : "not on this machine"
+    return check(
+      "address",
+      "ok",
+      `EFFECT_WHISK_ADDRESS=${address}: ${strategy} on network ${network} (the engine at ${engine.endpoint.url} is ${where})`
+    )
+  })
+
 /**
  * Everything `effect-whisk doctor` checks, in order: the engine, this machine's cgroups, the configured freezer,
  * the runtime image, the registries, and a trial activation on a real container.
@@ -200,15 +227,18 @@ export const diagnose = Effect.gen(function*() {
   const engine = yield* DockerEngine.DockerEngine
   const version = yield* Effect.either(engine.version)
   if (Either.isLeft(version)) {
-    checks.push(check("engine", "fail", `no engine answers at ${endpoint()}: ${version.left.message}`, engineFix))
+    checks.push(check("engine", "fail", `no engine answers at ${engine.endpoint.url}: ${version.left.message}`, engineFix))
   } else {
     checks.push(
-      check("engine", "ok", `${version.right.version} (API ${version.right.apiVersion}) at ${endpoint()}`)
+      check("engine", "ok", `${version.right.version} (API ${version.right.apiVersion}) at ${engine.endpoint.url}`)
     )
   }
   checks.push(cgroupLayout())
   const { mode } = yield* FreezerConfig.FreezerConfig
-  checks.push(check("freezer", "ok", `EFFECT_WHISK_FREEZER=${mode}`))
+  checks.push(freezerCheck(mode, engine.endpoint))
+  checks.push(
+    Either.isLeft(version) ? check("address", "skip", "the engine does not answer") : yield* addressCheck(engine)
+  )
   checks.push(...yield* registries)
   if (Either.isLeft(version)) {
     checks.push(check("runtime", "skip", "the engine does not answer"))

@@ -28,7 +28,9 @@ export const endpointOf = (docker: Docker): EngineEndpoint.EngineEndpoint => {
       ? { url: `npipe://${modem.socketPath}`, host: "127.0.0.1", local: true }
       : EngineEndpoint.socket(modem.socketPath)
   }
-  const host = typeof modem.host === "string" && modem.host.length > 0 ? modem.host : "127.0.0.1"
+  // Without DOCKER_HOST the modem finds its default socket itself, later (its socketPath is then a function).
+  if (typeof modem.host !== "string" || modem.host.length === 0) return EngineEndpoint.fromDockerHost(undefined)
+  const host = modem.host
   const scheme = modem.protocol === "ssh" ? "ssh" : "tcp"
   const port = typeof modem.port === "string" || typeof modem.port === "number" ? `:${modem.port}` : ""
   const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host
