@@ -15,12 +15,24 @@ import type { ContainerSpec } from "./ContainerSpec.js"
 import * as LogSource from "./LogSource.js"
 
 /**
+ * Which engine answers the Docker engine API: Docker itself, or Podman's Docker-compatible service. They differ where
+ * effect-whisk looks: the create's limits, where the address is, how an OOM kill shows, where runc keeps its state,
+ * the log file's format and the error bodies.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EngineFlavor = "docker" | "podman"
+
+/**
  * @since 0.1.0
  * @category models
  */
 export interface EngineVersion {
   readonly version: string
   readonly apiVersion: string
+  /** Told by the version's components (Podman names itself "Podman Engine"). */
+  readonly flavor: EngineFlavor
 }
 
 /**
@@ -82,6 +94,7 @@ export interface PullEvent {
 export interface Service {
   /** The owner this engine puts on every container it creates (as labels, see ContainerOwner). */
   readonly owner: ContainerOwner.ContainerOwner
+  /** Asked once: after its first answer the engine's version (and flavor) is known for the layer's lifetime. */
   readonly version: Effect.Effect<EngineVersion, DockerEngineError>
   /** Creates and starts a container. A container that was created but did not start is a BrokenContainer. */
   readonly createAndStart: (spec: ContainerSpec) => Effect.Effect<ContainerId, DockerEngineError | BrokenContainer>
@@ -129,7 +142,7 @@ export class DockerEngineCalls extends Context.Tag("@effect-whisk/core/DockerEng
  */
 export const testDefaults: Service = {
   owner: { instance: "test-owner", host: "test-host", pid: 1 },
-  version: Effect.succeed({ version: "mock-test-client", apiVersion: "1.41" }),
+  version: Effect.succeed({ version: "mock-test-client", apiVersion: "1.41", flavor: "docker" }),
   createAndStart: () => Effect.succeed(ContainerIdModule.make("testId")),
   inspectAddress: () => Effect.succeed(ContainerAddress.make("testIp")),
   inspectStarted: () => Effect.succeed({ address: ContainerAddress.make("testIp"), pid: 0 }),

@@ -17,6 +17,23 @@ const reasonOfStatus = (status: number): Errors.DockerEngineErrorReason => {
   return "InvalidResponse"
 }
 
+// Podman's compatible API answers some refusals with 500 where Docker gives a 4xx, and says which in `cause`
+// ({"cause": "...", "message": "...", "response": 500}); the cause decides the reason, so that both engines' refusals
+// are the same typed error.
+const reasonOfPodmanCause: ReadonlyArray<readonly [RegExp, Errors.DockerEngineErrorReason]> = [
+  [/^container state improper$/i, "Conflict"],
+  [/^that name is already in use$/i, "Conflict"],
+  [/^no such (container|image|object)$/i, "NotFound"],
+  [/^image not known$/i, "NotFound"]
+]
+
+const podmanReason = (error: ModemError): Errors.DockerEngineErrorReason | undefined => {
+  const json = error.json
+  const cause = typeof json === "object" && json !== null ? (json as { cause?: unknown }).cause : undefined
+  if (typeof cause !== "string") return undefined
+  return reasonOfPodmanCause.find(([pattern]) => pattern.test(cause.trim()))?.[1]
+}
+
 // The engine's own words ({"message": "..."}) are what a person needs; docker-modem wraps them in "(HTTP code …)".
 const engineMessage = (error: ModemError): string | undefined => {
   const json = error.json
@@ -40,7 +57,7 @@ export const toEngineError = (operation: string, target: string | undefined, cau
   if (typeof error.statusCode === "number") {
     return new Errors.DockerEngineError({
       ...base,
-      reason: reasonOfStatus(error.statusCode),
+      reason: podmanReason(error) ?? reasonOfStatus(error.statusCode),
       statusCode: error.statusCode,
       description,
       cause
