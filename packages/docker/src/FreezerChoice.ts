@@ -2,13 +2,16 @@
  * The live Freezer: the strategy `EFFECT_WHISK_FREEZER` names (`FreezerConfig.mode`), over the engine and runc
  * of the same program. `auto` decides once per engine, at the first freeze: the cgroup strategy when that
  * container's freezer file is writable, else runc when its binary and state root answer (`runc --root <root> list`),
- * else the engine's pause. The decision is logged and visible as `strategy`.
+ * else the engine's pause. On Podman runc keeps its state elsewhere (`FreezerConfig.podmanRuncRoot`), so there
+ * `auto` asks runc at that root unless another root than Docker's default is configured. The decision is logged and
+ * visible as `strategy`.
  *
  * @since 0.1.0
  */
 import { DockerEngine, Freezer, FreezerConfig, Runc } from "@effect-whisk/core"
 import { Duration, Effect, Layer, Option, SynchronizedRef } from "effect"
 import * as CgroupFreezer from "./CgroupFreezer.js"
+import * as RuncCommand from "./RuncCommand.js"
 import { spawnProcess } from "./internal/spawnProcess.js"
 
 /**
@@ -22,25 +25,42 @@ export const make: Effect.Effect<
 > = Effect.gen(function*() {
   const config = yield* FreezerConfig.FreezerConfig
   const byRunc = Freezer.fromRunc(yield* Runc.Runc)
-  const byEngine = Freezer.fromEngine(yield* DockerEngine.DockerEngine)
+  const engine = yield* DockerEngine.DockerEngine
+  const byEngine = Freezer.fromEngine(engine)
   const byCgroup = yield* CgroupFreezer.make
   const { mode } = config
   if (mode === "cgroup") return { ...byCgroup, mode }
   if (mode === "runc") return { ...byRunc, mode }
   if (mode === "engine") return { ...byEngine, mode }
 
-  const runcAnswers = spawnProcess(
-    config.runc.binary,
-    ["--root", config.runc.root, "list", "--quiet"],
-    Duration.toMillis(config.runc.timeouts.pause)
-  ).pipe(
-    Effect.map(({ exitCode }) => exitCode === 0),
-    Effect.orElseSucceed(() => false)
-  )
+  const runcAnswers = (root: string) =>
+    spawnProcess(config.runc.binary, ["--root", root, "list", "--quiet"], Duration.toMillis(config.runc.timeouts.pause))
+      .pipe(
+        Effect.map(({ exitCode }) => exitCode === 0),
+        Effect.orElseSucceed(() => false)
+      )
+  // Docker's default root holds Docker's containers only; Podman's runc state is under its own root.
+  const runcFor = (flavor: DockerEngine.EngineFlavor) =>
+    flavor === "podman" && config.runc.root === FreezerConfig.defaults.runc.root
+      ? Effect.map(
+        RuncCommand.make.pipe(
+          Effect.provideService(FreezerConfig.FreezerConfig, {
+            ...config,
+            runc: { ...config.runc, root: FreezerConfig.podmanRuncRoot }
+          })
+        ),
+        (runc) => ({ root: FreezerConfig.podmanRuncRoot, freezer: Freezer.fromRunc(runc) })
+      )
+      : Effect.succeed({ root: config.runc.root, freezer: byRunc })
   const decide = (target: Freezer.Target) =>
     Effect.gen(function*() {
       if (yield* byCgroup.usable(target)) return byCgroup
-      return (yield* runcAnswers) ? byRunc : byEngine
+      const flavor = yield* engine.version.pipe(
+        Effect.map((version) => version.flavor),
+        Effect.orElseSucceed(() => "docker" as const)
+      )
+      const runc = yield* runcFor(flavor)
+      return (yield* runcAnswers(runc.root)) ? runc.freezer : byEngine
     }).pipe(
       Effect.tap((chosen) =>
         Effect.flatMap(chosen.strategy, (strategy) =>
