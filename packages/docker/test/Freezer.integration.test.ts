@@ -34,7 +34,7 @@ const runcState = (id: string): string =>
   ).status
 
 const removeLeftovers = () => {
-  for (const id of docker("ps", "-aq", "--no-trunc", "--filter", `name=^/${prefix}_`).split("\n").filter(Boolean)) {
+  for (const id of docker("ps", "-aq", "--no-trunc", "--filter", `name=^/?${prefix}_`).split("\n").filter(Boolean)) {
     const runcResume = () =>
       execFileSync(runcBinary(), ["--root", FreezerConfig.defaults.runc.root, "resume", id], { stdio: "ignore" })
     // Frozen by the engine, or behind its back (cgroup, runc): the engine cannot kill it until it is thawed.

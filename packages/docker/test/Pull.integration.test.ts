@@ -21,7 +21,7 @@ const client = new Docker()
 const services = liveLayer(ContainerHttp.layerTest(), { container: { namePrefix: prefix } })
 
 const removeLeftovers = () => {
-  const ids = docker("ps", "-aq", "--no-trunc", "--filter", `name=^/${prefix}_`).split("\n").filter((s) => s.length > 0)
+  const ids = docker("ps", "-aq", "--no-trunc", "--filter", `name=^/?${prefix}_`).split("\n").filter((s) => s.length > 0)
   if (ids.length > 0) docker("rm", "-f", ...ids)
 }
 

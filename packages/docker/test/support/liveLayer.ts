@@ -6,7 +6,7 @@ import * as DockerodeEngine from "@effect-whisk/docker/DockerodeEngine"
 import * as RuncCommand from "@effect-whisk/docker/RuncCommand"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Layer } from "effect"
-import { runcBinary } from "./realEngine.js"
+import { runcBinary, runcRoot } from "./realEngine.js"
 
 export const liveLayer = <ROut, E>(
   http: Layer.Layer<ROut, E, WhiskConfig.WhiskConfig>,
@@ -15,7 +15,7 @@ export const liveLayer = <ROut, E>(
   Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, http).pipe(
     Layer.provideMerge(WhiskConfig.layerWith({
       ...config,
-      freezer: { ...config.freezer, runc: { ...FreezerConfig.defaults.runc, binary: runcBinary(), ...config.freezer?.runc } }
+      freezer: { ...config.freezer, runc: { ...FreezerConfig.defaults.runc, binary: runcBinary(), root: runcRoot, ...config.freezer?.runc } }
     })),
     Layer.provide(NodeContext.layer)
   )
