@@ -255,14 +255,13 @@ export const makeWith = (
     const logSourceOfFlavor = (id: ContainerId.ContainerId) =>
       Effect.flatMap(Effect.zipRight(checkedId("inspect", id), flavor), (engineFlavor) =>
         engineFlavor === "podman"
-          ? Effect.fail(
-            new Errors.LogFileError({
-              path: "",
+          ? Effect.flatMap(logPath(id), (path) =>
+            Effect.fail(new Errors.LogFileError({
+              path,
               reason: "Unreadable",
               cause: `container ${id} runs on Podman, whose log file is in the CRI k8s-file format, not json-file; ` +
                 `read its logs through the engine API`
-            })
-          )
+            })))
           : logSource(id))
 
     return {

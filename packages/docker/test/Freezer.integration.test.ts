@@ -4,7 +4,7 @@
 // running container are no-ops for the cgroup strategy and typed errors for runc and the engine. A frozen container
 // is destroyed without leftovers whichever strategy froze it; a container frozen through its cgroup is `paused` for
 // runc, as when runc froze it. `auto` chooses once, at the first freeze.
-import { ActivationResponse, ByteSize, DockerEngine, Freezer, FreezerConfig, Messages } from "@effect-whisk/core"
+import { ActivationResponse, ByteSize, DockerEngine, Freezer, Messages } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
 import * as FreezerChoice from "@effect-whisk/docker/FreezerChoice"
@@ -16,7 +16,7 @@ import { execFileSync } from "node:child_process"
 import { accessSync, constants, existsSync, readFileSync } from "node:fs"
 import { liveLayer } from "./support/liveLayer.js"
 import * as Ticks from "./support/ticks.js"
-import { buildTestImages, docker, runcBinary, skipWithoutEngine, tickerImage } from "./support/realEngine.js"
+import { buildTestImages, docker, runcBinary, runcRoot, skipWithoutEngine, tickerImage } from "./support/realEngine.js"
 
 const prefix = `ewit-freezer-${process.pid}`
 const client = new Docker()
@@ -30,13 +30,13 @@ const live = (mode: Freezer.Mode) =>
 
 const runcState = (id: string): string =>
   JSON.parse(
-    execFileSync(runcBinary(), ["--root", FreezerConfig.defaults.runc.root, "state", id], { encoding: "utf8" })
+    execFileSync(runcBinary(), ["--root", runcRoot, "state", id], { encoding: "utf8" })
   ).status
 
 const removeLeftovers = () => {
   for (const id of docker("ps", "-aq", "--no-trunc", "--filter", `name=^/?${prefix}_`).split("\n").filter(Boolean)) {
     const runcResume = () =>
-      execFileSync(runcBinary(), ["--root", FreezerConfig.defaults.runc.root, "resume", id], { stdio: "ignore" })
+      execFileSync(runcBinary(), ["--root", runcRoot, "resume", id], { stdio: "ignore" })
     // Frozen by the engine, or behind its back (cgroup, runc): the engine cannot kill it until it is thawed.
     for (const thaw of [() => docker("unpause", id), runcResume]) {
       try {
