@@ -274,9 +274,26 @@ case "$REGISTRY_CODE" in
 esac
 
 # ---- step 5: Podman's API service ----------------------------------------------------------------------------------
+# Docker treats a loopback registry as plain HTTP by itself; Podman needs it said (read at each pull and push).
+PODMAN_REGISTRY_CONF=/etc/containers/registries.conf.d/50-effect-whisk-registry.conf
+PODMAN_REGISTRY_TEXT=$'[[registry]]\nlocation = "127.0.0.1:5000"\ninsecure = true'
+podman_registry() {
+  if [ "$(cat "$PODMAN_REGISTRY_CONF" 2>/dev/null)" = "$PODMAN_REGISTRY_TEXT" ]; then
+    say "podman: $PODMAN_REGISTRY_CONF lets Podman use the registry on 127.0.0.1:5000 over plain HTTP"
+  elif ! is_root; then
+    say "podman: cannot write $PODMAN_REGISTRY_CONF (not root); Podman will refuse the plain-HTTP registry on 127.0.0.1:5000"
+  elif dry; then
+    say "podman: would write $PODMAN_REGISTRY_CONF (the registry on 127.0.0.1:5000 over plain HTTP)"
+  else
+    mkdir -p "$(dirname "$PODMAN_REGISTRY_CONF")" && printf '%s\n' "$PODMAN_REGISTRY_TEXT" >"$PODMAN_REGISTRY_CONF"
+    say "podman: wrote $PODMAN_REGISTRY_CONF (the registry on 127.0.0.1:5000 over plain HTTP)"
+  fi
+}
 podman_answers() { [ -S "$PODMAN_SOCKET" ] && [ "$(curl -s -m 10 --unix-socket "$PODMAN_SOCKET" http://localhost/_ping 2>/dev/null)" = OK ]; }
 podman_version() { curl -s -m 10 --unix-socket "$PODMAN_SOCKET" http://localhost/version | sed -n 's/.*"Version":"\([^"]*\)".*/\1/p' | tail -n 1; }
 
+# Before the service starts: a running service keeps the registry configuration it read first.
+if have podman || podman_answers; then podman_registry; fi
 if podman_answers; then
   say "podman: using the Podman service that answers on $PODMAN_HOST (Podman $(podman_version))"
 elif ! have podman; then
