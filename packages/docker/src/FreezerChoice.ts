@@ -11,7 +11,7 @@
 import { DockerEngine, Freezer, FreezerConfig, Runc } from "@effect-whisk/core"
 import { Duration, Effect, Layer, Option, SynchronizedRef } from "effect"
 import * as CgroupFreezer from "./CgroupFreezer.js"
-import * as RuncCommand from "./RuncCommand.js"
+import { runcFor } from "./internal/engineRunc.js"
 import { spawnProcess } from "./internal/spawnProcess.js"
 
 /**
@@ -24,7 +24,8 @@ export const make: Effect.Effect<
   FreezerConfig.FreezerConfig | DockerEngine.DockerEngine | Runc.Runc
 > = Effect.gen(function*() {
   const config = yield* FreezerConfig.FreezerConfig
-  const byRunc = Freezer.fromRunc(yield* Runc.Runc)
+  const runc = yield* Runc.Runc
+  const byRunc = Freezer.fromRunc(runc)
   const engine = yield* DockerEngine.DockerEngine
   const byEngine = Freezer.fromEngine(engine)
   const byCgroup = yield* CgroupFreezer.make
@@ -39,19 +40,6 @@ export const make: Effect.Effect<
         Effect.map(({ exitCode }) => exitCode === 0),
         Effect.orElseSucceed(() => false)
       )
-  // Docker's default root holds Docker's containers only; Podman's runc state is under its own root.
-  const runcFor = (flavor: DockerEngine.EngineFlavor) =>
-    flavor === "podman" && config.runc.root === FreezerConfig.defaults.runc.root
-      ? Effect.map(
-        RuncCommand.make.pipe(
-          Effect.provideService(FreezerConfig.FreezerConfig, {
-            ...config,
-            runc: { ...config.runc, root: FreezerConfig.podmanRuncRoot }
-          })
-        ),
-        (runc) => ({ root: FreezerConfig.podmanRuncRoot, freezer: Freezer.fromRunc(runc) })
-      )
-      : Effect.succeed({ root: config.runc.root, freezer: byRunc })
   const decide = (target: Freezer.Target) =>
     Effect.gen(function*() {
       if (yield* byCgroup.usable(target)) return byCgroup
@@ -59,8 +47,8 @@ export const make: Effect.Effect<
         Effect.map((version) => version.flavor),
         Effect.orElseSucceed(() => "docker" as const)
       )
-      const runc = yield* runcFor(flavor)
-      return (yield* runcAnswers(runc.root)) ? runc.freezer : byEngine
+      const { root, runc: engineRunc } = yield* runcFor(flavor, config, runc)
+      return (yield* runcAnswers(root)) ? (engineRunc === runc ? byRunc : Freezer.fromRunc(engineRunc)) : byEngine
     }).pipe(
       Effect.tap((chosen) =>
         Effect.flatMap(chosen.strategy, (strategy) =>
