@@ -13,6 +13,7 @@ import {
   defaultNetworkAddress,
   docker,
   effectiveCapabilities,
+  freezerCgroup,
   engineUlimits,
   noCommandImage,
   onPodman,
@@ -61,9 +62,7 @@ const makesProgress = (pid: number) => Ticks.makesProgress(Ticks.tickerFile(pid)
 const standsStill = (pid: number) => Ticks.standsStill(Ticks.tickerFile(pid))
 
 const freezerState = (id: string): string | undefined => {
-  const path = onPodman
-    ? `/sys/fs/cgroup/freezer/libpod_parent/libpod-${id}/freezer.state`
-    : `/sys/fs/cgroup/freezer/docker/${id}/freezer.state`
+  const path = `${freezerCgroup(id)}/freezer.state`
   return existsSync(path) ? readFileSync(path, "utf8").trim() : undefined
 }
 

@@ -172,6 +172,19 @@ describe("Podman's refusals", () => {
         })
     ))
 
+  it.scopedLive("Docker's refusals of the same calls are the same Conflict (409 for pause, 500 for unpause)", () =>
+    Effect.gen(function*() {
+      const paused = yield* withEngine(dockerVersion, () => ({ status: 409, body: { message: `Container ${id} is already paused` } }), (engine) =>
+        Effect.flip(engine.pause(ContainerId.make(id))))
+      assert.deepInclude(paused, { reason: "Conflict", statusCode: 409 })
+      const running = yield* withEngine(dockerVersion, () => ({ status: 500, body: { message: `Container ${id} is not paused` } }), (engine) =>
+        Effect.flip(engine.unpause(ContainerId.make(id))))
+      assert.deepInclude(running, { reason: "Conflict", statusCode: 500 })
+      const broken = yield* withEngine(dockerVersion, () => ({ status: 500, body: { message: "cgroup write failed" } }), (engine) =>
+        Effect.flip(engine.unpause(ContainerId.make(id))))
+      assert.deepInclude(broken, { reason: "ServerError" })
+    }))
+
   it.scopedLive("a name in use is a Conflict, a missing container or image NotFound", () =>
     Effect.gen(function*() {
       const inUse = yield* withEngine(

@@ -34,6 +34,13 @@ const podmanReason = (error: ModemError): Errors.DockerEngineErrorReason | undef
   return reasonOfPodmanCause.find(([pattern]) => pattern.test(cause.trim()))?.[1]
 }
 
+// Docker refuses to unpause a running container with a 500 (and to pause a paused one with a 409): both are the
+// container's state, a Conflict, as Podman's are.
+const dockerReason = (status: number, message: string | undefined): Errors.DockerEngineErrorReason | undefined =>
+  status === 500 && message !== undefined && /^Container [0-9a-f]+ is not paused$/.test(message.trim())
+    ? "Conflict"
+    : undefined
+
 // The engine's own words ({"message": "..."}) are what a person needs; docker-modem wraps them in "(HTTP code …)".
 const engineMessage = (error: ModemError): string | undefined => {
   const json = error.json
@@ -57,7 +64,7 @@ export const toEngineError = (operation: string, target: string | undefined, cau
   if (typeof error.statusCode === "number") {
     return new Errors.DockerEngineError({
       ...base,
-      reason: podmanReason(error) ?? reasonOfStatus(error.statusCode),
+      reason: podmanReason(error) ?? dockerReason(error.statusCode, engineMessage(error)) ?? reasonOfStatus(error.statusCode),
       statusCode: error.statusCode,
       description,
       cause

@@ -63,6 +63,10 @@ export const effectiveCapabilities = (pid: number): Set<number> => {
   return held
 }
 
+/** The container's cgroup v1 freezer directory, where this engine puts it. */
+export const freezerCgroup = (id: string): string =>
+  onPodman ? `/sys/fs/cgroup/freezer/libpod_parent/libpod-${id}` : `/sys/fs/cgroup/freezer/docker/${id}`
+
 /** The address of a container on the default network: Docker reports it under `bridge`, Podman under `podman`. */
 export const defaultNetworkAddress = (info: Docker.ContainerInspectInfo): string | undefined =>
   info.NetworkSettings.Networks[onPodman ? "podman" : "bridge"]?.IPAddress
