@@ -189,6 +189,21 @@ describe.skipIf(skipWithoutEngine)("DockerContainer on the real engine", () => {
       }
     }))), 60_000)
 
+  // Until the engine-API log source serves it, Podman's k8s-file log must never reach the json-file reader.
+  it.scopedLive("the log source is the json-file on Docker; on Podman its k8s-file log is refused with a LogFileError", () =>
+    Effect.gen(function*() {
+      const engine = yield* DockerEngine.DockerEngine
+      const container = yield* DockerContainer.createScoped({ image: tickerImage, userProvided: false })
+      const source = yield* Effect.either(engine.logSource(container.id))
+      if (onPodman) {
+        assert.isTrue(source._tag === "Left" && source.left._tag === "LogFileError" && source.left.reason === "Unreadable")
+        assert.include(source._tag === "Left" ? source.left.message : "", "k8s-file")
+      } else {
+        assert.isTrue(source._tag === "Right" && source.right._tag === "JsonFile" && existsSync(source.right.path))
+      }
+      assert.strictEqual((yield* engine.version).flavor, onPodman ? "podman" : "docker")
+    }).pipe(Effect.provide(services)), 60_000)
+
   it.scopedLive("an image whose command does not exist gives the 127 mapping and leaves no container", () =>
     Effect.gen(function*() {
       const engine = yield* DockerEngine.DockerEngine
