@@ -110,6 +110,8 @@ export interface Service {
   readonly list: (namePrefix: string) => Effect.Effect<ReadonlyArray<ContainerSummary>, DockerEngineError>
   /** All containers (running or not) that carry an owner label: every effect-whisk container, whoever owns it. */
   readonly listOwned: Effect.Effect<ReadonlyArray<ContainerSummary>, DockerEngineError>
+  /** Whether the engine has this image locally (an inspect; nothing is pulled). */
+  readonly hasImage: (image: string) => Effect.Effect<boolean, DockerEngineError>
   /** Pulls an image; the stream ends when the pull is complete and fails on an error inside the progress. */
   readonly pull: (image: string) => Stream.Stream<PullEvent, DockerEngineError>
   /**
@@ -134,7 +136,7 @@ export class DockerEngineCalls extends Context.Tag("@effect-whisk/core/DockerEng
 
 /**
  * OpenWhisk's test defaults: the owner is `test-owner` on `test-host`, createAndStart gives `testId`, inspect gives
- * `testIp`, the container runs and was not OOM-killed, pulls succeed, lists are empty, and every container's log is an
+ * `testIp`, the container runs and was not OOM-killed, every image is there, pulls succeed, lists are empty, and every container's log is an
  * empty scripted one.
  *
  * @since 0.1.0
@@ -152,6 +154,7 @@ export const testDefaults: Service = {
   remove: () => Effect.void,
   list: () => Effect.succeed([]),
   listOwned: Effect.succeed([]),
+  hasImage: () => Effect.succeed(true),
   pull: () => Stream.empty,
   logSource: () => Effect.succeed(LogSource.empty)
 }

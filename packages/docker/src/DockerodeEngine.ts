@@ -13,11 +13,12 @@ import {
   DockerEngine,
   EngineConfig,
   Errors,
+  ImageName,
   LogSource
 } from "@effect-whisk/core"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
-import { Cause, Effect, Exit, Fiber, Layer, Option, Ref, type Scope, Stream } from "effect"
+import { Cause, Effect, Either, Exit, Fiber, Layer, Option, Ref, type Scope, Stream } from "effect"
 import { randomBytes } from "node:crypto"
 import { existsSync } from "node:fs"
 import { hostname } from "node:os"
@@ -218,6 +219,34 @@ export const makeWith = (
           )
         )
 
+    // dockerode's image inspect does not pass an abort signal on, so the request is dialled as its own.
+    const hasImage = (image: string) =>
+      Either.isLeft(ImageName.parse(image))
+        ? Effect.fail(
+          new Errors.DockerEngineError({
+            operation: "inspectImage",
+            target: image,
+            reason: "InvalidId",
+            description: `${JSON.stringify(image)} is not an image reference`
+          })
+        )
+        : engineCall("inspectImage", image, timeouts.inspect, (signal) =>
+        new Promise<unknown>((resolve, reject) =>
+          docker.modem.dial(
+            {
+              path: `/images/${image}/json`,
+              method: "GET",
+              options: {},
+              abortSignal: signal,
+              statusCodes: { 200: true, 404: "no such image", 500: "server error" }
+            },
+            (error: unknown, data: unknown) => (error ? reject(error) : resolve(data))
+          )
+        )).pipe(
+          Effect.as(true),
+          Effect.catchIf((error) => error.reason === "NotFound", () => Effect.succeed(false))
+        )
+
     const pull = (image: string): Stream.Stream<DockerEngine.PullEvent, Errors.DockerEngineError> =>
       Stream.unwrapScoped(
         Effect.map(
@@ -283,6 +312,7 @@ export const makeWith = (
       remove,
       list,
       listOwned,
+      hasImage,
       pull,
       logSource: logSourceOfFlavor
     }
