@@ -1,5 +1,7 @@
 // What the real-engine tests share: whether an engine answers (under CI, or when scripts/test.sh brought it up, a
-// missing engine fails the tests instead of skipping them), the small FROM-scratch images they run, and runc's path.
+// missing engine fails the tests instead of skipping them), which engine it is (DOCKER_HOST may name Podman's
+// Docker-compatible service) with what each shows differently, the small FROM-scratch images they run, and runc's
+// path and state root.
 import { ContainerSpec, type DockerEngine, FreezerConfig } from "@effect-whisk/core"
 import Docker from "dockerode"
 import { execFileSync } from "node:child_process"
