@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Brings up what the integration tests drive: a Docker engine, runc, busybox-static (for images built FROM scratch), unzip,
-# the same engine reached over TCP on 127.0.0.1:2375 (the tests' "remote" engine) and a plain-HTTP registry on
-# 127.0.0.1:5000. Whatever already answers is used as it is, so a second run only checks.
-# One line per step on stdout. Talks to local sockets and 127.0.0.1 only.
+# the same engine reached over TCP on 127.0.0.1:2375 (the tests' "remote" engine), a plain-HTTP registry on
+# 127.0.0.1:5000, and Podman's Docker-compatible API service on its own socket (the suites run against it too).
+# Whatever already answers is used as it is, so a second run only checks. One line per step on stdout.
+# Talks to local sockets and 127.0.0.1 only.
 #
 #   scripts/ensure-engine.sh [--dry-run]
 #
 # --dry-run (or EFFECT_WHISK_DRY_RUN=1) checks everything but prints the install / start commands instead of running
-# them. Honoured: DOCKER_HOST (unix:// socket, or a tcp:// loopback engine that must already run),
-# EFFECT_WHISK_LOG_DIR (default /var/log), EFFECT_WHISK_ENGINE_WAIT_SECONDS (default 60).
+# them. Honoured: DOCKER_HOST (unix:// socket, or a tcp:// loopback engine that must already run; Podman's socket
+# counts as Podman's, and the Docker engine is then the default one), EFFECT_WHISK_PODMAN_SOCKET (default
+# /run/podman/podman.sock), EFFECT_WHISK_LOG_DIR (default /var/log), EFFECT_WHISK_ENGINE_WAIT_SECONDS (default 60).
 set -euo pipefail
 
 # Non-login root shells sometimes lack the sbin directories, where dockerd and runc live.
@@ -63,7 +65,11 @@ show_log_tail() {
   echo "----" >&2
 }
 
-# ---- where the engine is ------------------------------------------------------------------------------------------
+# ---- where the engines are -----------------------------------------------------------------------------------------
+PODMAN_SOCKET=${EFFECT_WHISK_PODMAN_SOCKET:-/run/podman/podman.sock}
+PODMAN_HOST=unix://$PODMAN_SOCKET
+# DOCKER_HOST at Podman's socket (a run of the suites against Podman): Podman is step 5's, dockerd the default one's.
+if [ "${DOCKER_HOST:-}" = "$PODMAN_HOST" ]; then unset DOCKER_HOST; fi
 ENGINE_SOCKET=/var/run/docker.sock
 case "${DOCKER_HOST:-}" in
   "") ;;
@@ -119,8 +125,11 @@ have socat || need socat # forwards 127.0.0.1:2375 to an engine that was started
 # The runtime image copies /bin/busybox into a FROM-scratch image, so it must be the static build.
 if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then need busybox-static; fi
 
+# Podman is installed where this script may install; elsewhere step 5 says what is missing and the rest goes on.
+if ! have podman && is_root && have apt-get; then need podman; fi
+
 if [ "${#MISSING[@]}" = 0 ]; then
-  say "packages: docker CLI, runc, docker-registry, curl, unzip, socat and static /bin/busybox are present"
+  say "packages: docker CLI, runc, docker-registry, curl, unzip, socat, static /bin/busybox$(have podman && echo " and podman") are present"
 else
   if ! is_root || ! have apt-get; then
     die "missing: ${MISSING[*]}. Install these Debian/Ubuntu packages (apt-get install -y ${MISSING[*]}) or run this script as root on Debian/Ubuntu"
@@ -327,3 +336,55 @@ case "$REGISTRY_CODE" in
     ;;
   *) die "something else answers on $REGISTRY_URL (HTTP $REGISTRY_CODE, expected 200 from a registry without auth); free 127.0.0.1:5000" ;;
 esac
+
+# ---- step 5: Podman's API service ----------------------------------------------------------------------------------
+# Docker treats a loopback registry as plain HTTP by itself; Podman needs it said (read at each pull and push).
+PODMAN_REGISTRY_CONF=/etc/containers/registries.conf.d/50-effect-whisk-registry.conf
+PODMAN_REGISTRY_TEXT=$'[[registry]]\nlocation = "127.0.0.1:5000"\ninsecure = true'
+podman_registry() {
+  if [ "$(cat "$PODMAN_REGISTRY_CONF" 2>/dev/null)" = "$PODMAN_REGISTRY_TEXT" ]; then
+    say "podman: $PODMAN_REGISTRY_CONF lets Podman use the registry on 127.0.0.1:5000 over plain HTTP"
+  elif ! is_root; then
+    say "podman: cannot write $PODMAN_REGISTRY_CONF (not root); Podman will refuse the plain-HTTP registry on 127.0.0.1:5000"
+  elif dry; then
+    say "podman: would write $PODMAN_REGISTRY_CONF (the registry on 127.0.0.1:5000 over plain HTTP)"
+  else
+    mkdir -p "$(dirname "$PODMAN_REGISTRY_CONF")" && printf '%s\n' "$PODMAN_REGISTRY_TEXT" >"$PODMAN_REGISTRY_CONF"
+    say "podman: wrote $PODMAN_REGISTRY_CONF (the registry on 127.0.0.1:5000 over plain HTTP)"
+  fi
+}
+podman_answers() { [ -S "$PODMAN_SOCKET" ] && [ "$(curl -s -m 10 --unix-socket "$PODMAN_SOCKET" http://localhost/_ping 2>/dev/null)" = OK ]; }
+podman_version() { curl -s -m 10 --unix-socket "$PODMAN_SOCKET" http://localhost/version | sed -n 's/.*"Version":"\([^"]*\)".*/\1/p' | tail -n 1; }
+
+# Before the service starts: a running service keeps the registry configuration it read first.
+if have podman || podman_answers; then podman_registry; fi
+if podman_answers; then
+  say "podman: using the Podman service that answers on $PODMAN_HOST (Podman $(podman_version))"
+elif ! have podman; then
+  if dry; then
+    say "podman: not installed yet (the install above would bring it)"
+  else
+    say "podman: not installed; the suites skip Podman here (install podman, as root on Debian/Ubuntu this script does)"
+  fi
+elif ! is_root; then
+  die "no Podman service answers on $PODMAN_HOST and starting it on that socket needs root; start it (sudo podman system service --time=0 $PODMAN_HOST) or set EFFECT_WHISK_PODMAN_SOCKET"
+elif dry; then
+  say "podman: would run: setsid nohup podman system service --time=0 $PODMAN_HOST >>$(log_file effect-whisk-podman.log) 2>&1 & and wait up to ${ENGINE_WAIT_SECONDS}s"
+else
+  PODMAN_LOG=$(log_file effect-whisk-podman.log)
+  mkdir -p "$(dirname "$PODMAN_SOCKET")"
+  # --time=0: the service never exits for being idle. setsid + nohup: it outlives this script, as dockerd does.
+  setsid nohup podman system service --time=0 "$PODMAN_HOST" </dev/null >>"$PODMAN_LOG" 2>&1 9>&- &
+  PODMAN_PID=$!
+  DEADLINE=$((SECONDS + ENGINE_WAIT_SECONDS))
+  until podman_answers; do
+    if ! kill -0 "$PODMAN_PID" 2>/dev/null; then
+      show_log_tail "$PODMAN_LOG"; die "podman system service (pid $PODMAN_PID) exited before answering on $PODMAN_HOST (log: $PODMAN_LOG)"
+    fi
+    if [ "$SECONDS" -ge "$DEADLINE" ]; then
+      show_log_tail "$PODMAN_LOG"; die "podman system service (pid $PODMAN_PID) did not answer on $PODMAN_HOST within ${ENGINE_WAIT_SECONDS}s (log: $PODMAN_LOG)"
+    fi
+    sleep 1
+  done
+  say "podman: started podman system service (pid $PODMAN_PID, log: $PODMAN_LOG) on $PODMAN_HOST (Podman $(podman_version))"
+fi

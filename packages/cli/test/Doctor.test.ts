@@ -39,7 +39,7 @@ describe("effect-whisk doctor", () => {
     Effect.gen(function*() {
       const { status, stdout } = yield* runCli("doctor")
       assert.strictEqual(status, 0, stdout)
-      assert.match(line(stdout, "engine"), /^ok +engine +mock-test-client \(API 1\.41\) at /)
+      assert.match(line(stdout, "engine"), /^ok +engine +Docker mock-test-client \(API 1\.41\) at /)
       assert.match(line(stdout, "runtime"), /^ok +runtime +effect-whisk\/runtime-nodejs:test is on the engine/)
       assert.match(
         line(stdout, "trial"),

@@ -16,12 +16,24 @@ import * as EngineEndpoint from "./EngineEndpoint.js"
 import * as LogSource from "./LogSource.js"
 
 /**
+ * Which engine answers the Docker engine API: Docker itself, or Podman's Docker-compatible service. They differ where
+ * effect-whisk looks: the create's limits, where the address is, how an OOM kill shows, where runc keeps its state,
+ * the log file's format and the error bodies.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EngineFlavor = "docker" | "podman"
+
+/**
  * @since 0.1.0
  * @category models
  */
 export interface EngineVersion {
   readonly version: string
   readonly apiVersion: string
+  /** Told by the version's components (Podman names itself "Podman Engine"). */
+  readonly flavor: EngineFlavor
 }
 
 /**
@@ -90,6 +102,7 @@ export interface Service {
    * container, or here, and kept).
    */
   readonly addressStrategy: (network: string) => Effect.Effect<ContainerAddress.Strategy>
+  /** Asked once: after its first answer the engine's version (and flavor) is known for the layer's lifetime. */
   readonly version: Effect.Effect<EngineVersion, DockerEngineError>
   /** Creates and starts a container. A container that was created but did not start is a BrokenContainer. */
   readonly createAndStart: (spec: ContainerSpec) => Effect.Effect<ContainerId, DockerEngineError | BrokenContainer>
@@ -141,7 +154,7 @@ export const testDefaults: Service = {
   owner: { instance: "test-owner", host: "test-host", pid: 1 },
   endpoint: EngineEndpoint.socket("/var/run/docker.sock"),
   addressStrategy: () => Effect.succeed("bridge"),
-  version: Effect.succeed({ version: "mock-test-client", apiVersion: "1.41" }),
+  version: Effect.succeed({ version: "mock-test-client", apiVersion: "1.41", flavor: "docker" }),
   createAndStart: () => Effect.succeed(ContainerIdModule.make("testId")),
   inspectAddress: () => Effect.succeed(ContainerAddress.make("testIp")),
   inspectStarted: () => Effect.succeed({ address: ContainerAddress.make("testIp"), pid: 0 }),

@@ -8,7 +8,7 @@
 import {
   ContainerId,
   ContainerOwner,
-  type ContainerSpec,
+  ContainerSpec,
   DockerEngine,
   EngineConfig,
   Errors,
@@ -17,7 +17,7 @@ import {
 } from "@effect-whisk/core"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
-import { Cause, Effect, Either, Exit, Fiber, Layer, Option, type Scope, Stream } from "effect"
+import { Cause, Effect, Either, Exit, Fiber, Layer, Option, Ref, type Scope, Stream } from "effect"
 import { randomBytes } from "node:crypto"
 import { existsSync } from "node:fs"
 import { hostname } from "node:os"
@@ -27,6 +27,7 @@ import { inBackground, removeByNameInBackground, removeInBackground, track } fro
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
 import { checkedId, engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
 import { withoutRedirects } from "./internal/engineClient.js"
+import { flavorOf, killedForMemory } from "./internal/engineFlavor.js"
 import * as LogPaths from "./internal/logPaths.js"
 import { pullEvents } from "./internal/pullProgress.js"
 import { limitRuns } from "./internal/runLimit.js"
@@ -35,15 +36,29 @@ import { sharePulls } from "./internal/sharedPulls.js"
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
 /**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * The engine's flavor when the caller knows it; otherwise the engine's version answer tells it, asked once, when
+   * the first create, state or log source needs it (building the layer contacts nothing).
+   */
+  readonly flavor?: DockerEngine.EngineFlavor
+}
+
+/**
  * A DockerEngine over the given dockerode client, without the run limit and pull sharing (`decorate` adds them).
  * The client's requests refuse redirects. When the Scope closes, the removals the engine runs in the background
- * are awaited (up to the cleanup timeout).
+ * are awaited (up to the cleanup timeout). Docker and Podman's Docker-compatible service are both driven through
+ * it; where they differ (the create's nproc limit, the address, OOM kills, the log file) the flavor decides.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makeWith = (
-  client: Docker
+  client: Docker,
+  options: Options = {}
 ): Effect.Effect<DockerEngine.Service, never, EngineConfig.EngineConfig | Scope.Scope> =>
   Effect.gen(function*() {
     const docker = withoutRedirects(client)
@@ -54,6 +69,28 @@ export const makeWith = (
     // Decided once per network, at its first container (the network comes with each spec), and logged.
     const strategyFor = yield* Effect.cachedFunction(chooseStrategy(docker, endpoint, config.address, timeouts.inspect))
     const publishOn = { port: actionPortKey, hostIp: publishedHostIp(endpoint) }
+
+    // The first answer is kept: an engine does not change its version or flavor under a running layer.
+    const known = yield* Ref.make(Option.none<DockerEngine.EngineVersion>())
+    const version = Effect.flatMap(Ref.get(known), (current) =>
+      Option.isSome(current)
+        ? Effect.succeed(current.value)
+        : engineCall(
+          "version",
+          undefined,
+          timeouts.version,
+          (signal) => (docker.version as (options: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>)({ abortSignal: signal })
+        ).pipe(
+          Effect.map((answer): DockerEngine.EngineVersion => ({
+            version: answer.Version,
+            apiVersion: answer.ApiVersion,
+            flavor: flavorOf(answer)
+          })),
+          Effect.tap((answer) => Ref.set(known, Option.some(answer)))
+        ))
+    const flavor: Effect.Effect<DockerEngine.EngineFlavor, Errors.DockerEngineError> = options.flavor === undefined
+      ? Effect.map(version, (answer) => answer.flavor)
+      : Effect.succeed(options.flavor)
 
     // Every call that names a container in its request path checks the id or name first.
     const inspect = (id: ContainerId.ContainerId) =>
@@ -81,9 +118,12 @@ export const makeWith = (
 
     // The owner's labels win over the caller's: a cleanup must be able to tell whose a container is.
     const create = (options: ContainerSpec.ContainerSpec) =>
-      Effect.flatMap(strategyFor(options.network), (strategy) =>
+      Effect.flatMap(Effect.zip(flavor, strategyFor(options.network)), ([engineFlavor, strategy]) =>
         engineCall("create", options.image, timeouts.run, (signal) => {
-          const createOptions = toCreateOptions(options, strategy === "published" ? Option.some(publishOn) : Option.none())
+          const createOptions = toCreateOptions(
+            engineFlavor === "podman" ? ContainerSpec.withPodmanLimits(options) : options,
+            strategy === "published" ? Option.some(publishOn) : Option.none()
+          )
           return docker.createContainer({
             ...createOptions,
             Labels: { ...createOptions.Labels, ...ownerLabels },
@@ -139,12 +179,13 @@ export const makeWith = (
         Effect.map(address(id, network, info), (found) => ({ address: found, pid: info.State?.Pid ?? 0 })))
 
     const state = (id: ContainerId.ContainerId) =>
-      Effect.map(inspect(id), (info): DockerEngine.ContainerState => ({
-        status: info.State?.Status ?? "unknown",
-        running: info.State?.Running === true,
-        oomKilled: info.State?.OOMKilled === true,
-        exitCode: typeof info.State?.ExitCode === "number" ? info.State.ExitCode : 0
-      }))
+      Effect.flatMap(inspect(id), (info) =>
+        Effect.map(flavor, (engineFlavor): DockerEngine.ContainerState => ({
+          status: info.State?.Status ?? "unknown",
+          running: info.State?.Running === true,
+          oomKilled: killedForMemory(engineFlavor, info),
+          exitCode: typeof info.State?.ExitCode === "number" ? info.State.ExitCode : 0
+        })))
 
     const summaries = (containers: ReadonlyArray<Docker.ContainerInfo>) =>
       containers.map((container): DockerEngine.ContainerSummary => ({
@@ -163,7 +204,8 @@ export const makeWith = (
       engineCall("list", namePrefix, timeouts.ps, (signal) =>
         docker.listContainers({
           all: true,
-          filters: { name: [`^/${escapeRegExp(namePrefix)}`] },
+          // Docker's names start with "/", Podman's do not.
+          filters: { name: [`^/?${escapeRegExp(namePrefix)}`] },
           abortSignal: signal
         })).pipe(
           Effect.map((containers) =>
@@ -233,16 +275,25 @@ export const makeWith = (
           ? Effect.succeed(LogSource.jsonFile(path))
           : Effect.zipRight(logPaths.forget(id), Effect.map(logPaths.get(id, logPath(id)), LogSource.jsonFile)))
 
+    // Podman writes its log file in the CRI k8s-file format even when the inspect echoes json-file: the json-file
+    // reader must never get it. Its logs come through the engine API instead.
+    const logSourceOfFlavor = (id: ContainerId.ContainerId) =>
+      Effect.flatMap(Effect.zipRight(checkedId("inspect", id), flavor), (engineFlavor) =>
+        engineFlavor === "podman"
+          ? Effect.flatMap(logPath(id), (path) =>
+            Effect.fail(new Errors.LogFileError({
+              path,
+              reason: "Unreadable",
+              cause: `container ${id} runs on Podman, whose log file is in the CRI k8s-file format, not json-file; ` +
+                `read its logs through the engine API`
+            })))
+          : logSource(id))
+
     return {
       owner,
       endpoint,
       addressStrategy: strategyFor,
-      version: engineCall(
-        "version",
-        undefined,
-        timeouts.version,
-        (signal) => (docker.version as (options: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>)({ abortSignal: signal })
-      ).pipe(Effect.map((version) => ({ version: version.Version, apiVersion: version.ApiVersion }))),
+      version,
       createAndStart,
       inspectAddress,
       inspectStarted,
@@ -261,7 +312,7 @@ export const makeWith = (
       listOwned,
       hasImage,
       pull,
-      logSource
+      logSource: logSourceOfFlavor
     }
   })
 

@@ -38,7 +38,7 @@ describe("DOCKER_HOST", () => {
       const fake = yield* fakeEngine(() => versionReply)
       yield* withEnv({ DOCKER_HOST: fake.host })
       const engine = yield* DockerodeEngine.make
-      assert.deepStrictEqual(yield* engine.version, { version: "fake", apiVersion: "1.41" })
+      assert.deepStrictEqual(yield* engine.version, { version: "fake", apiVersion: "1.41", flavor: "docker" })
       assert.strictEqual(fake.requests.length, 1)
     }).pipe(Effect.provide(environment)))
 
@@ -83,6 +83,7 @@ describe("DOCKER_HOST", () => {
       const pulls: Array<(reply: Reply) => void> = []
       const creates: Array<(reply: Reply) => void> = []
       const fake = yield* fakeEngine((request, respond) => {
+        if (request.path === "/version") return versionReply
         if (request.path === "/images/create") pulls.push(respond)
         else if (request.path === "/containers/create") creates.push(respond)
         else return { status: 204 }

@@ -54,7 +54,7 @@ const withEngine = <A, E>(
 ) =>
   Effect.gen(function*() {
     const fake = yield* fakeEngine(handler)
-    const engine = yield* DockerodeEngine.makeWith(fake.docker)
+    const engine = yield* DockerodeEngine.makeWith(fake.docker, { flavor: "docker" })
     return yield* body(engine, fake)
   }).pipe(Effect.provide(environment))
 
@@ -159,7 +159,7 @@ describe("DockerodeEngine", () => {
       const engine = yield* DockerodeEngine.makeWith(fake.docker).pipe(
         Effect.provide(EngineConfig.layerWith({ timeouts: { ...shortTimeouts, version: Duration.infinity } }))
       )
-      assert.deepStrictEqual(yield* engine.version, { version: "20.10.24", apiVersion: "1.41" })
+      assert.deepStrictEqual(yield* engine.version, { version: "20.10.24", apiVersion: "1.41", flavor: "docker" })
     }))
 
   it.scopedLive("B2 memory is given in whole megabytes, and cpu shares of 0 leave the engine's default", () =>
@@ -256,7 +256,7 @@ describe("DockerodeEngine", () => {
           const [request] = fake.requests
           assert.strictEqual(request?.path, "/containers/json")
           assert.strictEqual(request?.query.get("all"), "true")
-          assert.deepStrictEqual(JSON.parse(request?.query.get("filters") ?? "{}"), { name: ["^/wsk0_"] })
+          assert.deepStrictEqual(JSON.parse(request?.query.get("filters") ?? "{}"), { name: ["^/?wsk0_"] })
         })
     ))
 
@@ -357,7 +357,7 @@ describe("DockerodeEngine", () => {
           yield* engine.remove(id)
           yield* engine.pause(ContainerId.make(id))
           yield* engine.unpause(ContainerId.make(id))
-          assert.deepStrictEqual(yield* engine.version, { version: "20.10.24", apiVersion: "1.41" })
+          assert.deepStrictEqual(yield* engine.version, { version: "20.10.24", apiVersion: "1.41", flavor: "docker" })
           assert.deepStrictEqual(fake.requests.map((r) => `${r.method} ${r.path}`), [
             `DELETE /containers/${id}`,
             `POST /containers/${id}/pause`,

@@ -77,6 +77,30 @@ describe("FreezerChoice", () => {
       }).pipe(Effect.provide(layer))
     }))
 
+  it.scopedLive("auto on Podman asks runc at Podman's state root, and freezes there, while Docker's default is configured", () =>
+    Effect.gen(function*() {
+      const runc = yield* fakeRunc(0)
+      const id = ContainerId.make("ab".repeat(32))
+      const freezer = yield* Effect.provide(
+        FreezerChoice.make,
+        Layer.mergeAll(
+          WhiskConfig.layerWith({
+            freezer: { mode: "auto", timeout: Duration.seconds(1), runc: { ...FreezerConfig.defaults.runc, binary: runc.binary } }
+          }),
+          DockerEngine.layerTest({ version: Effect.succeed({ version: "4.3.1", apiVersion: "1.41", flavor: "podman" }) }),
+          Runc.layerTest()
+        )
+      )
+      yield* freezer.freeze({ id, pid: 0 })
+      yield* freezer.thaw({ id, pid: 0 })
+      assert.deepStrictEqual(yield* freezer.strategy, Option.some("runc"))
+      assert.deepStrictEqual(readFileSync(runc.asked, "utf8").trim().split("\n"), [
+        `--root ${FreezerConfig.podmanRuncRoot} list --quiet`,
+        `--root ${FreezerConfig.podmanRuncRoot} pause ${id}`,
+        `--root ${FreezerConfig.podmanRuncRoot} resume ${id}`
+      ])
+    }))
+
   it.scopedLive("auto falls back to the engine when runc does not answer", () =>
     Effect.gen(function*() {
       for (const binary of [(yield* fakeRunc(1)).binary, "/nonexistent/runc"]) {

@@ -230,7 +230,11 @@ export const diagnose = Effect.gen(function*() {
     checks.push(check("engine", "fail", `no engine answers at ${engine.endpoint.url}: ${version.left.message}`, engineFix))
   } else {
     checks.push(
-      check("engine", "ok", `${version.right.version} (API ${version.right.apiVersion}) at ${engine.endpoint.url}`)
+      check(
+        "engine",
+        "ok",
+        `${version.right.flavor === "podman" ? "Podman" : "Docker"} ${version.right.version} (API ${version.right.apiVersion}) at ${engine.endpoint.url}`
+      )
     )
   }
   checks.push(cgroupLayout())

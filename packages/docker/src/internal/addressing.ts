@@ -4,6 +4,7 @@ import { type Duration, Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { networkInterfaces } from "node:os"
 import { engineCall } from "./engineCall.js"
+import { addressIn } from "./engineFlavor.js"
 
 /** The action port as the engine names it in ExposedPorts, PortBindings and the inspect's Ports. @internal */
 export const actionPortKey = `${ContainerAddress.actionPort}/tcp`
@@ -183,8 +184,8 @@ export const addressOf = (
   const notFound = (description: string) =>
     Effect.fail(new Errors.DockerEngineError({ operation: "inspectAddress", target: id, reason: "NotFound", description }))
   if (strategy === "bridge") {
-    const ip = info.NetworkSettings?.Networks?.[network]?.IPAddress
-    return typeof ip === "string" && ip.length > 0
+    const ip = addressIn(network, info.NetworkSettings)
+    return ip !== undefined
       ? Effect.succeed(ContainerAddress.make(ip))
       : notFound(`the container has no IP address on network ${network}`)
   }

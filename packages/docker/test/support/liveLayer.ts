@@ -7,7 +7,7 @@ import * as DockerodeEngine from "@effect-whisk/docker/DockerodeEngine"
 import * as RuncCommand from "@effect-whisk/docker/RuncCommand"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Layer } from "effect"
-import { runcBinary } from "./realEngine.js"
+import { runcBinary, runcRoot } from "./realEngine.js"
 import { withForced } from "./testEngine.js"
 
 export const liveLayer = <ROut, E>(
@@ -17,7 +17,7 @@ export const liveLayer = <ROut, E>(
   Layer.mergeAll(DockerodeEngine.layer, RuncCommand.layer, http).pipe(
     Layer.provideMerge(WhiskConfig.layerWith({
       ...withForced(config),
-      freezer: { ...config.freezer, runc: { ...FreezerConfig.defaults.runc, binary: runcBinary(), ...config.freezer?.runc } }
+      freezer: { ...config.freezer, runc: { ...FreezerConfig.defaults.runc, binary: runcBinary(), root: runcRoot, ...config.freezer?.runc } }
     })),
     Layer.provide(NodeContext.layer)
   )
