@@ -499,7 +499,7 @@ describe("DockerodeEngine address strategies", () => {
   ) =>
     Effect.gen(function*() {
       const fake = yield* fakeEngine(handler, options)
-      const engine = yield* DockerodeEngine.makeWith(fake.docker)
+      const engine = yield* DockerodeEngine.makeWith(fake.docker, { flavor: "docker" })
       return yield* body(engine, fake)
     }).pipe(Effect.provide(EngineConfig.layerWith({ timeouts: shortTimeouts, address })))
 
@@ -578,7 +578,7 @@ describe("DockerodeEngine address strategies", () => {
       assert.include(said[2], "set EFFECT_WHISK_ADDRESS=published")
 
       // Through the engine: one question per network, however many containers.
-      const engine = yield* DockerodeEngine.makeWith(fake.docker).pipe(
+      const engine = yield* DockerodeEngine.makeWith(fake.docker, { flavor: "docker" }).pipe(
         Effect.provide(EngineConfig.layerWith({ timeouts: shortTimeouts }))
       )
       const asked = () => fake.matching("GET", /^\/networks\/bridge$/).length
