@@ -43,6 +43,22 @@ describe("ContainerPool placement", () => {
       assert.strictEqual(fields["activation_id"], "a1")
       assert.strictEqual(fields["action_name"], "/team/ctx")
       assert.strictEqual(record.action, "/team/ctx")
+      // PX1: the action's environment goes to /init only, the invocation's parameters to /run only.
+      assert.isUndefined(initializer.env["x"])
+      assert.isUndefined((parameters as Record<string, unknown>)["A"])
+      assert.isUndefined(fields["A"])
+    }).pipe(Effect.provide(testLayer())))
+
+  it.effect("PX36: no API key reaches /init or /run (effect-whisk has none to give)", () =>
+    Effect.gen(function*() {
+      yield* invoke(action("keyless"), {})
+      yield* invoke(action("keyless"), {})
+      const [[, initializer]] = (yield* calls("initialize")) as unknown as [[string, { env: Record<string, string> }]]
+      assert.isUndefined(initializer.env["__OW_API_KEY"])
+      for (const [, , fields] of (yield* calls("run")) as unknown as Array<[string, unknown, Record<string, string>]>) {
+        assert.isUndefined(fields["api_key"])
+        assert.isUndefined(fields["__OW_API_KEY"])
+      }
     }).pipe(Effect.provide(testLayer())))
 
   it.effect("PT33–PT35, PT7: another version, name or invocation namespace gets its own container", () =>
