@@ -59,6 +59,25 @@ describe("ContainerPool lifecycle", () => {
       assert.strictEqual(yield* count("suspend"), 1)
     }).pipe(Effect.provide(testLayer())))
 
+  it.effect("a container used every 6 s for a minute is never suspended; 10 s after its last activation it is", () =>
+    Effect.gen(function*() {
+      for (let n = 0; n < 10; n++) {
+        const record = yield* invoke(hello, {})
+        assert.isUndefined(record.timings.resume)
+        yield* TestClock.adjust("6 seconds")
+      }
+      assert.strictEqual(yield* count("suspend"), 0)
+      yield* TestClock.adjust("3 seconds")
+      assert.strictEqual(yield* count("suspend"), 0)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* count("suspend"), 1)
+      // The idle timeout counts from the suspend: 10 min later it is removed, not before.
+      yield* TestClock.adjust("599 seconds")
+      assert.strictEqual(yield* count("destroy"), 0)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* count("destroy"), 1)
+    }).pipe(Effect.provide(testLayer())))
+
   it.effect("idle removal: a suspended container is removed after the idle timeout (10 min)", () =>
     Effect.gen(function*() {
       yield* invoke(hello, {})
