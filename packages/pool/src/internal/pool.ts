@@ -160,6 +160,20 @@ const millisOf = (duration: Duration.Duration): number => Math.round(Duration.to
 const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.map(Effect.timed(Effect.either(effect)), ([duration, outcome]) => [millisOf(duration), outcome] as const)
 
+/**
+ * The key of P2 for an action in an invocation namespace, one string per (action, namespace): the identity holds the
+ * action's code, which can be megabytes, and a key built anew for each activation was hashed anew by every Map lookup.
+ */
+const requestKeys = new WeakMap<Action.Resolved, Map<string, string>>()
+
+const requestKey = (action: Action.Resolved, invocationNamespace: string): string => {
+  let byNamespace = requestKeys.get(action)
+  if (byNamespace === undefined) requestKeys.set(action, byNamespace = new Map())
+  let key = byNamespace.get(invocationNamespace)
+  if (key === undefined) byNamespace.set(invocationNamespace, key = `${invocationNamespace}\u0000${action.identity}`)
+  return key
+}
+
 const cellKey = (image: string, memory: number) => `${memory}\u0000${image}`
 
 const addTo = <K, V>(index: Map<K, Set<V>>, key: K, value: V) => {
@@ -1119,11 +1133,7 @@ export const make = (
       Effect.suspend(() => {
         const resolved = Action.resolve(action)
         const invocationNamespace = options.invocationNamespace ?? resolved.namespace
-        const request: Request = {
-          action: resolved,
-          invocationNamespace,
-          key: `${invocationNamespace}\u0000${resolved.identity}`
-        }
+        const request: Request = { action: resolved, invocationNamespace, key: requestKey(resolved, invocationNamespace) }
         const qualified = `/${resolved.namespace}/${resolved.name}`
         if (resolved.memory.bytes > budget) {
           return Effect.fail(new PoolError({ reason: "TooLarge", action: qualified, memory: resolved.memory, limit: budget }))
