@@ -82,6 +82,8 @@ interface Entry {
   idleSince: number
   /** Epoch millis when it was suspended: the idle timeout counts from here. */
   suspendedAt: number
+  /** Its pause timer is suspending it now (under `control`). */
+  pausing: boolean
 }
 
 /** Where an activation goes, and the idle containers removed to make room for it (P6). */
@@ -284,7 +286,8 @@ export const make = (
         initialized: undefined,
         timer: undefined,
         idleSince: 0,
-        suspendedAt: 0
+        suspendedAt: 0,
+        pausing: false
       }
       entries.add(entry)
       used += memory
@@ -754,6 +757,7 @@ export const make = (
             const suspended = yield* entry.control.withPermits(1)(
               Effect.suspend(() => {
                 if (entry.active > 0 || entry.removed || entry.container === undefined) return Effect.succeed(true)
+                entry.pausing = true
                 return entry.container.suspend.pipe(
                   Effect.as(true),
                   Effect.tap(() =>
@@ -766,7 +770,9 @@ export const make = (
                   Effect.catchAll((error) =>
                     Effect.as(Effect.logWarning(`Suspending container ${entry.container?.id} failed: ${error.message}`), false)
                   ),
-                  Effect.withSpan("ContainerPool.suspend")
+                  Effect.withSpan("ContainerPool.suspend"),
+                  // After `suspended` is set: an activation must never see neither flag while the container is frozen.
+                  Effect.ensuring(Effect.sync(() => (entry.pausing = false)))
                 )
               })
             ).pipe(Effect.uninterruptible)
@@ -993,7 +999,9 @@ export const make = (
         const container = entry.container!
         const warmStart = placement.start === "Warm"
         lease.touched = true
-        if (warmStart) {
+        // Only a container suspended or being suspended needs the lock: the pause timer decides and sets `pausing` in
+        // one synchronous step after this activation's placement made it busy, or before it, never in between.
+        if (warmStart && (entry.suspended || entry.pausing)) {
           const resumed = yield* entry.control.withPermits(1)(
             Effect.suspend(() => {
               if (!entry.suspended) return Effect.succeed(Either.right(undefined))
