@@ -218,6 +218,8 @@ export const make = (
     const prewarmed = new Map<string, Set<Entry>>()
     const cells = new Map<string, Cell>()
     let used = 0
+    /** Of `used`, the memory of containers out of the books and being removed: free once they are gone. */
+    let releasing = 0
     let waiters: Array<Waiter> = []
     /** The buffer's head while it cannot be placed: it stays the head until it is (P1, PT17, PT18). */
     let head: Waiter | undefined
@@ -306,6 +308,7 @@ export const make = (
       entry.removed = true
       entries.delete(entry)
       if (freeMemory) used -= entry.memory
+      else releasing += entry.memory
       if (entry.key !== undefined) deleteFrom(byKey, entry.key, entry)
       if (entry.cell !== undefined) deleteFrom(prewarmed, entry.cell.key, entry)
       stopTimer(entry)
@@ -329,6 +332,7 @@ export const make = (
           destroy(entry),
           Effect.suspend(() => {
             used -= entry.memory
+            releasing -= entry.memory
             return drainNow
           })
         )),
@@ -397,7 +401,7 @@ export const make = (
      * without it, under pressure every release handed the idle container of a busy action to the buffer's head, and
      * that action's own waiters then evicted the next one (figure 10b: a cold share of 0.55–0.63 on the engine where
      * the 7 most popular of 16 Zipf actions keeping their containers give 0.23; 0.20 after).
-     * Memory already draining counts as covered, so a retried head does not mark more.
+     * Memory already draining or being released counts as covered, so a retried head does not mark more.
      *
      * Gives the idle containers removed, to be placed now; `undefined` to wait.
      */
@@ -410,7 +414,7 @@ export const make = (
     ): ReadonlyArray<Entry> | undefined => {
       const candidates: Array<{ readonly entry: Entry; readonly demand: number; readonly idle: boolean }> = []
       const stemCells: Array<Entry> = []
-      let pending = 0
+      let pending = releasing
       for (const entry of entries) {
         if (entry.draining) {
           pending += entry.memory
@@ -573,7 +577,7 @@ export const make = (
      * no new activations, so an activation that takes a warm slot meanwhile costs it nothing.
      */
     const drainsFor = (request: Request): boolean => {
-      let draining = 0
+      let draining = releasing
       for (const entry of entries) if (entry.draining) draining += entry.memory
       return draining > 0 && used - draining + request.action.memory.bytes <= budget
     }
