@@ -59,6 +59,44 @@ describe("ContainerPool lifecycle", () => {
       assert.strictEqual(yield* count("suspend"), 1)
     }).pipe(Effect.provide(testLayer())))
 
+  it.effect("a container used every 6 s for a minute is never suspended; 10 s after its last activation it is", () =>
+    Effect.gen(function*() {
+      for (let n = 0; n < 10; n++) {
+        const record = yield* invoke(hello, {})
+        assert.isUndefined(record.timings.resume)
+        yield* TestClock.adjust("6 seconds")
+      }
+      assert.strictEqual(yield* count("suspend"), 0)
+      yield* TestClock.adjust("3 seconds")
+      assert.strictEqual(yield* count("suspend"), 0)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* count("suspend"), 1)
+      // The idle timeout counts from the suspend: 10 min later it is removed, not before.
+      yield* TestClock.adjust("599 seconds")
+      assert.strictEqual(yield* count("destroy"), 0)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* count("destroy"), 1)
+    }).pipe(Effect.provide(testLayer())))
+
+  it.effect("an activation placed while its container is being suspended waits for the suspend, then resumes it", () =>
+    Effect.gen(function*() {
+      const first = yield* invoke(hello, {})
+      yield* TestClock.adjust("10 seconds")
+      // The suspend takes 100 ms; the next activation arrives halfway through it.
+      yield* TestClock.adjust(50)
+      const second = yield* Effect.fork(invoke(hello, {}))
+      yield* settle
+      assert.strictEqual(yield* count("run"), 1)
+      yield* TestClock.adjust(50)
+      const record = yield* Fiber.join(second)
+      assert.strictEqual(record.start, "Warm")
+      assert.strictEqual(record.containerId, first.containerId)
+      assert.isTrue(record.response.isSuccess)
+      assert.isDefined(record.timings.resume)
+      assert.strictEqual(yield* count("suspend"), 1)
+      assert.strictEqual(yield* count("resume"), 1)
+    }).pipe(Effect.provide(replacing((container) => ({ suspend: Effect.zipRight(Effect.sleep(100), container.suspend) })))))
+
   it.effect("idle removal: a suspended container is removed after the idle timeout (10 min)", () =>
     Effect.gen(function*() {
       yield* invoke(hello, {})

@@ -43,6 +43,22 @@ describe("ContainerPool placement", () => {
       assert.strictEqual(fields["activation_id"], "a1")
       assert.strictEqual(fields["action_name"], "/team/ctx")
       assert.strictEqual(record.action, "/team/ctx")
+      // PX1: the action's environment goes to /init only, the invocation's parameters to /run only.
+      assert.isUndefined(initializer.env["x"])
+      assert.isUndefined((parameters as Record<string, unknown>)["A"])
+      assert.isUndefined(fields["A"])
+    }).pipe(Effect.provide(testLayer())))
+
+  it.effect("PX36: no API key reaches /init or /run (effect-whisk has none to give)", () =>
+    Effect.gen(function*() {
+      yield* invoke(action("keyless"), {})
+      yield* invoke(action("keyless"), {})
+      const [[, initializer]] = (yield* calls("initialize")) as unknown as [[string, { env: Record<string, string> }]]
+      assert.isUndefined(initializer.env["__OW_API_KEY"])
+      for (const [, , fields] of (yield* calls("run")) as unknown as Array<[string, unknown, Record<string, string>]>) {
+        assert.isUndefined(fields["api_key"])
+        assert.isUndefined(fields["__OW_API_KEY"])
+      }
     }).pipe(Effect.provide(testLayer())))
 
   it.effect("PT33–PT35, PT7: another version, name or invocation namespace gets its own container", () =>
@@ -332,6 +348,75 @@ describe("ContainerPool placement", () => {
       assert.deepStrictEqual(yield* destroyed, [once.containerId])
       assert.strictEqual((yield* invoke(often, {})).containerId, first.containerId)
     }).pipe(Effect.provide(testLayer({ userMemory: mb(512) }))))
+
+  it.effect("under pressure, an action without a container waits for the least demanded busy one instead of evicting a popular idle one", () =>
+    Effect.gen(function*() {
+      const popular = action("popular")
+      const first = yield* invoke(popular, {})
+      for (let n = 0; n < 3; n++) yield* invoke(popular, {})
+      const rare = yield* Effect.fork(invoke(action("rare"), { sleep: 100 }))
+      yield* settle
+      // The memory is full: popular's container is idle, rare's busy. Another rare action arrives.
+      const other = yield* Effect.fork(invoke(action("other"), {}))
+      yield* settle
+      assert.strictEqual(yield* count("destroy"), 0)
+      assert.strictEqual((yield* ContainerPool.snapshot).buffered, 1)
+      yield* TestClock.adjust(100)
+      const [rareRecord, otherRecord] = [yield* Fiber.join(rare), yield* Fiber.join(other)]
+      assert.isTrue(rareRecord.response.isSuccess)
+      assert.strictEqual(otherRecord.start, "Cold")
+      assert.isAtLeast(otherRecord.timings.wait, 100)
+      // rare's container went when its activation ended; popular's stayed warm.
+      assert.deepStrictEqual(yield* destroyed, [rareRecord.containerId])
+      const again = yield* invoke(popular, {})
+      assert.strictEqual(again.start, "Warm")
+      assert.strictEqual(again.containerId, first.containerId)
+    }).pipe(Effect.provide(testLayer({ userMemory: mb(512) }, { run: sleepingRun }))))
+
+  it.effect("a waiting activation that leaves takes its mark back: the busy container it waited for stays", () =>
+    Effect.gen(function*() {
+      const popular = action("popular")
+      for (let n = 0; n < 4; n++) yield* invoke(popular, {})
+      const rare = yield* Effect.fork(invoke(action("rare"), { sleep: 100 }))
+      yield* settle
+      const other = yield* Effect.fork(invoke(action("other"), {}))
+      yield* settle
+      yield* Fiber.interrupt(other)
+      yield* TestClock.adjust(100)
+      const rareRecord = yield* Fiber.join(rare)
+      assert.strictEqual(yield* count("destroy"), 0)
+      const again = yield* invoke(action("rare"), {})
+      assert.strictEqual(again.start, "Warm")
+      assert.strictEqual(again.containerId, rareRecord.containerId)
+    }).pipe(Effect.provide(testLayer({ userMemory: mb(512) }, { run: sleepingRun }))))
+
+  it.effect("activations behind a head that waits for a marked container plan their own cold starts at once", () =>
+    Effect.gen(function*() {
+      // Four containers: a popular one, idle, and three rare busy ones. Two more rare actions arrive.
+      const popular = action("popular")
+      for (let n = 0; n < 6; n++) yield* invoke(popular, {})
+      const busy = []
+      for (const name of ["r1", "r2", "r3"]) {
+        busy.push(yield* Effect.fork(invoke(action(name), { sleep: 100 })))
+        yield* TestClock.adjust(1)
+      }
+      yield* settle
+      const waiting = []
+      for (const name of ["w1", "w2"]) {
+        waiting.push(yield* Effect.fork(invoke(action(name), {})))
+        yield* settle
+      }
+      yield* TestClock.adjust(100)
+      const records = yield* Fiber.joinAll(waiting)
+      yield* Fiber.joinAll(busy)
+      // Both were placed when the busy ones ended, neither waited for the other's cold start; popular stayed.
+      for (const record of records) {
+        assert.strictEqual(record.start, "Cold")
+        assert.isAtMost(record.timings.wait, 100)
+      }
+      assert.strictEqual(yield* count("destroy"), 2)
+      assert.strictEqual((yield* invoke(popular, {})).start, "Warm")
+    }).pipe(Effect.provide(testLayer({ userMemory: mb(1024) }, { run: sleepingRun }))))
 
   it.effect("an activation interrupted while it waits for another's init leaves the container to it", () =>
     Effect.gen(function*() {
