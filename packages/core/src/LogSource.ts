@@ -1,15 +1,20 @@
 /**
  * Where a container's logs come from, as its engine says (`DockerEngine.logSource`). The engine only names the
- * source; `@effect-whisk/logs` reads activations' lines from it (tailing, polling, deadlines, the offset rule).
+ * source; `@effect-whisk/logs` reads activations' lines from it (tailing, polling, reconnecting, deadlines, the
+ * cursor rule).
  *
- * Both sources today hold the container's json-file log as bytes addressed by offset. Another kind is planned for
- * engines whose files are out of reach (Podman, a remote engine): the engine's own log stream, bytes or lines from a
- * timestamp cursor; it will be one more case of this union.
+ * Two kinds of source:
+ * - the container's json-file log as bytes addressed by a byte offset: a file on this machine (`JsonFile`, the
+ *   invoker's fastest way) or scripted bytes (`Scripted`, test engines);
+ * - the engine's own log stream (`EngineStream`), for engines whose log file is out of reach (a remote engine, Podman,
+ *   a log driver other than json-file): records of a time, a stream and a text, asked for from a time on. Its cursor
+ *   is a `StreamCursor`: the time of the last record taken and how many records of that time were taken, since
+ *   several lines can carry the same time.
  *
  * @since 0.1.0
  */
 import { Stream } from "effect"
-import type { LogFileError } from "./Errors.js"
+import type { DockerEngineError, LogFileError } from "./Errors.js"
 
 /**
  * The container's json-file log, a file on this machine: read directly, which is the invoker's fastest way.
@@ -35,10 +40,85 @@ export interface Scripted {
 }
 
 /**
+ * One line of a container's output as the engine's log stream gives it.
+ *
  * @since 0.1.0
  * @category models
  */
-export type LogSource = JsonFile | Scripted
+export interface LogRecord {
+  /** When the engine received the line, in nanoseconds since the epoch. */
+  readonly time: bigint
+  readonly stream: "stdout" | "stderr"
+  /** The text with its line end; without one when the engine's message had none (a partial or unterminated line). */
+  readonly text: string
+}
+
+/**
+ * What one request of the engine's log stream asks for.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamRequest {
+  /** Records from this time on (nanoseconds since the epoch), inclusive; 0n: from the start of the log. */
+  readonly since: bigint
+  /** Records up to this time only, inclusive (nanoseconds since the epoch), as Docker's `until`; none: no end. */
+  readonly until?: bigint
+  /** Keep going as the container writes (until it stops); false: end at what the log holds now. */
+  readonly follow: boolean
+}
+
+/**
+ * The engine's log stream of a container: `records(request)` streams the records at or after `since`, in the engine's
+ * order (by time; records of one time in the order they were written), from one request to the engine. The stream
+ * may end at any moment, the engine closing it (the container stopped, a proxy timed out): the reader asks again
+ * from where it was. A failure is a DockerEngineError: `NotFound` when the container is gone.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EngineStream {
+  readonly _tag: "EngineStream"
+  readonly records: (request: StreamRequest) => Stream.Stream<LogRecord, DockerEngineError>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type LogSource = JsonFile | Scripted | EngineStream
+
+/**
+ * Where the next collection from an engine's log stream starts: after the first `seen` records whose time is `time`
+ * (and after every earlier record). A byte offset cannot say this: the engine's stream is asked for by time, and
+ * lines written within one clock tick share their time.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamCursor {
+  /** Nanoseconds since the epoch; 0n at the start of the log. */
+  readonly time: bigint
+  /** How many records of exactly `time` were already taken. */
+  readonly seen: number
+}
+
+/**
+ * The start of a log.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const streamStart: StreamCursor = { time: 0n, seen: 0 }
+
+/**
+ * The cursor right after a record taken at `cursor`.
+ *
+ * @since 0.1.0
+ * @category cursors
+ */
+export const advance = (cursor: StreamCursor, record: LogRecord): StreamCursor =>
+  record.time === cursor.time ? { time: cursor.time, seen: cursor.seen + 1 } : { time: record.time, seen: 1 }
 
 /**
  * @since 0.1.0
@@ -64,6 +144,83 @@ export const scripted = (bytes: (fromOffset: number) => Stream.Stream<Uint8Array
 export const fromBytes = (content: Uint8Array | string): LogSource => {
   const data = typeof content === "string" ? new TextEncoder().encode(content) : content
   return scripted((fromOffset) => fromOffset < data.length ? Stream.succeed(data.subarray(fromOffset)) : Stream.empty)
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const engineStream = (
+  records: (request: StreamRequest) => Stream.Stream<LogRecord, DockerEngineError>
+): LogSource => ({ _tag: "EngineStream", records })
+
+/**
+ * An engine log stream that holds these records (in this order) and nothing more: every request gets those at or
+ * after its `since` (and up to its `until`), then ends, following or not.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromRecords = (records: ReadonlyArray<LogRecord>): LogSource =>
+  engineStream((request) =>
+    Stream.fromIterable(
+      records.filter((record) => record.time >= request.since && (request.until === undefined || record.time <= request.until))
+    )
+  )
+
+/**
+ * A record at an RFC 3339 time (nanoseconds kept).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const record = (time: string, stream: "stdout" | "stderr", text: string): LogRecord => {
+  const nanos = parseTime(time)
+  if (nanos === undefined) throw new Error(`not an RFC 3339 time: ${time}`)
+  return { time: nanos, stream, text }
+}
+
+const timePattern = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/
+
+/**
+ * An RFC 3339 time with up to nine fraction digits, as engines write them (`2026-12-03T09:04:25.229967810Z`), in
+ * nanoseconds since the epoch; undefined when it is not one.
+ *
+ * @since 0.1.0
+ * @category times
+ */
+export const parseTime = (text: string): bigint | undefined => {
+  const match = timePattern.exec(text)
+  if (match === null) return undefined
+  const millis = Date.parse(`${match[1]}${match[3]}`)
+  if (Number.isNaN(millis)) return undefined
+  return BigInt(millis) * 1_000_000n + BigInt((match[2] ?? "").padEnd(9, "0"))
+}
+
+/**
+ * A time as a json-file log writes it (Go's RFC 3339 with nanoseconds, in UTC): trailing zeros of the fraction left
+ * out, and the fraction too when it is zero.
+ *
+ * @since 0.1.0
+ * @category times
+ */
+export const formatTime = (nanos: bigint): string => {
+  const seconds = nanos >= 0n ? nanos / 1_000_000_000n : (nanos - 999_999_999n) / 1_000_000_000n
+  const fraction = nanos - seconds * 1_000_000_000n
+  const whole = new Date(Number(seconds) * 1000).toISOString().slice(0, 19)
+  const digits = fraction.toString().padStart(9, "0").replace(/0+$/, "")
+  return digits.length === 0 ? `${whole}Z` : `${whole}.${digits}Z`
+}
+
+/**
+ * A time as the Docker API's `since` and `until` take it: UNIX seconds, a dot and nine digits of nanoseconds.
+ *
+ * @since 0.1.0
+ * @category times
+ */
+export const unixSeconds = (nanos: bigint): string => {
+  const seconds = nanos / 1_000_000_000n
+  return `${seconds}.${(nanos - seconds * 1_000_000_000n).toString().padStart(9, "0")}`
 }
 
 /**

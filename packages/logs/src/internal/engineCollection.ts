@@ -1,0 +1,150 @@
+import type { Errors } from "@effect-whisk/core"
+import { LogSource } from "@effect-whisk/core"
+import { Chunk, Duration, Effect, Schedule, Stream } from "effect"
+import { Buffer } from "node:buffer"
+import type { CollectionSettings } from "./activationReading.js"
+import { activationStream } from "./collection.js"
+import { jsonFileLine } from "./jsonFileLine.js"
+import type { Turn } from "./turn.js"
+
+/**
+ * Where a collection from the engine's log stream starts, and how it hands over to the next one: the Turn of the byte
+ * sources, with a stream cursor instead of a byte offset.
+ *
+ * @internal
+ */
+export interface StreamTurn {
+  /** Waits for this collection's turn; interruptible. Once it has returned, `release` runs whatever happens. */
+  readonly take: Effect.Effect<void>
+  readonly position: Effect.Effect<LogSource.StreamCursor>
+  readonly release: (cursor: LogSource.StreamCursor) => Effect.Effect<void>
+}
+
+/**
+ * After the engine ended a followed stream, the next request goes out after 10 ms, then twice as long each time up
+ * to 250 ms: a stream the engine closed under a running container is taken up again at once, and a stopped
+ * container, whose stream ends at every request, is not asked more than four times a second. The collection's
+ * deadlines bound the whole.
+ *
+ * @internal
+ */
+export const reconnectSchedule: Schedule.Schedule<unknown> = Schedule.exponential(Duration.millis(10)).pipe(
+  Schedule.union(Schedule.spaced(Duration.millis(250)))
+)
+
+/**
+ * The records from the cursor on: the engine is asked from the cursor's time (its `since` includes that time), and
+ * the records it gives before the cursor (an earlier time, or one of the `seen` records of the cursor's time) are
+ * dropped, so no record is given twice. Following, every end of the engine's stream is followed by a new request
+ * from the last record given: nothing is lost or repeated across a reconnection, and the stream never ends by itself.
+ *
+ * @internal
+ */
+export const recordsFrom = (
+  source: LogSource.EngineStream,
+  from: LogSource.StreamCursor,
+  follow: boolean,
+  reconnect: Schedule.Schedule<unknown> = reconnectSchedule
+): Stream.Stream<LogSource.LogRecord, Errors.DockerEngineError> =>
+  Stream.suspend(() => {
+    let at = from
+    const request = Stream.suspend(() => {
+      const start = at
+      let toSkip = start.seen
+      return source.records({ since: start.time, follow }).pipe(
+        Stream.filter((record) => {
+          if (record.time < start.time) return false
+          if (record.time === start.time && toSkip > 0) {
+            toSkip -= 1
+            return false
+          }
+          at = LogSource.advance(at, record)
+          return true
+        })
+      )
+    })
+    return follow ? Stream.repeat(request, reconnect) : request
+  })
+
+const byteLength = (line: string): number => {
+  for (let i = 0; i < line.length; i++) {
+    if (line.charCodeAt(i) > 0x7f) return Buffer.byteLength(line, "utf8")
+  }
+  return line.length
+}
+
+/**
+ * One activation's raw json lines from the engine's log stream, with the rules of every other source: its records
+ * become the json-file lines the engine would have written (`jsonFileLine`), and those bytes go through the same
+ * driver and rule engine as a scripted log's (`activationStream`, `ActivationReading`): limit, sentinels, notices,
+ * deadlines, and passing over the rest of a truncated activation.
+ *
+ * The driver counts bytes consumed from the start of the collection; each line's end is mapped here to the stream
+ * cursor right after its record, so the cursor moves exactly as the offset would: past every consumed line, to right
+ * after the last sentinel. A reread from a consumed offset (skipping after a truncation) asks the engine again from
+ * that line's cursor.
+ *
+ * @internal
+ */
+export const streamFromEngine = (
+  source: LogSource.EngineStream,
+  settings: CollectionSettings,
+  follow: boolean,
+  turn: StreamTurn,
+  reconnect?: Schedule.Schedule<unknown>
+): Stream.Stream<string, Errors.DockerEngineError> =>
+  Stream.suspend(() => {
+    let base: LogSource.StreamCursor = LogSource.streamStart
+    // The end offset of each line given, and the cursor after its record, in the order given.
+    const ends: Array<number> = []
+    const cursors: Array<LogSource.StreamCursor> = []
+    const cursorAt = (offset: number): LogSource.StreamCursor => {
+      let low = 0
+      let high = ends.length - 1
+      let found = -1
+      while (low <= high) {
+        const middle = (low + high) >>> 1
+        if (ends[middle]! <= offset) {
+          found = middle
+          low = middle + 1
+        } else {
+          high = middle - 1
+        }
+      }
+      return found === -1 ? base : cursors[found]!
+    }
+    const byOffset: Turn = {
+      take: turn.take,
+      position: Effect.map(turn.position, (cursor) => {
+        base = cursor
+        return { offset: 0, file: undefined }
+      }),
+      release: ({ offset }) => Effect.suspend(() => turn.release(cursorAt(offset)))
+    }
+    const bytesFrom = (from: number) =>
+      Stream.suspend(() => {
+        const start = cursorAt(from)
+        // Lines after `from` are read again: their marks go.
+        while (ends.length > 0 && ends.at(-1)! > from) {
+          ends.pop()
+          cursors.pop()
+        }
+        let offset = from
+        let cursor = start
+        return recordsFrom(source, start, follow, reconnect).pipe(
+          Stream.mapChunks((records) => {
+            let text = ""
+            for (const record of records) {
+              const line = `${jsonFileLine(record)}\n`
+              text += line
+              offset += byteLength(line)
+              cursor = LogSource.advance(cursor, record)
+              ends.push(offset)
+              cursors.push(cursor)
+            }
+            return text.length === 0 ? Chunk.empty() : Chunk.of<Uint8Array>(Buffer.from(text, "utf8"))
+          })
+        )
+      })
+    return activationStream(bytesFrom, settings, byOffset)
+  })
