@@ -3,6 +3,10 @@
  * finds it: `DOCKER_HOST` (unix socket, tcp, tls with `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`), else the default
  * socket. Every call has its timeout from EngineConfig (D1) and is cancelled when interrupted.
  *
+ * A container's logs (`logSource`) are its json-file log read from this machine's disk, or the engine's log stream
+ * (`internal/engineLogStream.ts`) where that file is out of reach: `EngineConfig.logSource` (`EFFECT_WHISK_LOG_SOURCE`)
+ * chooses `file`, `api`, or `auto` (the file when the driver is json-file and the file is readable here).
+ *
  * @since 0.1.0
  */
 import {
@@ -19,19 +23,39 @@ import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
 import { Cause, Effect, Exit, Fiber, Layer, Option, type Scope, Stream } from "effect"
 import { randomBytes } from "node:crypto"
-import { existsSync } from "node:fs"
+import { accessSync, constants, existsSync } from "node:fs"
 import { hostname } from "node:os"
 import type { Readable } from "node:stream"
 import { inBackground, removeByNameInBackground, removeInBackground, track } from "./internal/background.js"
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
 import { checkedId, engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
 import { withoutRedirects } from "./internal/engineClient.js"
+import { engineLogStream } from "./internal/engineLogStream.js"
 import * as LogPaths from "./internal/logPaths.js"
 import { pullEvents } from "./internal/pullProgress.js"
 import { limitRuns } from "./internal/runLimit.js"
 import { sharePulls } from "./internal/sharedPulls.js"
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/**
+ * The container's json-file log when it can be read here: the json-file driver, and a Docker log file (`<id>-json.log`;
+ * Podman names its log `ctr.log` and writes it in the CRI format whatever the inspect says) that this process may
+ * read (the engine is on this machine and the file is ours to read). Else undefined: the engine's stream.
+ */
+const readableJsonFile = (info: Docker.ContainerInspectInfo): string | undefined => {
+  const path = info.LogPath
+  const driver = info.HostConfig?.LogConfig?.Type
+  if (typeof path !== "string" || !path.endsWith("-json.log") || (driver !== undefined && driver !== "json-file")) {
+    return undefined
+  }
+  try {
+    accessSync(path, constants.R_OK)
+    return path
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * A DockerEngine over the given dockerode client, without the run limit and pull sharing (`decorate` adds them).
@@ -204,11 +228,33 @@ export const makeWith = (
 
     // A kept path whose file is gone (the container was removed another way) is looked up again: the collection
     // reads the file without the engine.
-    const logSource = (id: ContainerId.ContainerId) =>
+    const logFile = (id: ContainerId.ContainerId) =>
       Effect.flatMap(logPaths.get(id, logPath(id)), (path) =>
         existsSync(path)
           ? Effect.succeed(LogSource.jsonFile(path))
           : Effect.zipRight(logPaths.forget(id), Effect.map(logPaths.get(id, logPath(id)), LogSource.jsonFile)))
+
+    const logStream = engineLogStream(docker, timeouts.logs)
+
+    // auto: one inspect per container decides, and is kept as the paths are (an empty path: the engine's stream).
+    const logChoice = (id: ContainerId.ContainerId) =>
+      Effect.map(inspect(id), (info) => readableJsonFile(info) ?? "")
+
+    const logSource = (id: ContainerId.ContainerId) => {
+      switch (config.logSource) {
+        case "file":
+          return logFile(id)
+        case "api":
+          return Effect.map(checkedId("logs", id), logStream)
+        case "auto":
+          return Effect.flatMap(logPaths.get(id, logChoice(id)), (path) =>
+            path === ""
+              ? Effect.succeed(logStream(id))
+              : existsSync(path)
+              ? Effect.succeed(LogSource.jsonFile(path))
+              : Effect.zipRight(logPaths.forget(id), logFile(id)))
+      }
+    }
 
     return {
       owner,
