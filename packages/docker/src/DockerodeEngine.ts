@@ -246,13 +246,14 @@ export const makeWith = (
           return logFile(id)
         case "api":
           return Effect.map(checkedId("logs", id), logStream)
-        case "auto":
+        case "auto": {
+          const chosen = (path: string) => path === "" ? logStream(id) : LogSource.jsonFile(path)
+          // A kept file that is gone is decided again, as `file` looks its path up again.
           return Effect.flatMap(logPaths.get(id, logChoice(id)), (path) =>
-            path === ""
-              ? Effect.succeed(logStream(id))
-              : existsSync(path)
-              ? Effect.succeed(LogSource.jsonFile(path))
-              : Effect.zipRight(logPaths.forget(id), logFile(id)))
+            path === "" || existsSync(path)
+              ? Effect.succeed(chosen(path))
+              : Effect.zipRight(logPaths.forget(id), Effect.map(logPaths.get(id, logChoice(id)), chosen)))
+        }
       }
     }
 
