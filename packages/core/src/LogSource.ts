@@ -89,9 +89,14 @@ export interface EngineStream {
 export type LogSource = JsonFile | Scripted | EngineStream
 
 /**
- * Where the next collection from an engine's log stream starts: after the first `seen` records whose time is `time`
- * (and after every earlier record). A byte offset cannot say this: the engine's stream is asked for by time, and
- * lines written within one clock tick share their time.
+ * Where the next collection from an engine's log stream starts: the engine is asked from `time` on (its `since`
+ * includes that time), and gives first, in its order, the records already taken at or after that time (`seen`):
+ * those are skipped. A byte offset cannot say this, since the stream is asked for by time, and lines written within
+ * one clock tick share their time (Podman 4.3 gives whole seconds).
+ *
+ * `time` is not simply the last record's: the engine stamps stdout and stderr lines as it reads each pipe and writes
+ * them in the order they are ready, so a line can follow one stamped after it on the other stream. `time` stays at
+ * or before the last time of each stream (and within `reorderWindow` of the latest), so no later line is before it.
  *
  * @since 0.1.0
  * @category models
@@ -99,8 +104,10 @@ export type LogSource = JsonFile | Scripted | EngineStream
 export interface StreamCursor {
   /** Nanoseconds since the epoch; 0n at the start of the log. */
   readonly time: bigint
-  /** How many records of exactly `time` were already taken. */
-  readonly seen: number
+  /** The times of the records already taken at or after `time`, ascending: how many lines were seen from `time` on. */
+  readonly seen: ReadonlyArray<bigint>
+  /** The time of the last record taken from each stream; undefined before the first. */
+  readonly last: { readonly stdout: bigint | undefined; readonly stderr: bigint | undefined }
 }
 
 /**
@@ -109,16 +116,16 @@ export interface StreamCursor {
  * @since 0.1.0
  * @category constructors
  */
-export const streamStart: StreamCursor = { time: 0n, seen: 0 }
+export const streamStart: StreamCursor = { time: 0n, seen: [], last: { stdout: undefined, stderr: undefined } }
 
 /**
- * The cursor right after a record taken at `cursor`.
+ * How far a line may follow one stamped after it (in nanoseconds): a bound on the engine's reordering of stdout
+ * and stderr lines, used while one of the streams has no line yet.
  *
  * @since 0.1.0
  * @category cursors
  */
-export const advance = (cursor: StreamCursor, record: LogRecord): StreamCursor =>
-  record.time === cursor.time ? { time: cursor.time, seen: cursor.seen + 1 } : { time: record.time, seen: 1 }
+export const reorderWindow = 1_000_000_000n
 
 /**
  * @since 0.1.0

@@ -122,21 +122,30 @@ const multiplexed = (response: http.ServerResponse) =>
   response.writeHead(200, { "Content-Type": "application/vnd.docker.multiplexed-stream" })
 
 describe("DockerodeEngine.logSource with logSource api", () => {
-  it.scopedLive("asks with follow, stdout, stderr, timestamps; a reconnection asks from the cursor's time in seconds with nine digits", () =>
+  it.scopedLive("asks with follow, stdout, stderr, timestamps; a reconnection asks from the cursor's time in UNIX seconds with nine digits", () =>
     Effect.gen(function*() {
+      // The container's whole log; a request with `since` gets what is at or after it (the engine's filter).
+      const log: ReadonlyArray<readonly [number, Buffer]> = [
+        [1, out(1, "a\n")],
+        [2, err(2, "b\n")],
+        [3, out(3, "c\n")],
+        [4, out(4, "d\n")],
+        [5, out(5, sentinel)],
+        [5, err(5, sentinel)]
+      ]
       const { engine, logRequests } = yield* apiEngine((request, response) => {
         multiplexed(response)
         if (!request.query.has("since")) {
           // Cut in the middle of a frame's header, then in a payload; then the engine closes the stream.
-          const bytes = Buffer.concat([out(1, "a\n"), err(2, "b\n"), out(3, "c\n")])
+          const bytes = Buffer.concat(log.slice(0, 3).map(([, bytes]) => bytes))
           response.write(bytes.subarray(0, 3))
           setTimeout(() => {
             response.write(bytes.subarray(3, 30))
             setTimeout(() => response.end(bytes.subarray(30)), 5)
           }, 5)
         } else {
-          // The engine repeats what is at the `since` time; the rest of the activation follows.
-          response.end(Buffer.concat([out(3, "c\n"), out(4, "d\n"), out(5, sentinel), err(5, sentinel)]))
+          const since = BigInt(request.query.get("since")!.replace(".", ""))
+          response.end(Buffer.concat(log.filter(([n]) => time(n) >= since).map(([, bytes]) => bytes)))
         }
       })
       const source = yield* engine.logSource(id)
@@ -146,7 +155,8 @@ describe("DockerodeEngine.logSource with logSource api", () => {
       assert.deepStrictEqual(lines.map(textOf), ["a\n", "b\n", "c\n", "d\n"])
       const queries = logRequests().map((request) => Object.fromEntries(request.query))
       assert.deepStrictEqual(queries[0], { follow: "true", stdout: "true", stderr: "true", timestamps: "true" })
-      assert.strictEqual(queries[1]!.since, "1796292000.000000003")
+      // From the earlier of the two streams' last times (b on stderr at 2), skipping b and c.
+      assert.strictEqual(queries[1]!.since, "1796292000.000000002")
     }))
 
   it.scopedLive("a collection that does not wait for sentinels asks once without follow", () =>

@@ -111,6 +111,19 @@ export class LogFrames {
   }
 }
 
+// A container being removed answers 409 ("dead or marked for removal"): for its logs it is gone, as after the removal.
+const goneWhenRemoving = (error: Errors.DockerEngineError): Errors.DockerEngineError =>
+  error.reason === "Conflict"
+    ? new Errors.DockerEngineError({
+      operation: error.operation,
+      reason: "NotFound",
+      ...(error.target === undefined ? {} : { target: error.target }),
+      ...(error.statusCode === undefined ? {} : { statusCode: error.statusCode }),
+      ...(error.description === undefined ? {} : { description: error.description }),
+      cause: error
+    })
+    : error
+
 /** The records of bytes already whole (a request that does not follow gets them as one buffer). */
 const recordsOf = (
   body: Uint8Array,
@@ -160,7 +173,7 @@ export const engineLogStream = (docker: Docker, timeout: Duration.Duration) =>
           (docker.getContainer(checked).logs as unknown as (options: object) => Promise<Readable | Buffer>)({
             ...query,
             abortSignal: signal
-          }))),
+          })).pipe(Effect.mapError(goneWhenRemoving))),
         (answer) => Effect.sync(() => Buffer.isBuffer(answer) ? undefined : answer.destroy())
       )
       if (Buffer.isBuffer(body)) return recordsOf(body, invalid)

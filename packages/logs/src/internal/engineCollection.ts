@@ -4,6 +4,7 @@ import { Chunk, Duration, Effect, Schedule, Stream } from "effect"
 import { Buffer } from "node:buffer"
 import type { CollectionSettings } from "./activationReading.js"
 import { activationStream } from "./collection.js"
+import { CursorTracker } from "./cursorTracker.js"
 import { jsonFileLine } from "./jsonFileLine.js"
 import type { Turn } from "./turn.js"
 
@@ -34,7 +35,7 @@ export const reconnectSchedule: Schedule.Schedule<unknown> = Schedule.exponentia
 
 /**
  * The records from the cursor on: the engine is asked from the cursor's time (its `since` includes that time), and
- * the records it gives before the cursor (an earlier time, or one of the `seen` records of the cursor's time) are
+ * the records it gives before that time, or first at or after it and already taken (the cursor's seen ones), are
  * dropped, so no record is given twice. Following, every end of the engine's stream is followed by a new request
  * from the last record given: nothing is lost or repeated across a reconnection, and the stream never ends by itself.
  *
@@ -47,18 +48,18 @@ export const recordsFrom = (
   reconnect: Schedule.Schedule<unknown> = reconnectSchedule
 ): Stream.Stream<LogSource.LogRecord, Errors.DockerEngineError> =>
   Stream.suspend(() => {
-    let at = from
+    const at = new CursorTracker(from)
     const request = Stream.suspend(() => {
-      const start = at
-      let toSkip = start.seen
-      return source.records({ since: start.time, follow }).pipe(
+      const since = at.time
+      let toSkip = at.skip
+      return source.records({ since, follow }).pipe(
         Stream.filter((record) => {
-          if (record.time < start.time) return false
-          if (record.time === start.time && toSkip > 0) {
+          if (record.time < since) return false
+          if (toSkip > 0) {
             toSkip -= 1
             return false
           }
-          at = LogSource.advance(at, record)
+          at.take(record)
           return true
         })
       )
@@ -79,10 +80,10 @@ const byteLength = (line: string): number => {
  * driver and rule engine as a scripted log's (`activationStream`, `ActivationReading`): limit, sentinels, notices,
  * deadlines, and passing over the rest of a truncated activation.
  *
- * The driver counts bytes consumed from the start of the collection; each line's end is mapped here to the stream
- * cursor right after its record, so the cursor moves exactly as the offset would: past every consumed line, to right
- * after the last sentinel. A reread from a consumed offset (skipping after a truncation) asks the engine again from
- * that line's cursor.
+ * The driver counts bytes consumed from the start of the collection; each line's end is mapped here to its record,
+ * and the cursor is the collection's start moved on by the records of the consumed lines, so it moves exactly as the
+ * offset would: past every consumed line, to right after the last sentinel. A reread from a consumed offset
+ * (skipping after a truncation) asks the engine again from the cursor there.
  *
  * @internal
  */
@@ -95,23 +96,14 @@ export const streamFromEngine = (
 ): Stream.Stream<string, Errors.DockerEngineError> =>
   Stream.suspend(() => {
     let base: LogSource.StreamCursor = LogSource.streamStart
-    // The end offset of each line given, and the cursor after its record, in the order given.
+    // The end offset of each line given, and its record, in the order given.
     const ends: Array<number> = []
-    const cursors: Array<LogSource.StreamCursor> = []
+    const records: Array<LogSource.LogRecord> = []
+    // The cursor after the lines that end at or before the offset: the base moved on by their records.
     const cursorAt = (offset: number): LogSource.StreamCursor => {
-      let low = 0
-      let high = ends.length - 1
-      let found = -1
-      while (low <= high) {
-        const middle = (low + high) >>> 1
-        if (ends[middle]! <= offset) {
-          found = middle
-          low = middle + 1
-        } else {
-          high = middle - 1
-        }
-      }
-      return found === -1 ? base : cursors[found]!
+      const tracker = new CursorTracker(base)
+      for (let i = 0; i < ends.length && ends[i]! <= offset; i++) tracker.take(records[i]!)
+      return tracker.cursor
     }
     const byOffset: Turn = {
       take: turn.take,
@@ -127,20 +119,18 @@ export const streamFromEngine = (
         // Lines after `from` are read again: their marks go.
         while (ends.length > 0 && ends.at(-1)! > from) {
           ends.pop()
-          cursors.pop()
+          records.pop()
         }
         let offset = from
-        let cursor = start
         return recordsFrom(source, start, follow, reconnect).pipe(
-          Stream.mapChunks((records) => {
+          Stream.mapChunks((chunk) => {
             let text = ""
-            for (const record of records) {
+            for (const record of chunk) {
               const line = `${jsonFileLine(record)}\n`
               text += line
               offset += byteLength(line)
-              cursor = LogSource.advance(cursor, record)
               ends.push(offset)
-              cursors.push(cursor)
+              records.push(record)
             }
             return text.length === 0 ? Chunk.empty() : Chunk.of<Uint8Array>(Buffer.from(text, "utf8"))
           })
