@@ -21,7 +21,7 @@ import {
 } from "@effect-whisk/core"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
-import { Cause, Effect, Exit, Fiber, Layer, Option, type Scope, Stream } from "effect"
+import { Cause, type Duration, Effect, Exit, Fiber, Layer, Option, type Scope, Stream } from "effect"
 import { randomBytes } from "node:crypto"
 import { accessSync, constants, existsSync } from "node:fs"
 import { hostname } from "node:os"
@@ -348,3 +348,17 @@ export const layerWithClient = (
   docker: Docker
 ): Layer.Layer<DockerEngine.DockerEngine, never, EngineConfig.EngineConfig> =>
   Layer.scoped(DockerEngine.DockerEngine, Effect.flatMap(makeWith(docker), decorate))
+
+/**
+ * The engine's log stream of a container over a dockerode client, whatever `EngineConfig.logSource` chooses for
+ * activation logs: what the development log store (`EngineLogStore`, B33) reads. Each request has `timeout` to
+ * answer (`EngineConfig.timeouts.logs`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const logStream = (
+  docker: Docker,
+  id: ContainerId.ContainerId,
+  timeout: Duration.Duration = EngineConfig.defaults.timeouts.logs
+): LogSource.EngineStream => engineLogStream(withoutRedirects(docker), timeout)(id)

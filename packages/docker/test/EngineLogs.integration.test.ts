@@ -5,7 +5,9 @@
 import { ByteSize, ContainerId, DockerEngine, LogSource, LogsConfig, Messages, type WhiskConfig } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
-import { ActivationLogs } from "@effect-whisk/logs"
+import * as DockerodeEngine from "@effect-whisk/docker/DockerodeEngine"
+import Docker from "dockerode"
+import { ActivationLogs, EngineLogStore } from "@effect-whisk/logs"
 import { ensureRuntimeImage, imageTag } from "@effect-whisk/runtime-nodejs/ImageBuild"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Fiber, Stream } from "effect"
@@ -122,5 +124,23 @@ describe.skipIf(skipWithoutEngine)("activation logs through the engine API (skip
       const error = yield* Effect.flip(Fiber.join(collecting))
       assert.strictEqual(error._tag, "DockerEngineError")
       assert.strictEqual(error._tag === "DockerEngineError" ? error.reason : "", "NotFound")
+    }).pipe(Effect.provide(live())), 60_000)
+
+  it.scopedLive("B33 the development log store: the activation's stdout lines between its start and end + 1 s, up to its sentinel", () =>
+    Effect.gen(function*() {
+      const container = yield* started
+      yield* run(container, "before", 2)
+      const outcome = yield* run(container, "dev", 3)
+      // Its lines are collected too, as an invoker would; the store reads the engine's log independently.
+      yield* container.logLines({ limit: ByteSize.megabytes(1), waitForSentinel: true })
+      const lines = yield* EngineLogStore.fetch(
+        DockerodeEngine.logStream(new Docker(), ContainerId.make(container.id)),
+        outcome.interval
+      )
+      assert.deepStrictEqual(
+        lines.map((line) => line.slice(line.indexOf(" ") + 1)),
+        [0, 1, 2].map((i) => `line ${i} of dev: <a & b>\t"quoted" é`)
+      )
+      assert.match(lines[0]!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z /)
     }).pipe(Effect.provide(live())), 60_000)
 })
