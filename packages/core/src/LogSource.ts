@@ -199,10 +199,18 @@ const timePattern = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+
 export const parseTime = (text: string): bigint | undefined => {
   const match = timePattern.exec(text)
   if (match === null) return undefined
-  const millis = Date.parse(`${match[1]}${match[3]}`)
-  if (Number.isNaN(millis)) return undefined
-  return BigInt(millis) * 1_000_000n + BigInt((match[2] ?? "").padEnd(9, "0"))
+  const whole = `${match[1]}${match[3]}`
+  // Lines come many to a second: the second is parsed once.
+  if (whole !== lastParsed.whole) {
+    const millis = Date.parse(whole)
+    if (Number.isNaN(millis)) return undefined
+    lastParsed = { whole, nanos: BigInt(millis) * 1_000_000n }
+  }
+  const fraction = match[2]
+  return fraction === undefined ? lastParsed.nanos : lastParsed.nanos + BigInt(fraction.padEnd(9, "0"))
 }
+
+let lastParsed: { readonly whole: string; readonly nanos: bigint } = { whole: "", nanos: 0n }
 
 /**
  * A time as a json-file log writes it (Go's RFC 3339 with nanoseconds, in UTC): trailing zeros of the fraction left
@@ -214,10 +222,15 @@ export const parseTime = (text: string): bigint | undefined => {
 export const formatTime = (nanos: bigint): string => {
   const seconds = nanos >= 0n ? nanos / 1_000_000_000n : (nanos - 999_999_999n) / 1_000_000_000n
   const fraction = nanos - seconds * 1_000_000_000n
-  const whole = new Date(Number(seconds) * 1000).toISOString().slice(0, 19)
+  // Lines come many to a second: the second is formatted once.
+  if (seconds !== lastFormatted.seconds) {
+    lastFormatted = { seconds, text: new Date(Number(seconds) * 1000).toISOString().slice(0, 19) }
+  }
   const digits = fraction.toString().padStart(9, "0").replace(/0+$/, "")
-  return digits.length === 0 ? `${whole}Z` : `${whole}.${digits}Z`
+  return digits.length === 0 ? `${lastFormatted.text}Z` : `${lastFormatted.text}.${digits}Z`
 }
+
+let lastFormatted: { readonly seconds: bigint; readonly text: string } = { seconds: -1n, text: "" }
 
 /**
  * A time as the Docker API's `since` and `until` take it: UNIX seconds, a dot and nine digits of nanoseconds.

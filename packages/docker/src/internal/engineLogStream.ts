@@ -9,9 +9,22 @@ import { checkedId, engineCall } from "./engineCall.js"
 const headerSize = 8
 const newline = 0x0a
 
-// `<RFC 3339 time> ` at the start of a message, as the engine writes it with timestamps: Docker with nine fraction
-// digits, Podman 4.3 in whole seconds.
-const timestampPrefix = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2}) /
+/**
+ * Where the text starts after `<RFC 3339 time> ` at `from` (the engine writes it with timestamps: Docker with nine
+ * fraction digits, Podman 4.3 in whole seconds), or -1 when no time starts there. Looked at byte by byte: this runs
+ * for every line.
+ */
+const afterTime = (bytes: Uint8Array, from: number, to: number): number => {
+  if (
+    to - from < 21 || bytes[from + 4] !== 0x2d || bytes[from + 7] !== 0x2d || bytes[from + 10] !== 0x54 ||
+    bytes[from + 13] !== 0x3a || bytes[from + 16] !== 0x3a
+  ) return -1
+  const limit = Math.min(to, from + 37)
+  for (let i = from + 19; i < limit; i++) {
+    if (bytes[i] === 0x20) return i + 1
+  }
+  return -1
+}
 
 type Kind = "stdout" | "stderr"
 
@@ -34,7 +47,6 @@ export class LogFrames {
     stdout: { parts: [], time: undefined },
     stderr: { parts: [], time: undefined }
   }
-  private readonly decoder = new TextDecoder()
   private lastTime = 0n
 
   /** Appends the records the bytes complete to `out`; fails (gives an error text) when a header is not one. */
@@ -66,14 +78,13 @@ export class LogFrames {
 
   private frame(kind: Kind, payload: Buffer, out: Array<LogSource.LogRecord>): void {
     if (payload.length === 0) return
-    const head = payload.subarray(0, 40).toString("latin1")
-    const stamped = timestampPrefix.exec(head)
-    if (stamped !== null) this.flushAll(out)
     const pending = this.pending[kind]
     let from = 0
-    if (stamped !== null) {
-      pending.time = LogSource.parseTime(stamped[0].slice(0, -1)) ?? this.lastTime
-      from = stamped[0].length
+    const text = afterTime(payload, 0, payload.length)
+    if (text !== -1) {
+      this.flushAll(out)
+      pending.time = this.timeOf(payload, 0, text - 1)
+      from = text
     }
     let end = payload.indexOf(newline, from)
     while (end !== -1) {
@@ -81,14 +92,18 @@ export class LogFrames {
       this.emit(kind, out)
       from = end + 1
       // A frame with several lines: each further line has its own time when it starts with one.
-      const next = timestampPrefix.exec(payload.subarray(from, from + 40).toString("latin1"))
-      if (next !== null) {
-        pending.time = LogSource.parseTime(next[0].slice(0, -1)) ?? pending.time
-        from += next[0].length
+      const next = afterTime(payload, from, payload.length)
+      if (next !== -1) {
+        pending.time = this.timeOf(payload, from, next - 1)
+        from = next
       }
       end = payload.indexOf(newline, from)
     }
     if (from < payload.length) pending.parts.push(Buffer.from(payload.subarray(from)))
+  }
+
+  private timeOf(bytes: Buffer, from: number, to: number): bigint {
+    return LogSource.parseTime(bytes.toString("latin1", from, to)) ?? this.lastTime
   }
 
   private emit(kind: Kind, out: Array<LogSource.LogRecord>): void {
@@ -97,7 +112,7 @@ export class LogFrames {
     const bytes = pending.parts.length === 1 ? pending.parts[0]! : Buffer.concat(pending.parts)
     const time = pending.time ?? this.lastTime
     this.lastTime = time
-    out.push({ time, stream: kind, text: this.decoder.decode(bytes) })
+    out.push({ time, stream: kind, text: bytes.toString("utf8") })
     pending.parts = []
   }
 
