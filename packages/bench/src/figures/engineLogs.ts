@@ -62,8 +62,8 @@ const nanosNow = () => BigInt(Date.now()) * 1_000_000n
 /**
  * 11. logs through the engine's log API (what a remote engine or Podman needs): the library with
  * `EFFECT_WHISK_LOG_SOURCE=api` against `docker logs` spawned as a process, (a) collecting a 1,000-line activation
- * once it is all in the log, (b) the tail: a collection (or `docker logs --follow`) started before a short
- * activation, measured from the end of its /run to its logs complete.
+ * once it is all in the log, (b) the tail: from the engine's stamp of a short activation's line to its logs
+ * complete, the collection waiting before the activation, `docker logs` spawned when its /run returned.
  */
 export const engineLogs = (context: BenchContext, count: number) =>
   Effect.gen(function*() {
@@ -104,6 +104,7 @@ export const engineLogs = (context: BenchContext, count: number) =>
     const tailer = yield* viaApi(initialized(context, tailAction))
     const tailLibrary: Array<number> = []
     const tailRaw: Array<number> = []
+    const tailFollow: Array<number> = []
     for (let round = 0; round < warmup + count; round++) {
       yield* collectGarbageAndSettle
       const collecting = yield* Effect.fork(
@@ -115,21 +116,32 @@ export const engineLogs = (context: BenchContext, count: number) =>
       yield* runOnce(tailer)
       const { done, formatted } = yield* Fiber.join(collecting)
       if (formatted.length !== 1) yield* Effect.dieMessage(`the tail collected ${formatted.length} lines, not 1`)
+      // docker logs spawned once the activation has ended, as OpenWhisk's development store runs it.
+      yield* collectGarbageAndSettle
+      const since = nanosNow()
+      yield* runOnce(tailer)
+      const printed = yield* Effect.promise(() => dockerLogs(tailer.id, since))
+      const spawnedDone = wallNow()
+      const markerLine = printed.find((line) => line.endsWith(marker))
+      if (markerLine === undefined) yield* Effect.dieMessage("docker logs did not print the activation's line")
+      // The library's cursor passes over that activation.
+      yield* LogStore.collect(tailer.logLines, collectOptions).pipe(Effect.orDie)
+      // docker logs --follow, started before the activation: the engine API's own tail, through the docker CLI.
       yield* collectGarbageAndSettle
       const follow = followUntilSentinels(tailer.id, nanosNow())
       yield* Effect.sleep("300 millis")
       yield* runOnce(tailer)
-      const raw = yield* Effect.promise(() => follow.done).pipe(Effect.ensuring(Effect.sync(follow.stop)))
-      // The library's cursor passes over the activation `docker logs` watched.
+      const followed = yield* Effect.promise(() => follow.done).pipe(Effect.ensuring(Effect.sync(follow.stop)))
       yield* LogStore.collect(tailer.logLines, collectOptions).pipe(Effect.orDie)
       if (round >= warmup) {
         tailLibrary.push(done - wallOf(formatted[0]!.slice(0, 30)))
-        tailRaw.push(raw.done - raw.stamped)
+        tailRaw.push(spawnedDone - wallOf(markerLine!.slice(0, markerLine!.indexOf(" "))))
+        tailFollow.push(followed.done - followed.stamped)
       }
     }
 
     const collect = { library: summarize(library), raw: summarize(raw) }
-    const tail = { library: summarize(tailLibrary), raw: summarize(tailRaw) }
+    const tail = { library: summarize(tailLibrary), raw: summarize(tailRaw), follow: summarize(tailFollow) }
     const collectRatio = collect.library.median / collect.raw.median
     const tailRatio = tail.library.median / tail.raw.median
     return {
@@ -140,19 +152,25 @@ export const engineLogs = (context: BenchContext, count: number) =>
         "library over the API (1,000 lines)": collect.library,
         "docker logs (1,000 lines)": collect.raw,
         "library over the API (tail: line stamped → logs complete)": tail.library,
-        "docker logs --follow (tail: line stamped → printed)": tail.raw
+        "docker logs spawned after the /run (tail: line stamped → exited)": tail.raw,
+        "docker logs --follow started before (tail: line stamped → printed; reference)": tail.follow
       },
-      ratios: { "1,000 lines: library / docker logs": collectRatio, "tail: library / docker logs --follow": tailRatio },
+      ratios: {
+        "1,000 lines: library / docker logs": collectRatio,
+        "tail: library / docker logs": tailRatio,
+        "tail: library / docker logs --follow": tail.library.median / tail.follow.median
+      },
       goal: "≤ 0.5 × docker logs",
       met: collectRatio <= 0.5 && tailRatio <= 0.5,
       notes: [
         "library: LogStore.collect over DockerContainer.logLines on an engine with logSource api (one request to the " +
         "engine's log endpoint with follow, demultiplexed, the json-file lines rebuilt, the activation rules, formatting)",
-        "docker logs: spawned with --timestamps --since the activation's start, its output split into lines; the tail " +
-        "one with --follow started 300 ms before the activation, until it has printed both sentinels",
-        "the tail: an activation that writes one line, the collection (or docker logs --follow) waiting before it; " +
-        "from the time the engine stamped that line (its sentinels follow within microseconds) to the logs complete, " +
-        "on the wall clock"
+        "docker logs: spawned with --timestamps --since the activation's start, its output split into lines (for the " +
+        "tail: spawned as soon as the /run returned, as OpenWhisk's development log store does)",
+        "the tail: an activation that writes one line, the collection waiting before it; from the time the engine " +
+        "stamped that line (its sentinels follow within microseconds) to the logs complete, on the wall clock; " +
+        "docker logs --follow started 300 ms before the activation is shown for reference (not in the goal): the " +
+        "engine API's own latency, without a process start"
       ]
     } satisfies FigureResult
   }).pipe(Effect.scoped)
