@@ -28,7 +28,7 @@ export class CursorTracker {
     return this.seen.length
   }
 
-  take(record: LogSource.LogRecord): void {
+  take(record: Pick<LogSource.LogRecord, "time" | "stream">): void {
     const time = record.time
     if (time >= this.time) {
       let at = this.seen.length

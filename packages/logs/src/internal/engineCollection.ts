@@ -96,9 +96,10 @@ export const streamFromEngine = (
 ): Stream.Stream<string, Errors.DockerEngineError> =>
   Stream.suspend(() => {
     let base: LogSource.StreamCursor = LogSource.streamStart
-    // The end offset of each line given, and its record, in the order given.
+    // The end offset of each line given, and its record's time and stream (not its text: a large activation's
+    // lines are not held), in the order given.
     const ends: Array<number> = []
-    const records: Array<LogSource.LogRecord> = []
+    const records: Array<Pick<LogSource.LogRecord, "time" | "stream">> = []
     // The cursor after the lines that end at or before the offset: the base moved on by their records.
     const cursorAt = (offset: number): LogSource.StreamCursor => {
       const tracker = new CursorTracker(base)
@@ -130,7 +131,7 @@ export const streamFromEngine = (
               text += line
               offset += byteLength(line)
               ends.push(offset)
-              records.push(record)
+              records.push({ time: record.time, stream: record.stream })
             }
             return text.length === 0 ? Chunk.empty() : Chunk.of<Uint8Array>(Buffer.from(text, "utf8"))
           })
