@@ -5,7 +5,7 @@
 import { ByteSize, LogSource, Messages } from "@effect-whisk/core"
 import { ActivationLogs } from "@effect-whisk/logs"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Fiber, Ref, Stream } from "effect"
+import { Chunk, Duration, Effect, FastCheck, Fiber, Ref, Stream } from "effect"
 import { activation, at, err, out, scriptedEngine, sentinel } from "./support/scriptedEngine.js"
 
 const options = (
@@ -213,4 +213,47 @@ describe("ActivationLogs from the engine's log stream", () => {
       // Nothing was consumed by the interrupted collection beyond what it had read.
       assert.deepStrictEqual(next.map(textOf), ["b\n"])
     }))
+
+  // The engine's order: each stream's times grow, but a line may follow one stamped after it on the other stream
+  // (within an activation); lines share times (a coarse clock); the engine closes streams after any number of records.
+  const activationsOf = FastCheck.array(
+    FastCheck.array(FastCheck.record({ stderr: FastCheck.boolean(), tick: FastCheck.nat({ max: 3 }) }), { maxLength: 6 }),
+    { minLength: 1, maxLength: 4 }
+  )
+
+  it.live.prop("whatever the engine's order, shared times and closed streams, each activation gets exactly its own lines", {
+    activations: activationsOf,
+    swaps: FastCheck.array(FastCheck.nat({ max: 40 }), { maxLength: 6 }),
+    closes: FastCheck.array(FastCheck.nat({ max: 8 }), { maxLength: 4 })
+  }, ({ activations, closes, swaps }) =>
+    Effect.gen(function*() {
+      let clock = 0
+      const file: Array<LogSource.LogRecord> = []
+      const expected: Array<Array<string>> = []
+      activations.forEach((lines, a) => {
+        const records = lines.map((line, i) => {
+          clock += line.tick
+          return (line.stderr ? err : out)(at(clock), `a${a} l${i}\n`)
+        })
+        clock += 1
+        records.push(out(at(clock), sentinel), err(at(clock), sentinel))
+        // Swap neighbours of different streams: the later-stamped one first, as the engine may write them.
+        for (const swap of swaps) {
+          const i = swap % records.length
+          if (i + 1 < records.length && records[i]!.stream !== records[i + 1]!.stream) {
+            ;[records[i], records[i + 1]] = [records[i + 1]!, records[i]!]
+          }
+        }
+        file.push(...records)
+        expected.push(records.filter((record) => record.text !== sentinel).map((record) => record.text))
+        clock += 1
+      })
+      const engine = scriptedEngine(file)
+      engine.closeAfter(...closes)
+      const cursor = yield* ActivationLogs.makeCursor
+      for (const own of expected) {
+        const lines = yield* collectAll(engine.source, cursor, options(mb, true, "500 millis"))
+        assert.deepStrictEqual(lines.map(textOf), own)
+      }
+    }), { fastCheck: { numRuns: 40 } })
 })
