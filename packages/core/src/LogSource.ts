@@ -197,6 +197,22 @@ const timePattern = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+
  * @category times
  */
 export const parseTime = (text: string): bigint | undefined => {
+  // Docker's form (`…:SS.nnnnnnnnnZ`) of a second seen just before: no regular expression, one BigInt.
+  if (
+    text.length === 30 && text.charCodeAt(19) === 0x2e && text.charCodeAt(29) === 0x5a &&
+    lastParsed.whole.length === 20 && text.startsWith(lastParsed.second)
+  ) {
+    let fraction = 0
+    for (let i = 20; i < 29; i++) {
+      const digit = text.charCodeAt(i) - 0x30
+      if (digit < 0 || digit > 9) {
+        fraction = -1
+        break
+      }
+      fraction = fraction * 10 + digit
+    }
+    if (fraction >= 0) return lastParsed.nanos + BigInt(fraction)
+  }
   const match = timePattern.exec(text)
   if (match === null) return undefined
   const whole = `${match[1]}${match[3]}`
@@ -204,13 +220,17 @@ export const parseTime = (text: string): bigint | undefined => {
   if (whole !== lastParsed.whole) {
     const millis = Date.parse(whole)
     if (Number.isNaN(millis)) return undefined
-    lastParsed = { whole, nanos: BigInt(millis) * 1_000_000n }
+    lastParsed = { whole, second: whole.slice(0, 19), nanos: BigInt(millis) * 1_000_000n }
   }
   const fraction = match[2]
   return fraction === undefined ? lastParsed.nanos : lastParsed.nanos + BigInt(fraction.padEnd(9, "0"))
 }
 
-let lastParsed: { readonly whole: string; readonly nanos: bigint } = { whole: "", nanos: 0n }
+let lastParsed: { readonly whole: string; readonly second: string; readonly nanos: bigint } = {
+  whole: "",
+  second: "",
+  nanos: 0n
+}
 
 /**
  * A time as a json-file log writes it (Go's RFC 3339 with nanoseconds, in UTC): trailing zeros of the fraction left

@@ -159,6 +159,22 @@ describe("ActivationLogs from the engine's log stream", () => {
       assert.deepStrictEqual(second.map(textOf), ["own\n"])
     }))
 
+  it.live("a line longer than the limit: the failure notice, then the rest of the activation passed over", () =>
+    Effect.gen(function*() {
+      const engine = scriptedEngine([
+        out(at(1), "short\n"),
+        out(at(2), `${"x".repeat(500)}\n`),
+        out(at(3), "after\n"),
+        out(at(4), sentinel),
+        err(at(4), sentinel),
+        ...activation(at(5), "own")
+      ])
+      const cursor = yield* ActivationLogs.makeCursor
+      const first = yield* collectAll(engine.source, cursor, options(ByteSize.bytes(300), true))
+      assert.deepStrictEqual(first.map(textOf), ["short\n", Messages.logFailure])
+      assert.deepStrictEqual((yield* collectAll(engine.source, cursor, options(mb, true))).map(textOf), ["own\n"])
+    }))
+
   it.live("a limit of 0 collects nothing and passes over the activation", () =>
     Effect.gen(function*() {
       const engine = scriptedEngine([...activation(at(1), "a", "b"), ...activation(at(2), "c")])

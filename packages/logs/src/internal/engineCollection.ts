@@ -2,6 +2,7 @@ import type { Errors } from "@effect-whisk/core"
 import { LogSource } from "@effect-whisk/core"
 import { Chunk, Duration, Effect, Schedule, Stream } from "effect"
 import { Buffer } from "node:buffer"
+import type { Frames } from "./framing.js"
 import type { CollectionSettings } from "./activationReading.js"
 import { activationStream } from "./collection.js"
 import { CursorTracker } from "./cursorTracker.js"
@@ -67,6 +68,7 @@ export const recordsFrom = (
     return follow ? Stream.repeat(request, reconnect) : request
   })
 
+// The UTF-8 length of a line, without encoding it when it is ASCII (most log lines are).
 const byteLength = (line: string): number => {
   for (let i = 0; i < line.length; i++) {
     if (line.charCodeAt(i) > 0x7f) return Buffer.byteLength(line, "utf8")
@@ -76,9 +78,10 @@ const byteLength = (line: string): number => {
 
 /**
  * One activation's raw json lines from the engine's log stream, with the rules of every other source: its records
- * become the json-file lines the engine would have written (`jsonFileLine`), and those bytes go through the same
- * driver and rule engine as a scripted log's (`activationStream`, `ActivationReading`): limit, sentinels, notices,
- * deadlines, and passing over the rest of a truncated activation.
+ * become the json-file lines the engine would have written (`jsonFileLine`), each weighed as its bytes and `\n`
+ * would be, and go through the same driver and rule engine as a scripted log's bytes (`activationStream`,
+ * `ActivationReading.takeLines`): limit, sentinels, notices, deadlines, and passing over the rest of a truncated
+ * activation. They are not made into bytes to be split again.
  *
  * The driver counts bytes consumed from the start of the collection; each line's end is mapped here to its record,
  * and the cursor is the collection's start moved on by the records of the consumed lines, so it moves exactly as the
@@ -125,15 +128,17 @@ export const streamFromEngine = (
         let offset = from
         return recordsFrom(source, start, follow, reconnect).pipe(
           Stream.mapChunks((chunk) => {
-            let text = ""
+            const lines: Frames = { texts: [], sizes: [] }
             for (const record of chunk) {
-              const line = `${jsonFileLine(record)}\n`
-              text += line
-              offset += byteLength(line)
+              const line = jsonFileLine(record)
+              const size = byteLength(line)
+              lines.texts.push(line)
+              lines.sizes.push(size)
+              offset += size + 1
               ends.push(offset)
               records.push({ time: record.time, stream: record.stream })
             }
-            return text.length === 0 ? Chunk.empty() : Chunk.of<Uint8Array>(Buffer.from(text, "utf8"))
+            return lines.texts.length === 0 ? Chunk.empty() : Chunk.of(lines)
           })
         )
       })
