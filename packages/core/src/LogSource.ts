@@ -66,6 +66,11 @@ export interface StreamRequest {
   readonly until?: bigint
   /** Keep going as the container writes (until it stops); false: end at what the log holds now. */
   readonly follow: boolean
+  /**
+   * Only the last `tail` records of the log (then, following, what comes), as Docker's `tail`: the engine finds them
+   * from the end of its log, where a `since` makes it read the whole log from the start.
+   */
+  readonly tail?: number
 }
 
 /**
@@ -80,6 +85,11 @@ export interface StreamRequest {
 export interface EngineStream {
   readonly _tag: "EngineStream"
   readonly records: (request: StreamRequest) => Stream.Stream<LogRecord, DockerEngineError>
+  /**
+   * Whether a request with `tail` gives the same records as one without (Docker). Podman 4.3 joins a partial line
+   * with another one under `tail`, so its records are asked for with `since` only.
+   */
+  readonly tail: boolean
 }
 
 /**
@@ -158,12 +168,13 @@ export const fromBytes = (content: Uint8Array | string): LogSource => {
  * @category constructors
  */
 export const engineStream = (
-  records: (request: StreamRequest) => Stream.Stream<LogRecord, DockerEngineError>
-): LogSource => ({ _tag: "EngineStream", records })
+  records: (request: StreamRequest) => Stream.Stream<LogRecord, DockerEngineError>,
+  options: { readonly tail?: boolean } = {}
+): LogSource => ({ _tag: "EngineStream", records, tail: options.tail ?? false })
 
 /**
  * An engine log stream that holds these records (in this order) and nothing more: every request gets those at or
- * after its `since` (and up to its `until`), then ends, following or not.
+ * after its `since` (and up to its `until`) among its `tail` last ones, then ends, following or not.
  *
  * @since 0.1.0
  * @category constructors
@@ -171,9 +182,11 @@ export const engineStream = (
 export const fromRecords = (records: ReadonlyArray<LogRecord>): LogSource =>
   engineStream((request) =>
     Stream.fromIterable(
-      records.filter((record) => record.time >= request.since && (request.until === undefined || record.time <= request.until))
+      (request.tail === undefined ? records : records.slice(Math.max(0, records.length - request.tail))).filter((record) =>
+        record.time >= request.since && (request.until === undefined || record.time <= request.until)
+      )
     )
-  )
+  , { tail: true })
 
 /**
  * A record at an RFC 3339 time (nanoseconds kept).

@@ -234,7 +234,20 @@ export const makeWith = (
           ? Effect.succeed(LogSource.jsonFile(path))
           : Effect.zipRight(logPaths.forget(id), Effect.map(logPaths.get(id, logPath(id)), LogSource.jsonFile)))
 
-    const logStream = engineLogStream(docker, timeouts.logs)
+    // Podman's `tail` joins partial lines differently from its other answers (LogSource.EngineStream.tail): asked
+    // once per engine, at the first log stream; an engine that does not say is not trusted with it.
+    const tailTrusted = yield* Effect.cached(
+      engineCall("version", undefined, timeouts.version, (signal) =>
+        (docker.version as (options: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>)({ abortSignal: signal })).pipe(
+          Effect.map((version) =>
+            !(version.Components ?? []).some((component) => /podman/i.test(component.Name)) &&
+            !/podman/i.test(JSON.stringify(version.Platform ?? ""))
+          ),
+          Effect.orElseSucceed(() => false)
+        )
+    )
+    const logStream = (id: ContainerId.ContainerId) =>
+      Effect.map(tailTrusted, (tail) => engineLogStream(docker, timeouts.logs, tail)(id))
 
     // auto: one inspect per container decides, and is kept as the paths are (an empty path: the engine's stream).
     const logChoice = (id: ContainerId.ContainerId) =>
@@ -245,14 +258,14 @@ export const makeWith = (
         case "file":
           return logFile(id)
         case "api":
-          return Effect.map(checkedId("logs", id), logStream)
+          return Effect.flatMap(checkedId("logs", id), logStream)
         case "auto": {
-          const chosen = (path: string) => path === "" ? logStream(id) : LogSource.jsonFile(path)
+          const chosen = (path: string) => path === "" ? logStream(id) : Effect.succeed(LogSource.jsonFile(path))
           // A kept file that is gone is decided again, as `file` looks its path up again.
           return Effect.flatMap(logPaths.get(id, logChoice(id)), (path) =>
             path === "" || existsSync(path)
-              ? Effect.succeed(chosen(path))
-              : Effect.zipRight(logPaths.forget(id), Effect.map(logPaths.get(id, logChoice(id)), chosen)))
+              ? chosen(path)
+              : Effect.zipRight(logPaths.forget(id), Effect.flatMap(logPaths.get(id, logChoice(id)), chosen)))
         }
       }
     }
@@ -352,7 +365,8 @@ export const layerWithClient = (
 /**
  * The engine's log stream of a container over a dockerode client, whatever `EngineConfig.logSource` chooses for
  * activation logs: what the development log store (`EngineLogStore`, B33) reads. Each request has `timeout` to
- * answer (`EngineConfig.timeouts.logs`).
+ * answer (`EngineConfig.timeouts.logs`); `tail` says whether the engine's `tail` can be trusted (Docker's can,
+ * Podman 4.3's cannot; the store does not use it).
  *
  * @since 0.1.0
  * @category constructors
@@ -360,5 +374,6 @@ export const layerWithClient = (
 export const logStream = (
   docker: Docker,
   id: ContainerId.ContainerId,
-  timeout: Duration.Duration = EngineConfig.defaults.timeouts.logs
-): LogSource.EngineStream => engineLogStream(withoutRedirects(docker), timeout)(id)
+  timeout: Duration.Duration = EngineConfig.defaults.timeouts.logs,
+  tail = false
+): LogSource.EngineStream => engineLogStream(withoutRedirects(docker), timeout, tail)(id)

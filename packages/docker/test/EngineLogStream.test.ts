@@ -97,14 +97,21 @@ const textOf = (raw: string) => (JSON.parse(raw) as { log: string }).log
 
 type Streamer = (request: FakeRequest, response: http.ServerResponse) => void
 
-/** The engine with `logSource: "api"` over a stand-in whose log requests `stream` answers; other calls are 404. */
-const apiEngine = (stream: Streamer, logs: Duration.DurationInput = "5 seconds") =>
+const docker = { Version: "20.10.24", ApiVersion: "1.41", Components: [{ Name: "Engine", Version: "20.10.24" }] }
+const podman = { Version: "4.3.1", ApiVersion: "1.41", Components: [{ Name: "Podman Engine", Version: "4.3.1" }] }
+
+/**
+ * The engine with `logSource: "api"` over a stand-in whose log requests `stream` answers, and whose version is
+ * Docker's (or the one given); other calls are 404.
+ */
+const apiEngine = (stream: Streamer, logs: Duration.DurationInput = "5 seconds", version: object = docker) =>
   Effect.gen(function*() {
     const fake = yield* fakeEngine((request, _respond, response) => {
       if (request.path.endsWith(`/containers/${id}/logs`)) {
         stream(request, response)
         return undefined
       }
+      if (request.path.endsWith("/version")) return { status: 200, body: version }
       return { status: 404, body: { message: "not scripted" } }
     })
     const engine = yield* DockerEngine.DockerEngine.pipe(
@@ -122,7 +129,7 @@ const multiplexed = (response: http.ServerResponse) =>
   response.writeHead(200, { "Content-Type": "application/vnd.docker.multiplexed-stream" })
 
 describe("DockerodeEngine.logSource with logSource api", () => {
-  it.scopedLive("asks with follow, stdout, stderr, timestamps; a reconnection asks from the cursor's time in UNIX seconds with nine digits", () =>
+  it.scopedLive("asks with follow, stdout, stderr, timestamps; a reconnection asks for the last records, cut frames and all", () =>
     Effect.gen(function*() {
       // The container's whole log; a request with `since` gets what is at or after it (the engine's filter).
       const log: ReadonlyArray<readonly [number, Buffer]> = [
@@ -135,7 +142,7 @@ describe("DockerodeEngine.logSource with logSource api", () => {
       ]
       const { engine, logRequests } = yield* apiEngine((request, response) => {
         multiplexed(response)
-        if (!request.query.has("since")) {
+        if (!request.query.has("since") && !request.query.has("tail")) {
           // Cut in the middle of a frame's header, then in a payload; then the engine closes the stream.
           const bytes = Buffer.concat(log.slice(0, 3).map(([, bytes]) => bytes))
           response.write(bytes.subarray(0, 3))
@@ -144,8 +151,10 @@ describe("DockerodeEngine.logSource with logSource api", () => {
             setTimeout(() => response.end(bytes.subarray(30)), 5)
           }, 5)
         } else {
-          const since = BigInt(request.query.get("since")!.replace(".", ""))
-          response.end(Buffer.concat(log.filter(([n]) => time(n) >= since).map(([, bytes]) => bytes)))
+          // The engine's filters: the last `tail` records, those at or after `since`.
+          const tail = Number(request.query.get("tail") ?? log.length)
+          const since = BigInt((request.query.get("since") ?? "0").replace(".", ""))
+          response.end(Buffer.concat(log.slice(-tail).filter(([n]) => time(n) >= since).map(([, bytes]) => bytes)))
         }
       })
       const source = yield* engine.logSource(id)
@@ -155,8 +164,8 @@ describe("DockerodeEngine.logSource with logSource api", () => {
       assert.deepStrictEqual(lines.map(textOf), ["a\n", "b\n", "c\n", "d\n"])
       const queries = logRequests().map((request) => Object.fromEntries(request.query))
       assert.deepStrictEqual(queries[0], { follow: "true", stdout: "true", stderr: "true", timestamps: "true" })
-      // From the earlier of the two streams' last times (b on stderr at 2), skipping b and c.
-      assert.strictEqual(queries[1]!.since, "1796292000.000000002")
+      // From the cursor: the last 256 records first (here the whole log, so 1,024 then give the same first record).
+      assert.deepStrictEqual(queries.slice(1, 3).map((query) => [query.tail, query.since]), [["256", undefined], ["1024", undefined]])
     }))
 
   it.scopedLive("a collection that does not wait for sentinels asks once without follow", () =>
@@ -218,5 +227,48 @@ describe("DockerodeEngine.logSource with logSource api", () => {
       yield* Fiber.interrupt(collecting)
       yield* Effect.sleep("50 millis")
       assert.isTrue(logRequests()[0]!.aborted)
+    }))
+
+  it.scopedLive("beyond the largest tail, a request asks since the cursor's time in UNIX seconds with nine digits", () =>
+    Effect.gen(function*() {
+      // An engine whose tails never reach back: each gives one new record first.
+      const { engine, logRequests } = yield* apiEngine((request, response) => {
+        multiplexed(response)
+        if (request.query.has("tail")) return void response.end(out(1_000_000 + Number(request.query.get("tail")), "young\n"))
+        const first = [out(1, "a\n"), err(2, "b\n"), out(2, sentinel), err(2, sentinel)]
+        // `since` includes its time: the records at 2 come again.
+        if (request.query.has("since")) return void response.end(Buffer.concat([...first.slice(1), out(3, "c\n"), out(4, sentinel), err(4, sentinel)]))
+        response.end(Buffer.concat(first))
+      })
+      const source = yield* engine.logSource(id)
+      const cursor = yield* ActivationLogs.makeCursor
+      assert.deepStrictEqual((yield* ActivationLogs.collectAll(source, cursor, options(true))).map(textOf), ["a\n", "b\n"])
+      assert.deepStrictEqual((yield* ActivationLogs.collectAll(source, cursor, options(true))).map(textOf), ["c\n"])
+      const queries = logRequests().map((request) => Object.fromEntries(request.query))
+      assert.deepStrictEqual(queries.slice(1).map((query) => query.tail ?? query.since), [
+        "256",
+        "1024",
+        "4096",
+        "16384",
+        "65536",
+        "1796292000.000000002"
+      ])
+    }))
+
+  it.scopedLive("on Podman, whose tail joins partial lines differently, a request from a cursor asks since its time", () =>
+    Effect.gen(function*() {
+      const { engine, logRequests } = yield* apiEngine((request, response) => {
+        multiplexed(response)
+        const first = [out(1, "a\n"), out(2, sentinel), err(2, sentinel)]
+        if (request.query.has("since")) return void response.end(Buffer.concat([...first.slice(1), out(3, "b\n"), out(4, sentinel), err(4, sentinel)]))
+        response.end(Buffer.concat(first))
+      }, "5 seconds", podman)
+      const source = yield* engine.logSource(id)
+      assert.isTrue(source._tag === "EngineStream" && !source.tail)
+      const cursor = yield* ActivationLogs.makeCursor
+      assert.deepStrictEqual((yield* ActivationLogs.collectAll(source, cursor, options(true))).map(textOf), ["a\n"])
+      assert.deepStrictEqual((yield* ActivationLogs.collectAll(source, cursor, options(true))).map(textOf), ["b\n"])
+      assert.deepStrictEqual(logRequests().map((request) => request.query.get("tail")), [null, null])
+      assert.strictEqual(logRequests()[1]!.query.get("since"), "1796292000.000000002")
     }))
 })

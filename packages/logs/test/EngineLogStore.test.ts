@@ -32,6 +32,7 @@ describe("EngineLogStore", () => {
       const scripted = LogSource.fromRecords(all) as LogSource.EngineStream
       const source: LogSource.EngineStream = {
         _tag: "EngineStream",
+        tail: false,
         records: (request) => Stream.suspend(() => {
           requests.push(request)
           return scripted.records(request)
@@ -48,7 +49,7 @@ describe("EngineLogStore", () => {
 
   it.live("an engine slower than the timeout: a Timeout DockerEngineError", () =>
     Effect.gen(function*() {
-      const source: LogSource.EngineStream = { _tag: "EngineStream", records: () => Stream.never }
+      const source: LogSource.EngineStream = { _tag: "EngineStream", tail: false, records: () => Stream.never }
       const error = yield* Effect.flip(EngineLogStore.fetch(source, activation, { timeout: "100 millis" }))
       assert.strictEqual(error.reason, "Timeout")
       assert.strictEqual(error.operation, "logs")

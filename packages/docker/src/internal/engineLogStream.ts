@@ -165,9 +165,10 @@ const recordsOf = (
  *
  * @internal
  */
-export const engineLogStream = (docker: Docker, timeout: Duration.Duration) =>
+export const engineLogStream = (docker: Docker, timeout: Duration.Duration, tail: boolean) =>
 (id: ContainerId.ContainerId): LogSource.EngineStream => ({
   _tag: "EngineStream",
+  tail,
   records: (request) =>
     Stream.unwrapScoped(Effect.gen(function*() {
       const checked = yield* checkedId("logs", id)
@@ -179,7 +180,8 @@ export const engineLogStream = (docker: Docker, timeout: Duration.Duration) =>
         stderr: true,
         timestamps: true,
         ...(request.since > 0n ? { since: LogSource.unixSeconds(request.since) } : {}),
-        ...(request.until === undefined ? {} : { until: LogSource.unixSeconds(request.until) })
+        ...(request.until === undefined ? {} : { until: LogSource.unixSeconds(request.until) }),
+        ...(request.tail === undefined ? {} : { tail: String(request.tail) })
       }
       const body = yield* Effect.acquireRelease(
         // acquireRelease makes the acquire uninterruptible; the request must still be cancellable.

@@ -1,6 +1,6 @@
 import type { Errors } from "@effect-whisk/core"
 import { LogSource } from "@effect-whisk/core"
-import { Chunk, Duration, Effect, Schedule, Stream } from "effect"
+import { Chunk, Duration, Effect, ExecutionStrategy, Exit, Option, Schedule, Scope, Sink, Stream } from "effect"
 import { Buffer } from "node:buffer"
 import type { Frames } from "./framing.js"
 import type { CollectionSettings } from "./activationReading.js"
@@ -35,8 +35,58 @@ export const reconnectSchedule: Schedule.Schedule<unknown> = Schedule.exponentia
 )
 
 /**
- * The records from the cursor on: the engine is asked from the cursor's time (its `since` includes that time), and
- * the records it gives before that time, or first at or after it and already taken (the cursor's seen ones), are
+ * How many records a request from a cursor first asks for from the end of the log, growing fourfold while they do
+ * not reach back to the cursor, up to `maxTail`; beyond it the engine is asked `since` the cursor's time.
+ *
+ * @internal
+ */
+export const firstTail = 256
+
+/** @internal */
+export const maxTail = 65_536
+
+const sameRecord = (a: LogSource.LogRecord, b: LogSource.LogRecord | undefined) =>
+  b !== undefined && a.time === b.time && a.stream === b.stream && a.text === b.text
+
+/**
+ * The engine's records from a cursor's position on, unfiltered: the cursor's own records and earlier ones come too.
+ * An engine whose `tail` is not to be trusted (`EngineStream.tail`) is asked `since` the cursor's time.
+ *
+ * Docker's json-file reader finds a `since` by reading the whole log from its start, so a request `since` the cursor
+ * costs the engine the container's whole history (hundreds of milliseconds after a few tens of thousands of lines),
+ * where `tail` reads from the end. So the last `firstTail` records are asked for first: when the first of them was
+ * stamped more than the reorder window before the cursor's time, it was written before every record the cursor has
+ * seen, and the answer holds everything from the cursor on; when it is the first record of the whole log (a larger
+ * tail starts with it too), likewise. Else a larger tail is asked for, and beyond `maxTail` the engine is asked
+ * `since` the cursor's time. Each abandoned answer is closed before the next request.
+ */
+const fromPosition = (
+  source: LogSource.EngineStream,
+  at: LogSource.StreamCursor,
+  follow: boolean
+): Stream.Stream<LogSource.LogRecord, Errors.DockerEngineError> => {
+  if (at.time === 0n) return source.records({ since: 0n, follow })
+  if (!source.tail) return source.records({ since: at.time, follow })
+  const attempt = (
+    tail: number,
+    previousFirst: LogSource.LogRecord | undefined
+  ): Stream.Stream<LogSource.LogRecord, Errors.DockerEngineError> =>
+    tail > maxTail ? source.records({ since: at.time, follow }) : Stream.unwrapScoped(Effect.gen(function*() {
+      // The answer's own scope, closed at once when it is abandoned; else with the stream (or its interruption).
+      const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
+      const [first, rest] = yield* Scope.extend(Stream.peel(source.records({ since: 0n, tail, follow }), Sink.head()), scope)
+      const covered = Option.isSome(first) &&
+        (first.value.time < at.time - LogSource.reorderWindow || sameRecord(first.value, previousFirst))
+      if (Option.isSome(first) && covered) return Stream.concat(Stream.succeed(first.value), rest)
+      yield* Scope.close(scope, Exit.void)
+      return Option.isNone(first) ? source.records({ since: at.time, follow }) : attempt(tail * 4, first.value)
+    }))
+  return attempt(firstTail, undefined)
+}
+
+/**
+ * The records from the cursor on: the engine is asked from the cursor's position (`fromPosition`), and the records
+ * it gives before the cursor's time, or first at or after it and already taken (the cursor's seen ones), are
  * dropped, so no record is given twice. Following, every end of the engine's stream is followed by a new request
  * from the last record given: nothing is lost or repeated across a reconnection, and the stream never ends by itself.
  *
@@ -53,7 +103,7 @@ export const recordsFrom = (
     const request = Stream.suspend(() => {
       const since = at.time
       let toSkip = at.skip
-      return source.records({ since, follow }).pipe(
+      return fromPosition(source, at.cursor, follow).pipe(
         Stream.filter((record) => {
           if (record.time < since) return false
           if (toSkip > 0) {

@@ -1,5 +1,5 @@
 // An engine's log stream in memory, as `LogSource.EngineStream` asks it: each request gets the records at or after
-// its `since`, then (following) waits for more, polling every millisecond of real time. A test can append records,
+// its `since` (among its `tail` last ones), then (following) waits for more, polling every millisecond of real time. A test can append records,
 // make the engine end the next requests after so many records (a closed stream), or remove the container: the
 // open stream then ends, and every later request fails with the engine's NotFound.
 import { Errors, LogSource, Messages } from "@effect-whisk/core"
@@ -43,7 +43,7 @@ export const scriptedEngine = (initial: ReadonlyArray<LogSource.LogRecord> = [])
         )
       }
       const limit = closing.shift() ?? Number.POSITIVE_INFINITY
-      let index = 0
+      let index = request.tail === undefined ? 0 : Math.max(0, records.length - request.tail)
       let given = 0
       const next: Effect.Effect<LogSource.LogRecord, Option.Option<never>> = Effect.suspend(() => {
         if (given >= limit || removed) return Effect.fail(Option.none())
@@ -56,7 +56,7 @@ export const scriptedEngine = (initial: ReadonlyArray<LogSource.LogRecord> = [])
         return Effect.zipRight(Effect.sleep("1 millis"), next)
       })
       return Stream.repeatEffectOption(next)
-    })
+    }), { tail: true }
   ) as LogSource.EngineStream
   return {
     source,
