@@ -130,12 +130,15 @@ export const streamStart: StreamCursor = { time: 0n, seen: [], last: { stdout: u
 
 /**
  * How far a line may follow one stamped after it (in nanoseconds): a bound on the engine's reordering of stdout
- * and stderr lines, used while one of the streams has no line yet.
+ * and stderr lines. Docker stamps a line as its copier reads it and writes it right after, under the logger's lock,
+ * so a line waits for at most another line's write: microseconds, milliseconds on a loaded machine; 100 ms is far
+ * above what was seen. Used while one of the streams has no line yet, and to tell whether the last records of a
+ * log reach back past a cursor.
  *
  * @since 0.1.0
  * @category cursors
  */
-export const reorderWindow = 1_000_000_000n
+export const reorderWindow = 100_000_000n
 
 /**
  * @since 0.1.0

@@ -127,15 +127,15 @@ describe("ActivationLogs from the engine's log stream", () => {
 
   it.live("from a cursor the engine is asked for its last records, a larger tail while they do not reach back past the cursor", () =>
     Effect.gen(function*() {
-      // 2,000 lines a millisecond apart, then a short activation.
-      const ms = (n: number) => at(0) + BigInt(n) * 1_000_000n
+      // 2,000 lines a tenth of a millisecond apart, then a short activation.
+      const ms = (n: number) => at(0) + BigInt(n) * 100_000n
       const long = Array.from({ length: 2000 }, (_, i) => out(ms(i), `line ${i}\n`))
       const engine = scriptedEngine([...long, out(ms(2000), sentinel), err(ms(2000), sentinel), ...activation(ms(3000), "short")])
       const cursor = yield* ActivationLogs.makeCursor
       assert.strictEqual((yield* collectAll(engine.source, cursor, options(mb, true))).length, 2000)
       assert.deepStrictEqual((yield* collectAll(engine.source, cursor, options(mb, true))).map(textOf), ["short\n"])
-      // The last 256 records start 244 ms before the cursor, within the reorder window; the last 1,024 start more
-      // than a second before it.
+      // The last 256 records start 25.6 ms before the cursor, within the reorder window (100 ms); the last 1,024
+      // start 102.4 ms before it.
       assert.deepStrictEqual(engine.requests.map((request) => [request.since, request.tail]), [
         [0n, undefined],
         [0n, 256],
