@@ -164,8 +164,8 @@ describe("DockerodeEngine.logSource with logSource api", () => {
       assert.deepStrictEqual(lines.map(textOf), ["a\n", "b\n", "c\n", "d\n"])
       const queries = logRequests().map((request) => Object.fromEntries(request.query))
       assert.deepStrictEqual(queries[0], { follow: "true", stdout: "true", stderr: "true", timestamps: "true" })
-      // From the cursor: the last 256 records first (here the whole log, so 1,024 then give the same first record).
-      assert.deepStrictEqual(queries.slice(1, 3).map((query) => [query.tail, query.since]), [["256", undefined], ["1024", undefined]])
+      // From the cursor: the last 256 records (here the whole log, which holds the cursor's seen ones).
+      assert.deepStrictEqual(queries.slice(1).map((query) => [query.tail, query.since]), [["256", undefined]])
     }))
 
   it.scopedLive("a collection that does not wait for sentinels asks once without follow", () =>

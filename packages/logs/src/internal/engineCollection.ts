@@ -1,6 +1,6 @@
 import type { Errors } from "@effect-whisk/core"
 import { LogSource } from "@effect-whisk/core"
-import { Chunk, Duration, Effect, ExecutionStrategy, Exit, Option, Schedule, Scope, Sink, Stream } from "effect"
+import { Chunk, Duration, Effect, Either, ExecutionStrategy, Exit, Option, Schedule, Scope, Stream } from "effect"
 import { Buffer } from "node:buffer"
 import type { Frames } from "./framing.js"
 import type { CollectionSettings } from "./activationReading.js"
@@ -36,7 +36,7 @@ export const reconnectSchedule: Schedule.Schedule<unknown> = Schedule.exponentia
 
 /**
  * How many records a request from a cursor first asks for from the end of the log, growing fourfold while they do
- * not reach back to the cursor, up to `maxTail`; beyond it the engine is asked `since` the cursor's time.
+ * not reach back past the cursor, up to `maxTail`; beyond it the engine is asked `since` the cursor's time.
  *
  * @internal
  */
@@ -45,50 +45,84 @@ export const firstTail = 256
 /** @internal */
 export const maxTail = 65_536
 
-const sameRecord = (a: LogSource.LogRecord, b: LogSource.LogRecord | undefined) =>
-  b !== undefined && a.time === b.time && a.stream === b.stream && a.text === b.text
+/** Drops what a request from the cursor gives first that is not new: records before its time, then its seen ones. */
+const newRecords = (at: LogSource.StreamCursor) => {
+  let toSkip = at.seen.length
+  return (record: LogSource.LogRecord): boolean => {
+    if (record.time < at.time) return false
+    if (toSkip > 0) {
+      toSkip -= 1
+      return false
+    }
+    return true
+  }
+}
 
 /**
- * The engine's records from a cursor's position on, unfiltered: the cursor's own records and earlier ones come too.
- * An engine whose `tail` is not to be trusted (`EngineStream.tail`) is asked `since` the cursor's time.
+ * The engine's records after a cursor's position.
  *
  * Docker's json-file reader finds a `since` by reading the whole log from its start, so a request `since` the cursor
- * costs the engine the container's whole history (hundreds of milliseconds after a few tens of thousands of lines),
- * where `tail` reads from the end. So the last `firstTail` records are asked for first: when the first of them was
- * stamped more than the reorder window before the cursor's time, it was written before every record the cursor has
- * seen, and the answer holds everything from the cursor on; when it is the first record of the whole log (a larger
- * tail starts with it too), likewise. Else a larger tail is asked for, and beyond `maxTail` the engine is asked
- * `since` the cursor's time. Each abandoned answer is closed before the next request.
+ * costs the engine the container's whole history (about 250 ms after 40,000 lines here), where `tail` reads from
+ * the end. So the last `firstTail` records are asked for first, and checked: among those at or after the cursor's
+ * time, the first ones must be the cursor's seen ones (told by their times, which Docker gives to the nanosecond).
+ * When they are, the answer reaches back past the cursor's position and what follows them is new; when a record
+ * that the cursor has not seen comes first (or the answer ends before the seen ones), the tail was too short, and
+ * four times as many are asked for, up to `maxTail`, beyond which the engine is asked `since` the cursor's time. Each
+ * abandoned answer is closed before the next request. An engine whose `tail` is not to be trusted
+ * (`EngineStream.tail`: Podman) is asked `since` the cursor's time at once.
  */
 const fromPosition = (
   source: LogSource.EngineStream,
   at: LogSource.StreamCursor,
   follow: boolean
 ): Stream.Stream<LogSource.LogRecord, Errors.DockerEngineError> => {
-  if (at.time === 0n) return source.records({ since: 0n, follow })
-  if (!source.tail) return source.records({ since: at.time, follow })
-  const attempt = (
-    tail: number,
-    previousFirst: LogSource.LogRecord | undefined
-  ): Stream.Stream<LogSource.LogRecord, Errors.DockerEngineError> =>
-    tail > maxTail ? source.records({ since: at.time, follow }) : Stream.unwrapScoped(Effect.gen(function*() {
+  if (at.time === 0n && at.seen.length === 0) return source.records({ since: 0n, follow })
+  const since = () => source.records({ since: at.time, follow }).pipe(Stream.filter(newRecords(at)))
+  if (!source.tail || at.seen.length === 0) return since()
+  const attempt = (tail: number): Stream.Stream<LogSource.LogRecord, Errors.DockerEngineError> =>
+    tail > maxTail ? since() : Stream.unwrapScoped(Effect.gen(function*() {
       // The answer's own scope, closed at once when it is abandoned; else with the stream (or its interruption).
       const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
-      const [first, rest] = yield* Scope.extend(Stream.peel(source.records({ since: 0n, tail, follow }), Sink.head()), scope)
-      const covered = Option.isSome(first) &&
-        (first.value.time < at.time - LogSource.reorderWindow || sameRecord(first.value, previousFirst))
-      if (Option.isSome(first) && covered) return Stream.concat(Stream.succeed(first.value), rest)
+      const pull = yield* Scope.extend(Stream.toPull(source.records({ since: 0n, tail, follow })), scope)
+      const expected = new Map<bigint, number>()
+      for (const time of at.seen) expected.set(time, (expected.get(time) ?? 0) + 1)
+      let remaining = at.seen.length
+      let verdict: "Covered" | "Short" | undefined
+      const after: Array<LogSource.LogRecord> = []
+      while (verdict === undefined) {
+        const read = yield* Effect.either(pull)
+        if (Either.isLeft(read)) {
+          if (Option.isSome(read.left)) return Stream.fail(read.left.value)
+          verdict = "Short"
+          break
+        }
+        for (const record of read.right) {
+          if (verdict === "Covered") {
+            after.push(record)
+            continue
+          }
+          if (record.time < at.time) continue
+          const left = expected.get(record.time) ?? 0
+          if (left === 0) {
+            verdict = "Short"
+            break
+          }
+          expected.set(record.time, left - 1)
+          remaining -= 1
+          if (remaining === 0) verdict = "Covered"
+        }
+      }
+      if (verdict === "Covered") return Stream.concat(Stream.fromIterable(after), Stream.repeatEffectChunkOption(pull))
       yield* Scope.close(scope, Exit.void)
-      return Option.isNone(first) ? source.records({ since: at.time, follow }) : attempt(tail * 4, first.value)
+      return attempt(tail * 4)
     }))
-  return attempt(firstTail, undefined)
+  return attempt(firstTail)
 }
 
 /**
- * The records from the cursor on: the engine is asked from the cursor's position (`fromPosition`), and the records
- * it gives before the cursor's time, or first at or after it and already taken (the cursor's seen ones), are
- * dropped, so no record is given twice. Following, every end of the engine's stream is followed by a new request
- * from the last record given: nothing is lost or repeated across a reconnection, and the stream never ends by itself.
+ * The records from the cursor on (`fromPosition`), so no record is given twice. Following, every end of the engine's
+ * stream is followed by a new request from the last record given: nothing is lost or repeated across a
+ * reconnection, and the stream never ends by itself.
  *
  * @internal
  */
@@ -100,21 +134,14 @@ export const recordsFrom = (
 ): Stream.Stream<LogSource.LogRecord, Errors.DockerEngineError> =>
   Stream.suspend(() => {
     const at = new CursorTracker(from)
-    const request = Stream.suspend(() => {
-      const since = at.time
-      let toSkip = at.skip
-      return fromPosition(source, at.cursor, follow).pipe(
-        Stream.filter((record) => {
-          if (record.time < since) return false
-          if (toSkip > 0) {
-            toSkip -= 1
-            return false
-          }
-          at.take(record)
-          return true
+    const request = Stream.suspend(() =>
+      fromPosition(source, at.cursor, follow).pipe(
+        Stream.mapChunks((records) => {
+          for (const record of records) at.take(record)
+          return records
         })
       )
-    })
+    )
     return follow ? Stream.repeat(request, reconnect) : request
   })
 
