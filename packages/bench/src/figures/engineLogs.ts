@@ -120,9 +120,13 @@ export const engineLogs = (context: BenchContext, count: number) =>
       yield* collectGarbageAndSettle
       const since = nanosNow()
       yield* runOnce(tailer)
-      const printed = yield* Effect.promise(() => dockerLogs(tailer.id, since))
+      // The engine may not have written the line yet when the /run returns: asked again until it has.
+      let markerLine: string | undefined
+      for (let attempt = 0; markerLine === undefined && attempt < 50; attempt++) {
+        const printed = yield* Effect.promise(() => dockerLogs(tailer.id, since))
+        markerLine = printed.find((line) => line.endsWith(marker))
+      }
       const spawnedDone = wallNow()
-      const markerLine = printed.find((line) => line.endsWith(marker))
       if (markerLine === undefined) yield* Effect.dieMessage("docker logs did not print the activation's line")
       // The library's cursor passes over that activation.
       yield* LogStore.collect(tailer.logLines, collectOptions).pipe(Effect.orDie)
