@@ -164,8 +164,8 @@ describe("DockerodeEngine.logSource with logSource api", () => {
       assert.deepStrictEqual(lines.map(textOf), ["a\n", "b\n", "c\n", "d\n"])
       const queries = logRequests().map((request) => Object.fromEntries(request.query))
       assert.deepStrictEqual(queries[0], { follow: "true", stdout: "true", stderr: "true", timestamps: "true" })
-      // From the cursor: the last 256 records (here the whole log, which holds the cursor's seen ones).
-      assert.deepStrictEqual(queries.slice(1).map((query) => [query.tail, query.since]), [["256", undefined]])
+      // From the cursor: its last 256 records and as many as it has seen (here the whole log, which holds them).
+      assert.deepStrictEqual(queries.slice(1).map((query) => [query.tail, query.since]), [["258", undefined]])
     }))
 
   it.scopedLive("a collection that does not wait for sentinels asks once without follow", () =>
@@ -245,12 +245,12 @@ describe("DockerodeEngine.logSource with logSource api", () => {
       assert.deepStrictEqual((yield* ActivationLogs.collectAll(source, cursor, options(true))).map(textOf), ["a\n", "b\n"])
       assert.deepStrictEqual((yield* ActivationLogs.collectAll(source, cursor, options(true))).map(textOf), ["c\n"])
       const queries = logRequests().map((request) => Object.fromEntries(request.query))
+      // 256 and the three seen records at 2, then four times as many while the answers start with a new record.
       assert.deepStrictEqual(queries.slice(1).map((query) => query.tail ?? query.since), [
-        "256",
-        "1024",
-        "4096",
-        "16384",
-        "65536",
+        "259",
+        "1036",
+        "4144",
+        "16576",
         "1796292000.000000002"
       ])
     }))

@@ -73,10 +73,11 @@ describe("ActivationLogs from the engine's log stream", () => {
       assert.deepStrictEqual(yield* position(cursor), [at(5), 2])
       const second = yield* streamed(engine.source, cursor, options(mb, true))
       assert.deepStrictEqual(second.map(textOf), ["next\n"])
-      // From the start: the whole log. From a cursor: its last records, which hold the cursor's seen ones.
+      // From the start: the whole log. From a cursor: its last 256 records and as many as it has seen (2), which
+      // hold the seen ones.
       assert.deepStrictEqual(engine.requests.map((request) => [request.since, request.tail]), [
         [0n, undefined],
-        [0n, 256]
+        [0n, 258]
       ])
     }))
 
@@ -134,12 +135,12 @@ describe("ActivationLogs from the engine's log stream", () => {
       assert.strictEqual((yield* collectAll(engine.source, cursor, options(mb, true))).length, 2000)
       const second = yield* collectAll(engine.source, cursor, options(mb, true))
       assert.deepStrictEqual(second.map(textOf), [...next.map((record) => record.text), "end\n"])
-      // The last 256 records are the next activation's: they do not hold the cursor's seen records (the long one's
-      // two sentinels); the last 1,024 do.
+      // The last 258 records (256 and the two seen) are the next activation's: they do not hold the cursor's seen
+      // records (the long one's two sentinels); four times as many do.
       assert.deepStrictEqual(engine.requests.map((request) => [request.since, request.tail]), [
         [0n, undefined],
-        [0n, 256],
-        [0n, 1024]
+        [0n, 258],
+        [0n, 1032]
       ])
     }))
 
