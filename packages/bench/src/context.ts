@@ -8,6 +8,8 @@ export interface BenchContext {
   readonly runcRoot: string
   /** Every container of the benchmark is named `<prefix>_…`, so leftovers can be removed. */
   readonly prefix: string
+  /** The engine is Podman's Docker-compatible service (the raw baselines send what the library sends there). */
+  readonly podman: boolean
 }
 
 /** One figure's outcome: each series summarised, how it compares, and whether the goal was met. */

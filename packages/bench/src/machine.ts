@@ -10,6 +10,7 @@ export const describeMachine = async () => ({
   os: `${os.type()} ${os.release()} ${os.arch()}`,
   node: process.version,
   docker: await EngineApi.version().catch(() => "unknown"),
+  engine: await EngineApi.onPodman().then((podman) => podman ? "Podman" : "Docker", () => "Docker"),
   runc: (await run("runc", ["--version"]).catch(() => "unknown")).split("\n")[0]?.trim() ?? "unknown"
 })
 

@@ -27,6 +27,7 @@ import { tailLatency } from "./figures/tailLatency.js"
 import { warmActivation } from "./figures/warmActivation.js"
 import { warmRun } from "./figures/warmRun.js"
 import { describeMachine } from "./machine.js"
+import * as EngineApi from "./raw/engineApi.js"
 import { say } from "./measure.js"
 import { type BenchReport, table, toJson } from "./report.js"
 
@@ -35,7 +36,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..")
 // EFFECT_WHISK_BENCH_PREFIX gives a run a prefix of its own, so that two runs on one engine never remove each other's containers.
 const prefix = process.env["EFFECT_WHISK_BENCH_PREFIX"] ?? "effect-whisk-bench"
 
-const config = WhiskConfig.layerWith({ container: { namePrefix: prefix } })
+// DOCKER_HOST at Podman's socket measures Podman (figures 1–3; its logs need the engine-API log source). Its runc
+// keeps state under its own root, which the runc strategy and the raw `runc pause` baseline must use.
+const podman = await EngineApi.onPodman().catch(() => false)
+const runcRoot = podman ? FreezerConfig.podmanRuncRoot : FreezerConfig.defaults.runc.root
+
+const config = WhiskConfig.layerWith({
+  container: { namePrefix: prefix },
+  freezer: { runc: { ...FreezerConfig.defaults.runc, root: runcRoot } }
+})
 
 // Sample counts; EFFECT_WHISK_BENCH_QUICK=1 takes a few of each (for trying the benchmark out, not for figures).
 const quick = process.env["EFFECT_WHISK_BENCH_QUICK"] === "1"
@@ -56,7 +65,8 @@ const program = Effect.gen(function*() {
   const { image } = yield* runtime.ensure({ force: false, onProgress: (line) => process.stderr.write(`bench: ${line}\n`) })
   const removeLeftovers = Cleanup.removeLeftovers.pipe(Effect.orDie)
   yield* removeLeftovers
-  const context: BenchContext = { image, runcRoot: (yield* FreezerConfig.FreezerConfig).runc.root, prefix }
+  const context: BenchContext = { image, runcRoot: (yield* FreezerConfig.FreezerConfig).runc.root, prefix, podman }
+  if (podman) yield* say("engine: Podman (DOCKER_HOST)")
   const figures: Array<FigureResult> = []
   const steps = [
     ["1/8 cold create → address", coldCreate(context, counts.create)],

@@ -40,7 +40,7 @@ export const table = (report: BenchReport): string => {
   const { machine } = report
   return [
     `effect-whisk benchmark, ${report.date}, ${report.durationSeconds.toFixed(0)} s`,
-    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, node ${machine.node}, Docker ${machine.docker}, ${machine.runc}`,
+    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, node ${machine.node}, ${machine.engine} ${machine.docker}, ${machine.runc}`,
     "",
     pad(rows)
   ].join("\n")

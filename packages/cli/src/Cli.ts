@@ -1,5 +1,5 @@
 /**
- * The `effect-whisk` command: `invoke`, `load`, `runtime build`, `cleanup`. `run` parses a command line, runs it and gives
+ * The `effect-whisk` command: `invoke`, `load`, `runtime build`, `cleanup`, `doctor`. `run` parses a command line, runs it and gives
  * the status the process should exit with.
  *
  * @since 0.1.0
@@ -9,6 +9,7 @@ import type { ContainerFactory, EngineConfig, FreezerConfig } from "@effect-whis
 import type { DockerContainer } from "@effect-whisk/docker"
 import { Cause, Effect, Ref } from "effect"
 import * as Cleanup from "./Cleanup.js"
+import * as Doctor from "./Doctor.js"
 import * as ExitStatus from "./ExitStatus.js"
 import * as CommandLine from "./internal/commandLine.js"
 import * as Spec from "./internal/commandSpec.js"
@@ -25,7 +26,7 @@ import * as RuntimeBuild from "./RuntimeBuild.js"
  */
 export const command = Command.make(Spec.toolName).pipe(
   Command.withDescription(Spec.root.description),
-  Command.withSubcommands([Invoke.command, Load.command, RuntimeBuild.command, Cleanup.command])
+  Command.withSubcommands([Invoke.command, Load.command, RuntimeBuild.command, Cleanup.command, Doctor.command])
 )
 
 /**

@@ -3,6 +3,7 @@
  */
 export * as Cleanup from "./Cleanup.js"
 export * as Cli from "./Cli.js"
+export * as Doctor from "./Doctor.js"
 export * as ExitStatus from "./ExitStatus.js"
 export * as Invoke from "./Invoke.js"
 export * as Output from "./Output.js"

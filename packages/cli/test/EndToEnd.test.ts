@@ -130,4 +130,23 @@ describe("the built effect-whisk command on the real engine", () => {
       ]),
     timeout
   )
+  // Skip reason: as above.
+  it.live.skipIf(!engineAnswers && !requireDocker)(
+    "doctor runs a trial activation on a real container, says every check it made, exits 0 and leaves no container",
+    () => {
+      const prefix = uniquePrefix()
+      return Effect.gen(function*() {
+        const finished = yield* runBuiltCli(["doctor"], { EFFECT_WHISK_CONTAINER_NAME_PREFIX: prefix })
+        assert.strictEqual(finished.status, 0, finished.stdout + finished.stderr)
+        assert.match(finished.stdout, /^ok +engine /m)
+        assert.match(finished.stdout, /^ok +runtime +effect-whisk\/runtime-nodejs:/m)
+        assert.match(
+          finished.stdout,
+          /^ok +trial +create \d+ ms, init \d+ ms, run \d+ ms, logs \d+ ms, suspend \d+ ms, resume \d+ ms, run \d+ ms; address \S+:\d+, logs from \S+, freezer \w+/m
+        )
+        assert.deepStrictEqual(yield* containersNamed(prefix), [])
+      }).pipe(Effect.ensuring(removeContainersNamed(prefix)))
+    },
+    timeout
+  )
 })

@@ -26,7 +26,7 @@ const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
   [["invoke", hello, "--parm", "x=1"], "effect-whisk: unknown option '--parm' for effect-whisk invoke; did you mean '--param'? See 'effect-whisk invoke --help'."],
   [["invoke", hello, "another.js"], "effect-whisk: unexpected argument 'another.js': effect-whisk invoke takes one <action.js | folder | .zip>."],
   [["invoke", hello, "--memory"], "effect-whisk: --memory needs a value (SIZE). See 'effect-whisk invoke --help'."],
-  [["deploy"], "effect-whisk: unknown command 'deploy' for effect-whisk; the commands are 'invoke', 'load', 'runtime', 'cleanup'."],
+  [["deploy"], "effect-whisk: unknown command 'deploy' for effect-whisk; the commands are 'invoke', 'load', 'runtime', 'cleanup', 'doctor'."],
   [["laod", hello], "effect-whisk: unknown command 'laod' for effect-whisk; did you mean 'load'? See 'effect-whisk --help'."],
   [["load", hello, "--caller", "3"], "did you mean '--callers'?"],
   [["invok", hello], "effect-whisk: unknown command 'invok' for effect-whisk; did you mean 'invoke'? See 'effect-whisk --help'."],

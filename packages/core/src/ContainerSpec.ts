@@ -81,6 +81,29 @@ export const invokerDefaults = {
 } as const
 
 /**
+ * The process limit a create sends on Podman when the spec names none (`--ulimit nproc=1024:1024`). Docker leaves
+ * an unnamed limit at its own process's value; Podman sets nproc to 1,048,576 instead, which the OCI runtime cannot
+ * raise to without CAP_SYS_RESOURCE (root in a container or a sandbox), and the start fails with "error setting
+ * rlimit type 6". 1024 is the invoker's pids limit: a container cannot hold more tasks than that anyway, it is below
+ * the kernel's default hard limit on any host (threads-max / 2), and root in the container (the runtime image's
+ * user) is exempt from it. RLIMIT_NPROC counts a user's tasks across every container of the host, so an image
+ * whose non-root user many containers share should name a larger nproc in the create overrides' `ulimits`.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const podmanNproc: Ulimit = { name: "nproc", soft: 1024, hard: 1024 }
+
+/**
+ * The spec's limits with the one a Podman create needs: `podmanNproc` unless the spec names nproc itself.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withPodmanLimits = (spec: ContainerSpec): ContainerSpec =>
+  spec.ulimits.some((ulimit) => ulimit.name === "nproc") ? spec : { ...spec, ulimits: [...spec.ulimits, podmanNproc] }
+
+/**
  * @since 0.1.0
  * @category constructors
  */

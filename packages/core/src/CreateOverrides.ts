@@ -56,7 +56,7 @@ export const CreateOverrides = Schema.Struct({
   capDrop: Schema.optional(Schema.Array(Capability)),
   /** `--cap-add` */
   capAdd: Schema.optional(Schema.Array(Capability)),
-  /** `--ulimit`; the invoker sets nofile 1024:1024. */
+  /** `--ulimit`; the invoker sets nofile 1024:1024 (and, on Podman, nproc 1024:1024 unless nproc is given here). */
   ulimits: Schema.optional(Schema.Array(Ulimit)),
   /** `--pids-limit`; the invoker sets 1024; 0 or -1 is unlimited. */
   pidsLimit: Schema.optional(

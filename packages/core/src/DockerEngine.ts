@@ -12,7 +12,18 @@ import type * as ContainerOwner from "./ContainerOwner.js"
 import type { BrokenContainer, DockerEngineError, LogFileError } from "./Errors.js"
 import { type CallLog, recording } from "./internal/callLog.js"
 import type { ContainerSpec } from "./ContainerSpec.js"
+import * as EngineEndpoint from "./EngineEndpoint.js"
 import * as LogSource from "./LogSource.js"
+
+/**
+ * Which engine answers the Docker engine API: Docker itself, or Podman's Docker-compatible service. They differ where
+ * effect-whisk looks: the create's limits, where the address is, how an OOM kill shows, where runc keeps its state,
+ * the log file's format and the error bodies.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EngineFlavor = "docker" | "podman"
 
 /**
  * @since 0.1.0
@@ -21,6 +32,8 @@ import * as LogSource from "./LogSource.js"
 export interface EngineVersion {
   readonly version: string
   readonly apiVersion: string
+  /** Told by the version's components (Podman names itself "Podman Engine"). */
+  readonly flavor: EngineFlavor
 }
 
 /**
@@ -82,6 +95,14 @@ export interface PullEvent {
 export interface Service {
   /** The owner this engine puts on every container it creates (as labels, see ContainerOwner). */
   readonly owner: ContainerOwner.ContainerOwner
+  /** Where the engine answers, and whether that is this machine (the freezer's cgroup and runc need it). */
+  readonly endpoint: EngineEndpoint.EngineEndpoint
+  /**
+   * How containers on a network are reached (`EFFECT_WHISK_ADDRESS`; for `auto`, decided at the network's first
+   * container, or here, and kept).
+   */
+  readonly addressStrategy: (network: string) => Effect.Effect<ContainerAddress.Strategy>
+  /** Asked once: after its first answer the engine's version (and flavor) is known for the layer's lifetime. */
   readonly version: Effect.Effect<EngineVersion, DockerEngineError>
   /** Creates and starts a container. A container that was created but did not start is a BrokenContainer. */
   readonly createAndStart: (spec: ContainerSpec) => Effect.Effect<ContainerId, DockerEngineError | BrokenContainer>
@@ -97,6 +118,8 @@ export interface Service {
   readonly list: (namePrefix: string) => Effect.Effect<ReadonlyArray<ContainerSummary>, DockerEngineError>
   /** All containers (running or not) that carry an owner label: every effect-whisk container, whoever owns it. */
   readonly listOwned: Effect.Effect<ReadonlyArray<ContainerSummary>, DockerEngineError>
+  /** Whether the engine has this image locally (an inspect; nothing is pulled). */
+  readonly hasImage: (image: string) => Effect.Effect<boolean, DockerEngineError>
   /** Pulls an image; the stream ends when the pull is complete and fails on an error inside the progress. */
   readonly pull: (image: string) => Stream.Stream<PullEvent, DockerEngineError>
   /**
@@ -122,7 +145,7 @@ export class DockerEngineCalls extends Context.Tag("@effect-whisk/core/DockerEng
 
 /**
  * OpenWhisk's test defaults: the owner is `test-owner` on `test-host`, createAndStart gives `testId`, inspect gives
- * `testIp`, the container runs and was not OOM-killed, pulls succeed, lists are empty, and every container's log is an
+ * `testIp`, the container runs and was not OOM-killed, every image is there, pulls succeed, lists are empty, and every container's log is an
  * empty scripted one.
  *
  * @since 0.1.0
@@ -130,7 +153,9 @@ export class DockerEngineCalls extends Context.Tag("@effect-whisk/core/DockerEng
  */
 export const testDefaults: Service = {
   owner: { instance: "test-owner", host: "test-host", pid: 1 },
-  version: Effect.succeed({ version: "mock-test-client", apiVersion: "1.41" }),
+  endpoint: EngineEndpoint.socket("/var/run/docker.sock"),
+  addressStrategy: () => Effect.succeed("bridge"),
+  version: Effect.succeed({ version: "mock-test-client", apiVersion: "1.41", flavor: "docker" }),
   createAndStart: () => Effect.succeed(ContainerIdModule.make("testId")),
   inspectAddress: () => Effect.succeed(ContainerAddress.make("testIp")),
   inspectStarted: () => Effect.succeed({ address: ContainerAddress.make("testIp"), pid: 0 }),
@@ -140,6 +165,7 @@ export const testDefaults: Service = {
   remove: () => Effect.void,
   list: () => Effect.succeed([]),
   listOwned: Effect.succeed([]),
+  hasImage: () => Effect.succeed(true),
   pull: () => Stream.empty,
   logSource: () => Effect.succeed(LogSource.empty)
 }

@@ -1,11 +1,12 @@
 /**
  * The configuration of the Docker engine service (the live DockerEngine, its run limit, ownership and cleanup):
  * `EFFECT_WHISK_DOCKER_TIMEOUT_*`, `EFFECT_WHISK_DOCKER_PARALLEL_RUNS`, `EFFECT_WHISK_OWNER`,
- * `EFFECT_WHISK_CLEANUP_TIMEOUT`, `EFFECT_WHISK_LOG_SOURCE`.
+ * `EFFECT_WHISK_CLEANUP_TIMEOUT`, `EFFECT_WHISK_ADDRESS`, `EFFECT_WHISK_LOG_SOURCE`.
  *
  * @since 0.1.0
  */
 import { Config, type ConfigError, Context, Duration, Layer, Option } from "effect"
+import type * as ContainerAddress from "./ContainerAddress.js"
 import * as internal from "./internal/configs.js"
 
 /**
@@ -34,6 +35,12 @@ export interface Shape {
   readonly owner: Option.Option<string>
   /** Bounds the removal of leftovers at start, and the whole shutdown (background removals, then leftovers). */
   readonly cleanupTimeout: Duration.Duration
+  /**
+   * How a container's action is reached (`EFFECT_WHISK_ADDRESS`): `auto` (the container's address on its network
+   * when the engine is local and this machine has an interface on that network, else the published port), `bridge`
+   * or `published`.
+   */
+  readonly address: ContainerAddress.Mode
   /**
    * Where containers' logs are read: `file` (the json-file log on this machine), `api` (the engine's log stream), or
    * `auto` (the file when the container's log driver is json-file and its file is readable here, else the stream).
@@ -66,6 +73,7 @@ export const defaults: Shape = {
   parallelRuns: 10,
   owner: Option.none(),
   cleanupTimeout: Duration.seconds(30),
+  address: "auto",
   logSource: "auto"
 }
 
@@ -91,6 +99,7 @@ export const config: Config.Config<Shape> = internal.prefixed(Config.all({
   ),
   owner: Config.option(internal.engineName("OWNER")),
   cleanupTimeout: internal.duration("CLEANUP_TIMEOUT", defaults.cleanupTimeout),
+  address: Config.literal("auto", "bridge", "published")("ADDRESS").pipe(Config.withDefault(defaults.address)),
   logSource: Config.literal("auto", "file", "api")("LOG_SOURCE").pipe(Config.withDefault(defaults.logSource))
 }))
 

@@ -256,13 +256,15 @@ export class RuncError extends Data.TaggedError("RuncError")<{
  * @since 0.1.0
  * @category freezer
  */
-export type FreezerErrorReason = "Unavailable" | "NotFound" | "Timeout" | "WriteFailed"
+export type FreezerErrorReason = "Unavailable" | "NotFound" | "Timeout" | "WriteFailed" | "NotLocal"
 
 /**
  * Freezing or thawing a container through its cgroup failed. `Unavailable`: the cgroup freezer cannot be used here
  * (no freezer hierarchy, or its file is not writable), the message names the variable that chooses another
  * strategy; `NotFound`: the container's process or its cgroup is gone; `Timeout`: the cgroup did not report the
- * state in time (a freeze that timed out is thawed again); `WriteFailed`: the kernel refused the write.
+ * state in time (a freeze that timed out is thawed again); `WriteFailed`: the kernel refused the write;
+ * `NotLocal`: the cgroup or runc strategy was chosen (`EFFECT_WHISK_FREEZER`) for an engine that does not run on this
+ * machine, whose containers' processes and cgroups are not here (`strategy` and `endpoint` say which).
  *
  * @since 0.1.0
  * @category freezer
@@ -272,6 +274,8 @@ export class FreezerError extends Data.TaggedError("FreezerError")<{
   readonly containerId: string
   readonly reason: FreezerErrorReason
   readonly path?: string
+  readonly strategy?: "cgroup" | "runc"
+  readonly endpoint?: string
   readonly cause?: unknown
 }> {
   override get message(): string {
@@ -289,6 +293,10 @@ export class FreezerError extends Data.TaggedError("FreezerError")<{
         return `The cgroup freezer did not ${this.operation} ${this.containerId} in time${where}; raise EFFECT_WHISK_FREEZER_TIMEOUT if the machine is busy`
       case "WriteFailed":
         return withCause(`The kernel refused to ${this.operation} ${this.containerId}${where}`, this.cause)
+      case "NotLocal":
+        return `Cannot ${this.operation} ${this.containerId} with EFFECT_WHISK_FREEZER=${this.strategy ?? "cgroup"}: ` +
+          `the engine at ${this.endpoint ?? "DOCKER_HOST"} does not run on this machine, so its containers' processes ` +
+          `and cgroups are not here; set EFFECT_WHISK_FREEZER=engine (or auto, which uses the engine's pause for it)`
     }
   }
 }

@@ -42,6 +42,15 @@ export const defaults: Shape = {
 }
 
 /**
+ * Where runc keeps its containers' state when Podman (as root) runs them: `auto` looks there on Podman while the
+ * configured root is Docker's default; `EFFECT_WHISK_RUNC_ROOT=/run/runc` makes the `runc` strategy use it.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const podmanRuncRoot = "/run/runc"
+
+/**
  * Whether containers are frozen by something other than the engine's pause (the `useRunc` of OpenWhisk).
  *
  * @since 0.1.0

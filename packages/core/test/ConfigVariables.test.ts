@@ -96,6 +96,7 @@ const cases: Readonly<Record<string, Case>> = {
   EFFECT_WHISK_DOCKER_TIMEOUT_LOGS: of("EngineConfig", "79 seconds", (c) => c.timeouts.logs, seconds(79)),
   EFFECT_WHISK_LOG_SOURCE: of("EngineConfig", "api", (c) => c.logSource, "api"),
   EFFECT_WHISK_DOCKER_PARALLEL_RUNS: of("EngineConfig", "3", (c) => c.parallelRuns, 3),
+  EFFECT_WHISK_ADDRESS: of("EngineConfig", "published", (c) => c.address, "published"),
   EFFECT_WHISK_FREEZER: of("FreezerConfig", "cgroup", (c) => c.mode, "cgroup"),
   EFFECT_WHISK_FREEZER_TIMEOUT: of("FreezerConfig", "4 seconds", (c) => c.timeout, seconds(4)),
   EFFECT_WHISK_USE_RUNC: of("FreezerConfig", "false", (c) => c.mode, "engine"),

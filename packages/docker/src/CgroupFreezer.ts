@@ -318,8 +318,11 @@ export const makeWith = (
         })
       )
 
+    // The cgroup must name the container (`/docker/<id>`, `docker-<id>.scope`, `libpod-<id>.scope`): an engine whose
+    // socket leads into a VM reports pids of the VM, and such a pid here is some other process of this machine.
     const usable = (target: Freezer.Target) =>
       directory(target, "freeze").pipe(
+        Effect.filterOrFail((found) => found.path.includes(target.id)),
         Effect.flatMap((found) => Effect.try(() => accessSync(controlFile(found), constants.W_OK))),
         Effect.isSuccess
       )

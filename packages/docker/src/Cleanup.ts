@@ -10,6 +10,7 @@ import { ContainerOwner, DockerEngine, EngineConfig, Errors, FreezerConfig, Runc
 import { Duration, Effect, Either, Layer, Option } from "effect"
 import { hostname } from "node:os"
 import { drain } from "./internal/background.js"
+import { runcFor } from "./internal/engineRunc.js"
 
 /**
  * @since 0.1.0
@@ -73,9 +74,18 @@ export const removeContainers = (
 ): Effect.Effect<Report, Errors.DockerEngineError, DockerEngine.DockerEngine | Runc.Runc | EngineConfig.EngineConfig | FreezerConfig.FreezerConfig> =>
   Effect.gen(function*() {
     const engine = yield* DockerEngine.DockerEngine
-    const runc = yield* Runc.Runc
+    const own = yield* Runc.Runc
     const config = yield* EngineConfig.EngineConfig
-    const useRunc = FreezerConfig.usesRunc(yield* FreezerConfig.FreezerConfig)
+    const freezerConfig = yield* FreezerConfig.FreezerConfig
+    const useRunc = FreezerConfig.usesRunc(freezerConfig)
+    // A container frozen behind the engine's back is thawed by runc at the root where this engine's runc keeps it.
+    const runc = useRunc
+      ? yield* engine.version.pipe(
+        Effect.flatMap((version) => runcFor(version.flavor, freezerConfig, own)),
+        Effect.map(({ runc }) => runc),
+        Effect.orElseSucceed(() => own)
+      )
+      : own
 
     const thaw = (container: DockerEngine.ContainerSummary): Effect.Effect<void> => {
       if (useRunc) return Effect.ignore(runc.resume(container.id))

@@ -8,7 +8,9 @@
  *   A timer aborts the request at the deadline (its socket is destroyed) and the call fails with Timeout.
  * - With `retry`, only a refused connection or a missing route (ECONNREFUSED, EHOSTUNREACH, ENETUNREACH: nothing was
  *   sent) is retried, every `retryInterval`, until the deadline; a request that may have reached the action is never
- *   sent twice.
+ *   sent twice. To a published port (`ContainerAddress.published`) such a call first sends `GET /` until any HTTP
+ *   answer comes back (the engine's forwarder accepts and closes connections while nothing listens behind it, so a
+ *   closed connection there proves nothing about the request), then the request once.
  * - With `reschedule`, such a failure is a ContainerHealthError (Unreachable); a 503 answer is one too (ShuttingDown).
  * - A body that JSON cannot encode is never sent: a ConnectionError names the reason.
  * - An answer longer than `maxResponse` is cut to `truncation` bytes at a UTF-8 character boundary and marked
@@ -25,7 +27,7 @@ import { ActionHttpConfig, ConnectionFailure, ContainerHttp, Errors } from "@eff
 import type { ContainerAddress, ContainerResponse } from "@effect-whisk/core"
 import { Duration, Effect, Either, ExecutionStrategy, Exit, Layer, Scope } from "effect"
 import { CallSlots } from "./internal/callSlots.js"
-import { type AttemptError, encodeBody, pathOf, sendAttempt, targetOf } from "./internal/postRequest.js"
+import { type AttemptError, encodeBody, pathOf, sendAttempt, sendProbe, targetOf } from "./internal/postRequest.js"
 
 /**
  * @since 0.1.0
@@ -121,8 +123,19 @@ const openClient = (
             // A pause that reaches past the deadline is cut short by the deadline's timer.
             retryTimer = setTimeout(attempt, retryMillis)
           }
+          // Only a retried call (the first /init) may find nothing listening yet behind a published port.
+          let listening = !(postOptions.retry && address.published)
+          const onProbe = (answered: boolean, cause?: unknown) => {
+            if (done) return
+            if (answered) {
+              listening = true
+              return attempt()
+            }
+            lastRefusal = cause
+            retryTimer = setTimeout(attempt, retryMillis)
+          }
           const attempt = () => {
-            abortAttempt = sendAttempt(request, onAttempt)
+            abortAttempt = listening ? sendAttempt(request, onAttempt) : sendProbe(address, onProbe)
           }
           // Node timers may fire a millisecond before the clock says the time is up: a deadline must never look early.
           const wakeAtDeadline = () => {

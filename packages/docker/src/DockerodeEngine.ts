@@ -10,27 +10,29 @@
  * @since 0.1.0
  */
 import {
-  ContainerAddress,
   ContainerId,
   ContainerOwner,
-  type ContainerSpec,
+  ContainerSpec,
   DockerEngine,
   EngineConfig,
   Errors,
+  ImageName,
   LogSource
 } from "@effect-whisk/core"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
-import { Cause, type Duration, Effect, Exit, Fiber, Layer, Option, type Scope, Stream } from "effect"
+import { Cause, type Duration, Effect, Either, Exit, Fiber, Layer, Option, Ref, type Scope, Stream } from "effect"
 import { randomBytes } from "node:crypto"
 import { accessSync, constants, existsSync } from "node:fs"
 import { hostname } from "node:os"
 import type { Readable } from "node:stream"
+import { actionPortKey, addressOf, chooseStrategy, endpointOf, publishedHostIp } from "./internal/addressing.js"
 import { inBackground, removeByNameInBackground, removeInBackground, track } from "./internal/background.js"
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
 import { checkedId, engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
 import { withoutRedirects } from "./internal/engineClient.js"
 import { engineLogStream } from "./internal/engineLogStream.js"
+import { flavorOf, killedForMemory } from "./internal/engineFlavor.js"
 import * as LogPaths from "./internal/logPaths.js"
 import { pullEvents } from "./internal/pullProgress.js"
 import { limitRuns } from "./internal/runLimit.js"
@@ -58,21 +60,61 @@ const readableJsonFile = (info: Docker.ContainerInspectInfo): string | undefined
 }
 
 /**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * The engine's flavor when the caller knows it; otherwise the engine's version answer tells it, asked once, when
+   * the first create, state or log source needs it (building the layer contacts nothing).
+   */
+  readonly flavor?: DockerEngine.EngineFlavor
+}
+
+/**
  * A DockerEngine over the given dockerode client, without the run limit and pull sharing (`decorate` adds them).
  * The client's requests refuse redirects. When the Scope closes, the removals the engine runs in the background
- * are awaited (up to the cleanup timeout).
+ * are awaited (up to the cleanup timeout). Docker and Podman's Docker-compatible service are both driven through
+ * it; where they differ (the create's nproc limit, the address, OOM kills, the log file) the flavor decides.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makeWith = (
-  client: Docker
+  client: Docker,
+  options: Options = {}
 ): Effect.Effect<DockerEngine.Service, never, EngineConfig.EngineConfig | Scope.Scope> =>
   Effect.gen(function*() {
     const docker = withoutRedirects(client)
     const config = yield* EngineConfig.EngineConfig
     const { timeouts } = config
     const logPaths = yield* LogPaths.make()
+    const endpoint = endpointOf(client)
+    // Decided once per network, at its first container (the network comes with each spec), and logged.
+    const strategyFor = yield* Effect.cachedFunction(chooseStrategy(docker, endpoint, config.address, timeouts.inspect))
+    const publishOn = { port: actionPortKey, hostIp: publishedHostIp(endpoint) }
+
+    // The first answer is kept: an engine does not change its version or flavor under a running layer.
+    const known = yield* Ref.make(Option.none<DockerEngine.EngineVersion>())
+    const version = Effect.flatMap(Ref.get(known), (current) =>
+      Option.isSome(current)
+        ? Effect.succeed(current.value)
+        : engineCall(
+          "version",
+          undefined,
+          timeouts.version,
+          (signal) => (docker.version as (options: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>)({ abortSignal: signal })
+        ).pipe(
+          Effect.map((answer): DockerEngine.EngineVersion => ({
+            version: answer.Version,
+            apiVersion: answer.ApiVersion,
+            flavor: flavorOf(answer)
+          })),
+          Effect.tap((answer) => Ref.set(known, Option.some(answer)))
+        ))
+    const flavor: Effect.Effect<DockerEngine.EngineFlavor, Errors.DockerEngineError> = options.flavor === undefined
+      ? Effect.map(version, (answer) => answer.flavor)
+      : Effect.succeed(options.flavor)
 
     // Every call that names a container in its request path checks the id or name first.
     const inspect = (id: ContainerId.ContainerId) =>
@@ -100,14 +142,18 @@ export const makeWith = (
 
     // The owner's labels win over the caller's: a cleanup must be able to tell whose a container is.
     const create = (options: ContainerSpec.ContainerSpec) =>
-      engineCall("create", options.image, timeouts.run, (signal) => {
-        const createOptions = toCreateOptions(options)
-        return docker.createContainer({
-          ...createOptions,
-          Labels: { ...createOptions.Labels, ...ownerLabels },
-          abortSignal: signal
-        })
-      })
+      Effect.flatMap(Effect.zip(flavor, strategyFor(options.network)), ([engineFlavor, strategy]) =>
+        engineCall("create", options.image, timeouts.run, (signal) => {
+          const createOptions = toCreateOptions(
+            engineFlavor === "podman" ? ContainerSpec.withPodmanLimits(options) : options,
+            strategy === "published" ? Option.some(publishOn) : Option.none()
+          )
+          return docker.createContainer({
+            ...createOptions,
+            Labels: { ...createOptions.Labels, ...ownerLabels },
+            abortSignal: signal
+          })
+        }))
 
     // A create that got no answer may still make the container: remove it by name (the lifecycle always names).
     const removeIfMade = (name: string | undefined) => (error: Errors.DockerEngineError) =>
@@ -146,34 +192,24 @@ export const makeWith = (
         })
       )
 
-    const addressOf = (id: ContainerId.ContainerId, network: string, info: Docker.ContainerInspectInfo) => {
-      const ip = info.NetworkSettings?.Networks?.[network]?.IPAddress
-      return typeof ip === "string" && ip.length > 0
-        ? Effect.succeed(ContainerAddress.make(ip))
-        : Effect.fail(
-          new Errors.DockerEngineError({
-            operation: "inspectAddress",
-            target: id,
-            reason: "NotFound",
-            description: `the container has no IP address on network ${network}`
-          })
-        )
-    }
+    const address = (id: ContainerId.ContainerId, network: string, info: Docker.ContainerInspectInfo) =>
+      Effect.flatMap(strategyFor(network), (strategy) => addressOf(strategy, endpoint, id, network, info))
 
     const inspectAddress = (id: ContainerId.ContainerId, network: string) =>
-      Effect.flatMap(inspect(id), (info) => addressOf(id, network, info))
+      Effect.flatMap(inspect(id), (info) => address(id, network, info))
 
     const inspectStarted = (id: ContainerId.ContainerId, network: string) =>
       Effect.flatMap(inspect(id), (info) =>
-        Effect.map(addressOf(id, network, info), (address) => ({ address, pid: info.State?.Pid ?? 0 })))
+        Effect.map(address(id, network, info), (found) => ({ address: found, pid: info.State?.Pid ?? 0 })))
 
     const state = (id: ContainerId.ContainerId) =>
-      Effect.map(inspect(id), (info): DockerEngine.ContainerState => ({
-        status: info.State?.Status ?? "unknown",
-        running: info.State?.Running === true,
-        oomKilled: info.State?.OOMKilled === true,
-        exitCode: typeof info.State?.ExitCode === "number" ? info.State.ExitCode : 0
-      }))
+      Effect.flatMap(inspect(id), (info) =>
+        Effect.map(flavor, (engineFlavor): DockerEngine.ContainerState => ({
+          status: info.State?.Status ?? "unknown",
+          running: info.State?.Running === true,
+          oomKilled: killedForMemory(engineFlavor, info),
+          exitCode: typeof info.State?.ExitCode === "number" ? info.State.ExitCode : 0
+        })))
 
     const summaries = (containers: ReadonlyArray<Docker.ContainerInfo>) =>
       containers.map((container): DockerEngine.ContainerSummary => ({
@@ -192,7 +228,8 @@ export const makeWith = (
       engineCall("list", namePrefix, timeouts.ps, (signal) =>
         docker.listContainers({
           all: true,
-          filters: { name: [`^/${escapeRegExp(namePrefix)}`] },
+          // Docker's names start with "/", Podman's do not.
+          filters: { name: [`^/?${escapeRegExp(namePrefix)}`] },
           abortSignal: signal
         })).pipe(
           Effect.map((containers) =>
@@ -200,6 +237,34 @@ export const makeWith = (
               // The engine's name filter is a regular expression on any part of the name; only a prefix counts here.
               .filter((container) => container.names.some((name) => name.startsWith(namePrefix)))
           )
+        )
+
+    // dockerode's image inspect does not pass an abort signal on, so the request is dialled as its own.
+    const hasImage = (image: string) =>
+      Either.isLeft(ImageName.parse(image))
+        ? Effect.fail(
+          new Errors.DockerEngineError({
+            operation: "inspectImage",
+            target: image,
+            reason: "InvalidId",
+            description: `${JSON.stringify(image)} is not an image reference`
+          })
+        )
+        : engineCall("inspectImage", image, timeouts.inspect, (signal) =>
+        new Promise<unknown>((resolve, reject) =>
+          docker.modem.dial(
+            {
+              path: `/images/${image}/json`,
+              method: "GET",
+              options: {},
+              abortSignal: signal,
+              statusCodes: { 200: true, 404: "no such image", 500: "server error" }
+            },
+            (error: unknown, data: unknown) => (error ? reject(error) : resolve(data))
+          )
+        )).pipe(
+          Effect.as(true),
+          Effect.catchIf((error) => error.reason === "NotFound", () => Effect.succeed(false))
         )
 
     const pull = (image: string): Stream.Stream<DockerEngine.PullEvent, Errors.DockerEngineError> =>
@@ -234,18 +299,10 @@ export const makeWith = (
           ? Effect.succeed(LogSource.jsonFile(path))
           : Effect.zipRight(logPaths.forget(id), Effect.map(logPaths.get(id, logPath(id)), LogSource.jsonFile)))
 
-    // Podman's `tail` joins partial lines differently from its other answers (LogSource.EngineStream.tail): asked
-    // once per engine, at the first log stream; an engine that does not say is not trusted with it.
-    const tailTrusted = yield* Effect.cached(
-      engineCall("version", undefined, timeouts.version, (signal) =>
-        (docker.version as (options: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>)({ abortSignal: signal })).pipe(
-          Effect.map((version) =>
-            !(version.Components ?? []).some((component) => /podman/i.test(component.Name)) &&
-            !/podman/i.test(JSON.stringify(version.Platform ?? ""))
-          ),
-          Effect.orElseSucceed(() => false)
-        )
-    )
+    // Podman's `tail` joins partial lines differently from its other answers (LogSource.EngineStream.tail): the
+    // engine's flavor, known once per engine, says whether it can be used; an engine that does not answer is not
+    // trusted with it.
+    const tailTrusted = Effect.orElseSucceed(Effect.map(flavor, (engineFlavor) => engineFlavor === "docker"), () => false)
     const logStream = (id: ContainerId.ContainerId) =>
       Effect.map(tailTrusted, (tail) => engineLogStream(docker, timeouts.logs, tail)(id))
 
@@ -253,10 +310,24 @@ export const makeWith = (
     const logChoice = (id: ContainerId.ContainerId) =>
       Effect.map(inspect(id), (info) => readableJsonFile(info) ?? "")
 
+    // Podman writes its log file in the CRI k8s-file format even when the inspect echoes json-file: the json-file
+    // reader must never get it. With `file` it is refused; `auto` reads Podman's logs through the engine API.
+    const podmanFile = (id: ContainerId.ContainerId) =>
+      Effect.flatMap(logPath(id), (path) =>
+        Effect.fail(
+          new Errors.LogFileError({
+            path,
+            reason: "Unreadable",
+            cause: `container ${id} runs on Podman, whose log file is in the CRI k8s-file format, not json-file; ` +
+              `read its logs through the engine API (EFFECT_WHISK_LOG_SOURCE=api or auto)`
+          })
+        ))
+
     const logSource = (id: ContainerId.ContainerId) => {
       switch (config.logSource) {
         case "file":
-          return logFile(id)
+          return Effect.flatMap(Effect.zipRight(checkedId("inspect", id), flavor), (engineFlavor) =>
+            engineFlavor === "podman" ? podmanFile(id) : logFile(id))
         case "api":
           return Effect.flatMap(checkedId("logs", id), logStream)
         case "auto": {
@@ -272,12 +343,9 @@ export const makeWith = (
 
     return {
       owner,
-      version: engineCall(
-        "version",
-        undefined,
-        timeouts.version,
-        (signal) => (docker.version as (options: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>)({ abortSignal: signal })
-      ).pipe(Effect.map((version) => ({ version: version.Version, apiVersion: version.ApiVersion }))),
+      endpoint,
+      addressStrategy: strategyFor,
+      version,
       createAndStart,
       inspectAddress,
       inspectStarted,
@@ -294,6 +362,7 @@ export const makeWith = (
       remove,
       list,
       listOwned,
+      hasImage,
       pull,
       logSource
     }

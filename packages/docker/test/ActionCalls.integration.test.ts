@@ -172,6 +172,19 @@ describe.concurrent("initialize and run on real runtime containers", () => {
     }).pipe(Effect.provide(live())), 60_000)
 })
 
+describe("the address strategies on every engine", () => {
+  // Each strategy asked for explicitly (the engine under test may force another: then both runs use that one).
+  for (const address of ["published", "auto"] as const) {
+    it.scopedLive(`EFFECT_WHISK_ADDRESS=${address}: /init and /run reach the action`, () =>
+      Effect.gen(function*() {
+        const container = yield* actionContainer()
+        if (address === "published") assert.isTrue(container.address.published, container.address.asString)
+        const outcome = yield* container.run({ kind: "hello", name: address }, {}, options)
+        assert.deepStrictEqual(outcome.response.result, { greeting: `hello ${address}`, activations: 1 })
+      }).pipe(Effect.provide(live({ engine: { address } }))), 60_000)
+  }
+})
+
 // Not alongside the others: under the load of ten containers starting at once on a small machine, runc 1.1's cgroup
 // v1 freezer sometimes gives up ("unable to freeze"), which is the runc layer's matter, not this test's.
 describe("suspend and resume between runs", () => {

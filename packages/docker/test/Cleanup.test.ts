@@ -1,9 +1,11 @@
 // Leftover removal by owner (B10, ownership instead of a shared prefix) over mock layers: which containers each
 // selection takes, thaw then remove, failures reported, the time bound, and the layer that runs it at start and stop.
-import { ContainerId, ContainerOwner, DockerEngine, Errors, Runc, WhiskConfig } from "@effect-whisk/core"
+import { ContainerId, ContainerOwner, DockerEngine, Errors, FreezerConfig, Runc, WhiskConfig } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Ref, TestClock } from "effect"
-import { hostname } from "node:os"
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { hostname, tmpdir } from "node:os"
+import { join } from "node:path"
 import * as Cleanup from "../src/Cleanup.js"
 
 // Far above any pid_max: no such process.
@@ -50,6 +52,25 @@ describe("Cleanup", () => {
       assert.deepStrictEqual([...(yield* runc.of("resume"))].map(([id]) => id as string).sort(), ids(mine(1), mine(2), orphan(4)))
       assert.deepStrictEqual(yield* removedIds, ids(mine(1), mine(2), orphan(4)))
     }).pipe(Effect.provide(services({ listOwned: Effect.succeed(everyone) }))))
+
+  it.scopedLive("on Podman, with Docker's default runc root configured, runc thaws at Podman's root", () =>
+    Effect.gen(function*() {
+      const directory = mkdtempSync(join(tmpdir(), "effect-whisk-fake-runc-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(directory, { recursive: true, force: true })))
+      const binary = join(directory, "runc")
+      writeFileSync(binary, `#!/bin/sh\necho "$@" >> '${directory}/asked'\n`)
+      chmodSync(binary, 0o755)
+      const report = yield* Cleanup.removeLeftovers.pipe(Effect.provide(services(
+        {
+          listOwned: Effect.succeed([mine(1)]),
+          version: Effect.succeed({ version: "4.3.1", apiVersion: "1.41", flavor: "podman" })
+        },
+        {},
+        { freezer: { runc: { ...FreezerConfig.defaults.runc, binary } } }
+      )))
+      assert.deepStrictEqual(report, { found: 1, failures: [] })
+      assert.strictEqual(readFileSync(join(directory, "asked"), "utf8").trim(), `--root ${FreezerConfig.podmanRuncRoot} resume ${mine(1).id}`)
+    }))
 
   it.effect("Orphaned: only containers whose owner process is gone on this host", () =>
     Effect.gen(function*() {

@@ -158,6 +158,35 @@ describe("ContainerHttpClient (live, node:http)", () => {
       assert.strictEqual(server.requests.length, 1)
     }).pipe(Effect.provide(retryEvery10ms)))
 
+  it.scopedLive("to a published port, a retried call waits for any answer to GET / while connections close unanswered, then posts once", () =>
+    Effect.gen(function*() {
+      // The engine's port forwarder while nothing listens in the container: it accepts, then closes.
+      let closedUnanswered = 0
+      const server = yield* testServer((request, response, self) => {
+        if (closedUnanswered < 3) {
+          closedUnanswered += 1
+          response.socket?.destroy()
+        } else {
+          answer(request.method === "GET" ? 400 : 200, request.method === "GET" ? "" : "{\"ok\":true}")(request, response, self)
+        }
+      })
+      const address = ContainerAddress.make("127.0.0.1", server.address.port, true)
+      const result = yield* post(address, "/init", { value: 1 }, postOptions({ retry: true }))
+      assertResponse(result, ContainerResponse.make(200, "{\"ok\":true}"))
+      assert.deepStrictEqual(server.requests.map((request) => `${request.method} ${request.path}`), [
+        "GET /",
+        "GET /",
+        "GET /",
+        "GET /",
+        "POST /init"
+      ])
+      // Without retry (a /run) the request goes out at once, and a connection closed unanswered is a ConnectionError.
+      closedUnanswered = 0
+      const run = yield* post(address, "/run", {}, postOptions())
+      assert.strictEqual(failureTag(run), "ConnectionError")
+      assert.strictEqual(server.requests.at(-1)?.path, "/run")
+    }).pipe(Effect.provide(retryEvery10ms)))
+
   it.scopedLive("a 503 answer is a ContainerHealthError (ShuttingDown)", () =>
     Effect.gen(function*() {
       const server = yield* testServer(answer(503, `{"error":"shutting down"}`))

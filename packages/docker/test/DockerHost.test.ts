@@ -38,7 +38,7 @@ describe("DOCKER_HOST", () => {
       const fake = yield* fakeEngine(() => versionReply)
       yield* withEnv({ DOCKER_HOST: fake.host })
       const engine = yield* DockerodeEngine.make
-      assert.deepStrictEqual(yield* engine.version, { version: "fake", apiVersion: "1.41" })
+      assert.deepStrictEqual(yield* engine.version, { version: "fake", apiVersion: "1.41", flavor: "docker" })
       assert.strictEqual(fake.requests.length, 1)
     }).pipe(Effect.provide(environment)))
 
@@ -49,6 +49,22 @@ describe("DOCKER_HOST", () => {
       const engine = yield* DockerodeEngine.make
       assert.strictEqual((yield* engine.version).version, "fake")
       assert.strictEqual(fake.requests[0]?.path, "/version")
+    }).pipe(Effect.provide(environment)))
+
+  it.scopedLive("the engine's endpoint is what DOCKER_HOST names, or the default socket, and says whether it is this machine", () =>
+    Effect.gen(function*() {
+      yield* withEnv({})
+      assert.deepStrictEqual((yield* DockerodeEngine.make).endpoint, {
+        url: "unix:///var/run/docker.sock",
+        host: "127.0.0.1",
+        local: true
+      })
+      yield* withEnv({ DOCKER_HOST: "tcp://10.1.2.3:2375" })
+      assert.deepStrictEqual((yield* DockerodeEngine.make).endpoint, {
+        url: "tcp://10.1.2.3:2375",
+        host: "10.1.2.3",
+        local: false
+      })
     }).pipe(Effect.provide(environment)))
 
   it.scopedLive("TLS without its certificates, or a DOCKER_HOST that is not an address, is a typed error", () =>
@@ -67,6 +83,7 @@ describe("DOCKER_HOST", () => {
       const pulls: Array<(reply: Reply) => void> = []
       const creates: Array<(reply: Reply) => void> = []
       const fake = yield* fakeEngine((request, respond) => {
+        if (request.path === "/version") return versionReply
         if (request.path === "/images/create") pulls.push(respond)
         else if (request.path === "/containers/create") creates.push(respond)
         else return { status: 204 }

@@ -9,16 +9,27 @@ import {
   CreateOverrides,
   DockerEngine,
   EngineConfig,
+  EngineEndpoint,
   LogsConfig,
   LogSource
 } from "@effect-whisk/core"
 import { ActivationLogs } from "@effect-whisk/logs"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Exit, Fiber, Option, Ref, Schedule, Stream } from "effect"
+import Docker from "dockerode"
+import { Chunk, Duration, Effect, Exit, Fiber, Logger, Option, Ref, Schedule, Stream } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
 import * as DockerodeEngine from "../src/DockerodeEngine.js"
+import {
+  addressOf,
+  chooseStrategy,
+  connectedNetworks,
+  endpointOf,
+  inSubnet,
+  overlaps,
+  publishedHostIp
+} from "../src/internal/addressing.js"
 import { type FakeEngine, fakeEngine, type FakeRequest, type Handler } from "./support/fakeEngine.js"
 
 const id = "55db56ee082239428b27d3728b4dd324c09068458aad9825727d5bfc1bba6d52"
@@ -33,7 +44,9 @@ const shortTimeouts = {
   version: Duration.millis(300)
 }
 
-const environment = EngineConfig.layerWith({ timeouts: shortTimeouts, parallelRuns: 10 })
+// The bridge strategy, as before the address strategies: `auto` would first ask these scripted engines about the
+// network. The strategies have their own tests below.
+const environment = EngineConfig.layerWith({ timeouts: shortTimeouts, parallelRuns: 10, address: "bridge" })
 
 const withEngine = <A, E>(
   handler: Handler,
@@ -42,7 +55,7 @@ const withEngine = <A, E>(
 ) =>
   Effect.gen(function*() {
     const fake = yield* fakeEngine(handler)
-    const engine = yield* DockerodeEngine.makeWith(fake.docker)
+    const engine = yield* DockerodeEngine.makeWith(fake.docker, { flavor: "docker" })
     return yield* body(engine, fake)
   }).pipe(Effect.provide(EngineConfig.layerWith({ timeouts: shortTimeouts, parallelRuns: 10, ...config })))
 
@@ -147,7 +160,7 @@ describe("DockerodeEngine", () => {
       const engine = yield* DockerodeEngine.makeWith(fake.docker).pipe(
         Effect.provide(EngineConfig.layerWith({ timeouts: { ...shortTimeouts, version: Duration.infinity } }))
       )
-      assert.deepStrictEqual(yield* engine.version, { version: "20.10.24", apiVersion: "1.41" })
+      assert.deepStrictEqual(yield* engine.version, { version: "20.10.24", apiVersion: "1.41", flavor: "docker" })
     }))
 
   it.scopedLive("B2 memory is given in whole megabytes, and cpu shares of 0 leave the engine's default", () =>
@@ -244,7 +257,7 @@ describe("DockerodeEngine", () => {
           const [request] = fake.requests
           assert.strictEqual(request?.path, "/containers/json")
           assert.strictEqual(request?.query.get("all"), "true")
-          assert.deepStrictEqual(JSON.parse(request?.query.get("filters") ?? "{}"), { name: ["^/wsk0_"] })
+          assert.deepStrictEqual(JSON.parse(request?.query.get("filters") ?? "{}"), { name: ["^/?wsk0_"] })
         })
     ))
 
@@ -345,7 +358,7 @@ describe("DockerodeEngine", () => {
           yield* engine.remove(id)
           yield* engine.pause(ContainerId.make(id))
           yield* engine.unpause(ContainerId.make(id))
-          assert.deepStrictEqual(yield* engine.version, { version: "20.10.24", apiVersion: "1.41" })
+          assert.deepStrictEqual(yield* engine.version, { version: "20.10.24", apiVersion: "1.41", flavor: "docker" })
           assert.deepStrictEqual(fake.requests.map((r) => `${r.method} ${r.path}`), [
             `DELETE /containers/${id}`,
             `POST /containers/${id}/pause`,
@@ -507,4 +520,140 @@ describe("DockerodeEngine", () => {
       const error = yield* Effect.flip(engine.list("wsk"))
       assert.deepInclude(error, { operation: "list", reason: "Unavailable" })
     }).pipe(Effect.provide(environment)))
+})
+
+describe("DockerodeEngine address strategies", () => {
+  const withAddress = <A, E>(
+    address: EngineConfig.Shape["address"],
+    handler: Handler,
+    body: (engine: DockerEngine.Service, fake: FakeEngine) => Effect.Effect<A, E>,
+    options: { readonly tcp?: boolean } = {}
+  ) =>
+    Effect.gen(function*() {
+      const fake = yield* fakeEngine(handler, options)
+      const engine = yield* DockerodeEngine.makeWith(fake.docker, { flavor: "docker" })
+      return yield* body(engine, fake)
+    }).pipe(Effect.provide(EngineConfig.layerWith({ timeouts: shortTimeouts, address })))
+
+  const publishedInspect = (request: FakeRequest) =>
+    request.method === "GET" && request.path === `/containers/${id}/json`
+      ? {
+        status: 200,
+        body: {
+          State: { Pid: 4242 },
+          NetworkSettings: {
+            Networks: { bridge: { IPAddress: "172.17.0.9" } },
+            Ports: { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "49163" }] }
+          }
+        }
+      }
+      : undefined
+
+  it.scopedLive("published: the create publishes 8080/tcp on an ephemeral port of 127.0.0.1, and the address is that port", () =>
+    withAddress("published", (request) => created(request) ?? startOk(request) ?? publishedInspect(request), (engine, fake) =>
+      Effect.gen(function*() {
+        const started = yield* engine.createAndStart(ContainerSpec.make({ image: "image" }))
+        const [create] = fake.matching("POST", /^\/containers\/create$/)
+        const body = create?.body as { ExposedPorts: unknown; HostConfig: { PortBindings: unknown } }
+        assert.deepStrictEqual(body.ExposedPorts, { "8080/tcp": {} })
+        assert.deepStrictEqual(body.HostConfig.PortBindings, { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] })
+        const { address, pid } = yield* engine.inspectStarted(started, "bridge")
+        assert.deepStrictEqual([address.host, address.port, pid], ["127.0.0.1", 49163, 4242])
+        assert.strictEqual(yield* engine.addressStrategy("any-network"), "published")
+        // A fixed strategy asks the engine nothing about the network.
+        assert.deepStrictEqual(fake.matching("GET", /^\/networks\//), [])
+      })))
+
+  it.scopedLive("published: a container whose action port has no binding is NotFound, naming the setting", () =>
+    withAddress("published", () => ({ status: 200, body: { NetworkSettings: { Ports: { "8080/tcp": null } } } }), (engine) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(engine.inspectAddress(ContainerId.make(id), "bridge"))
+        assert.deepInclude(error, { operation: "inspectAddress", reason: "NotFound" })
+        assert.include(error.message, "EFFECT_WHISK_ADDRESS=published")
+      })))
+
+  it.scopedLive("bridge: the create publishes nothing and the address is the container's IP on the network", () =>
+    withAddress("bridge", (request) => created(request) ?? startOk(request) ?? publishedInspect(request), (engine, fake) =>
+      Effect.gen(function*() {
+        const started = yield* engine.createAndStart(ContainerSpec.make({ image: "image" }))
+        const body = fake.matching("POST", /^\/containers\/create$/)[0]?.body as Record<string, unknown> & {
+          HostConfig: Record<string, unknown>
+        }
+        assert.notProperty(body, "ExposedPorts")
+        assert.notProperty(body.HostConfig, "PortBindings")
+        const { address } = yield* engine.inspectStarted(started, "bridge")
+        assert.deepStrictEqual([address.host, address.port], ["172.17.0.9", 8080])
+      })))
+
+  it.scopedLive("auto on a local engine asks about each network once: bridge when this machine has an address in its subnet", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeEngine((request) =>
+        request.path === "/networks/bridge"
+          ? { status: 200, body: { IPAM: { Config: [{ Subnet: "fd00::/64" }, { Subnet: "172.17.0.0/16" }] } } }
+          : request.path === "/networks/isolated"
+          ? { status: 200, body: { IPAM: { Config: [{ Subnet: "10.99.0.0/24" }] } } }
+          : request.path === "/networks/gone"
+          ? { status: 404, body: { message: "network gone not found" } }
+          : undefined
+      )
+      const logs = yield* Ref.make<ReadonlyArray<string>>([])
+      const logger = Logger.make(({ message }) => Effect.runSync(Ref.update(logs, (all) => [...all, String(message)])))
+      const choose = chooseStrategy(fake.docker, endpointOf(fake.docker), "auto", Duration.seconds(1), () => ["127.0.0.0/8", "172.17.0.0/16"])
+      const chosen = yield* Effect.forEach(["bridge", "isolated", "gone"], choose).pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+      )
+      assert.deepStrictEqual(chosen, ["bridge", "published", "bridge"])
+      const said = yield* Ref.get(logs)
+      assert.include(said[0], "EFFECT_WHISK_ADDRESS=auto chose bridge for network bridge: this machine is on 172.17.0.0/16")
+      assert.include(said[1], "chose published for network isolated")
+      assert.include(said[2], "kept bridge for network gone")
+      assert.include(said[2], "set EFFECT_WHISK_ADDRESS=published")
+
+      // Through the engine: one question per network, however many containers.
+      const engine = yield* DockerodeEngine.makeWith(fake.docker, { flavor: "docker" }).pipe(
+        Effect.provide(EngineConfig.layerWith({ timeouts: shortTimeouts }))
+      )
+      const asked = () => fake.matching("GET", /^\/networks\/bridge$/).length
+      const before = asked()
+      yield* Effect.all([1, 2, 3].map(() => Effect.exit(engine.createAndStart(ContainerSpec.make({ image: "image" })))))
+      assert.strictEqual(asked() - before, 1)
+    }))
+
+  it.scopedLive("auto on an engine that is not local publishes, without asking about the network", () =>
+    Effect.gen(function*() {
+      const remote = new Docker({ host: "10.20.30.40", port: 2375, protocol: "http" })
+      assert.deepStrictEqual(endpointOf(remote), { url: "tcp://10.20.30.40:2375", host: "10.20.30.40", local: false })
+      assert.strictEqual(yield* chooseStrategy(remote, endpointOf(remote), "auto", Duration.millis(1))("bridge"), "published")
+      // Over TCP to a loopback address the engine counts as local.
+      const loopback = new Docker({ host: "127.0.0.1", port: 2375, protocol: "http" })
+      assert.deepInclude(endpointOf(loopback), { host: "127.0.0.1", local: true })
+      assert.deepInclude(endpointOf(new Docker({ socketPath: "/run/podman/podman.sock" })), {
+        url: "unix:///run/podman/podman.sock",
+        host: "127.0.0.1",
+        local: true
+      })
+    }))
+
+  it.effect("published on a remote engine binds every interface of its host and is reached at that host", () =>
+    Effect.gen(function*() {
+      const remote = EngineEndpoint.fromDockerHost("tcp://engine.example:2376")
+      assert.deepStrictEqual(remote, { url: "tcp://engine.example:2376", host: "engine.example", local: false })
+      assert.strictEqual(publishedHostIp(remote), "")
+      assert.strictEqual(publishedHostIp(EngineEndpoint.fromDockerHost(undefined)), "127.0.0.1")
+      const info = { NetworkSettings: { Ports: { "8080/tcp": [{ HostIp: "0.0.0.0", HostPort: "32768" }] } } }
+      const address = yield* addressOf("published", remote, ContainerId.make(id), "bridge", info as unknown as Docker.ContainerInspectInfo)
+      assert.strictEqual(address.url, "http://engine.example:32768")
+    }))
+
+  it("a subnet holds an IPv4 address when their prefixes match; IPv6 subnets hold none", () => {
+    assert.isTrue(inSubnet("172.17.0.1", "172.17.0.0/16"))
+    assert.isFalse(inSubnet("172.18.0.1", "172.17.0.0/16"))
+    assert.isTrue(inSubnet("10.0.0.1", "0.0.0.0/0"))
+    assert.isFalse(inSubnet("10.0.0.1", "fd00::/64"))
+    assert.isFalse(inSubnet("10.0.0.1", "10.0.0.0/33"))
+    assert.isTrue(overlaps("172.17.0.0/16", "172.17.5.0/24"))
+    assert.isFalse(overlaps("172.17.0.0/16", "172.18.0.0/16"))
+    // Loopback is always there: an interface's network, or a connected route.
+    assert.isTrue(connectedNetworks().some((network) => inSubnet("127.0.0.1", network)))
+  })
 })

@@ -74,7 +74,7 @@ const measured = <A, E>(scenario: string, bound: Duration.Duration, effect: Effe
 const containerPath = (request: ProxiedRequest, action: string) =>
   new RegExp(`^/containers/[^/]+/${action}(\\?|$)`).test(request.path)
 
-const leftovers = () => docker("ps", "-aq", "--no-trunc", "--filter", `name=^/${prefix}_`).split("\n").filter((s) => s.length > 0)
+const leftovers = () => docker("ps", "-aq", "--no-trunc", "--filter", `name=^/?${prefix}_`).split("\n").filter((s) => s.length > 0)
 
 const removeLeftovers = () => {
   for (const id of leftovers()) docker("rm", "-f", id)

@@ -1,6 +1,16 @@
 // The live Freezer's choice over mock engine and runc layers (a stand-in runc binary answers `list`), and
 // DockerContainer freezing through whatever Freezer is in the context.
-import { ContainerHttp, ContainerId, DockerEngine, Errors, Freezer, FreezerConfig, Runc, WhiskConfig } from "@effect-whisk/core"
+import {
+  ContainerHttp,
+  ContainerId,
+  DockerEngine,
+  EngineEndpoint,
+  Errors,
+  Freezer,
+  FreezerConfig,
+  Runc,
+  WhiskConfig
+} from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
 import * as CgroupFreezer from "@effect-whisk/docker/CgroupFreezer"
 import * as FreezerChoice from "@effect-whisk/docker/FreezerChoice"
@@ -26,14 +36,14 @@ const fakeRunc = (exitCode: number) =>
     ({ directory }) => Effect.sync(() => rmSync(directory, { recursive: true, force: true }))
   )
 
-const choice = (mode: Freezer.Mode, binary: string) =>
+const choice = (mode: Freezer.Mode, binary: string, engine: Partial<DockerEngine.Service> = {}) =>
   Effect.provide(
     FreezerChoice.make,
     Layer.mergeAll(
       WhiskConfig.layerWith({
         freezer: { mode, timeout: Duration.seconds(1), runc: { ...FreezerConfig.defaults.runc, binary, root: "/run/test-root" } }
       }),
-      DockerEngine.layerTest(),
+      DockerEngine.layerTest(engine),
       Runc.layerTest()
     )
   )
@@ -67,6 +77,30 @@ describe("FreezerChoice", () => {
       }).pipe(Effect.provide(layer))
     }))
 
+  it.scopedLive("auto on Podman asks runc at Podman's state root, and freezes there, while Docker's default is configured", () =>
+    Effect.gen(function*() {
+      const runc = yield* fakeRunc(0)
+      const id = ContainerId.make("ab".repeat(32))
+      const freezer = yield* Effect.provide(
+        FreezerChoice.make,
+        Layer.mergeAll(
+          WhiskConfig.layerWith({
+            freezer: { mode: "auto", timeout: Duration.seconds(1), runc: { ...FreezerConfig.defaults.runc, binary: runc.binary } }
+          }),
+          DockerEngine.layerTest({ version: Effect.succeed({ version: "4.3.1", apiVersion: "1.41", flavor: "podman" }) }),
+          Runc.layerTest()
+        )
+      )
+      yield* freezer.freeze({ id, pid: 0 })
+      yield* freezer.thaw({ id, pid: 0 })
+      assert.deepStrictEqual(yield* freezer.strategy, Option.some("runc"))
+      assert.deepStrictEqual(readFileSync(runc.asked, "utf8").trim().split("\n"), [
+        `--root ${FreezerConfig.podmanRuncRoot} list --quiet`,
+        `--root ${FreezerConfig.podmanRuncRoot} pause ${id}`,
+        `--root ${FreezerConfig.podmanRuncRoot} resume ${id}`
+      ])
+    }))
+
   it.scopedLive("auto falls back to the engine when runc does not answer", () =>
     Effect.gen(function*() {
       for (const binary of [(yield* fakeRunc(1)).binary, "/nonexistent/runc"]) {
@@ -85,6 +119,45 @@ describe("FreezerChoice", () => {
         assert.deepStrictEqual(yield* freezer.strategy, Option.some(mode))
       }
       assert.isFalse(existsSync(runc.asked))
+    }))
+
+  it.scopedLive("auto for an engine that is not on this machine uses the engine's pause from the start, asking runc nothing", () =>
+    Effect.gen(function*() {
+      const runc = yield* fakeRunc(0)
+      const remote = { endpoint: EngineEndpoint.fromDockerHost("tcp://10.0.0.5:2375") }
+      const freezer = yield* choice("auto", runc.binary, remote)
+      assert.deepStrictEqual(yield* freezer.strategy, Option.some("engine"))
+      yield* freezer.freeze({ id: ContainerId.make("c1"), pid: process.pid })
+      yield* freezer.thaw({ id: ContainerId.make("c1"), pid: process.pid })
+      assert.isFalse(existsSync(runc.asked))
+    }))
+
+  it.scopedLive("a forced cgroup or runc for an engine that is not on this machine is NotLocal, naming EFFECT_WHISK_FREEZER", () =>
+    Effect.gen(function*() {
+      const runc = yield* fakeRunc(0)
+      const remote = { endpoint: EngineEndpoint.fromDockerHost("ssh://builder@engine.example") }
+      for (const mode of ["cgroup", "runc"] as const) {
+        const freezer = yield* choice(mode, runc.binary, remote)
+        for (const operation of ["freeze", "thaw"] as const) {
+          // This process's own pid: a pid from a remote engine's inspect may be any process here.
+          const error = yield* Effect.flip(freezer[operation]({ id: ContainerId.make("c1"), pid: process.pid }))
+          assert.deepInclude(error, { _tag: "FreezerError", reason: "NotLocal", strategy: mode, operation })
+          assert.include(error.message, `EFFECT_WHISK_FREEZER=${mode}`)
+          assert.include(error.message, "ssh://builder@engine.example")
+          assert.include(error.message, "set EFFECT_WHISK_FREEZER=engine")
+        }
+      }
+      assert.isFalse(existsSync(runc.asked))
+    }))
+
+  it.scopedLive("the cgroup strategy is not usable for a process whose cgroup does not name the container", () =>
+    Effect.gen(function*() {
+      const freezer = yield* Effect.provide(
+        CgroupFreezer.make,
+        WhiskConfig.layerWith({ freezer: { mode: "cgroup", timeout: Duration.seconds(1) } })
+      )
+      // This test's own process: its cgroup exists here but is no container's (as a VM's pid seen from its host).
+      assert.isFalse(yield* freezer.usable({ id: ContainerId.make("0123456789abcdef"), pid: process.pid }))
     }))
 
   it.scopedLive("cgroup where no freezer hierarchy is mounted fails at first use, naming the variable to set", () =>

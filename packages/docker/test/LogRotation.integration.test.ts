@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { beforeAll } from "vitest"
+import { onPodman } from "./support/realEngine.js"
 
 beforeAll(() => ensureRuntimeImage(), 600_000)
 
@@ -63,7 +64,9 @@ const rotatingContainer = Effect.acquireRelease(
 
 const Engine = DockerodeEngine.layer.pipe(Layer.provide(WhiskConfig.layerWith()))
 
-describe("activation logs on a real container whose json-file log rotates (max-size 1k)", () => {
+// Skip reason: Docker-local. The suite drives Docker's json-file rotation; Podman writes its log in the k8s-file
+// format, whose logs come through the engine API, and has no json-file rotation to test.
+describe.skipIf(onPodman)("activation logs on a real container whose json-file log rotates (max-size 1k)", () => {
   it.scopedLive("every activation's lines exactly once, across many rotations", () =>
     Effect.gen(function*() {
       const engine = yield* DockerEngine.DockerEngine

@@ -36,7 +36,7 @@ const withCleanup = Cleanup.layer.pipe(Layer.provideMerge(engineLayer))
 const exists = (id: string) => docker("ps", "-aq", "--no-trunc", "--filter", `id=${id}`) !== ""
 const ofInstance = (instance: string) =>
   docker("ps", "-aq", "--filter", `label=${ContainerOwner.labelKeys.instance}=${instance}`).split("\n").filter((s) => s !== "")
-const ofThisRun = () => docker("ps", "-aq", "--filter", `name=^/${prefix}_`).split("\n").filter((s) => s !== "")
+const ofThisRun = () => docker("ps", "-aq", "--filter", `name=^/?${prefix}_`).split("\n").filter((s) => s !== "")
 
 const build = <A, E>(layer: Layer.Layer<A, E>) =>
   Effect.gen(function*() {

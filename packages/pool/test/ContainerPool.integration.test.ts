@@ -38,7 +38,7 @@ const live = WhiskLive.layerWithConfig(
 
 /** This file's containers on the engine now (the docker CLI in tests only). */
 const engineContainers = () =>
-  execFileSync("docker", ["ps", "-aq", "--filter", `name=^/${prefix}_`], { encoding: "utf8" }).trim().split("\n")
+  execFileSync("docker", ["ps", "-aq", "--filter", `name=^/?${prefix}_`], { encoding: "utf8" }).trim().split("\n")
     .filter((id) => id.length > 0)
 
 beforeAll(() => ensureRuntimeImage(), 600_000)

@@ -30,7 +30,7 @@ export const coldCreate = (context: BenchContext, count: number) =>
         )
       },
       { name: "engine API", sample: timedRaw(EngineApi.createStartInspect) },
-      { name: "docker CLI", sample: timedRaw(dockerRunInspect) }
+      { name: "docker CLI", sample: timedRaw((image, name) => dockerRunInspect(image, name, context.podman)) }
     ], { warmup: 2, count, collect: true })
     const library = summarize(samples["library"]!)
     const api = summarize(samples["engine API"]!)

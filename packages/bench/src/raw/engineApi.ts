@@ -51,8 +51,19 @@ const expect = async (answer: Promise<Answer>, ok: ReadonlyArray<number>, what: 
 const defaultCpuShares = ContainerResources.cpuShares(ContainerConfig.defaults.userMemory, ContainerSpec.defaultMemory)
 const spec = ContainerSpec.make({ image: "", cpuShares: defaultCpuShares })
 
+/** Whether the engine is Podman's Docker-compatible service (its version lists a "Podman Engine" component). */
+export const onPodman = async (): Promise<boolean> => {
+  const answer = await expect(request("GET", "/version"), [200], "version")
+  const components = (JSON.parse(answer.body) as { Components?: Array<{ Name?: string }> }).Components ?? []
+  return components.some((component) => /podman/i.test(component.Name ?? ""))
+}
+
+/** The create's ulimits as the library sends them to this engine: on Podman with nproc (ContainerSpec.podmanNproc). */
+export const ulimitsFor = (podman: boolean) =>
+  (podman ? ContainerSpec.withPodmanLimits(spec) : spec).ulimits
+
 /** The create body the library sends for a platform container with the create defaults (B2–B4 as the engine API's fields). */
-export const createBody = (image: string) => ({
+export const createBody = (image: string, podman: boolean) => ({
   Image: image,
   Env: [],
   Labels: {},
@@ -65,20 +76,27 @@ export const createBody = (image: string) => ({
     DnsSearch: [],
     DnsOptions: [],
     CapDrop: [...spec.capDrop],
-    Ulimits: spec.ulimits.map((ulimit) => ({ Name: ulimit.name, Soft: ulimit.soft, Hard: ulimit.hard })),
+    Ulimits: ulimitsFor(podman).map((ulimit) => ({ Name: ulimit.name, Soft: ulimit.soft, Hard: ulimit.hard })),
     PidsLimit: spec.pidsLimit,
     LogConfig: { Type: spec.logDriver, Config: {} }
   }
 })
 
-/** create + start + inspect: a running container and its address on the bridge. */
+// Asked once per run, before the first create is timed.
+let podmanAnswer: Promise<boolean> | undefined
+const podmanEngine = () => (podmanAnswer ??= onPodman())
+
+/** create + start + inspect: a running container and its address on the bridge (Podman's: its default network). */
 export const createStartInspect = async (image: string, name: string): Promise<{ id: string; ip: string }> => {
-  const created = await expect(request("POST", `/containers/create?name=${encodeURIComponent(name)}`, createBody(image)), [201], "create")
+  const podman = await podmanEngine()
+  const created = await expect(request("POST", `/containers/create?name=${encodeURIComponent(name)}`, createBody(image, podman)), [201], "create")
   const id = (JSON.parse(created.body) as { Id: string }).Id
   await expect(request("POST", `/containers/${id}/start`), [204], "start")
   const info = await expect(request("GET", `/containers/${id}/json`), [200], "inspect")
-  const ip = (JSON.parse(info.body) as { NetworkSettings: { Networks: Record<string, { IPAddress: string }> } })
-    .NetworkSettings.Networks[spec.network]?.IPAddress
+  const settings = (JSON.parse(info.body) as {
+    NetworkSettings: { IPAddress?: string; Networks: Record<string, { IPAddress: string }> }
+  }).NetworkSettings
+  const ip = podman ? settings.IPAddress : settings.Networks[spec.network]?.IPAddress
   if (ip === undefined || ip.length === 0) throw new Error(`container ${id} has no address on the bridge`)
   return { id, ip }
 }

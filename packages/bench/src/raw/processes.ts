@@ -18,8 +18,9 @@ export const run = (file: string, args: ReadonlyArray<string>): Promise<string> 
 const defaultCpuShares = ContainerResources.cpuShares(ContainerConfig.defaults.userMemory, ContainerSpec.defaultMemory)
 
 /** `docker run -d` with the library's settings for a platform container with the create defaults, then its address. */
-export const dockerRunInspect = async (image: string, name: string): Promise<{ id: string; ip: string }> => {
-  const spec = ContainerSpec.make({ image, cpuShares: defaultCpuShares })
+export const dockerRunInspect = async (image: string, name: string, podman = false): Promise<{ id: string; ip: string }> => {
+  const made = ContainerSpec.make({ image, cpuShares: defaultCpuShares })
+  const spec = podman ? ContainerSpec.withPodmanLimits(made) : made
   const memory = `${Math.floor(spec.memory.bytes / (1024 * 1024))}m`
   const id = (await run("docker", [
     "run", "-d", "--name", name,
@@ -28,7 +29,9 @@ export const dockerRunInspect = async (image: string, name: string): Promise<{ i
     ...spec.ulimits.flatMap((ulimit) => ["--ulimit", `${ulimit.name}=${ulimit.soft}:${ulimit.hard}`]),
     "--pids-limit", String(spec.pidsLimit), "--log-driver", spec.logDriver, image
   ])).trim()
-  const ip = (await run("docker", ["inspect", "--format", `{{.NetworkSettings.Networks.${spec.network}.IPAddress}}`, id])).trim()
+  // Podman reports a container on `bridge` under its own network; the address outside any network is the same one.
+  const format = podman ? "{{.NetworkSettings.IPAddress}}" : `{{.NetworkSettings.Networks.${spec.network}.IPAddress}}`
+  const ip = (await run("docker", ["inspect", "--format", format, id])).trim()
   return { id, ip }
 }
 

@@ -255,10 +255,32 @@ export const cleanup: CommandSpec = {
   subcommands: []
 }
 
+export const doctorOptions = {
+  json: option({
+    name: "json",
+    description: "Print the checks as one JSON object on stdout",
+    default: "off"
+  })
+} as const
+
+export const doctor: CommandSpec = {
+  path: ["doctor"],
+  description: "Check that actions can run here: the engine, cgroups, freezer, runtime image, registries and a trial activation",
+  options: Object.values(doctorOptions),
+  subcommands: [],
+  notes: [
+    "Each line is a check: ok, warn (works, something is missing), fail (actions cannot run) or skip; under a check " +
+    "that is not ok, what to change.",
+    "The trial runs one no-op activation on a real container of the runtime image (create, /init, /run, logs, " +
+    "suspend, resume, /run, destroy) and says which address, log source and freezer strategy it used.",
+    "The exit status is 0 when actions can run, 3 when they cannot, 4 for a usage error."
+  ]
+}
+
 export const root: CommandSpec = {
   path: [],
   description: "Run OpenWhisk actions in Docker containers, the way OpenWhisk's invoker does",
   options: [],
-  subcommands: [invoke, load, runtime, cleanup],
+  subcommands: [invoke, load, runtime, cleanup, doctor],
   notes: [`Run '${toolName} <command> --help' for the options of a command.`]
 }

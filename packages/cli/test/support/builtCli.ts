@@ -1,3 +1,5 @@
+// First: it points DOCKER_HOST at the engine under test before anything makes a client.
+import "./testEngine.js"
 import Docker from "dockerode"
 import { Data, Effect, Schedule } from "effect"
 import { spawn } from "node:child_process"

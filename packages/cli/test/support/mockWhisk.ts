@@ -50,6 +50,7 @@ export interface MockOptions {
   readonly engine?: Partial<DockerEngine.Service>
   readonly runc?: Partial<Runc.Service>
   readonly runtimeImage?: Parameters<typeof RuntimeImage.layerTest>[0]
+  readonly config?: WhiskConfig.Overrides
 }
 
 /** Every service the command needs, as test doubles (a fresh set per call), with the real file system. */
@@ -59,7 +60,7 @@ export const layers = (options: MockOptions = {}) => {
     DockerEngine.layerTest({ logSource: () => Effect.succeed(LogSource.scripted(log.read)), ...options.engine }),
     Runc.layerTest(options.runc),
     ContainerHttp.layerTest(options.respond ?? runtime(log)),
-    WhiskConfig.layerWith()
+    WhiskConfig.layerWith(options.config)
   )
   return Layer.mergeAll(
     DockerContainer.layer,

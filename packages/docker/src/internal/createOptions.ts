@@ -6,11 +6,16 @@ const mebibyte = 1024 * 1024
 
 /**
  * OpenWhisk's `docker run` arguments (B2–B4) as the engine API's create body: `--memory`/`--memory-swap` in whole
- * megabytes (equal, so no swap), `--cpus` as nano-cpus, the invoker's fixed parameters in HostConfig.
+ * megabytes (equal, so no swap), `--cpus` as nano-cpus, the invoker's fixed parameters in HostConfig. With
+ * `publish` (the `published` address strategy) the action port is also published on an ephemeral port of the
+ * engine's host, on that HostIp (`-p <HostIp>::8080`).
  *
  * @internal
  */
-export const toCreateOptions = (options: ContainerSpec.ContainerSpec): Docker.ContainerCreateOptions => {
+export const toCreateOptions = (
+  options: ContainerSpec.ContainerSpec,
+  publish: Option.Option<{ readonly port: string; readonly hostIp: string }> = Option.none()
+): Docker.ContainerCreateOptions => {
   const memory = Math.floor(options.memory.bytes / mebibyte) * mebibyte
   const hostConfig: Docker.HostConfig = {
     Memory: memory,
@@ -36,6 +41,12 @@ export const toCreateOptions = (options: ContainerSpec.ContainerSpec): Docker.Co
     Env: options.env.map(([key, value]) => `${key}=${value}`),
     Labels: { ...options.labels },
     HostConfig: hostConfig
+  }
+  if (Option.isSome(publish)) {
+    const { hostIp, port } = publish.value
+    create.ExposedPorts = { [port]: {} }
+    // An empty HostPort asks the engine for an ephemeral one; the inspect after the start says which.
+    hostConfig.PortBindings = { [port]: [{ HostIp: hostIp, HostPort: "" }] }
   }
   if (Option.isSome(options.name)) create.name = options.name.value
   return create

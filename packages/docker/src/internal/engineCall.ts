@@ -17,6 +17,30 @@ const reasonOfStatus = (status: number): Errors.DockerEngineErrorReason => {
   return "InvalidResponse"
 }
 
+// Podman's compatible API answers some refusals with 500 where Docker gives a 4xx, and says which in `cause`
+// ({"cause": "...", "message": "...", "response": 500}); the cause decides the reason, so that both engines' refusals
+// are the same typed error.
+const reasonOfPodmanCause: ReadonlyArray<readonly [RegExp, Errors.DockerEngineErrorReason]> = [
+  [/^container state improper$/i, "Conflict"],
+  [/^that name is already in use$/i, "Conflict"],
+  [/^no such (container|image|object)$/i, "NotFound"],
+  [/^image not known$/i, "NotFound"]
+]
+
+const podmanReason = (error: ModemError): Errors.DockerEngineErrorReason | undefined => {
+  const json = error.json
+  const cause = typeof json === "object" && json !== null ? (json as { cause?: unknown }).cause : undefined
+  if (typeof cause !== "string") return undefined
+  return reasonOfPodmanCause.find(([pattern]) => pattern.test(cause.trim()))?.[1]
+}
+
+// Docker refuses to unpause a running container with a 500 (and to pause a paused one with a 409): both are the
+// container's state, a Conflict, as Podman's are.
+const dockerReason = (status: number, message: string | undefined): Errors.DockerEngineErrorReason | undefined =>
+  status === 500 && message !== undefined && /^Container [0-9a-f]+ is not paused$/.test(message.trim())
+    ? "Conflict"
+    : undefined
+
 // The engine's own words ({"message": "..."}) are what a person needs; docker-modem wraps them in "(HTTP code …)".
 const engineMessage = (error: ModemError): string | undefined => {
   const json = error.json
@@ -40,7 +64,7 @@ export const toEngineError = (operation: string, target: string | undefined, cau
   if (typeof error.statusCode === "number") {
     return new Errors.DockerEngineError({
       ...base,
-      reason: reasonOfStatus(error.statusCode),
+      reason: podmanReason(error) ?? dockerReason(error.statusCode, engineMessage(error)) ?? reasonOfStatus(error.statusCode),
       statusCode: error.statusCode,
       description,
       cause

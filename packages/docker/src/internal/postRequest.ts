@@ -132,6 +132,43 @@ export const sendAttempt = (
   }
 }
 
+/**
+ * A GET of `/` that only asks whether an HTTP server answers behind a published port: `onDone(true)` on any answer
+ * (its body is discarded), `onDone(false, cause)` when the connection failed or closed without one, which is what
+ * the engine's port forwarder does while nothing listens in the container. Nothing an action runs on is sent.
+ * Gives the probe's abort.
+ *
+ * @internal
+ */
+export const sendProbe = (
+  address: ContainerAddress.ContainerAddress,
+  onDone: (answered: boolean, cause?: unknown) => void
+): () => void => {
+  let settled = false
+  let nodeRequest: http.ClientRequest | undefined
+  const settle = (answered: boolean, cause?: unknown) => {
+    if (settled) return
+    settled = true
+    nodeRequest?.destroy()
+    onDone(answered, cause)
+  }
+  try {
+    nodeRequest = http.request({ agent: false, host: address.host, port: address.port, method: "GET", path: "/" })
+  } catch (cause) {
+    settle(false, cause)
+    return () => {}
+  }
+  // Kept for the request's whole life: a destroyed request emits an error that nobody else listens to.
+  nodeRequest.on("error", (cause) => settle(false, cause))
+  nodeRequest.on("response", () => settle(true))
+  nodeRequest.end()
+  return () => {
+    if (settled) return
+    settled = true
+    nodeRequest?.destroy()
+  }
+}
+
 /** @internal */
 export const pathOf = (path: string): string => path.startsWith("/") ? path : `/${path}`
 
