@@ -57,7 +57,7 @@ const withEngine = <A, E>(
     const fake = yield* fakeEngine(handler)
     const engine = yield* DockerodeEngine.makeWith(fake.docker, { flavor: "docker" })
     return yield* body(engine, fake)
-  }).pipe(Effect.provide(EngineConfig.layerWith({ timeouts: shortTimeouts, parallelRuns: 10, ...config })))
+  }).pipe(Effect.provide(EngineConfig.layerWith({ timeouts: shortTimeouts, parallelRuns: 10, address: "bridge", ...config })))
 
 const eventually = (check: () => boolean) =>
   Effect.suspend(() => check() ? Effect.void : Effect.fail("not yet")).pipe(
