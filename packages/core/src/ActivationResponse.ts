@@ -82,10 +82,23 @@ export const developerError = (error: unknown, size?: number): ActivationRespons
  */
 export const whiskError = (error: unknown, size?: number): ActivationResponse => make(3, { error }, size)
 
-const encoder = new TextEncoder()
-
-/** Better than the original: the size of a response is its length in UTF-8 bytes, not in UTF-16 code units. */
-const sizeOf = (entity: string): number => encoder.encode(entity).length
+/**
+ * Better than the original: the size of a response is its length in UTF-8 bytes, not in UTF-16 code units. Counted
+ * without encoding (a lone surrogate counts as the 3 bytes of U+FFFD, as an encoder writes it).
+ */
+const sizeOf = (entity: string): number => {
+  let bytes = entity.length
+  for (let i = 0; i < entity.length; i++) {
+    const unit = entity.charCodeAt(i)
+    if (unit < 0x80) continue
+    if (unit < 0x800) bytes += 1
+    else if (unit >= 0xd800 && unit <= 0xdbff && ((entity.charCodeAt(i + 1) & 0xfc00) === 0xdc00)) {
+      bytes += 2
+      i++
+    } else bytes += 2
+  }
+  return bytes
+}
 
 const parseJson = (text: string): Option.Option<unknown> => {
   try {
@@ -135,7 +148,8 @@ export const processInitResponseContent = (
  */
 const commonRunSuccess = (res: ContainerResponse): ActivationResponse | undefined => {
   // A JSON object's text starts with "{", possibly after whitespace; anything else is left to the general path.
-  if (!res.okStatus || Option.isSome(res.truncated) || !res.entity.trimStart().startsWith("{")) return undefined
+  if (!res.okStatus || Option.isSome(res.truncated)) return undefined
+  if (res.entity.charCodeAt(0) !== 0x7b && !res.entity.trimStart().startsWith("{")) return undefined
   let value: unknown
   try {
     value = JSON.parse(res.entity)

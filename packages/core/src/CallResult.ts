@@ -56,7 +56,7 @@ const failIfShuttingDown = (result: CallResult, target: string): Effect.Effect<v
 const timeoutMillisOf = (timeout: Duration.Duration): number => Math.floor(Duration.toMillis(timeout))
 
 const exceeded = (interval: Interval, timeout: Duration.Duration): boolean =>
-  Duration.greaterThanOrEqualTo(interval.duration, timeout)
+  interval.millis >= Duration.toMillis(timeout)
 
 /**
  * The outcome of /init (B22): 503 first, then an OK answer wins even when late, then the timeout, then the content.
@@ -93,9 +93,11 @@ export const toRunOutcome = (
   timeout: Duration.Duration,
   target: string
 ): Effect.Effect<RunOutcome, ContainerHealthError> =>
-  Effect.as(failIfShuttingDown(result, target), {
-    interval: result.interval,
-    response: exceeded(result.interval, timeout)
-      ? ActivationResponse.developerError(Messages.timedoutActivation(timeoutMillisOf(timeout), false))
-      : ActivationResponse.processRunResponseContent(result.response)
-  })
+  Either.isRight(result.response) && result.response.right.shuttingDown
+    ? Effect.fail(new ContainerHealthError({ target, reason: "ShuttingDown" }))
+    : Effect.succeed({
+      interval: result.interval,
+      response: exceeded(result.interval, timeout)
+        ? ActivationResponse.developerError(Messages.timedoutActivation(timeoutMillisOf(timeout), false))
+        : ActivationResponse.processRunResponseContent(result.response)
+    })

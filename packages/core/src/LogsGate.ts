@@ -77,6 +77,22 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
         return Deferred.succeed(opened, undefined)
       })
 
+    /**
+     * Takes the gate at once when no wait is needed (it is open, or held for the calling fiber's own earlier /run,
+     * which is released first); undefined when the caller must wait. Synchronous: the warm path of every /run.
+     */
+    const takeNow = (fiber: FiberId.FiberId): Deferred.Deferred<void> | undefined => {
+      if (phase._tag === "AwaitingCollection" && Equal.equals(phase.fiber, fiber)) {
+        const held = phase.opened
+        phase = open
+        Deferred.unsafeDone(held, Exit.void)
+      }
+      if (phase._tag !== "Open") return undefined
+      const opened = Deferred.unsafeMake<void>(fiber)
+      phase = { _tag: "Running", opened }
+      return opened
+    }
+
     /** Takes the gate for a /run, waiting for the hold before it (the rule's deadlock exits included). */
     const enter: Effect.Effect<Deferred.Deferred<void>> = Effect.gen(function*() {
       const fiber = yield* Effect.fiberId
@@ -107,26 +123,29 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
       }
     })
 
+    /** After a /run that succeeded, the gate stays held for its activation's collection. */
+    const hold = (opened: Deferred.Deferred<void>, fiber: FiberId.FiberId) =>
+      Effect.clockWith((clock) => {
+        if (phase._tag === "Running" && phase.opened === opened) {
+          phase = { _tag: "AwaitingCollection", opened, fiber, since: clock.unsafeCurrentTimeMillis() }
+        }
+        return Effect.void
+      })
+
     const run: LogsGate["run"] = (options, post) =>
       options.maxConcurrent !== 1
         ? post
         : Effect.uninterruptibleMask((restore) =>
-          Effect.flatMap(restore(enter), (opened) =>
-            restore(post).pipe(
-              Effect.onExit((exit) =>
-                Exit.isSuccess(exit) && options.logsCollected !== false
-                  ? Effect.flatMap(
-                    Effect.all([Effect.fiberId, Clock.currentTimeMillis]),
-                    ([fiber, since]) =>
-                      Effect.sync(() => {
-                        if (phase._tag === "Running" && phase.opened === opened) {
-                          phase = { _tag: "AwaitingCollection", opened, fiber, since }
-                        }
-                      })
-                  )
-                  : release(opened)
-              )
-            ))
+          Effect.withFiberRuntime((fiber) => {
+            const self = fiber.id()
+            const posted = (opened: Deferred.Deferred<void>) =>
+              Effect.matchCauseEffect(restore(post), {
+                onFailure: (cause) => Effect.zipRight(release(opened), Effect.failCause(cause)),
+                onSuccess: (value) => Effect.as(options.logsCollected !== false ? hold(opened, self) : release(opened), value)
+              })
+            const taken = takeNow(self)
+            return taken === undefined ? Effect.flatMap(restore(enter), posted) : posted(taken)
+          })
         )
 
     /** The hold this collection ends, if it is the first since a /run. */
@@ -141,8 +160,11 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
     return {
       run,
       collection: (self) =>
-        Effect.uninterruptibleMask((restore) =>
-          Effect.flatMap(claim, (opened) => Effect.ensuring(restore(self), releaseClaimed(opened)))
+        // Nothing to claim (no /run awaits its collection): the collection alone.
+        Effect.suspend(() =>
+          phase._tag !== "AwaitingCollection" ? self : Effect.uninterruptibleMask((restore) =>
+            Effect.flatMap(claim, (opened) => Effect.ensuring(restore(self), releaseClaimed(opened)))
+          )
         ),
       collectionStream: (self) =>
         Stream.unwrapScoped(Effect.as(Effect.acquireRelease(claim, releaseClaimed), self))

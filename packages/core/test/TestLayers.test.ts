@@ -57,4 +57,14 @@ describe("test layers", () => {
       const calls = yield* ContainerHttp.ContainerHttpCalls
       assert.deepStrictEqual((yield* calls.all).map((call) => call.method), ["open", "post", "close"])
     }).pipe(Effect.provide(ContainerHttp.layerTest(({ path }) => Effect.succeed(ContainerResponse.make(201, path))))))
+
+  it.effect("ContainerHttp.layerTest gives respond and the record the value an EncodedBody stands for", () =>
+    Effect.gen(function*() {
+      const http = yield* ContainerHttp.ContainerHttp
+      const client = yield* http.open(ContainerAddress.make("1.2.3.4"), { maxConcurrent: 1 })
+      const response = yield* client.post("/run", ContainerHttp.encoded(`{"value":{"a":1},"activation_id":"a1"}`), options)
+      assert.strictEqual(response.entity, `{"value":{"a":1},"activation_id":"a1"}`)
+      const posts = yield* (yield* ContainerHttp.ContainerHttpCalls).of("post")
+      assert.deepStrictEqual(posts.map((args) => args[2]), [{ value: { a: 1 }, activation_id: "a1" }])
+    }).pipe(Effect.provide(ContainerHttp.layerTest(({ body }) => Effect.succeed(ContainerResponse.make(200, JSON.stringify(body)))))))
 })

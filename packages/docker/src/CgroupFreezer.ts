@@ -17,7 +17,7 @@
  */
 import { Errors, Freezer, FreezerConfig } from "@effect-whisk/core"
 import { type Duration, Effect, Layer, Option, Schedule } from "effect"
-import { accessSync, constants, readFileSync, watch, writeFileSync } from "node:fs"
+import { accessSync, closeSync, constants, openSync, readFileSync, readSync, watch, writeFileSync } from "node:fs"
 import { join } from "node:path"
 
 /**
@@ -141,14 +141,35 @@ const fsError = (operation: Operation, containerId: string, path: string) => (ca
 const write = (operation: Operation, containerId: string, path: string, text: string) =>
   Effect.try({ try: () => writeFileSync(path, text), catch: fsError(operation, containerId, path) })
 
-const read = (operation: Operation, containerId: string, path: string) =>
-  Effect.try({ try: () => readFileSync(path, "utf8"), catch: fsError(operation, containerId, path) })
+const read = (operation: Operation, containerId: string, path: string, control = false) =>
+  Effect.try({ try: () => control ? readControl(path) : readFileSync(path, "utf8"), catch: fsError(operation, containerId, path) })
+
+const shortText = Buffer.alloc(256)
+
+/**
+ * A control file's short text (`freezer.state`, `cgroup.events`) in one read: readFileSync would also stat it and
+ * read again for its end, since a cgroup file has no size. Each of those is a system call of tens of microseconds.
+ */
+const readControl = (path: string): string => {
+  const fd = openSync(path, "r")
+  try {
+    return shortText.toString("latin1", 0, readSync(fd, shortText, 0, shortText.length, 0))
+  } finally {
+    closeSync(fd)
+  }
+}
 
 // After the first attempt, a poll every millisecond (a timer's floor; each poll costs microseconds) for the first
 // 100 ms, then every 10 ms: a container whose processes were busy, or a busy machine, takes a few milliseconds.
 const v1Poll = Schedule.spaced("1 millis").pipe(Schedule.upTo("100 millis"), Schedule.andThen(Schedule.spaced("10 millis")))
 
-const spinRounds = 50
+/** How long the first attempt looks again before the timer-driven poll takes over. */
+const settleMillis = 1
+/** The sleep between two looks of the first attempt (the kernel makes it about 0.1 ms). */
+const pauseMillis = 0.02
+/** Every few looks the state is written again, which retries the tasks that were busy (runc does the same). */
+const writeEvery = 4
+const pauseCell = new Int32Array(new SharedArrayBuffer(4))
 
 /** One way to settle a group: a first attempt (write, then read whether it holds), and the wait when it does not. */
 interface Steps {
@@ -159,19 +180,30 @@ interface Steps {
 const stepsV1 = (operation: Operation, containerId: string, directory: string): Steps => {
   const path = join(directory, "freezer.state")
   const wanted = operation === "freeze" ? "FROZEN" : "THAWED"
-  // Writing again while FREEZING retries the tasks that were busy, as runc does; like runc, a few rounds at once
-  // (microseconds each) before waiting, since v1 has no notification and a timer costs a millisecond or more.
+  const once = () => {
+    writeFileSync(path, wanted)
+    return readControl(path).trim() === wanted
+  }
+  // The kernel freezes each task of the group when it next runs: one busy on a CPU, or waiting for one, keeps the
+  // group FREEZING for a while. Writing again at once makes the kernel go over the whole group each time (a system
+  // call of about 0.1 ms that keeps this CPU busy meanwhile: 50 such rounds were a fifth of a warm activation's
+  // CPU), so the first attempt looks again after short sleeps that leave the CPU to those tasks, writes again
+  // now and then, and gives up after about a millisecond to the poll below, whose timer costs a millisecond or more.
   const attempt = Effect.try({
     try: () => {
-      for (let round = 0; round < spinRounds; round++) {
-        writeFileSync(path, wanted)
-        if (readFileSync(path, "utf8").trim() === wanted) return true
+      if (once()) return true
+      const until = performance.now() + settleMillis
+      for (let look = 1; performance.now() < until; look++) {
+        Atomics.wait(pauseCell, 0, 0, pauseMillis)
+        if (look % writeEvery === 0) writeFileSync(path, wanted)
+        if (readControl(path).trim() === wanted) return true
       }
       return false
     },
     catch: fsError(operation, containerId, path)
   })
-  const wait = Effect.filterOrFail(attempt, (settled) => settled, () => "not yet" as const).pipe(
+  const poll = Effect.try({ try: once, catch: fsError(operation, containerId, path) })
+  const wait = Effect.filterOrFail(poll, (settled) => settled, () => "not yet" as const).pipe(
     Effect.retry({ schedule: v1Poll, while: (error) => error === "not yet" }),
     Effect.catchIf((error) => error === "not yet", () => Effect.never),
     Effect.asVoid
@@ -196,7 +228,7 @@ const awaitEvents = (operation: Operation, containerId: string, path: string, wa
     }
     const check = () => {
       try {
-        if (frozenLine(readFileSync(path, "utf8")) === wanted) finish(Effect.void)
+        if (frozenLine(readControl(path)) === wanted) finish(Effect.void)
       } catch (cause) {
         finish(Effect.fail(fsError(operation, containerId, path)(cause)))
       }
@@ -222,7 +254,7 @@ const stepsV2 = (operation: Operation, containerId: string, directory: string): 
   return {
     attempt: Effect.zipRight(
       write(operation, containerId, join(directory, "cgroup.freeze"), wanted),
-      Effect.map(read(operation, containerId, events), (text) => frozenLine(text) === wanted)
+      Effect.map(read(operation, containerId, events, true), (text) => frozenLine(text) === wanted)
     ),
     wait: awaitEvents(operation, containerId, events, wanted)
   }
@@ -291,7 +323,18 @@ export const makeWith = (
   Effect.gen(function*() {
     const { timeout } = yield* FreezerConfig.FreezerConfig
 
+    // A container's cgroup does not move while it lives: found once per target (a container keeps one target for its
+    // life), it spares each freeze and thaw reading and parsing /proc/<pid>/cgroup (about 0.1 ms here). A container
+    // removed since fails at its control file with the same NotFound.
+    const known = new WeakMap<Freezer.Target, CgroupDirectory>()
     const directory = (target: Freezer.Target, operation: Operation) =>
+      Effect.suspend(() => {
+        const cached = known.get(target)
+        return cached !== undefined
+          ? Effect.succeed(cached)
+          : Effect.tap(locateFor(target, operation), (found) => Effect.sync(() => known.set(target, found)))
+      })
+    const locateFor = (target: Freezer.Target, operation: Operation) =>
       // pid 0 is what the engine answers for a container without a process.
       target.pid <= 0
         ? Effect.fail(new Errors.FreezerError({ operation, containerId: target.id, reason: "NotFound", path: `/proc/${target.pid}` }))

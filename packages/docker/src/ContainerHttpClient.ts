@@ -25,7 +25,7 @@
  */
 import { ActionHttpConfig, ConnectionFailure, ContainerHttp, Errors } from "@effect-whisk/core"
 import type { ContainerAddress, ContainerResponse } from "@effect-whisk/core"
-import { Duration, Effect, Either, ExecutionStrategy, Exit, Layer, Scope } from "effect"
+import { Duration, Effect, Either, Layer, type Scope } from "effect"
 import { CallSlots } from "./internal/callSlots.js"
 import { type AttemptError, encodeBody, pathOf, sendAttempt, sendProbe, targetOf } from "./internal/postRequest.js"
 
@@ -43,121 +43,141 @@ const longestTimer = 2 ** 31 - 1
 
 type Resume = (effect: Effect.Effect<ContainerResponse.ContainerResponse, ContainerHttp.PostError>) => void
 
+/**
+ * The clients of one ContainerHttp that are open, each by its close; all of them are closed with the service's
+ * scope. A plain set rather than a child Scope per client: a warm activation opens and closes one (resume, suspend).
+ */
+interface OpenClients {
+  readonly closers: Set<() => void>
+  closed: boolean
+}
+
 const openClient = (
-  parent: Scope.Scope,
+  clients: OpenClients,
   address: ContainerAddress.ContainerAddress,
   maxConcurrent: number,
   options: Options
-): Effect.Effect<ContainerHttp.ContainerClient> =>
-  Effect.gen(function*() {
-    // A bound below 1 would block every call forever.
-    const size = Number.isFinite(maxConcurrent) ? Math.max(1, Math.floor(maxConcurrent)) : 1
-    const retryMillis = Duration.toMillis(Duration.decode(options.retryInterval))
-    /** The calls in flight or waiting for a slot, each by the function that interrupts it. */
-    const calls = new Set<() => void>()
-    const slots = new CallSlots(size)
-    let closed = false
-    const scope = yield* Scope.fork(parent, ExecutionStrategy.sequential)
-    yield* Scope.addFinalizer(
-      scope,
-      Effect.sync(() => {
-        closed = true
-        // Closed first, so that no waiting call starts while the calls are interrupted.
-        slots.close()
-        for (const interrupt of calls) interrupt()
+): ContainerHttp.ContainerClient => {
+  // A bound below 1 would block every call forever.
+  const size = Number.isFinite(maxConcurrent) ? Math.max(1, Math.floor(maxConcurrent)) : 1
+  const retryMillis = Duration.toMillis(Duration.decode(options.retryInterval))
+  /** The calls in flight or waiting for a slot, each by the function that interrupts it. */
+  const calls = new Set<() => void>()
+  const slots = new CallSlots(size)
+  let closed = false
+  const closeNow = () => {
+    if (closed) return
+    closed = true
+    clients.closers.delete(closeNow)
+    // Closed first, so that no waiting call starts while the calls are interrupted.
+    slots.close()
+    for (const interrupt of calls) interrupt()
+  }
+  // A client posts to one or two paths (/init, /run): their URLs are made once.
+  const routes = new Map<string, { readonly path: string; readonly target: string }>()
+  const routeOf = (path: string) => {
+    let route = routes.get(path)
+    if (route === undefined) {
+      route = { path: pathOf(path), target: targetOf(address, path) }
+      routes.set(path, route)
+    }
+    return route
+  }
+  // A client opened once its service is closed is closed from the start.
+  if (clients.closed) closeNow()
+  else clients.closers.add(closeNow)
+
+  const post = (
+    path: string,
+    body: unknown,
+    postOptions: ContainerHttp.PostOptions
+  ): Effect.Effect<ContainerResponse.ContainerResponse, ContainerHttp.PostError> =>
+    Effect.clockWith((clock) =>
+      Effect.async<ContainerResponse.ContainerResponse, ContainerHttp.PostError>((resume) => {
+        const route = routeOf(path)
+        const target = route.target
+        if (closed) {
+          return resume(Effect.fail(
+            new ConnectionFailure.ConnectionError({
+              target,
+              cause: new Error(`The HTTP client of the action container ${address.asString} is closed`)
+            })
+          ))
+        }
+        const payload = encodeBody(target, body)
+        if (Either.isLeft(payload)) return resume(Effect.fail(payload.left))
+        const timeoutMillis = Duration.toMillis(postOptions.timeout)
+        const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillis
+        const request = { address, path: route.path, target, payload: payload.right, options: postOptions }
+        let done = false
+        let abortAttempt = () => {}
+        let deadlineTimer: ReturnType<typeof setTimeout> | undefined
+        let retryTimer: ReturnType<typeof setTimeout> | undefined
+        let lastRefusal: unknown = undefined
+
+        const end = () => {
+          done = true
+          clearTimeout(deadlineTimer)
+          clearTimeout(retryTimer)
+          abortAttempt()
+          calls.delete(interrupt)
+          slots.leave(attempt)
+        }
+        const finish: Resume = (effect) => {
+          if (done) return
+          end()
+          resume(effect)
+        }
+        const interrupt = () => finish(Effect.interrupt)
+
+        const onAttempt = (result: Either.Either<ContainerResponse.ContainerResponse, AttemptError>) => {
+          if (done) return
+          if (Either.isRight(result)) return finish(Effect.succeed(result.right))
+          const error = result.left
+          if (error._tag !== "Unreachable") return finish(Effect.fail(error))
+          if (postOptions.reschedule) {
+            return finish(Effect.fail(new Errors.ContainerHealthError({ target, reason: "Unreachable", cause: error.cause })))
+          }
+          if (!postOptions.retry) return finish(Effect.fail(new ConnectionFailure.ConnectionError({ target, cause: error.cause })))
+          lastRefusal = error.cause
+          // A pause that reaches past the deadline is cut short by the deadline's timer.
+          retryTimer = setTimeout(attempt, retryMillis)
+        }
+        // Only a retried call (the first /init) may find nothing listening yet behind a published port.
+        let listening = !(postOptions.retry && address.published)
+        const onProbe = (answered: boolean, cause?: unknown) => {
+          if (done) return
+          if (answered) {
+            listening = true
+            return attempt()
+          }
+          lastRefusal = cause
+          retryTimer = setTimeout(attempt, retryMillis)
+        }
+        const attempt = () => {
+          abortAttempt = listening ? sendAttempt(request, onAttempt) : sendProbe(address, onProbe)
+        }
+        // Node timers may fire a millisecond before the clock says the time is up: a deadline must never look early.
+        const wakeAtDeadline = () => {
+          const left = deadline - clock.unsafeCurrentTimeMillis()
+          if (left > 0) {
+            deadlineTimer = setTimeout(wakeAtDeadline, Math.min(left, longestTimer))
+            return
+          }
+          finish(Effect.fail(new ConnectionFailure.Timeout({ target, timeoutMillis, cause: lastRefusal })))
+        }
+
+        calls.add(interrupt)
+        wakeAtDeadline()
+        if (!done) slots.enter(attempt)
+        return Effect.sync(() => {
+          if (!done) end()
+        })
       })
     )
 
-    const post = (
-      path: string,
-      body: unknown,
-      postOptions: ContainerHttp.PostOptions
-    ): Effect.Effect<ContainerResponse.ContainerResponse, ContainerHttp.PostError> =>
-      Effect.clockWith((clock) =>
-        Effect.async<ContainerResponse.ContainerResponse, ContainerHttp.PostError>((resume) => {
-          const target = targetOf(address, path)
-          if (closed) {
-            return resume(Effect.fail(
-              new ConnectionFailure.ConnectionError({
-                target,
-                cause: new Error(`The HTTP client of the action container ${address.asString} is closed`)
-              })
-            ))
-          }
-          const payload = encodeBody(target, body)
-          if (Either.isLeft(payload)) return resume(Effect.fail(payload.left))
-          const timeoutMillis = Duration.toMillis(postOptions.timeout)
-          const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillis
-          const request = { address, path: pathOf(path), target, payload: payload.right, options: postOptions }
-          let done = false
-          let abortAttempt = () => {}
-          let deadlineTimer: ReturnType<typeof setTimeout> | undefined
-          let retryTimer: ReturnType<typeof setTimeout> | undefined
-          let lastRefusal: unknown = undefined
-
-          const end = () => {
-            done = true
-            clearTimeout(deadlineTimer)
-            clearTimeout(retryTimer)
-            abortAttempt()
-            calls.delete(interrupt)
-            slots.leave(attempt)
-          }
-          const finish: Resume = (effect) => {
-            if (done) return
-            end()
-            resume(effect)
-          }
-          const interrupt = () => finish(Effect.interrupt)
-
-          const onAttempt = (result: Either.Either<ContainerResponse.ContainerResponse, AttemptError>) => {
-            if (done) return
-            if (Either.isRight(result)) return finish(Effect.succeed(result.right))
-            const error = result.left
-            if (error._tag !== "Unreachable") return finish(Effect.fail(error))
-            if (postOptions.reschedule) {
-              return finish(Effect.fail(new Errors.ContainerHealthError({ target, reason: "Unreachable", cause: error.cause })))
-            }
-            if (!postOptions.retry) return finish(Effect.fail(new ConnectionFailure.ConnectionError({ target, cause: error.cause })))
-            lastRefusal = error.cause
-            // A pause that reaches past the deadline is cut short by the deadline's timer.
-            retryTimer = setTimeout(attempt, retryMillis)
-          }
-          // Only a retried call (the first /init) may find nothing listening yet behind a published port.
-          let listening = !(postOptions.retry && address.published)
-          const onProbe = (answered: boolean, cause?: unknown) => {
-            if (done) return
-            if (answered) {
-              listening = true
-              return attempt()
-            }
-            lastRefusal = cause
-            retryTimer = setTimeout(attempt, retryMillis)
-          }
-          const attempt = () => {
-            abortAttempt = listening ? sendAttempt(request, onAttempt) : sendProbe(address, onProbe)
-          }
-          // Node timers may fire a millisecond before the clock says the time is up: a deadline must never look early.
-          const wakeAtDeadline = () => {
-            const left = deadline - clock.unsafeCurrentTimeMillis()
-            if (left > 0) {
-              deadlineTimer = setTimeout(wakeAtDeadline, Math.min(left, longestTimer))
-              return
-            }
-            finish(Effect.fail(new ConnectionFailure.Timeout({ target, timeoutMillis, cause: lastRefusal })))
-          }
-
-          calls.add(interrupt)
-          wakeAtDeadline()
-          if (!done) slots.enter(attempt)
-          return Effect.sync(() => {
-            if (!done) end()
-          })
-        })
-      )
-
-    return { post, close: Scope.close(scope, Exit.void) }
-  })
+  return { post, close: Effect.sync(closeNow) }
+}
 
 /**
  * A ContainerHttp whose clients are all closed when the scope closes.
@@ -168,9 +188,18 @@ const openClient = (
 export const make = (
   options: Options = ActionHttpConfig.defaults
 ): Effect.Effect<ContainerHttp.Service, never, Scope.Scope> =>
-  Effect.map(Effect.scope, (scope) => ({
-    open: (address, { maxConcurrent }) => openClient(scope, address, maxConcurrent, options)
-  }))
+  Effect.gen(function*() {
+    const clients: OpenClients = { closers: new Set(), closed: false }
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        clients.closed = true
+        for (const close of clients.closers) close()
+      })
+    )
+    return {
+      open: (address, { maxConcurrent }) => Effect.sync(() => openClient(clients, address, maxConcurrent, options))
+    }
+  })
 
 /**
  * The live ContainerHttp, with the retry interval of the configuration (`EFFECT_WHISK_HTTP_RETRY_INTERVAL`).

@@ -199,4 +199,16 @@ describe("CgroupFreezer: the service", () => {
       assert.isTrue(found.path.startsWith("/"))
       assert.deepStrictEqual(yield* freezer.strategy, Option.some("cgroup"))
     }))
+
+  it.effect("finds a target's directory once: the same target keeps it, a new target looks again", () =>
+    Effect.gen(function*() {
+      const freezer = yield* service
+      const target: { id: ContainerId.ContainerId; pid: number } = { id: ContainerId.make(id), pid: process.pid }
+      const found = yield* freezer.directory(target, "freeze")
+      // The same target (a container keeps one for its life) is not looked up again, even by a pid that has none.
+      target.pid = 0
+      assert.deepStrictEqual(yield* freezer.directory(target, "freeze"), found)
+      const error = yield* Effect.flip(freezer.directory({ id: ContainerId.make(id), pid: 0 }, "freeze"))
+      assert.strictEqual(error.reason, "NotFound")
+    }))
 })

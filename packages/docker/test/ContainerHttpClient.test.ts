@@ -76,6 +76,17 @@ describe("ContainerHttpClient (live, node:http)", () => {
       assert.strictEqual(request?.body, `{"value":{"a":1,"b":"é"}}`)
     }).pipe(Effect.provide(ContainerHttpClient.layerWith({ retryInterval: "50 millis" }))))
 
+  it.scopedLive("an EncodedBody is sent as its text, with its length in bytes, without being encoded again", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(answer(200, "{}"))
+      const text = `{"value":{"b":"é"},"activation_id":"a1"}`
+      const result = yield* post(server.address, "/run", ContainerHttp.encoded(text), postOptions())
+      assertResponse(result, ContainerResponse.make(200, "{}"))
+      const [request] = server.requests
+      assert.strictEqual(request?.body, text)
+      assert.strictEqual(request?.headers["content-length"], String(Buffer.byteLength(text)))
+    }).pipe(Effect.provide(ContainerHttpClient.layerWith({ retryInterval: "50 millis" }))))
+
   it.scopedLive("T58/T66 a server that never answers: Timeout at the deadline, not before and not much after", () =>
     Effect.gen(function*() {
       const server = yield* testServer(never)

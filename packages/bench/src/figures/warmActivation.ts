@@ -1,14 +1,12 @@
 import { ByteSize } from "@effect-whisk/core"
-import * as CgroupFreezer from "@effect-whisk/docker/CgroupFreezer"
 import type { DockerContainer } from "@effect-whisk/docker"
 import * as LogStore from "@effect-whisk/logs/LogStore"
-import { Effect, Option } from "effect"
-import { readFileSync, writeFileSync } from "node:fs"
-import { setTimeout as sleep } from "node:timers/promises"
+import { Effect } from "effect"
 import { actions, type BenchContext, type FigureResult } from "../context.js"
 import { frozenBy, initialized, runOnce } from "../containers.js"
 import { interleaved, millis } from "../measure.js"
 import { post } from "../raw/actionHttp.js"
+import { freezerFile, setFreezerState } from "../raw/cgroupFreezer.js"
 import * as EngineApi from "../raw/engineApi.js"
 import { awaitSentinels, parseLines, readRange } from "../raw/jsonLog.js"
 import { runc } from "../raw/processes.js"
@@ -30,28 +28,6 @@ const activation = (container: DockerContainer.DockerContainer) =>
       Effect.retry({ times: 2, while: (error) => error.message.includes("unable to freeze") })
     )
   })
-
-/** The container's cgroup freezer file, found as the library's cgroup strategy finds it. */
-const freezerFile = async (id: string): Promise<string> => {
-  const info = await EngineApi.request("GET", `/containers/${id}/json`)
-  const pid = (JSON.parse(info.body) as { State: { Pid: number } }).State.Pid
-  const directory = CgroupFreezer.locate(
-    readFileSync(`/proc/${pid}/cgroup`, "utf8"),
-    CgroupFreezer.parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8"))
-  )
-  if (Option.isNone(directory) || directory.value.version !== 1) throw new Error(`no cgroup v1 freezer for ${id}`)
-  return CgroupFreezer.controlFile(directory.value)
-}
-
-/** Writes the v1 freezer state and reads it back every millisecond until the kernel says so (as runc does). */
-const setFreezerState = async (file: string, state: "FROZEN" | "THAWED") => {
-  const deadline = Date.now() + 10_000
-  writeFileSync(file, state)
-  while (readFileSync(file, "utf8").trim() !== state) {
-    if (Date.now() > deadline) throw new Error(`${file} did not become ${state} within 10 s`)
-    await sleep(1)
-  }
-}
 
 /**
  * `runc pause`, again when runc gives up ("unable to freeze": on a loaded machine runc's own bounded retries can run

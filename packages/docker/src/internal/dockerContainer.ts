@@ -24,6 +24,7 @@ import {
   Effect,
   Either,
   Exit,
+  type Fiber,
   FiberRef,
   Layer,
   LogLevel,
@@ -41,7 +42,7 @@ import * as containerLogs from "./containerLogs.js"
 import { type CreatePlan, plan as makePlan } from "./createPlan.js"
 import { freeze, thaw } from "./freezing.js"
 import { memoryExhausted } from "./oomCheck.js"
-import { checkEncodable, checkRunBody } from "./validation.js"
+import { encodeInitBody, encodeRunBody } from "./validation.js"
 
 /**
  * What one container's operations share: its identity, the services captured when it was created, and where its
@@ -246,10 +247,8 @@ const callContainer = (
  * Whether the fiber's minimum log level lets debug lines through. The call path's debug lines are built only then:
  * a production program logs from Info up, and building them on every call costs as much as the rest of its steps.
  */
-const debugEnabled: Effect.Effect<boolean> = Effect.map(
-  FiberRef.get(FiberRef.currentMinimumLogLevel),
-  (minimum) => LogLevel.lessThanEqual(minimum, LogLevel.Debug)
-)
+const debugEnabled = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean =>
+  fiber.getFiberRef(FiberRef.currentMinimumLogLevel).ordinal <= LogLevel.Debug.ordinal
 
 /** A debug line logged as a child of the operation's span, as it was when the operation's span was the current one. */
 const logDebugIn = (span: Tracer.Span, message: string) => Effect.withParentSpan(Effect.logDebug(message), span)
@@ -271,11 +270,16 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
     // attribution; LogsGate has the rule).
     const gate = yield* LogsGate.make()
 
+    // The state as last set, read synchronously on the call path; the SubscriptionRef is what `state` and the
+    // stream of changes give. Set first, so that once destroy has begun no call starts.
+    let current: Container.State = "Running"
+    const setState = (next: Container.State) =>
+      Effect.zipRight(Effect.sync(() => (current = next)), SubscriptionRef.set(state, next))
+
+    const destroyed = (operation: Errors.ContainerDestroyed["operation"]) =>
+      new Errors.ContainerDestroyed({ containerId: ctx.id, operation })
     const alive = (operation: Errors.ContainerDestroyed["operation"]) =>
-      Effect.flatMap(SubscriptionRef.get(state), (now) =>
-        now === "Destroyed"
-          ? Effect.fail(new Errors.ContainerDestroyed({ containerId: ctx.id, operation }))
-          : Effect.succeed(now))
+      Effect.suspend(() => current === "Destroyed" ? Effect.fail(destroyed(operation)) : Effect.succeed(current))
 
     // The name and the container say what the span is; a stack trace per call would cost more than the rest.
     const spanOptions = { attributes: { containerId: ctx.id }, captureStackTrace: false }
@@ -289,13 +293,13 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
       Effect.useSpan("DockerContainer.initialize", spanOptions, (span) =>
         Effect.gen(function*() {
           yield* alive("initialize")
-          yield* checkEncodable("initializer", initializer)
+          const body = yield* encodeInitBody(initializer)
           const timeout = Duration.decode(options.timeout)
-          const debug = yield* debugEnabled
+          const debug = yield* Effect.withFiberRuntime((fiber) => Effect.succeed(debugEnabled(fiber)))
           yield* client.initialized(options.maxConcurrent)
           if (debug) yield* logDebugIn(span, `sending initialization to ${ctx.id} ${ctx.address.asString}`)
           const open = yield* client.get(options.maxConcurrent)
-          const result = yield* callContainer(ctx, open, "/init", { value: initializer }, {
+          const result = yield* callContainer(ctx, open, "/init", body, {
             timeout,
             maxResponse: ctx.config.payload.max,
             truncation: ctx.config.payload.truncation,
@@ -308,29 +312,34 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
 
     /**
      * POST /run, interpreted by CallResult.toRunOutcome (B23). The body is `{"value": parameters}` merged with the
-     * activation's fields, which win on a clash. Its span is made as initialize's is.
+     * activation's fields, which win on a clash, encoded once (that it can be is checked before the post). Its span
+     * is made as initialize's is. The warm path, so written as one chain of steps without a generator.
      */
     const run: DockerContainer["run"] = (parameters, activation, options) =>
       Effect.useSpan("DockerContainer.run", spanOptions, (span) =>
-        Effect.gen(function*() {
-          yield* alive("run")
-          yield* checkRunBody(parameters, activation)
+        Effect.withFiberRuntime((fiber) => {
+          if (current === "Destroyed") return Effect.fail(destroyed("run"))
+          const body = encodeRunBody(parameters, activation)
+          if (Either.isLeft(body)) return Effect.fail(body.left)
           const timeout = Duration.decode(options.timeout)
-          const debug = yield* debugEnabled
-          if (debug) {
-            const actionName = typeof activation["action_name"] === "string" ? activation["action_name"] : ""
-            yield* logDebugIn(span, `sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`)
-          }
-          const open = yield* client.get(options.maxConcurrent)
-          const result = yield* callContainer(ctx, open, "/run", { value: parameters, ...activation }, {
-            timeout,
-            maxResponse: options.maxResponse ?? ctx.config.payload.max,
-            truncation: options.truncation ?? ctx.config.payload.truncation,
-            retry: false,
-            reschedule: options.reschedule ?? false
-          }, span)
-          if (debug) yield* logDebugIn(span, `running result: ${result.toBriefString}`)
-          return yield* CallResult.toRunOutcome(result, timeout, ctx.id)
+          const postTo = (open: ContainerHttp.ContainerClient) =>
+            callContainer(ctx, open, "/run", body.right, {
+              timeout,
+              maxResponse: options.maxResponse ?? ctx.config.payload.max,
+              truncation: options.truncation ?? ctx.config.payload.truncation,
+              retry: false,
+              reschedule: options.reschedule ?? false
+            }, span)
+          const open = client.current()
+          const call = open !== undefined ? postTo(open) : Effect.flatMap(client.get(options.maxConcurrent), postTo)
+          const outcome = (result: CallResult.CallResult) => CallResult.toRunOutcome(result, timeout, ctx.id)
+          if (!debugEnabled(fiber)) return Effect.flatMap(call, outcome)
+          const actionName = typeof activation["action_name"] === "string" ? activation["action_name"] : ""
+          return logDebugIn(span, `sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`).pipe(
+            Effect.zipRight(call),
+            Effect.tap((result) => logDebugIn(span, `running result: ${result.toBriefString}`)),
+            Effect.flatMap(outcome)
+          )
         }))
 
     /** B11: the client is closed before the freeze; suspending a suspended container does nothing. */
@@ -339,7 +348,7 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
         now === "Suspended" ? Effect.void : client.close.pipe(
           Effect.zipRight(Ref.set(mayBeFrozen, true)),
           Effect.zipRight(freeze(ctx)),
-          Effect.zipRight(SubscriptionRef.set(state, "Suspended"))
+          Effect.zipRight(setState("Suspended"))
         )
       ),
       control.withPermits(1),
@@ -347,14 +356,20 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
     )
 
     /** B12: a new client after the thaw; resuming a running container does nothing. */
-    const resume = Effect.all([alive("resume"), Ref.get(mayBeFrozen)]).pipe(
-      Effect.flatMap(([now, frozen]) =>
-        now === "Running" && !frozen ? Effect.void : thaw(ctx).pipe(
-          Effect.zipRight(Ref.set(mayBeFrozen, false)),
-          Effect.zipRight(client.reopen),
-          Effect.zipRight(SubscriptionRef.set(state, "Running"))
-        )
-      ),
+    const thawAndReopen = thaw(ctx).pipe(
+      Effect.zipRight(Ref.set(mayBeFrozen, false)),
+      Effect.zipRight(client.reopen),
+      Effect.zipRight(setState("Running"))
+    )
+    const resume: DockerContainer["resume"] = Effect.flatMap(
+      Ref.get(mayBeFrozen),
+      (frozen): DockerContainer["resume"] =>
+        current === "Destroyed"
+          ? Effect.fail(destroyed("resume"))
+          : current === "Running" && !frozen
+          ? Effect.void
+          : thawAndReopen
+    ).pipe(
       control.withPermits(1),
       Effect.withSpan("DockerContainer.resume", spanOptions)
     )
@@ -374,7 +389,7 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
       Effect.zipRight(
         ctx.engine.remove(ctx.id).pipe(Effect.catchIf((error) => error.reason === "NotFound", () => Effect.void))
       ),
-      Effect.zipRight(SubscriptionRef.set(state, "Destroyed")),
+      Effect.zipRight(setState("Destroyed")),
       control.withPermits(1),
       Effect.withSpan("DockerContainer.destroy", spanOptions)
     )

@@ -13,13 +13,25 @@ export interface Freezable {
   readonly freezer: Freezer.Service
 }
 
+// One target per container for its life, so that a freezer can remember what it found for it (the cgroup strategy
+// its directory).
+const targets = new WeakMap<Freezable, Freezer.Target>()
+
+const targetOf = (container: Freezable): Freezer.Target => {
+  const known = targets.get(container)
+  if (known !== undefined) return known
+  const target = { id: container.id, pid: container.pid }
+  targets.set(container, target)
+  return target
+}
+
 /**
  * Freezes the container's processes with its freezer's strategy (the cgroup, runc or the engine's pause).
  *
  * @internal
  */
 export const freeze = (container: Freezable): Effect.Effect<void, Freezer.FreezeError> =>
-  container.freezer.freeze({ id: container.id, pid: container.pid })
+  container.freezer.freeze(targetOf(container))
 
 /**
  * Thaws them with the same strategy.
@@ -27,4 +39,4 @@ export const freeze = (container: Freezable): Effect.Effect<void, Freezer.Freeze
  * @internal
  */
 export const thaw = (container: Freezable): Effect.Effect<void, Freezer.FreezeError> =>
-  container.freezer.thaw({ id: container.id, pid: container.pid })
+  container.freezer.thaw(targetOf(container))

@@ -1,5 +1,5 @@
-import { ConnectionFailure, ContainerResponse, Errors } from "@effect-whisk/core"
-import type { ContainerAddress, ContainerHttp } from "@effect-whisk/core"
+import { ConnectionFailure, ContainerHttp, ContainerResponse, Errors } from "@effect-whisk/core"
+import type { ContainerAddress } from "@effect-whisk/core"
 import { Data, Either, Option } from "effect"
 import * as http from "node:http"
 import { readBounded } from "./responseBody.js"
@@ -43,12 +43,13 @@ const declaredLength = (value: string | undefined): Option.Option<number> =>
   value !== undefined && /^\d+$/.test(value.trim()) ? Option.some(Number(value.trim())) : Option.none()
 
 /**
- * The body of one post: compact JSON, as the original sends it. A body that JSON cannot encode (a cycle, a BigInt) is
- * never sent and becomes a ConnectionError naming the reason.
+ * The body of one post: compact JSON, as the original sends it (an EncodedBody's text as it is). A body that JSON
+ * cannot encode (a cycle, a BigInt) is never sent and becomes a ConnectionError naming the reason.
  *
  * @internal
  */
 export const encodeBody = (target: string, body: unknown): Either.Either<string, ConnectionFailure.ConnectionError> => {
+  if (body instanceof ContainerHttp.EncodedBody) return Either.right(body.json)
   try {
     return Either.right(JSON.stringify(body) ?? "null")
   } catch (cause) {

@@ -1,5 +1,5 @@
-import { ByteSize, Errors } from "@effect-whisk/core"
-import { Effect } from "effect"
+import { ByteSize, ContainerHttp, Errors } from "@effect-whisk/core"
+import { Effect, Either } from "effect"
 import type { CreateOptions } from "../DockerContainer.js"
 
 /**
@@ -64,29 +64,50 @@ const encodingProblem = (value: unknown): string | undefined => {
 }
 
 /**
- * Whether a value can be sent as JSON. What JSON.stringify would throw on later, deep in the HTTP call (a BigInt,
- * a cycle, a throwing toJSON), is a typed error here, before the request.
- *
- * @internal
+ * What JSON.stringify would throw on later, deep in the HTTP call (a BigInt, a cycle, a throwing toJSON), as a typed
+ * error naming the part of the body at fault.
  */
-export const checkEncodable = (
-  what: Errors.InvalidPayload["what"],
-  value: unknown
-): Effect.Effect<void, Errors.InvalidPayload> => {
+const invalid = (what: Errors.InvalidPayload["what"], value: unknown): Errors.InvalidPayload | undefined => {
   const problem = encodingProblem(value)
-  return problem === undefined ? Effect.void : Effect.fail(new Errors.InvalidPayload({ what, reason: problem }))
+  return problem === undefined ? undefined : new Errors.InvalidPayload({ what, reason: problem })
 }
 
 /**
- * The body of a /run, checked with one encoding when it is fine (the hot path); when it is not, the part at fault
- * is named.
+ * A body encoded once: the text that is sent, or, when JSON cannot encode it, the first of `parts` at fault. When
+ * no part alone is at fault, the body is given as it is and the client reports the failure as it would for any body.
+ */
+const encodeOnce = (
+  body: unknown,
+  parts: ReadonlyArray<readonly [Errors.InvalidPayload["what"], unknown]>
+): Either.Either<unknown, Errors.InvalidPayload> => {
+  try {
+    return Either.right(ContainerHttp.encoded(JSON.stringify(body)))
+  } catch {
+    for (const [what, value] of parts) {
+      const error = invalid(what, value)
+      if (error !== undefined) return Either.left(error)
+    }
+    return Either.right(body)
+  }
+}
+
+/**
+ * The body of an /init, `{"value": initializer}`, encoded once (the hot path encodes nothing twice); an initializer
+ * that JSON cannot encode is an InvalidPayload, before any request.
  *
  * @internal
  */
-export const checkRunBody = (
+export const encodeInitBody = (initializer: unknown): Either.Either<unknown, Errors.InvalidPayload> =>
+  encodeOnce({ value: initializer }, [["initializer", initializer]])
+
+/**
+ * The body of a /run, `{"value": parameters}` merged with the activation's fields (which win on a clash), encoded
+ * once; when it cannot be, the part at fault is named.
+ *
+ * @internal
+ */
+export const encodeRunBody = (
   parameters: unknown,
   environment: Readonly<Record<string, unknown>>
-): Effect.Effect<void, Errors.InvalidPayload> =>
-  encodingProblem({ value: parameters, ...environment }) === undefined
-    ? Effect.void
-    : Effect.zipRight(checkEncodable("parameters", parameters), checkEncodable("environment", environment))
+): Either.Either<unknown, Errors.InvalidPayload> =>
+  encodeOnce({ value: parameters, ...environment }, [["parameters", parameters], ["environment", environment]])
