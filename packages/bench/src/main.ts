@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url"
 import type { BenchContext, FigureResult } from "./context.js"
 import { coldCreate } from "./figures/coldCreate.js"
 import { collectionMemory } from "./figures/collectionMemory.js"
+import { engineLogs } from "./figures/engineLogs.js"
 import { logCollection } from "./figures/logCollection.js"
 import { logPipeline } from "./figures/logPipeline.js"
 import { poolStartKinds, poolThroughput } from "./figures/pool.js"
@@ -79,6 +80,7 @@ const program = Effect.gen(function*() {
     ["9/pool: invoke by start kind", poolStartKinds(context, counts.starts)],
     ["10a/pool throughput, 16 containers", poolThroughput(context, counts.throughput, false)],
     ["10b/pool under pressure, 8 containers, Zipf", poolThroughput(context, counts.throughput, true)],
+    ["11/logs through the engine API", engineLogs(context, counts.logs)],
     ["12/12 start-up of the command", startup(context, counts.startup)]
   ] as const
   for (const [label, figure] of steps.filter(([name]) => selected(name))) {

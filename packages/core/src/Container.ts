@@ -42,7 +42,9 @@ export interface Capabilities {
   readonly suspend: "FreezesProcesses" | "ClosesConnections"
   /**
    * Where an activation's logs come from: the engine's json-file log, framed by sentinels and read by byte offset
-   * (Docker); the platform's log stream, read by timestamp (Kubernetes); or memory (the test layer).
+   * (Docker on this machine); the engine's or platform's log stream, read from a cursor of a time and the lines seen
+   * at that time (Docker's or Podman's log API for a remote engine or another log driver, Kubernetes); or memory
+   * (the test layer).
    */
   readonly logSource: "JsonFile" | "LogStream" | "Memory"
 }

@@ -123,7 +123,8 @@ export interface Service {
   /** Pulls an image; the stream ends when the pull is complete and fails on an error inside the progress. */
   readonly pull: (image: string) => Stream.Stream<PullEvent, DockerEngineError>
   /**
-   * Where a container's logs come from (a json-file log on this machine today); `@effect-whisk/logs` reads them.
+   * Where a container's logs come from: its json-file log on this machine, or the engine's log stream (as
+   * `EngineConfig.logSource` chooses); `@effect-whisk/logs` reads them.
    */
   readonly logSource: (id: ContainerId) => Effect.Effect<LogSource.LogSource, DockerEngineError | LogFileError>
 }

@@ -1,7 +1,7 @@
 /**
  * The configuration of the Docker engine service (the live DockerEngine, its run limit, ownership and cleanup):
  * `EFFECT_WHISK_DOCKER_TIMEOUT_*`, `EFFECT_WHISK_DOCKER_PARALLEL_RUNS`, `EFFECT_WHISK_OWNER`,
- * `EFFECT_WHISK_CLEANUP_TIMEOUT`, `EFFECT_WHISK_ADDRESS`.
+ * `EFFECT_WHISK_CLEANUP_TIMEOUT`, `EFFECT_WHISK_ADDRESS`, `EFFECT_WHISK_LOG_SOURCE`.
  *
  * @since 0.1.0
  */
@@ -23,6 +23,8 @@ export interface Shape {
     readonly pause: Duration.Duration
     readonly unpause: Duration.Duration
     readonly version: Duration.Duration
+    /** The engine's answer to a log request (the stream that follows is bounded by the collection's timeouts). */
+    readonly logs: Duration.Duration
   }
   /** At most this many creates in flight (0 = unlimited). */
   readonly parallelRuns: number
@@ -39,7 +41,18 @@ export interface Shape {
    * or `published`.
    */
   readonly address: ContainerAddress.Mode
+  /**
+   * Where containers' logs are read: `file` (the json-file log on this machine), `api` (the engine's log stream), or
+   * `auto` (the file when the container's log driver is json-file and its file is readable here, else the stream).
+   */
+  readonly logSource: LogSourceChoice
 }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type LogSourceChoice = "auto" | "file" | "api"
 
 /**
  * @since 0.1.0
@@ -54,12 +67,14 @@ export const defaults: Shape = {
     inspect: Duration.minutes(1),
     pause: Duration.seconds(10),
     unpause: Duration.seconds(10),
-    version: Duration.seconds(10)
+    version: Duration.seconds(10),
+    logs: Duration.seconds(10)
   },
   parallelRuns: 10,
   owner: Option.none(),
   cleanupTimeout: Duration.seconds(30),
-  address: "auto"
+  address: "auto",
+  logSource: "auto"
 }
 
 /**
@@ -75,7 +90,8 @@ export const config: Config.Config<Shape> = internal.prefixed(Config.all({
     inspect: internal.duration("DOCKER_TIMEOUT_INSPECT", defaults.timeouts.inspect),
     pause: internal.duration("DOCKER_TIMEOUT_PAUSE", defaults.timeouts.pause),
     unpause: internal.duration("DOCKER_TIMEOUT_UNPAUSE", defaults.timeouts.unpause),
-    version: internal.duration("DOCKER_TIMEOUT_VERSION", defaults.timeouts.version)
+    version: internal.duration("DOCKER_TIMEOUT_VERSION", defaults.timeouts.version),
+    logs: internal.duration("DOCKER_TIMEOUT_LOGS", defaults.timeouts.logs)
   }),
   parallelRuns: Config.integer("DOCKER_PARALLEL_RUNS").pipe(
     Config.validate({ message: "must be 0 (unlimited) or more", validation: (n) => n >= 0 }),
@@ -83,7 +99,8 @@ export const config: Config.Config<Shape> = internal.prefixed(Config.all({
   ),
   owner: Config.option(internal.engineName("OWNER")),
   cleanupTimeout: internal.duration("CLEANUP_TIMEOUT", defaults.cleanupTimeout),
-  address: Config.literal("auto", "bridge", "published")("ADDRESS").pipe(Config.withDefault(defaults.address))
+  address: Config.literal("auto", "bridge", "published")("ADDRESS").pipe(Config.withDefault(defaults.address)),
+  logSource: Config.literal("auto", "file", "api")("LOG_SOURCE").pipe(Config.withDefault(defaults.logSource))
 }))
 
 /**

@@ -3,6 +3,10 @@
  * finds it: `DOCKER_HOST` (unix socket, tcp, tls with `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`), else the default
  * socket. Every call has its timeout from EngineConfig (D1) and is cancelled when interrupted.
  *
+ * A container's logs (`logSource`) are its json-file log read from this machine's disk, or the engine's log stream
+ * (`internal/engineLogStream.ts`) where that file is out of reach: `EngineConfig.logSource` (`EFFECT_WHISK_LOG_SOURCE`)
+ * chooses `file`, `api`, or `auto` (the file when the driver is json-file and the file is readable here).
+ *
  * @since 0.1.0
  */
 import {
@@ -17,9 +21,9 @@ import {
 } from "@effect-whisk/core"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import Docker from "dockerode"
-import { Cause, Effect, Either, Exit, Fiber, Layer, Option, Ref, type Scope, Stream } from "effect"
+import { Cause, type Duration, Effect, Either, Exit, Fiber, Layer, Option, Ref, type Scope, Stream } from "effect"
 import { randomBytes } from "node:crypto"
-import { existsSync } from "node:fs"
+import { accessSync, constants, existsSync } from "node:fs"
 import { hostname } from "node:os"
 import type { Readable } from "node:stream"
 import { actionPortKey, addressOf, chooseStrategy, endpointOf, publishedHostIp } from "./internal/addressing.js"
@@ -27,6 +31,7 @@ import { inBackground, removeByNameInBackground, removeInBackground, track } fro
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
 import { checkedId, engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
 import { withoutRedirects } from "./internal/engineClient.js"
+import { engineLogStream } from "./internal/engineLogStream.js"
 import { flavorOf, killedForMemory } from "./internal/engineFlavor.js"
 import * as LogPaths from "./internal/logPaths.js"
 import { pullEvents } from "./internal/pullProgress.js"
@@ -34,6 +39,25 @@ import { limitRuns } from "./internal/runLimit.js"
 import { sharePulls } from "./internal/sharedPulls.js"
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/**
+ * The container's json-file log when it can be read here: the json-file driver, and a Docker log file (`<id>-json.log`;
+ * Podman names its log `ctr.log` and writes it in the CRI format whatever the inspect says) that this process may
+ * read (the engine is on this machine and the file is ours to read). Else undefined: the engine's stream.
+ */
+const readableJsonFile = (info: Docker.ContainerInspectInfo): string | undefined => {
+  const path = info.LogPath
+  const driver = info.HostConfig?.LogConfig?.Type
+  if (typeof path !== "string" || !path.endsWith("-json.log") || (driver !== undefined && driver !== "json-file")) {
+    return undefined
+  }
+  try {
+    accessSync(path, constants.R_OK)
+    return path
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * @since 0.1.0
@@ -269,25 +293,53 @@ export const makeWith = (
 
     // A kept path whose file is gone (the container was removed another way) is looked up again: the collection
     // reads the file without the engine.
-    const logSource = (id: ContainerId.ContainerId) =>
+    const logFile = (id: ContainerId.ContainerId) =>
       Effect.flatMap(logPaths.get(id, logPath(id)), (path) =>
         existsSync(path)
           ? Effect.succeed(LogSource.jsonFile(path))
           : Effect.zipRight(logPaths.forget(id), Effect.map(logPaths.get(id, logPath(id)), LogSource.jsonFile)))
 
+    // Podman's `tail` joins partial lines differently from its other answers (LogSource.EngineStream.tail): the
+    // engine's flavor, known once per engine, says whether it can be used; an engine that does not answer is not
+    // trusted with it.
+    const tailTrusted = Effect.orElseSucceed(Effect.map(flavor, (engineFlavor) => engineFlavor === "docker"), () => false)
+    const logStream = (id: ContainerId.ContainerId) =>
+      Effect.map(tailTrusted, (tail) => engineLogStream(docker, timeouts.logs, tail)(id))
+
+    // auto: one inspect per container decides, and is kept as the paths are (an empty path: the engine's stream).
+    const logChoice = (id: ContainerId.ContainerId) =>
+      Effect.map(inspect(id), (info) => readableJsonFile(info) ?? "")
+
     // Podman writes its log file in the CRI k8s-file format even when the inspect echoes json-file: the json-file
-    // reader must never get it. Its logs come through the engine API instead.
-    const logSourceOfFlavor = (id: ContainerId.ContainerId) =>
-      Effect.flatMap(Effect.zipRight(checkedId("inspect", id), flavor), (engineFlavor) =>
-        engineFlavor === "podman"
-          ? Effect.flatMap(logPath(id), (path) =>
-            Effect.fail(new Errors.LogFileError({
-              path,
-              reason: "Unreadable",
-              cause: `container ${id} runs on Podman, whose log file is in the CRI k8s-file format, not json-file; ` +
-                `read its logs through the engine API`
-            })))
-          : logSource(id))
+    // reader must never get it. With `file` it is refused; `auto` reads Podman's logs through the engine API.
+    const podmanFile = (id: ContainerId.ContainerId) =>
+      Effect.flatMap(logPath(id), (path) =>
+        Effect.fail(
+          new Errors.LogFileError({
+            path,
+            reason: "Unreadable",
+            cause: `container ${id} runs on Podman, whose log file is in the CRI k8s-file format, not json-file; ` +
+              `read its logs through the engine API (EFFECT_WHISK_LOG_SOURCE=api or auto)`
+          })
+        ))
+
+    const logSource = (id: ContainerId.ContainerId) => {
+      switch (config.logSource) {
+        case "file":
+          return Effect.flatMap(Effect.zipRight(checkedId("inspect", id), flavor), (engineFlavor) =>
+            engineFlavor === "podman" ? podmanFile(id) : logFile(id))
+        case "api":
+          return Effect.flatMap(checkedId("logs", id), logStream)
+        case "auto": {
+          const chosen = (path: string) => path === "" ? logStream(id) : Effect.succeed(LogSource.jsonFile(path))
+          // A kept file that is gone is decided again, as `file` looks its path up again.
+          return Effect.flatMap(logPaths.get(id, logChoice(id)), (path) =>
+            path === "" || existsSync(path)
+              ? chosen(path)
+              : Effect.zipRight(logPaths.forget(id), Effect.flatMap(logPaths.get(id, logChoice(id)), chosen)))
+        }
+      }
+    }
 
     return {
       owner,
@@ -312,7 +364,7 @@ export const makeWith = (
       listOwned,
       hasImage,
       pull,
-      logSource: logSourceOfFlavor
+      logSource
     }
   })
 
@@ -378,3 +430,19 @@ export const layerWithClient = (
   docker: Docker
 ): Layer.Layer<DockerEngine.DockerEngine, never, EngineConfig.EngineConfig> =>
   Layer.scoped(DockerEngine.DockerEngine, Effect.flatMap(makeWith(docker), decorate))
+
+/**
+ * The engine's log stream of a container over a dockerode client, whatever `EngineConfig.logSource` chooses for
+ * activation logs: what the development log store (`EngineLogStore`, B33) reads. Each request has `timeout` to
+ * answer (`EngineConfig.timeouts.logs`); `tail` says whether the engine's `tail` can be trusted (Docker's can,
+ * Podman 4.3's cannot; the store does not use it).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const logStream = (
+  docker: Docker,
+  id: ContainerId.ContainerId,
+  timeout: Duration.Duration = EngineConfig.defaults.timeouts.logs,
+  tail = false
+): LogSource.EngineStream => engineLogStream(withoutRedirects(docker), timeout, tail)(id)

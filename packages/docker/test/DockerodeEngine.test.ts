@@ -50,13 +50,14 @@ const environment = EngineConfig.layerWith({ timeouts: shortTimeouts, parallelRu
 
 const withEngine = <A, E>(
   handler: Handler,
-  body: (engine: DockerEngine.Service, fake: FakeEngine) => Effect.Effect<A, E>
+  body: (engine: DockerEngine.Service, fake: FakeEngine) => Effect.Effect<A, E>,
+  config: EngineConfig.Overrides = {}
 ) =>
   Effect.gen(function*() {
     const fake = yield* fakeEngine(handler)
     const engine = yield* DockerodeEngine.makeWith(fake.docker, { flavor: "docker" })
     return yield* body(engine, fake)
-  }).pipe(Effect.provide(environment))
+  }).pipe(Effect.provide(EngineConfig.layerWith({ timeouts: shortTimeouts, parallelRuns: 10, address: "bridge", ...config })))
 
 const eventually = (check: () => boolean) =>
   Effect.suspend(() => check() ? Effect.void : Effect.fail("not yet")).pipe(
@@ -404,7 +405,7 @@ describe("DockerodeEngine", () => {
         })
     ))
 
-  it.scopedLive("logSource names the json-file log that inspect names; a container without one is a LogFileError", () => {
+  it.scopedLive("with logSource file: logSource names the json-file log that inspect names; a container without one is a LogFileError", () => {
     const directory = mkdtempSync(join(tmpdir(), "effect-whisk-logsource-"))
     const logPath = join(directory, `${id}-json.log`)
     writeFileSync(logPath, "0123456789")
@@ -415,11 +416,12 @@ describe("DockerodeEngine", () => {
           assert.deepStrictEqual(yield* engine.logSource(ContainerId.make(id)), LogSource.jsonFile(logPath))
           const missing = yield* Effect.flip(engine.logSource(ContainerId.make("1".repeat(64))))
           assert.deepInclude(missing, { _tag: "LogFileError", reason: "NotFound" })
-        })
+        }),
+      { logSource: "file" }
     ).pipe(Effect.ensuring(Effect.sync(() => rmSync(directory, { recursive: true, force: true }))))
   })
 
-  it.scopedLive("logSource inspects once per container; a failed inspect, a removal or a vanished file ask again", () => {
+  it.scopedLive("with logSource file: logSource inspects once per container; a failed inspect, a removal or a vanished file ask again", () => {
     const directory = mkdtempSync(join(tmpdir(), "effect-whisk-logsource-"))
     const logPath = join(directory, `${id}-json.log`)
     const other = "2".repeat(64)
@@ -454,6 +456,36 @@ describe("DockerodeEngine", () => {
           assert.deepInclude(yield* Effect.flip(pathOf(other)), { _tag: "DockerEngineError", operation: "inspect" })
           assert.deepStrictEqual([yield* pathOf(other), yield* pathOf(other)], [otherPath, otherPath])
           assert.strictEqual(inspects(other), 2)
+        }),
+      { logSource: "file" }
+    ).pipe(Effect.ensuring(Effect.sync(() => rmSync(directory, { recursive: true, force: true }))))
+  })
+
+  it.scopedLive("auto: the json-file log when the driver is json-file and the file is readable here, else the engine's stream; decided once per container", () => {
+    const directory = mkdtempSync(join(tmpdir(), "effect-whisk-logsource-"))
+    const logPath = join(directory, `${id}-json.log`)
+    writeFileSync(logPath, "0123456789")
+    const [remote, journald, podman] = ["3".repeat(64), "4".repeat(64), "5".repeat(64)]
+    const answers: Record<string, object> = {
+      [id]: { LogPath: logPath, HostConfig: { LogConfig: { Type: "json-file" } } },
+      // A remote engine's path, not on this machine.
+      [remote]: { LogPath: `/var/lib/docker/containers/${remote}/${remote}-json.log`, HostConfig: { LogConfig: { Type: "json-file" } } },
+      [journald]: { LogPath: "", HostConfig: { LogConfig: { Type: "journald" } } },
+      // Podman names json-file but writes the CRI format to ctr.log.
+      [podman]: { LogPath: join(directory, "ctr.log"), HostConfig: { LogConfig: { Type: "json-file" } } }
+    }
+    writeFileSync(join(directory, "ctr.log"), "2026-12-03T10:17:29.476314553+00:00 stdout F one\n")
+    return withEngine(
+      (request) => ({ status: 200, body: answers[request.path.split("/")[2]!] ?? {} }),
+      (engine, fake) =>
+        Effect.gen(function*() {
+          const kind = (container: string) => Effect.map(engine.logSource(ContainerId.make(container)), (source) => source._tag)
+          assert.deepStrictEqual(
+            [yield* kind(id), yield* kind(remote), yield* kind(journald), yield* kind(podman)],
+            ["JsonFile", "EngineStream", "EngineStream", "EngineStream"]
+          )
+          assert.deepStrictEqual([yield* kind(id), yield* kind(remote)], ["JsonFile", "EngineStream"])
+          assert.strictEqual(fake.matching("GET", /\/json$/).length, 4)
         })
     ).pipe(Effect.ensuring(Effect.sync(() => rmSync(directory, { recursive: true, force: true }))))
   })

@@ -1,9 +1,10 @@
 // Per-activation log attribution on the real engine (issue 14's test): 10 containers of the runtime image, 10
 // activations queued at once on each (maxConcurrent 1, each its /run then its logs), 10 rounds. Every activation
 // logs its own marker on stdout and stderr; every activation's collected lines must be exactly its own. Before the
-// gate (LogsGate), up to 15 of 100 activations per round got another's lines. Containers are created in the test's
-// scope, so they are removed however it ends.
-import { ByteSize, LogLine, WhiskConfig } from "@effect-whisk/core"
+// gate (LogsGate), up to 15 of 100 activations per round got another's lines. Run with the logs read from the
+// json-file log and through the engine's log API (`logSource: "api"`). Containers are created in the test's scope, so
+// they are removed however it ends.
+import { ByteSize, LogLine } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
 import { ensureRuntimeImage, imageTag } from "@effect-whisk/runtime-nodejs/ImageBuild"
@@ -12,8 +13,8 @@ import { Chunk, Duration, Effect, Stream } from "effect"
 import { beforeAll } from "vitest"
 import { liveLayer } from "./support/liveLayer.js"
 
-const live = (config: Parameters<typeof WhiskConfig.layerWith>[0] = {}) =>
-  liveLayer(ContainerHttpClient.layer, { ...config, container: { namePrefix: "ewit-attribution" } })
+const live = (logSource: "file" | "api") =>
+  liveLayer(ContainerHttpClient.layer, { engine: { logSource }, container: { namePrefix: `ewit-attribution-${logSource}` } })
 
 beforeAll(() => ensureRuntimeImage(), 600_000)
 
@@ -47,30 +48,32 @@ const activation = (container: DockerContainer.DockerContainer, marker: string, 
   })
 
 describe("per-activation log attribution", () => {
-  it.scopedLive(
-    `${containers} containers × ${activations} concurrent activations, ${rounds} rounds: every activation has exactly its own lines`,
-    () =>
-      Effect.gen(function*() {
-        const created = yield* Effect.forEach(
-          Array.from({ length: containers }, (_, c) => c),
-          () =>
-            Effect.tap(
-              DockerContainer.createScoped({ image: imageTag, userProvided: false }),
-              (container) => container.initialize({ name: "attribution", main: "main", binary: false, code: action }, options)
-            ),
-          { concurrency: 5 }
-        )
-        for (let round = 0; round < rounds; round++) {
-          const wrong = yield* Effect.forEach(
-            created.flatMap((container, c) =>
-              Array.from({ length: activations }, (_, a) => activation(container, `r${round}c${c}a${a}`, a % 2 === 0))
-            ),
-            (one) => one,
-            { concurrency: "unbounded" }
+  for (const logSource of ["file", "api"] as const) {
+    it.scopedLive(
+      `${containers} containers × ${activations} concurrent activations, ${rounds} rounds: every activation has exactly its own lines (logs from ${logSource === "file" ? "the json-file log" : "the engine API"})`,
+      () =>
+        Effect.gen(function*() {
+          const created = yield* Effect.forEach(
+            Array.from({ length: containers }, (_, c) => c),
+            () =>
+              Effect.tap(
+                DockerContainer.createScoped({ image: imageTag, userProvided: false }),
+                (container) => container.initialize({ name: "attribution", main: "main", binary: false, code: action }, options)
+              ),
+            { concurrency: 5 }
           )
-          assert.deepStrictEqual(wrong.flat(), [], `round ${round}: activations with lines not their own`)
-        }
-      }).pipe(Effect.provide(live())),
-    120_000
-  )
+          for (let round = 0; round < rounds; round++) {
+            const wrong = yield* Effect.forEach(
+              created.flatMap((container, c) =>
+                Array.from({ length: activations }, (_, a) => activation(container, `r${round}c${c}a${a}`, a % 2 === 0))
+              ),
+              (one) => one,
+              { concurrency: "unbounded" }
+            )
+            assert.deepStrictEqual(wrong.flat(), [], `round ${round}: activations with lines not their own`)
+          }
+        }).pipe(Effect.provide(live(logSource))),
+      120_000
+    )
+  }
 })

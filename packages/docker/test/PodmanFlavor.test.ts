@@ -33,12 +33,22 @@ const environment = EngineConfig.layerWith({
   timeouts: { ...EngineConfig.defaults.timeouts, version: Duration.seconds(2), inspect: Duration.seconds(2) }
 })
 
-const withEngine = <A, E>(version: Reply, handler: Handler, body: (engine: Effect.Effect.Success<ReturnType<typeof DockerodeEngine.makeWith>>, requests: Array<FakeRequest>) => Effect.Effect<A, E>) =>
+const withEngine = <A, E>(
+  version: Reply,
+  handler: Handler,
+  body: (engine: Effect.Effect.Success<ReturnType<typeof DockerodeEngine.makeWith>>, requests: Array<FakeRequest>) => Effect.Effect<A, E>,
+  config: EngineConfig.Overrides = {}
+) =>
   Effect.gen(function*() {
-    const fake = yield* fakeEngine((request, respond) => request.path === "/version" ? version : handler(request, respond))
+    const fake = yield* fakeEngine((request, respond, response) =>
+      request.path === "/version" ? version : handler(request, respond, response)
+    )
     const engine = yield* DockerodeEngine.makeWith(fake.docker)
     return yield* body(engine, fake.requests)
-  }).pipe(Effect.provide(environment))
+  }).pipe(Effect.provide(Object.keys(config).length === 0 ? environment : EngineConfig.layerWith({
+    timeouts: { ...EngineConfig.defaults.timeouts, version: Duration.seconds(2), inspect: Duration.seconds(2) },
+    ...config
+  })))
 
 const createAndStart: Handler = (request) =>
   request.path === "/containers/create" ? { status: 201, body: { Id: id, Warnings: [] } } : { status: 204 }
@@ -227,19 +237,20 @@ describe("Podman's refusals", () => {
 })
 
 describe("Podman's log file", () => {
-  it.scopedLive("the k8s-file log is never handed to the json-file reader: a LogFileError that says why", () =>
-    withEngine(
-      podmanVersion,
-      inspectAnswer({ LogPath: "/var/lib/containers/storage/overlay-containers/x/userdata/ctr.log" }),
-      (engine) =>
-        Effect.gen(function*() {
-          const error = yield* Effect.flip(engine.logSource(ContainerId.make(id)))
-          assert.deepInclude(error, {
-            _tag: "LogFileError",
-            reason: "Unreadable",
-            path: "/var/lib/containers/storage/overlay-containers/x/userdata/ctr.log"
-          })
-          assert.include(error.message, "k8s-file")
-        })
-    ))
+  const ctrLog = "/var/lib/containers/storage/overlay-containers/x/userdata/ctr.log"
+
+  it.scopedLive("the k8s-file log is never handed to the json-file reader: auto reads the engine's log stream, without tail", () =>
+    withEngine(podmanVersion, inspectAnswer({ LogPath: ctrLog, HostConfig: { LogConfig: { Type: "json-file" } } }), (engine) =>
+      Effect.gen(function*() {
+        const source = yield* engine.logSource(ContainerId.make(id))
+        assert.isTrue(source._tag === "EngineStream" && !source.tail)
+      })))
+
+  it.scopedLive("with the file forced, it is a LogFileError that says why", () =>
+    withEngine(podmanVersion, inspectAnswer({ LogPath: ctrLog }), (engine) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(engine.logSource(ContainerId.make(id)))
+        assert.deepInclude(error, { _tag: "LogFileError", reason: "Unreadable", path: ctrLog })
+        assert.include(error.message, "k8s-file")
+      }), { logSource: "file" }))
 })

@@ -1,7 +1,9 @@
 /**
  * One activation's log lines from a container's json-file log, as OpenWhisk's `DockerContainer.logs` reads them
  * (B29): framed at `\n` on bytes, weighed against the limit, ended by two sentinel lines, bounded by an idle and an
- * overall timeout, and closed by a notice line when something went wrong.
+ * overall timeout, and closed by a notice line when something went wrong. From the engine's log stream
+ * (`LogSource.EngineStream`), each record becomes the json-file line the engine would have written, and the same
+ * rules apply to those lines.
  *
  * Where the next collection starts (the offset rule):
  * - A collection consumes whole lines. The offset moves past every line that reached the limit (also the line that
@@ -15,14 +17,19 @@
  * - After an idle or overall timeout, or a partial line at the end, nothing is skipped: the file end was reached, or
  *   the action is still writing and its lines cannot be told from the next activation's.
  * - Collections on one cursor are serialised: a second one starts when the first has ended.
+ * - From the engine's log stream the cursor is a time and the count of records seen at that time, moved as the
+ *   offset would be (past every consumed line, to right after the last sentinel); records before it are dropped.
+ *   When the engine ends a followed stream, the collection asks again from the last record it was given (no record
+ *   lost or given twice); a container that is gone fails the collection with the engine's NotFound.
  *
  * @since 0.1.0
  */
-import { type ByteSize, type Errors, type LogsConfig, type LogSource, Messages } from "@effect-whisk/core"
+import { type ByteSize, type Errors, type LogsConfig, LogSource, Messages } from "@effect-whisk/core"
 import { Chunk, Duration, Effect, Ref, Stream } from "effect"
 import type { CollectionSettings } from "./internal/activationReading.js"
 import { watchFile } from "./internal/changeNotifications.js"
 import { activationStream } from "./internal/collection.js"
+import { streamFromEngine, type StreamTurn } from "./internal/engineCollection.js"
 import { collectFromFile, streamFromFile } from "./internal/fileCollection.js"
 import type { Turn } from "./internal/turn.js"
 
@@ -91,18 +98,25 @@ export interface Cursor {
    * engine rotates the log, the next collection finds the rest of this file under its rotated name.
    */
   readonly file: Ref.Ref<string | undefined>
+  /** Where the next collection from the engine's log stream starts. */
+  readonly stream: Ref.Ref<LogSource.StreamCursor>
   readonly lock: Effect.Semaphore
 }
 
 /**
- * A cursor at the start of the file.
+ * A cursor at the start of the log.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makeCursor: Effect.Effect<Cursor> = Effect.map(
-  Effect.all([Ref.make(0), Ref.make<string | undefined>(undefined), Effect.makeSemaphore(1)]),
-  ([offset, file, lock]) => ({ offset, file, lock })
+  Effect.all([
+    Ref.make(0),
+    Ref.make<string | undefined>(undefined),
+    Ref.make(LogSource.streamStart),
+    Effect.makeSemaphore(1)
+  ]),
+  ([offset, file, stream, lock]) => ({ offset, file, stream, lock })
 )
 
 const settings = (options: Options, skipRest: boolean): CollectionSettings => ({
@@ -138,7 +152,10 @@ const fromTheStart: Turn = {
  *
  * From a json-file log on this machine, the stream is the one file reader's (`collectAll`'s) lines as each read
  * gives them, with its deadlines on real time. From a scripted log, the bytes are read as the source streams them,
- * its end is the end of the log, and the deadlines run on the Clock.
+ * its end is the end of the log, and the deadlines run on the Clock. From the engine's log stream, a collection that
+ * waits for sentinels follows the stream (asking again whenever the engine ends it), one that does not reads what the
+ * log holds now; its deadlines and reconnections run on the Clock. A failure of the engine (the container gone: its
+ * NotFound) propagates.
  *
  * @since 0.1.0
  * @category pipeline
@@ -147,12 +164,14 @@ export const collect = (
   source: LogSource.LogSource,
   cursor: Cursor,
   options: Options
-): Stream.Stream<string, Errors.LogFileError> => {
+): Stream.Stream<string, Errors.LogFileError | Errors.DockerEngineError> => {
   switch (source._tag) {
     case "JsonFile":
       return streamFromFile(source.path, settings(options, true), pollIntervalOf(options), turnOf(cursor), watchFile)
     case "Scripted":
       return activationStream(source.bytes, settings(options, true), turnOf(cursor))
+    case "EngineStream":
+      return streamFromEngine(source, settings(options, true), options.waitForSentinel, streamTurnOf(cursor))
   }
 }
 
@@ -171,7 +190,7 @@ export const collectAll = (
   source: LogSource.LogSource,
   cursor: Cursor,
   options: Options
-): Effect.Effect<ReadonlyArray<string>, Errors.LogFileError> =>
+): Effect.Effect<ReadonlyArray<string>, Errors.LogFileError | Errors.DockerEngineError> =>
   source._tag === "JsonFile"
     ? collectFromFile(source.path, settings(options, true), pollIntervalOf(options), turnOf(cursor), watchFile)
     : Effect.map(Stream.runCollect(collect(source, cursor, options)), Chunk.toReadonlyArray)
@@ -187,4 +206,10 @@ const turnOf = (cursor: Cursor): Turn => ({
   // collection can only read it after that.
   release: ({ file, offset }) =>
     Effect.zipRight(Effect.zipRight(Ref.set(cursor.offset, offset), Ref.set(cursor.file, file)), cursor.lock.release(1))
+})
+
+const streamTurnOf = (cursor: Cursor): StreamTurn => ({
+  take: cursor.lock.take(1),
+  position: Ref.get(cursor.stream),
+  release: (reached) => Effect.zipRight(Ref.set(cursor.stream, reached), cursor.lock.release(1))
 })

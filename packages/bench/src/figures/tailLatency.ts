@@ -86,7 +86,7 @@ export const tailLatency = (count: number): Effect.Effect<FigureResult> =>
     const invoker = Effect.scoped(Effect.gen(function*() {
       const ordinary = ordinaryLine(++sample)
       invokerLog.append(ordinary.line)
-      const logLines: LogStore.ContainerLogLines<Errors.LogFileError, never> = (collection) =>
+      const logLines: LogStore.ContainerLogLines<Errors.LogFileError | Errors.DockerEngineError, never> = (collection) =>
         ActivationLogs.collectAll(LogSource.jsonFile(invokerLog.path), invokerCursor, ActivationLogs.options(LogsConfig.defaults, collection))
       const collecting = yield* Effect.forkScoped(
         stamped(LogStore.collect(logLines, { limit: collection.limit, isDeveloperError: false, sentinelledLogs: true }))

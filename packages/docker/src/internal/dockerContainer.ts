@@ -18,6 +18,7 @@ import {
   Runc,
   WhiskConfig
 } from "@effect-whisk/core"
+import { ActivationLogs } from "@effect-whisk/logs"
 import {
   Duration,
   Effect,
@@ -65,10 +66,13 @@ export interface ContainerContext {
     readonly oom: LogsConfig.Shape["oom"]
     readonly payload: ContainerConfig.Shape["payload"]
   }
-  /** Serialises log collections so they never interleave; the offset state lives in the logs module. */
-  readonly logsLock: Effect.Semaphore
-  /** Byte offset in the json-file log where the next collection starts. */
-  readonly logOffset: Ref.Ref<number>
+  /**
+   * Where the next log collection starts, whichever source the engine names (a byte offset in the json-file log, or
+   * a time and the records seen at it in the engine's log stream), and the lock that serialises collections.
+   */
+  readonly logCursor: ActivationLogs.Cursor
+  /** The kind of log source the engine named last (the json-file log until a collection says otherwise). */
+  logSourceKind: Container.Capabilities["logSource"]
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -170,8 +174,8 @@ export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, 
         freezer,
         engine,
         config: { logs: logsConfig, oom: logsConfig.oom, payload: containerConfig.payload },
-        logsLock: yield* Effect.makeSemaphore(1),
-        logOffset: yield* Ref.make(0)
+        logCursor: yield* ActivationLogs.makeCursor,
+        logSourceKind: "JsonFile"
       }
       const client = yield* ActionClient.make(http, address, defaultMaxConcurrent)
       return yield* makeContainer(ctx, client)
@@ -397,7 +401,9 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
       address: ctx.address,
       image: ctx.image,
       useRunc: ctx.useRunc,
-      capabilities: { suspend: "FreezesProcesses", logSource: "JsonFile" },
+      get capabilities(): Container.Capabilities {
+        return { suspend: "FreezesProcesses", logSource: ctx.logSourceKind }
+      },
       state: SubscriptionRef.get(state),
       stateChanges: state.changes.pipe(Stream.takeUntil((now) => now === "Destroyed")),
       initialize,

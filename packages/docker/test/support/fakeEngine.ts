@@ -22,8 +22,15 @@ export interface Reply {
   readonly body?: unknown
 }
 
-/** Answers a request now (a Reply), later (call `respond` and give undefined) or never. */
-export type Handler = (request: FakeRequest, respond: (reply: Reply) => void) => Reply | undefined
+/**
+ * Answers a request now (a Reply), later (call `respond` and give undefined) or never; or writes the answer itself
+ * on `response` (a stream the engine sends as it goes) and gives undefined.
+ */
+export type Handler = (
+  request: FakeRequest,
+  respond: (reply: Reply) => void,
+  response: http.ServerResponse
+) => Reply | undefined
 
 export interface FakeEngine {
   /** What DOCKER_HOST would be set to for this engine. */
@@ -68,7 +75,7 @@ export const fakeEngine = (
           response.on("close", () => {
             if (!response.writableEnded) request.aborted = true
           })
-          const reply = handler(request, (later) => send(response, later))
+          const reply = handler(request, (later) => send(response, later), response)
           if (reply !== undefined) send(response, reply)
         })
       })

@@ -35,14 +35,10 @@ const dockerHost = dockerHosts[testEngine]
 if (dockerHost !== undefined) process.env.DOCKER_HOST = dockerHost
 Object.assign(process.env, forcedEnv)
 
-// EngineConfig.logSource comes with the engine API log source (issue 13, helper "enginelogs"); spread, the setting
-// passes the type check before that lands and takes effect once it does.
-const logsOverTheApi: object = { logSource: "api" }
-
 /** The same settings as config overrides, for the layers tests build in code. */
 export const forced: WhiskConfig.Overrides = testEngine === "docker-remote"
   ? {
-    engine: { address: "published" satisfies ContainerAddress.Mode, ...logsOverTheApi },
+    engine: { address: "published" satisfies ContainerAddress.Mode, logSource: "api" },
     freezer: { mode: "engine" }
   }
   : {}

@@ -1,7 +1,7 @@
 import { LogLine, Messages } from "@effect-whisk/core"
 import { Duration } from "effect"
 import { ActivationLines } from "./activationLines.js"
-import { emptyFrames, Framer } from "./framing.js"
+import { emptyFrames, type Frames, Framer, FramingError } from "./framing.js"
 import { Skipper, skippedLineLimit } from "./skipping.js"
 
 /**
@@ -85,12 +85,42 @@ export class ActivationReading {
     const frames = emptyFrames()
     if (phase._tag === "Skipping") {
       phase.skipper.push(bytes, frames)
-      phase.lines.take(frames, undefined)
-      this.reached = phase.from + phase.lines.consumed
-      return phase.lines.complete ? done : active
+      return this.skipped(frames)
     }
+    return this.framed(frames, phase.framer.push(bytes, frames), out)
+  }
+
+  /**
+   * Takes whole lines that follow the ones taken so far, already split (a source of records, such as the engine's
+   * log stream): each line's text without its `\n` and its size in bytes, counted as if they were bytes followed by
+   * `\n`. The same rules as `take`: a line longer than the limit ends the collection as the framing would.
+   */
+  takeLines(lines: Frames, out: Array<string>): Next {
+    const phase = this.phase
+    if (phase._tag === "Skipping") {
+      // As the skipper: a line too long to hold cannot be a sentinel.
+      const texts = lines.texts.map((text, i) => lines.sizes[i]! > skippedLineLimit ? "" : text)
+      return this.skipped({ texts, sizes: lines.sizes })
+    }
+    const tooLong = lines.sizes.findIndex((size) => size > this.settings.limit)
+    if (tooLong === -1) return this.framed(lines, undefined, out)
+    return this.framed(
+      { texts: lines.texts.slice(0, tooLong), sizes: lines.sizes.slice(0, tooLong) },
+      new FramingError({ reason: "FrameTooLong", maxFrameLength: this.settings.limit }),
+      out
+    )
+  }
+
+  private skipped(frames: Frames): Next {
+    const phase = this.phase as Extract<Phase, { _tag: "Skipping" }>
+    phase.lines.take(frames, undefined)
+    this.reached = phase.from + phase.lines.consumed
+    return phase.lines.complete ? done : active
+  }
+
+  private framed(frames: Frames, framingError: FramingError | undefined, out: Array<string>): Next {
+    const phase = this.phase as Extract<Phase, { _tag: "Lines" }>
     const emitted = out.length
-    const framingError = phase.framer.push(bytes, frames)
     const limitReached = phase.lines.take(frames, out)
     this.reached = this.start + phase.lines.consumed
     if (limitReached !== undefined) return this.endWith(this.settings.truncated, out, true)

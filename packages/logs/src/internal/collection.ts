@@ -1,12 +1,22 @@
 import { Chunk, Duration, Effect, Either, Exit, Option, Scope, Stream } from "effect"
 import { ActivationReading, type CollectionSettings, type Next } from "./activationReading.js"
+import type { Frames } from "./framing.js"
 import { type Deadlines, LogCollectionTimeout, LogIdleTimeout, makeDeadlines } from "./timeouts.js"
 import type { Turn } from "./turn.js"
 
-/** @internal */
-export type Source<E, R> = (fromOffset: number) => Stream.Stream<Uint8Array, E, R>
+/**
+ * What a source gives from an offset: bytes of the json-file log, or whole lines already split (`Frames`: a source of
+ * records, whose lines are counted as if they were bytes).
+ *
+ * @internal
+ */
+export type Source<E, R> = (fromOffset: number) => Stream.Stream<Uint8Array | Frames, E, R>
 
-type Bytes<E, R> = Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E | LogIdleTimeout | LogCollectionTimeout>, R>
+type Bytes<E, R> = Effect.Effect<
+  Chunk.Chunk<Uint8Array | Frames>,
+  Option.Option<E | LogIdleTimeout | LogCollectionTimeout>,
+  R
+>
 
 const isTimeout = (error: unknown): error is LogIdleTimeout | LogCollectionTimeout =>
   error instanceof LogIdleTimeout || error instanceof LogCollectionTimeout
@@ -108,7 +118,7 @@ const linesFrom = <E, R>(
           }
           let active = false
           for (const chunk of read.right) {
-            const next = reading.take(chunk, out)
+            const next = chunk instanceof Uint8Array ? reading.take(chunk, out) : reading.takeLines(chunk, out)
             onProgress(reading.reached)
             if (next._tag !== "More") return yield* settle(next, out)
             active ||= next.active
