@@ -1,8 +1,9 @@
 // Per-activation log attribution on the real engine (issue 14's test): 10 containers of the runtime image, 10
 // activations queued at once on each (maxConcurrent 1, each its /run then its logs), 10 rounds. Every activation
 // logs its own marker on stdout and stderr; every activation's collected lines must be exactly its own. Before the
-// gate (LogsGate), up to 15 of 100 activations per round got another's lines. Run with the logs read from the
-// json-file log and through the engine's log API (`logSource: "api"`). Containers are created in the test's scope, so
+// gate (LogsGate), up to 15 of 100 activations per round got another's lines. Run with the logs from the source
+// `auto` picks (the json-file log on a local Docker engine, the engine's log API on Podman, whose file is not
+// json-file) and through the engine's log API (`logSource: "api"`). Containers are created in the test's scope, so
 // they are removed however it ends.
 import { ByteSize, LogLine } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
@@ -13,7 +14,7 @@ import { Chunk, Duration, Effect, Stream } from "effect"
 import { beforeAll } from "vitest"
 import { liveLayer } from "./support/liveLayer.js"
 
-const live = (logSource: "file" | "api") =>
+const live = (logSource: "auto" | "api") =>
   liveLayer(ContainerHttpClient.layer, { engine: { logSource }, container: { namePrefix: `ewit-attribution-${logSource}` } })
 
 beforeAll(() => ensureRuntimeImage(), 600_000)
@@ -48,9 +49,9 @@ const activation = (container: DockerContainer.DockerContainer, marker: string, 
   })
 
 describe("per-activation log attribution", () => {
-  for (const logSource of ["file", "api"] as const) {
+  for (const logSource of ["auto", "api"] as const) {
     it.scopedLive(
-      `${containers} containers × ${activations} concurrent activations, ${rounds} rounds: every activation has exactly its own lines (logs from ${logSource === "file" ? "the json-file log" : "the engine API"})`,
+      `${containers} containers × ${activations} concurrent activations, ${rounds} rounds: every activation has exactly its own lines (logs from ${logSource === "auto" ? "the source auto picks" : "the engine API"})`,
       () =>
         Effect.gen(function*() {
           const created = yield* Effect.forEach(
