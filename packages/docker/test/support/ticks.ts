@@ -2,16 +2,17 @@
 // progress or stands still.
 import { assert } from "@effect/vitest"
 import { Effect, Schedule } from "effect"
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 
 /** The counter the ticker of a container writes, read through the container's root from the host (no exec into it). */
 export const tickerFile = (pid: number) => `/proc/${pid}/root/ticks`
 
 const ticksText = (file: string) => readFileSync(file, "utf8").trim()
 
+// A ticker that has just started may not have written its file yet: missing counts as not written yet, as empty does.
 const ticks = (file: string) =>
   Effect.suspend(() => {
-    const text = ticksText(file)
+    const text = existsSync(file) ? ticksText(file) : ""
     return /^\d+$/.test(text) ? Effect.succeed(Number(text)) : Effect.fail("being written")
   }).pipe(Effect.retry({ schedule: Schedule.spaced("10 millis"), times: 100 }), Effect.orDie)
 
