@@ -213,6 +213,26 @@ describe("collecting from a file", () => {
       assert.strictEqual(error?.reason, "NotAFile")
     }))
 
+  it.scopedLive("the stream reads on only as its consumer takes lines: a consumer that stops after one chunk leaves the file unread", () =>
+    Effect.gen(function*() {
+      const { path } = yield* logFile
+      // 32 MiB of lines and no sentinel: without waiting for the consumer, the reader would read it all at once.
+      const line = dockerLine(`${"x".repeat(200)}\n`)
+      const block = line.repeat(Math.ceil(1024 * 1024 / line.length))
+      for (let i = 0; i < 32; i++) appendFileSync(path, block)
+      const { released, turn: from0 } = yield* turn
+      const big: CollectionSettings = { ...settings, limit: ByteSize.megabytes(64).bytes, requireSentinels: false }
+      yield* Effect.scoped(Effect.gen(function*() {
+        const pull = yield* Stream.toPull(streamFromFile(path, big, Duration.hours(1), from0, watchFile))
+        const first = yield* pull
+        assert.isAbove(first.length, 0)
+        yield* Effect.sleep("300 millis")
+      }))
+      const reached = yield* Effect.flatMap(released, Effect.fromNullable)
+      // The chunks the stream's buffer holds and one read in flight, each at most the largest read.
+      assert.isAtMost(reached, 8 * maxReadSize, `read ${reached} bytes of ${32 * block.length} for a consumer that took one chunk`)
+    }))
+
   it.scopedLive("the stream over the reader emits each read's lines; interrupted, it closes its file, stops watching and ends its turn", () =>
     Effect.gen(function*() {
       const { path } = yield* logFile

@@ -93,9 +93,8 @@ export const streamFromFile = (
         Effect.flatMap(turn.position, (start) =>
           Effect.clockWith((clock) =>
             Effect.sync(() =>
-              new FileCollection(path, start, settings, pollInterval, watch, clock, (lines) => {
-                void emit.chunk(Chunk.unsafeFromArray(lines))
-              })
+              new FileCollection(path, start, settings, pollInterval, watch, clock, (lines) =>
+                emit.chunk(Chunk.unsafeFromArray(lines)))
             )
           ))
       ),
@@ -104,7 +103,11 @@ export const streamFromFile = (
       Effect.tap((collection) =>
         Effect.sync(() => collection.start((error) => void (error === undefined ? emit.end() : emit.fail(error))))
       )
-    ), "unbounded")
+    ), streamBuffer)
+
+// The stream's buffer, in chunks (one per read): the reader waits until the consumer has room before it reads on, so
+// a slow consumer holds a few reads' lines, not the whole limit's.
+const streamBuffer = 4
 
 /** Told once, when the collection ends: with the error that ended it, or undefined when it completed. */
 type Finished = (error: Errors.LogFileError | undefined) => void
@@ -142,7 +145,8 @@ class FileCollection {
     private readonly watch: Watch,
     clock: Clock.Clock,
     /** Given the lines of each read as they come, when set. */
-    private readonly onLines: ((lines: Array<string>) => void) | undefined
+    /** Given the lines of each read; when it gives a promise, the next read waits for it (the consumer's room). */
+    private readonly onLines: ((lines: Array<string>) => Promise<unknown> | void) | undefined
   ) {
     this.activation = new ActivationReading(settings, from.offset, () => clock.unsafeCurrentTimeMillis())
     this.position = from.offset
@@ -330,11 +334,16 @@ class FileCollection {
     this.position += size
     this.follow(this.activation.take(this.buffer.subarray(0, size), this.lines))
     if (this.finished) return
-    this.handOver()
+    const accepted = this.handOver()
     // The lines are decoded and a held partial line is copied: the buffer can be reused, or replaced.
     const next = nextReadSize(this.buffer.length, size === this.buffer.length)
     if (next !== this.buffer.length) this.buffer = new Uint8Array(next)
-    this.readNext()
+    if (accepted === undefined) return this.readNext()
+    // Waiting for the consumer is not the log standing still: the idle deadline counts from when it took the lines.
+    accepted.then(() => {
+      this.deadlines.activity(performance.now())
+      this.readNext()
+    }, () => this.readNext())
   }
 
   private follow(next: Next): void {
@@ -398,11 +407,11 @@ class FileCollection {
     this.finish(undefined)
   }
 
-  private handOver(): void {
+  private handOver(): Promise<unknown> | void {
     if (this.onLines === undefined || this.lines.length === 0) return
     const lines = this.lines
     this.lines = []
-    this.onLines(lines)
+    return this.onLines(lines)
   }
 
   private finish(error: Errors.LogFileError | undefined): void {
