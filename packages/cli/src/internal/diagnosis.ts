@@ -38,7 +38,6 @@ const check = (name: string, status: Status, summary: string, fix?: string): Che
 
 const messageOf = (error: unknown) => error instanceof Error ? error.message : String(error)
 
-
 const engineFix =
   "start the engine (as root: scripts/ensure-engine.sh, or dockerd), or point DOCKER_HOST at one that runs " +
   "(unix:///run/podman/podman.sock for Podman's API service, tcp://host:2375 for a remote engine)"
@@ -219,8 +218,8 @@ const addressCheck = (engine: DockerEngine.Service) =>
   })
 
 /**
- * Everything `effect-whisk doctor` checks, in order: the engine, this machine's cgroups, the configured freezer,
- * the runtime image, the registries, and a trial activation on a real container.
+ * Everything `effect-whisk doctor` checks, in order: the engine, this machine's cgroups, the configured freezer, the
+ * address strategy, the registries, the runtime image, and a trial activation on a real container.
  */
 export const diagnose = Effect.gen(function*() {
   const checks: Array<Check> = []
