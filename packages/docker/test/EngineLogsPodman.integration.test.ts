@@ -10,13 +10,15 @@ import { assert, describe, it } from "@effect/vitest"
 import Docker from "dockerode"
 import { Effect, Layer } from "effect"
 import { randomBytes } from "node:crypto"
+import { beforeAll } from "vitest"
+import { buildTestImagesOn, requireDocker } from "./support/realEngine.js"
 
 const socketPath = process.env["EFFECT_WHISK_PODMAN_SOCKET"] ?? "/run/podman/podman.sock"
 const podman = new Docker({ socketPath, timeout: 10_000 })
 
 const answers = await podman.ping().then(() => true, () => false)
+// The tests' ticker image as Podman names an image built through its Docker-compatible API.
 const image = "docker.io/effect-whisk-test/ticker:latest"
-const hasImage = answers && (await podman.getImage(image).inspect().then(() => true, () => false))
 
 const sentinel = Messages.activationLogSentinel
 
@@ -38,9 +40,12 @@ const script = [
 
 const textOf = (raw: string) => (JSON.parse(raw) as { log: string }).log
 
-// Skipped where Podman's service does not answer or lacks the test image (it is started by the machine's set-up, not
-// by the tests); the other engine suites do not depend on it.
-describe.skipIf(!hasImage)("activation logs through Podman's compatible API (skipped without Podman's service and the test image)", () => {
+// Skip reason: Podman's service does not answer on this developer machine (it is started by the machine's set-up,
+// scripts/ensure-engine.sh). Never under CI or scripts/test.sh (requireDocker), where it must answer and a missing
+// service fails the test.
+describe.skipIf(!answers && !requireDocker)("activation logs through Podman's compatible API", () => {
+  beforeAll(() => buildTestImagesOn(`unix://${socketPath}`), 120_000)
+
   it.scopedLive("auto chooses the API for Podman's ctr.log; whole-second times, a partial line and two activations come once each", () =>
     Effect.gen(function*() {
       const created = yield* Effect.acquireRelease(

@@ -97,7 +97,8 @@ describe.skipIf(skipWithoutEngine)("DockerContainer on the real engine", () => {
     docker("network", "rm", network)
   }, 60_000)
 
-  // Local Docker only: runc with Docker's state root freezes it, and its cgroup is read on this machine.
+  // Skip reason: local Docker only (the matrix's docker-remote and Podman runs force or find another freezer): runc
+  // with Docker's state root freezes it, and its cgroup is read at Docker's path.
   it.scopedLive.skipIf(!isLocalDocker)("creates, reads the address, freezes with runc, thaws, destroys", () =>
     Effect.gen(function*() {
       const engine = yield* DockerEngine.DockerEngine

@@ -85,19 +85,25 @@ export const tickerImage = "effect-whisk-test/ticker:latest"
 /** Its command does not exist: starting it fails as `docker run` does with 127. */
 export const noCommandImage = "effect-whisk-test/no-command:latest"
 
-const build = (tag: string, dockerfile: string, withBusybox: boolean) => {
+const build = (tag: string, dockerfile: string, withBusybox: boolean, dockerHost: string | undefined) => {
   const context = mkdtempSync(join(tmpdir(), "effect-whisk-image-"))
   try {
     writeFileSync(join(context, "Dockerfile"), dockerfile)
     if (withBusybox) copyFileSync("/bin/busybox", join(context, "busybox"))
-    execFileSync("docker", ["build", "--quiet", "--tag", tag, context], { stdio: ["ignore", "ignore", "pipe"] })
+    execFileSync("docker", ["build", "--quiet", "--tag", tag, context], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: dockerHost === undefined ? process.env : { ...process.env, DOCKER_HOST: dockerHost }
+    })
   } finally {
     rmSync(context, { recursive: true, force: true })
   }
 }
 
-/** Builds both test images (the docker CLI is used in test setup only). Idempotent: the build cache makes it quick. */
-export const buildTestImages = () => {
+/**
+ * Builds both test images on the engine `dockerHost` names (the docker CLI is used in test setup only), by default the
+ * one under test. Idempotent: the build cache makes it quick.
+ */
+export const buildTestImagesOn = (dockerHost: string | undefined) => {
   build(
     tickerImage,
     [
@@ -106,10 +112,14 @@ export const buildTestImages = () => {
       `RUN ["/bin/busybox", "--install", "-s", "/bin"]`,
       `CMD ["/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /ticks; sleep 0.05; done"]`
     ].join("\n"),
-    true
+    true,
+    dockerHost
   )
-  build(noCommandImage, [`FROM ${tickerImage}`, `CMD ["/does-not-exist"]`].join("\n"), false)
+  build(noCommandImage, [`FROM ${tickerImage}`, `CMD ["/does-not-exist"]`].join("\n"), false, dockerHost)
 }
+
+/** Builds both test images on the engine under test. */
+export const buildTestImages = () => buildTestImagesOn(undefined)
 
 /**
  * Where a started container's action answers, read from its inspect as the strategy in use put it there: the host
