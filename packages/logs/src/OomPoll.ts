@@ -30,7 +30,14 @@ export type Observation =
 export type Verdict = "OomKilled" | "Stopped" | "Undecided"
 
 /**
- * What an observation says: OOM-killed, stopped otherwise (its state is final then), or not decided yet.
+ * The status of a process the kernel ended with SIGKILL, the OOM killer's signal.
+ */
+const killedStatus = 137
+
+/**
+ * What an observation says: OOM-killed, stopped otherwise (its state is final then), or not decided yet. An exit by
+ * SIGKILL without the OOM flag is not decided: Docker sets `OOMKilled` from the runtime's OOM event, which is
+ * delivered on its own and can come after the exit, so the poll goes on waiting for it until the window ends.
  *
  * @since 0.1.0
  * @category verdicts
@@ -38,9 +45,9 @@ export type Verdict = "OomKilled" | "Stopped" | "Undecided"
 export const verdict = (observation: Observation): Verdict => {
   switch (observation._tag) {
     case "State":
-      return observation.state.oomKilled
-        ? "OomKilled"
-        : observation.state.status === "exited" || observation.state.status === "dead"
+      if (observation.state.oomKilled) return "OomKilled"
+      return (observation.state.status === "exited" || observation.state.status === "dead") &&
+          observation.state.exitCode !== killedStatus
         ? "Stopped"
         : "Undecided"
     case "Gone":

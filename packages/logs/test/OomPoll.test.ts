@@ -7,6 +7,7 @@ import { Chunk, Clock, type Duration, Effect, Fiber, Ref, Stream, TestClock } fr
 const running: DockerEngine.ContainerState = { status: "running", running: true, oomKilled: false, exitCode: 0 }
 const oomKilled: DockerEngine.ContainerState = { status: "exited", running: false, oomKilled: true, exitCode: 137 }
 const exited: DockerEngine.ContainerState = { status: "exited", running: false, oomKilled: false, exitCode: 1 }
+const killed: DockerEngine.ContainerState = { status: "exited", running: false, oomKilled: false, exitCode: 137 }
 
 const engineError = (reason: Errors.DockerEngineErrorReason) => new Errors.DockerEngineError({ operation: "inspect", reason })
 
@@ -43,6 +44,21 @@ describe("OomPoll.states", () => {
       const { asked, check } = yield* scripted([Effect.succeed(running), Effect.succeed(exited)])
       assert.isFalse(yield* pollFor(OomPoll.memoryExhausted(check), "1 second"))
       assert.deepStrictEqual(yield* asked, [0, 5])
+    }))
+
+  it.effect("an exit by SIGKILL waits for Docker's OOM flag, which can come after the exit", () =>
+    Effect.gen(function*() {
+      const { asked, check } = yield* scripted([Effect.succeed(running), Effect.succeed(killed), Effect.succeed(killed), Effect.succeed(oomKilled)])
+      const observed = yield* pollFor(Stream.runCollect(OomPoll.states(check)), "1 second")
+      assert.deepStrictEqual(Chunk.toReadonlyArray(observed).map(OomPoll.verdict), ["Undecided", "Undecided", "Undecided", "OomKilled"])
+      assert.deepStrictEqual(yield* asked, [0, 5, 10, 15])
+    }))
+
+  it.effect("an exit by SIGKILL that the flag never follows is not an OOM, decided at the end of the window", () =>
+    Effect.gen(function*() {
+      const { asked, check } = yield* scripted([Effect.succeed(killed)])
+      assert.isFalse(yield* pollFor(OomPoll.memoryExhausted(check), "3 seconds"))
+      assert.strictEqual((yield* asked).length, 401)
     }))
 
   it.effect("a container the engine does not know is gone, not OOM-killed; other failures are undecided", () =>
