@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Deferred, Duration, Effect, Equal, Exit, type FiberId, Stream } from "effect"
+import { Clock, Deferred, Duration, Effect, Equal, Exit, FiberId, Stream } from "effect"
 
 /**
  * @since 0.1.0
@@ -45,16 +45,38 @@ export interface LogsGate {
  */
 export const defaultGrace: Duration.Duration = Duration.seconds(10)
 
+/**
+ * One hold of the gate, opened once. Its Deferred is made only when a /run has to wait for it: most holds end with
+ * nobody waiting, and a Deferred per /run costs more than the rest of the gate.
+ */
+class Hold {
+  private opened = false
+  private waiters: Deferred.Deferred<void> | undefined = undefined
+
+  awaitOpen(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.opened) return Effect.void
+      this.waiters ??= Deferred.unsafeMake<void>(FiberId.none)
+      return Deferred.await(this.waiters)
+    })
+  }
+
+  unsafeOpen(): void {
+    this.opened = true
+    if (this.waiters !== undefined) Deferred.unsafeDone(this.waiters, Exit.void)
+  }
+}
+
 type Phase =
   | { readonly _tag: "Open" }
-  | { readonly _tag: "Running"; readonly opened: Deferred.Deferred<void> }
+  | { readonly _tag: "Running"; readonly opened: Hold }
   | {
     readonly _tag: "AwaitingCollection"
-    readonly opened: Deferred.Deferred<void>
+    readonly opened: Hold
     readonly fiber: FiberId.FiberId
     readonly since: number
   }
-  | { readonly _tag: "Collecting"; readonly opened: Deferred.Deferred<void> }
+  | { readonly _tag: "Collecting"; readonly opened: Hold }
 
 const open: Phase = { _tag: "Open" }
 
@@ -70,31 +92,31 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
     let phase: Phase = open
 
     /** Opens the gate if `opened` is still the current hold: a late release of an earlier hold changes nothing. */
-    const release = (opened: Deferred.Deferred<void>) =>
-      Effect.suspend(() => {
-        if (phase._tag === "Open" || phase.opened !== opened) return Effect.void
+    const release = (opened: Hold) =>
+      Effect.sync(() => {
+        if (phase._tag === "Open" || phase.opened !== opened) return
         phase = open
-        return Deferred.succeed(opened, undefined)
+        opened.unsafeOpen()
       })
 
     /**
      * Takes the gate at once when no wait is needed (it is open, or held for the calling fiber's own earlier /run,
      * which is released first); undefined when the caller must wait. Synchronous: the warm path of every /run.
      */
-    const takeNow = (fiber: FiberId.FiberId): Deferred.Deferred<void> | undefined => {
+    const takeNow = (fiber: FiberId.FiberId): Hold | undefined => {
       if (phase._tag === "AwaitingCollection" && Equal.equals(phase.fiber, fiber)) {
         const held = phase.opened
         phase = open
-        Deferred.unsafeDone(held, Exit.void)
+        held.unsafeOpen()
       }
       if (phase._tag !== "Open") return undefined
-      const opened = Deferred.unsafeMake<void>(fiber)
+      const opened = new Hold()
       phase = { _tag: "Running", opened }
       return opened
     }
 
     /** Takes the gate for a /run, waiting for the hold before it (the rule's deadlock exits included). */
-    const enter: Effect.Effect<Deferred.Deferred<void>> = Effect.gen(function*() {
+    const enter: Effect.Effect<Hold> = Effect.gen(function*() {
       const fiber = yield* Effect.fiberId
       while (true) {
         const now = phase
@@ -110,21 +132,21 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
             yield* release(now.opened)
             continue
           }
-          yield* Effect.raceFirst(Deferred.await(now.opened), Effect.sleep(graceMillis - waited))
+          yield* Effect.raceFirst(now.opened.awaitOpen(), Effect.sleep(graceMillis - waited))
           continue
         }
         if (now._tag !== "Open") {
-          yield* Deferred.await(now.opened)
+          yield* now.opened.awaitOpen()
           continue
         }
-        const opened = yield* Deferred.make<void>()
+        const opened = new Hold()
         phase = { _tag: "Running", opened }
         return opened
       }
     })
 
     /** After a /run that succeeded, the gate stays held for its activation's collection. */
-    const hold = (opened: Deferred.Deferred<void>, fiber: FiberId.FiberId) =>
+    const hold = (opened: Hold, fiber: FiberId.FiberId) =>
       Effect.clockWith((clock) => {
         if (phase._tag === "Running" && phase.opened === opened) {
           phase = { _tag: "AwaitingCollection", opened, fiber, since: clock.unsafeCurrentTimeMillis() }
@@ -138,7 +160,7 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
         : Effect.uninterruptibleMask((restore) =>
           Effect.withFiberRuntime((fiber) => {
             const self = fiber.id()
-            const posted = (opened: Deferred.Deferred<void>) =>
+            const posted = (opened: Hold) =>
               Effect.matchCauseEffect(restore(post), {
                 onFailure: (cause) => Effect.zipRight(release(opened), Effect.failCause(cause)),
                 onSuccess: (value) => Effect.as(options.logsCollected !== false ? hold(opened, self) : release(opened), value)
@@ -154,7 +176,7 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
       phase = { _tag: "Collecting", opened: phase.opened }
       return phase.opened
     })
-    const releaseClaimed = (opened: Deferred.Deferred<void> | undefined) =>
+    const releaseClaimed = (opened: Hold | undefined) =>
       opened === undefined ? Effect.void : release(opened)
 
     return {
