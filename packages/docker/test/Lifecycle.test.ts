@@ -369,7 +369,8 @@ describe("DockerContainer suspend, resume, destroy", () => {
           Effect.as(note(`open ${address.host} ${options.maxConcurrent}`), {
             post: () => Effect.dieMessage("not used"),
             close: note("close")
-          })
+          }),
+        probe: () => Effect.dieMessage("not used")
       }
       yield* Effect.gen(function*() {
         const container = yield* DockerContainer.create({ image: "image", userProvided: false })
