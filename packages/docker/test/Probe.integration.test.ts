@@ -10,14 +10,17 @@ import { DockerContainer } from "@effect-whisk/docker"
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
 import * as FreezerChoice from "@effect-whisk/docker/FreezerChoice"
 import { ensureRuntimeImage, imageTag } from "@effect-whisk/runtime-nodejs/ImageBuild"
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import Docker from "dockerode"
 import { Duration, Effect, Fiber, Layer, Option, Schedule } from "effect"
-import { beforeAll } from "vitest"
 import { liveLayer } from "./support/liveLayer.js"
+import { docker } from "./support/realEngine.js"
 
 // A prefix of its own, so a cleanup of leftovers that another test runs at the same time leaves these alone.
 const prefix = `ewit-probe-${process.pid}`
+// A network of its own: on the default bridge the address of a killed container is soon given to another test's new
+// container, which may listen on 8080 and accept the probe.
+const network = `${prefix}-net`
 // The engine under test: support/testEngine.ts (imported by liveLayer) has pointed DOCKER_HOST at it.
 const client = new Docker()
 
@@ -26,7 +29,14 @@ const live = (config: WhiskConfig.Overrides) =>
     Layer.provideMerge(liveLayer(ContainerHttpClient.layer, { ...config, container: { namePrefix: prefix } }))
   )
 
-beforeAll(() => ensureRuntimeImage(), 600_000)
+beforeAll(async () => {
+  await ensureRuntimeImage()
+  docker("network", "create", network)
+}, 600_000)
+
+afterAll(() => {
+  docker("network", "rm", network)
+}, 60_000)
 
 const second = { timeout: Duration.seconds(1) }
 
@@ -50,7 +60,7 @@ describe("DockerContainer.probe on real containers", () => {
   for (const address of ["auto", "published"] as const) {
     it.scopedLive(`EFFECT_WHISK_ADDRESS=${address}: running and suspended containers accept the probe`, () =>
       Effect.gen(function*() {
-        const container = yield* DockerContainer.createScoped({ image: imageTag, userProvided: false })
+        const container = yield* DockerContainer.createScoped({ image: imageTag, userProvided: false, network })
         if (address === "published") assert.isTrue(container.address.published, container.address.asString)
         yield* accepted(container)
         yield* container.suspend
@@ -63,7 +73,7 @@ describe("DockerContainer.probe on real containers", () => {
 
     it.scopedLive(`EFFECT_WHISK_ADDRESS=${address}: after the engine killed the process, the probe fails with ProbeError`, () =>
       Effect.gen(function*() {
-        const container = yield* DockerContainer.createScoped({ image: imageTag, userProvided: false })
+        const container = yield* DockerContainer.createScoped({ image: imageTag, userProvided: false, network })
         yield* accepted(container)
         yield* killByEngine(container)
         const error = yield* Effect.flip(container.probe(second))

@@ -56,7 +56,8 @@ const action = (name: string, memory = 128): Action.Action => ({
 /** A pool in a Scope of the test's own, closed before the live layers (whose cleanup would hide a leftover). */
 const withPool = <A, E>(
   config: ContainerPool.Overrides,
-  use: (pool: ContainerPool.Service) => Effect.Effect<A, E>
+  use: (pool: ContainerPool.Service) => Effect.Effect<A, E>,
+  layer = live
 ) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
@@ -64,7 +65,27 @@ const withPool = <A, E>(
     const result = yield* use(pool).pipe(Effect.onExit((exit) => Scope.close(scope, exit)))
     assert.deepStrictEqual(engineContainers(), [], "the pool left containers behind")
     return result
-  }).pipe(Effect.provide(live))
+  }).pipe(Effect.provide(layer))
+
+/**
+ * A network of this file's own for the health check's test: on the default bridge, the address of a killed container
+ * is soon given to another test's new container, which may well listen on 8080 and so pass the probe.
+ */
+const healthNetwork = `${prefix}-health`
+
+const onHealthNetwork = WhiskLive.layerWithConfig(
+  WhiskConfig.layerWith({
+    container: { namePrefix: prefix, network: healthNetwork },
+    freezer: { runc: { ...FreezerConfig.defaults.runc, binary: runcBinary() } }
+  })
+)
+
+const withNetwork = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => execFileSync("docker", ["network", "create", healthNetwork], { stdio: "ignore" })),
+    () => self,
+    () => Effect.sync(() => execFileSync("docker", ["network", "rm", healthNetwork], { stdio: "ignore" }))
+  )
 
 describe("ContainerPool on the real engine", () => {
   it.live("a warm activation hits the same container; a prewarm is used and replaced", () =>
@@ -166,7 +187,7 @@ describe("ContainerPool on the real engine", () => {
         assert.strictEqual(record.start, "Prewarmed")
         assert.strictEqual(record.containerId, replacement)
         assert.deepStrictEqual(record.response.result, { action: "after-kill", n: 1 })
-      })), 120_000)
+      }), onHealthNetwork).pipe(withNetwork), 120_000)
 
   it.live("closing the pool while activations run removes every container", () =>
     Effect.gen(function*() {
