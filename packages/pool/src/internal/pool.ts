@@ -789,7 +789,8 @@ export const make = (
           cell.unhealthy++
           if (cell.unhealthy > config.prewarmRetryLimit) {
             return yield* Effect.logWarning(
-              `Prewarms of ${cell.config.image} keep failing their health check: not replaced until the next prewarm check`
+              `${cell.unhealthy} prewarms of ${cell.config.image} in a row failed their health check: no more are started` +
+                ` until a prewarm check (prewarmRetryLimit ${config.prewarmRetryLimit})`
             )
           }
           if (!(yield* startPrewarm(cell))) {
