@@ -24,6 +24,7 @@ PODMAN_HOST=${EFFECT_WHISK_TEST_PODMAN_HOST:-unix:///run/podman/podman.sock}
 MATRIX_SUITES=(
   packages/docker/test/Lifecycle.integration.test.ts
   packages/docker/test/ActionCalls.integration.test.ts
+  packages/docker/test/Probe.integration.test.ts
   packages/docker/test/LogAttribution.integration.test.ts
   packages/docker/test/ContainerLogsLive.test.ts
   packages/cli/test/EndToEnd.test.ts

@@ -92,6 +92,15 @@ export interface LogsOptions {
 
 /**
  * @since 0.1.0
+ * @category models
+ */
+export interface ProbeOptions {
+  /** The probe fails with ProbeError Timeout when no connection is made within this. */
+  readonly timeout: Duration.Duration
+}
+
+/**
+ * @since 0.1.0
  * @category errors
  */
 export type InitializeError =
@@ -118,6 +127,12 @@ export type ControlError =
   | Errors.DockerEngineError
   | Errors.ContainerBackendError
   | Errors.ContainerDestroyed
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ProbeError = Errors.ProbeError | Errors.ContainerDestroyed
 
 /**
  * @since 0.1.0
@@ -161,6 +176,12 @@ export interface Container {
   readonly suspend: Effect.Effect<void, ControlError>
   /** Thaws the container, then opens new connections. Resuming a running container does nothing. */
   readonly resume: Effect.Effect<void, ControlError>
+  /**
+   * The health probe (PX10): opens a TCP connection to the action's port and closes it at once, sending nothing.
+   * Succeeds when the connection is made within `timeout`; interrupting it closes the socket. It says only that the
+   * port accepts connections (a suspended container's kernel accepts them too), not that the action answers.
+   */
+  readonly probe: (options: ProbeOptions) => Effect.Effect<void, ProbeError>
   /** Removes the container. Final: every later operation, destroy too, fails with ContainerDestroyed. */
   readonly destroy: Effect.Effect<void, DestroyError>
   /**

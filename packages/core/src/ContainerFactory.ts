@@ -1,7 +1,8 @@
 /**
  * Creates action containers from a backend-neutral request. `DockerContainer.layer` in `@effect-whisk/docker`
  * provides the live factory on a Docker engine; `layerTest` here is an in-memory one that needs nothing else:
- * scripted /init and /run answers and activation logs per container, every call recorded, the state observable.
+ * scripted /init and /run answers, health probes and activation logs per container, every call recorded, the state
+ * observable.
  *
  * @since 0.1.0
  */
@@ -105,7 +106,7 @@ export const make = (create: Service["create"]): Service => ({
 /**
  * The calls a test ContainerFactory received: `create(request, index)`, and for each container `initialize(id,
  * initializer, options)`, `run(id, parameters, activation, options)`, `suspend(id)`, `resume(id)`, `destroy(id)`,
- * `logs(id, options)` and `logLines(id, options)`.
+ * `logs(id, options)`, `logLines(id, options)` and `probe(id, options)`.
  *
  * @since 0.1.0
  * @category testing
@@ -162,6 +163,18 @@ export const answer = (
 })
 
 /**
+ * One health probe a test container received.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export interface TestProbe {
+  readonly containerId: ContainerId
+  /** What the container was created from. */
+  readonly request: CreateRequest
+}
+
+/**
  * @since 0.1.0
  * @category testing
  */
@@ -172,6 +185,12 @@ export interface TestOptions {
   readonly init?: (call: TestCall) => Effect.Effect<TestAnswer>
   /** Answers /run. Default: `200 {}` with no lines (and the sentinels). */
   readonly run?: (call: TestCall) => Effect.Effect<TestAnswer>
+  /**
+   * Answers each health probe of a container that is not destroyed, suspended ones too (a frozen container's kernel
+   * accepts connections). Default: a success. Fail it with `Errors.ProbeError` for an unhealthy container; one that
+   * takes longer than the probe's timeout fails with ProbeError Timeout.
+   */
+  readonly probe?: (probe: TestProbe) => Effect.Effect<void, Errors.ProbeError>
 }
 
 /**
@@ -179,8 +198,8 @@ export interface TestOptions {
  * /run are answered by the script and interpreted as a Docker container interprets them (time limits, 503, the
  * developer and application errors); the lines of each answer, with their sentinels, are the container's log, read
  * by `logs` and `logLines` one activation at a time; with maxConcurrent 1 a /run waits for the previous activation's
- * collection as a Docker container does (LogsGate); a call to a suspended container times out; suspend, resume and
- * destroy change the state. Every call is recorded in `ContainerFactoryCalls`. Build it fresh for each test.
+ * collection as a Docker container does (LogsGate); a call to a suspended container times out; a health probe
+ * succeeds unless the script says otherwise; suspend, resume and destroy change the state. Every call is recorded in `ContainerFactoryCalls`. Build it fresh for each test.
  *
  * @since 0.1.0
  * @category testing

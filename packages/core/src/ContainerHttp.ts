@@ -1,15 +1,17 @@
 /**
- * The HTTP endpoint of an action container (/init, /run). `open` gives a client for one container; the live Layer
- * (on node:http, `ContainerHttpClient`) is in `@effect-whisk/docker`.
+ * The HTTP endpoint of an action container (/init, /run). `open` gives a client for one container, `probe` checks
+ * that its port accepts connections; the live Layer (on node:http and node:net, `ContainerHttpClient`) is in
+ * `@effect-whisk/docker`.
  *
  * @since 0.1.0
  */
 import { Context, Duration, Effect, Layer } from "effect"
 import type { ByteSize } from "./ByteSize.js"
 import type { ConnectionError, NoResponseReceived, Timeout } from "./ConnectionFailure.js"
+import type * as Container from "./Container.js"
 import type { ContainerAddress } from "./ContainerAddress.js"
 import * as ContainerResponse from "./ContainerResponse.js"
-import type { ContainerHealthError } from "./Errors.js"
+import type { ContainerHealthError, ProbeError } from "./Errors.js"
 import { type CallLog, recording } from "./internal/callLog.js"
 
 /**
@@ -87,8 +89,19 @@ export interface OpenOptions {
  * @since 0.1.0
  * @category models
  */
+export type ProbeOptions = Container.ProbeOptions
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   readonly open: (address: ContainerAddress, options: OpenOptions) => Effect.Effect<ContainerClient>
+  /**
+   * A TCP connection to the address, closed as soon as it is made, nothing sent (the pool's health check, PX10).
+   * Interrupting it closes the socket.
+   */
+  readonly probe: (address: ContainerAddress, options: ProbeOptions) => Effect.Effect<void, ProbeError>
 }
 
 /**
@@ -98,8 +111,8 @@ export interface Service {
 export class ContainerHttp extends Context.Tag("@effect-whisk/core/ContainerHttp")<ContainerHttp, Service>() {}
 
 /**
- * The calls a test ContainerHttp received: `open(address, options)`, `post(address, path, body, options)` and
- * `close(address)`.
+ * The calls a test ContainerHttp received: `open(address, options)`, `post(address, path, body, options)`,
+ * `close(address)` and `probe(address, options)`.
  *
  * @since 0.1.0
  * @category testing
@@ -118,24 +131,28 @@ export interface TestRequest {
 }
 
 /**
- * A ContainerHttp whose every post is answered by `respond` (by default `200 {}`), recording the calls in
- * `ContainerHttpCalls`. Both see the value a body stands for (an EncodedBody decoded).
+ * A ContainerHttp whose every post is answered by `respond` (by default `200 {}`) and every probe by `probe` (by
+ * default a success), recording the calls in `ContainerHttpCalls`. Both see the value a body stands for (an
+ * EncodedBody decoded).
  *
  * @since 0.1.0
  * @category testing
  */
 export const layerTest = (
   respond: (request: TestRequest) => Effect.Effect<ContainerResponse.ContainerResponse, PostError> = () =>
-    Effect.succeed(ContainerResponse.make(200, "{}"))
+    Effect.succeed(ContainerResponse.make(200, "{}")),
+  probe: (address: ContainerAddress, options: ProbeOptions) => Effect.Effect<void, ProbeError> = () => Effect.void
 ): Layer.Layer<ContainerHttp | ContainerHttpCalls> =>
   Layer.effectContext(Effect.gen(function*() {
     const { log, service: recorded } = yield* recording({
       open: (_address: ContainerAddress, _options: OpenOptions) => Effect.void,
       post: (address: ContainerAddress, path: string, body: unknown, options: PostOptions) =>
         respond({ address, path, body, options }),
-      close: (_address: ContainerAddress) => Effect.void
+      close: (_address: ContainerAddress) => Effect.void,
+      probe
     })
     const service: Service = {
+      probe: recorded.probe,
       open: (address, options) =>
         Effect.as(recorded.open(address, options), {
           post: (path, body, postOptions) => recorded.post(address, path, bodyValue(body), postOptions),

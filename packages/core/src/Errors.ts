@@ -103,6 +103,34 @@ export class ContainerHealthError extends Data.TaggedError("ContainerHealthError
 }
 
 /**
+ * A health probe of a container failed (PX10): a TCP connection to its action port could not be made. `Refused`:
+ * nothing listens there (the action's process is gone); `Unreachable`: no route to it or another socket error (a
+ * container that stopped has left its network); `Timeout`: no connection within the probe's timeout. A probe proves
+ * only that the port accepts connections: the kernel accepts them for a frozen process too.
+ *
+ * @since 0.1.0
+ * @category calls
+ */
+export class ProbeError extends Data.TaggedError("ProbeError")<{
+  /** `host:port` probed. */
+  readonly target: string
+  readonly reason: "Refused" | "Unreachable" | "Timeout"
+  readonly timeoutMillis?: number
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    switch (this.reason) {
+      case "Refused":
+        return withCause(`The action container ${this.target} refused the health probe: nothing listens on its port`, this.cause)
+      case "Unreachable":
+        return withCause(`The action container ${this.target} could not be reached by the health probe`, this.cause)
+      case "Timeout":
+        return `The action container ${this.target} did not accept the health probe's connection within ${this.timeoutMillis} ms`
+    }
+  }
+}
+
+/**
  * An operation was asked of a container after it was destroyed: destroy is final.
  *
  * @since 0.1.0
@@ -110,7 +138,7 @@ export class ContainerHealthError extends Data.TaggedError("ContainerHealthError
  */
 export class ContainerDestroyed extends Data.TaggedError("ContainerDestroyed")<{
   readonly containerId: string
-  readonly operation: "initialize" | "run" | "suspend" | "resume" | "destroy" | "logs"
+  readonly operation: "initialize" | "run" | "suspend" | "resume" | "destroy" | "logs" | "probe"
 }> {
   override get message(): string {
     return `Cannot ${this.operation} the container ${this.containerId}: it was destroyed; create a new one`

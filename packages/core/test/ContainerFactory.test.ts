@@ -10,7 +10,7 @@ import {
   Messages
 } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Fiber, Stream } from "effect"
+import { Chunk, Duration, Effect, Fiber, Stream, TestClock } from "effect"
 
 const second = Duration.seconds(1)
 const callOptions = { timeout: second, maxConcurrent: 1 }
@@ -159,4 +159,49 @@ describe("LogLine.activationLines", () => {
     assert.strictEqual(LogLine.formatRaw(file.split("\n")[0]!), "2026-01-01T00:00:00Z           stdout: hello")
     assert.strictEqual(LogLine.activationLines([], { sentinels: false }).length, 0)
   })
+
+  it.effect("PX10: a health probe succeeds by default, suspended too; a destroyed container's fails with ContainerDestroyed", () =>
+    Effect.gen(function*() {
+      const container = yield* ContainerFactory.create({ image: "image", userProvided: false })
+      yield* container.probe({ timeout: second })
+      yield* container.suspend
+      yield* container.probe({ timeout: second })
+      yield* container.destroy
+      const destroyed = yield* Effect.flip(container.probe({ timeout: second }))
+      assert.strictEqual(destroyed._tag, "ContainerDestroyed")
+      if (destroyed._tag === "ContainerDestroyed") assert.strictEqual(destroyed.operation, "probe")
+      const probes = yield* (yield* ContainerFactory.ContainerFactoryCalls).of("probe")
+      assert.deepStrictEqual(probes, [
+        ["test-container-1", { timeout: second }],
+        ["test-container-1", { timeout: second }],
+        ["test-container-1", { timeout: second }]
+      ])
+    }).pipe(Effect.provide(ContainerFactory.layerTest())))
+
+  it.effect("PX10: probes answer as scripted per container; one slower than its timeout fails with Timeout", () =>
+    Effect.gen(function*() {
+      const refusing = yield* ContainerFactory.create({ image: "refusing", userProvided: false })
+      const hanging = yield* ContainerFactory.create({ image: "hanging", userProvided: false })
+      const healthy = yield* ContainerFactory.create({ image: "healthy", userProvided: false })
+      const refused = yield* Effect.flip(refusing.probe({ timeout: second }))
+      assert.strictEqual(refused._tag, "ProbeError")
+      if (refused._tag === "ProbeError") assert.strictEqual(refused.reason, "Refused")
+      const late = yield* Effect.fork(Effect.flip(hanging.probe({ timeout: Duration.millis(500) })))
+      yield* TestClock.adjust("500 millis")
+      const timedOut = yield* Fiber.join(late)
+      assert.strictEqual(timedOut._tag, "ProbeError")
+      if (timedOut._tag === "ProbeError") {
+        assert.strictEqual(timedOut.reason, "Timeout")
+        assert.strictEqual(timedOut.timeoutMillis, 500)
+        assert.strictEqual(timedOut.target, "test-container-2:8080")
+      }
+      yield* healthy.probe({ timeout: second })
+    }).pipe(Effect.provide(ContainerFactory.layerTest({
+      probe: ({ containerId, request }) =>
+        request.image === "refusing"
+          ? Effect.fail(new Errors.ProbeError({ target: `${containerId}:8080`, reason: "Refused" }))
+          : request.image === "hanging"
+          ? Effect.never
+          : Effect.void
+    }))))
 })

@@ -67,4 +67,21 @@ describe("test layers", () => {
       const posts = yield* (yield* ContainerHttp.ContainerHttpCalls).of("post")
       assert.deepStrictEqual(posts.map((args) => args[2]), [{ value: { a: 1 }, activation_id: "a1" }])
     }).pipe(Effect.provide(ContainerHttp.layerTest(({ body }) => Effect.succeed(ContainerResponse.make(200, JSON.stringify(body)))))))
+
+  it.effect("ContainerHttp.layerTest answers every probe as scripted (by default a success) and records it", () =>
+    Effect.gen(function*() {
+      const http = yield* ContainerHttp.ContainerHttp
+      yield* http.probe(ContainerAddress.make("1.2.3.4"), { timeout: Duration.seconds(1) })
+      const refused = yield* Effect.flip(http.probe(ContainerAddress.make("5.6.7.8"), { timeout: Duration.seconds(1) }))
+      assert.strictEqual(refused.reason, "Refused")
+      assert.strictEqual(refused.target, "5.6.7.8:8080")
+      const probes = yield* (yield* ContainerHttp.ContainerHttpCalls).of("probe")
+      assert.deepStrictEqual(probes.map((args) => (args[0] as ContainerAddress.ContainerAddress).asString), [
+        "1.2.3.4:8080",
+        "5.6.7.8:8080"
+      ])
+    }).pipe(Effect.provide(ContainerHttp.layerTest(undefined, (address) =>
+      address.host === "5.6.7.8"
+        ? Effect.fail(new Errors.ProbeError({ target: address.asString, reason: "Refused" }))
+        : Effect.void))))
 })

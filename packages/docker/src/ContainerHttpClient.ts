@@ -16,6 +16,10 @@
  * - An answer longer than `maxResponse` is cut to `truncation` bytes at a UTF-8 character boundary and marked
  *   truncated; the client never holds more than the limit in memory. An answer without Content-Length is read up to
  *   the limit (the original refused it as NoResponseReceived).
+ * - `probe` (the pool's health check, PX10) makes a TCP connection to the address and destroys it as soon as it is
+ *   made, sending nothing: refused is ProbeError `Refused`, another socket error `Unreachable`, no connection within
+ *   its timeout `Timeout`. To a published port it reaches the engine's forwarder, which accepts while the container
+ *   runs whether or not the action listens; once the container stops, the port is closed and the probe is refused.
  * - Each request has a connection of its own, without keep-alive: no connection outlives its request. At most
  *   `maxConcurrent` calls of a client are in flight; further calls wait for a slot, in order. Interrupting a call
  *   destroys its socket; `close` interrupts the calls in flight or waiting, destroys their sockets, and later calls
@@ -28,6 +32,7 @@ import type { ContainerAddress, ContainerResponse } from "@effect-whisk/core"
 import { Duration, Effect, Either, Layer, type Scope } from "effect"
 import { CallSlots } from "./internal/callSlots.js"
 import { type AttemptError, encodeBody, pathOf, sendAttempt, sendProbe, targetOf } from "./internal/postRequest.js"
+import * as TcpProbe from "./internal/tcpProbe.js"
 
 /**
  * @since 0.1.0
@@ -197,7 +202,8 @@ export const make = (
       })
     )
     return {
-      open: (address, { maxConcurrent }) => Effect.sync(() => openClient(clients, address, maxConcurrent, options))
+      open: (address, { maxConcurrent }) => Effect.sync(() => openClient(clients, address, maxConcurrent, options)),
+      probe: (address, { timeout }) => TcpProbe.probe(address, timeout)
     }
   })
 

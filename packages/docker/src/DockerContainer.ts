@@ -1,9 +1,9 @@
 /**
  * An action container on a Docker engine, the Docker implementation of core's `Container`: create (with OpenWhisk's
- * pull rules), /init and /run over HTTP with OOM detection, suspend and resume, per-activation logs, destroy. Every
- * operation is an Effect with a typed error; the services it needs are captured when the container is created.
- * `layer` provides core's `ContainerFactory` with it. The implementation is `internal/dockerContainer.ts`, its HTTP
- * client `internal/actionClient.ts`, how it freezes `internal/freezing.ts`.
+ * pull rules), /init and /run over HTTP with OOM detection, suspend and resume, per-activation logs, a health probe,
+ * destroy. Every operation is an Effect with a typed error; the services it needs are captured when the container is
+ * created. `layer` provides core's `ContainerFactory` with it. The implementation is `internal/dockerContainer.ts`,
+ * its HTTP client `internal/actionClient.ts`, how it freezes `internal/freezing.ts`.
  *
  * @since 0.1.0
  */
@@ -78,6 +78,11 @@ export interface DockerContainer extends Container.Container {
     activation: Readonly<Record<string, unknown>>,
     options: RunOptions
   ) => Effect.Effect<RunOutcome, Errors.ContainerHealthError | Errors.InvalidPayload | Errors.ContainerDestroyed>
+  /**
+   * A TCP connection to the action's port, where the HTTP client reaches it (the container's address, or the port
+   * the engine publishes), closed at once (ContainerHttp's probe).
+   */
+  readonly probe: (options: Container.ProbeOptions) => Effect.Effect<void, Errors.ProbeError | Errors.ContainerDestroyed>
   /** Read from the container's json-file log through the engine. */
   readonly logs: (
     options: LogsOptions
@@ -173,6 +178,8 @@ export interface TestOptions {
   readonly runc?: Partial<Runc.Service>
   /** Answers the action's /init and /run (by default `200 {}`). */
   readonly respond?: Parameters<typeof ContainerHttp.layerTest>[0]
+  /** Answers each health probe (by default a success). */
+  readonly probe?: Parameters<typeof ContainerHttp.layerTest>[1]
   readonly config?: WhiskConfig.Overrides
 }
 

@@ -373,7 +373,8 @@ describe("the container's HTTP client", () => {
         Effect.zipRight(
           Effect.zipRight(Effect.repeatN(Effect.yieldNow(), 20), Effect.sync(() => opened++)),
           Effect.succeed({ post: () => ok("{}"), close: Effect.void })
-        )
+        ),
+      probe: () => Effect.void
     }
     return Effect.gen(function*() {
       const c = yield* container

@@ -3,6 +3,7 @@ import { ActionHttpConfig, ByteSize, ContainerAddress, ContainerHttp, ContainerR
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Duration, Effect, Either, Exit, Fiber, Layer, Option, Schedule } from "effect"
+import * as net from "node:net"
 import { answer, answerChunked, answerLarge, closedPort, type Handler, type Streamed, testServer } from "./support/testServer.js"
 
 const limits = (maxResponse: number, truncation: number) => ({
@@ -460,4 +461,69 @@ describe("ContainerHttpClient (live, node:http)", () => {
         Layer.provide(ActionHttpConfig.layerWith({ retryInterval: Duration.millis(20) }))
       ))
     ))
+})
+
+/** A TCP server that counts the connections it accepted, the bytes they carried and how many have closed. */
+const tcpServer = Effect.acquireRelease(
+  Effect.async<{ readonly server: net.Server; readonly port: number; readonly seen: { accepted: number; closed: number; bytes: number } }>(
+    (resume) => {
+      const seen = { accepted: 0, closed: 0, bytes: 0 }
+      const server = net.createServer((socket) => {
+        seen.accepted++
+        socket.on("data", (chunk) => (seen.bytes += chunk.length))
+        socket.on("error", () => {})
+        socket.on("close", () => seen.closed++)
+      })
+      server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ server, port: (server.address() as net.AddressInfo).port, seen })))
+    }
+  ),
+  ({ server }) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))
+)
+
+/** The TCP sockets this process holds open now (servers are counted apart). */
+const openSockets = () => process.getActiveResourcesInfo().filter((kind) => kind === "TCPSocketWrap").length
+
+const noSocketLeft = (before: number) =>
+  Effect.suspend(() => openSockets() <= before ? Effect.void : Effect.fail(`${openSockets() - before} sockets left`)).pipe(
+    Effect.retry(Schedule.spaced("10 millis").pipe(Schedule.upTo("2 seconds")))
+  )
+
+describe("ContainerHttpClient probe (live, node:net)", () => {
+  it.scopedLive("PX10: connects and closes at once, sending nothing; no socket is left", () =>
+    Effect.gen(function*() {
+      const { port, seen } = yield* tcpServer
+      const before = openSockets()
+      const http = yield* ContainerHttp.ContainerHttp
+      yield* http.probe(ContainerAddress.make("127.0.0.1", port), { timeout: Duration.seconds(5) })
+      yield* Effect.suspend(() => seen.closed === 1 ? Effect.void : Effect.fail("open")).pipe(
+        Effect.retry(Schedule.spaced("10 millis").pipe(Schedule.upTo("2 seconds")))
+      )
+      assert.deepStrictEqual(seen, { accepted: 1, closed: 1, bytes: 0 })
+      yield* noSocketLeft(before)
+    }).pipe(Effect.provide(ContainerHttpClient.layer.pipe(Layer.provide(ActionHttpConfig.layer)))))
+
+  it.scopedLive("PX10: a port where nothing listens refuses: ProbeError Refused, naming the target", () =>
+    Effect.gen(function*() {
+      const port = yield* closedPort
+      const before = openSockets()
+      const http = yield* ContainerHttp.ContainerHttp
+      const error = yield* Effect.flip(http.probe(ContainerAddress.make("127.0.0.1", port), { timeout: Duration.seconds(5) }))
+      assert.strictEqual(error._tag, "ProbeError")
+      assert.strictEqual(error.reason, "Refused")
+      assert.strictEqual(error.target, `127.0.0.1:${port}`)
+      assert.match(error.message, /refused the health probe/)
+      yield* noSocketLeft(before)
+    }).pipe(Effect.provide(ContainerHttpClient.layer.pipe(Layer.provide(ActionHttpConfig.layer)))))
+
+  it.scopedLive("PX10: probes interrupted as they start leave no socket", () =>
+    Effect.gen(function*() {
+      const { port } = yield* tcpServer
+      const before = openSockets()
+      const http = yield* ContainerHttp.ContainerHttp
+      for (let i = 0; i < 20; i++) {
+        const fiber = yield* Effect.fork(http.probe(ContainerAddress.make("127.0.0.1", port), { timeout: Duration.seconds(5) }))
+        yield* Fiber.interrupt(fiber)
+      }
+      yield* noSocketLeft(before)
+    }).pipe(Effect.provide(ContainerHttpClient.layer.pipe(Layer.provide(ActionHttpConfig.layer)))))
 })

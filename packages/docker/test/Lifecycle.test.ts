@@ -4,6 +4,7 @@ import {
   ActivationResponse,
   ByteSize,
   ConnectionFailure,
+  type ContainerAddress,
   ContainerFactory,
   ContainerHttp,
   ContainerId,
@@ -369,7 +370,8 @@ describe("DockerContainer suspend, resume, destroy", () => {
           Effect.as(note(`open ${address.host} ${options.maxConcurrent}`), {
             post: () => Effect.dieMessage("not used"),
             close: note("close")
-          })
+          }),
+        probe: () => Effect.dieMessage("not used")
       }
       yield* Effect.gen(function*() {
         const container = yield* DockerContainer.create({ image: "image", userProvided: false })
@@ -537,4 +539,26 @@ describe("DockerContainer.layerTest", () => {
       respond: () => Effect.fail(new ConnectionFailure.ConnectionError({ target: "testIp:8080/run" })),
       engine: { state: () => Effect.succeed({ status: "exited", running: false, oomKilled: true, exitCode: 137 }) }
     }))))
+
+  it.effect("PX10: probe goes to ContainerHttp's probe at the container's address; a destroyed container's fails with ContainerDestroyed", () =>
+    Effect.gen(function*() {
+      const container = yield* ContainerFactory.create({ image: "image", userProvided: false })
+      yield* container.probe({ timeout: Duration.seconds(1) })
+      const failed = yield* Effect.flip(container.probe({ timeout: Duration.seconds(1) }))
+      assert.strictEqual(failed._tag, "ProbeError")
+      if (failed._tag === "ProbeError") assert.strictEqual(failed.reason, "Unreachable")
+      yield* container.destroy
+      const destroyed = yield* Effect.flip(container.probe({ timeout: Duration.seconds(1) }))
+      assert.strictEqual(destroyed._tag, "ContainerDestroyed")
+      const probes = yield* (yield* ContainerHttp.ContainerHttpCalls).of("probe")
+      assert.deepStrictEqual(probes.map(([address, options]) => [(address as ContainerAddress.ContainerAddress).asString, options]), [
+        ["testIp:8080", { timeout: Duration.seconds(1) }],
+        ["testIp:8080", { timeout: Duration.seconds(1) }]
+      ])
+    }).pipe(Effect.provide(Layer.unwrapEffect(Effect.map(Ref.make(0), (probes) =>
+      DockerContainer.layerTest({
+        probe: (address) =>
+          Effect.flatMap(Ref.getAndUpdate(probes, (n) => n + 1), (n) =>
+            n === 0 ? Effect.void : Effect.fail(new Errors.ProbeError({ target: address.asString, reason: "Unreachable" })))
+      }))))))
 })

@@ -3,7 +3,8 @@
  * `invoke` places an activation on a warm container of the same action, a prewarmed one, a new one, or one made
  * room for by evicting idle containers, or waits in a bounded buffer (P1–P16); it runs /init once per container,
  * /run, and collects the logs; containers are suspended after a pause grace, removed when idle, and destroyed after
- * a failure (P18, P19). Closing the pool's Scope removes every container it made.
+ * a failure (P18, P19); started prewarms can be health-checked (PX10). Closing the pool's Scope removes every
+ * container it made.
  *
  * @since 0.1.0
  */
@@ -104,6 +105,23 @@ export interface StemCell {
 }
 
 /**
+ * The health check of stem cells (PX10; OpenWhisk's `container-proxy.action-health-check`, off by default there too):
+ * while a started prewarm waits unused, it is probed every `period` (a TCP connection to its action port, closed at
+ * once); a success resets the count of failures, and `maxFails` failures in a row remove it and start a replacement.
+ * Probing stops when the prewarm is taken for an activation; warm containers are never probed (as OpenWhisk v1, PF16).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HealthCheck {
+  readonly enabled: boolean
+  /** From the prewarm's start to its first probe, and between two probes; also each probe's timeout (`check-period`). */
+  readonly period: Duration.DurationInput
+  /** Failed probes in a row that remove the prewarm (`max-fails`). */
+  readonly maxFails: number
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -135,13 +153,27 @@ export interface Config {
   readonly prewarmCheckInterval: Duration.DurationInput
   /** Prewarms expired per check at most (`prewarm-expiration-limit`). */
   readonly prewarmExpirationLimit: number
-  /** Consecutive failed starts of a stem cell after which it is not started again until the next check (PF5). */
+  /**
+   * Consecutive failed starts of a stem cell after which it is not started again until the next check (PF5); the same
+   * bound holds for prewarms of a cell removed by the health check in a row.
+   */
   readonly prewarmRetryLimit: number
+  /** Probing started prewarms (PX10): off by default, as OpenWhisk's. */
+  readonly healthCheck: HealthCheck
 }
 
 /**
- * OpenWhisk's defaults (P20); a buffer of 10,000 retried every second; an activation waits up to
- * 500 ms for its own busy container before evicting, and may go before a buffer head that waited less than 1 s.
+ * What `make` and `layer` take: any part of the Config, and any part of its health check, over the defaults.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Overrides = Partial<Omit<Config, "healthCheck">> & { readonly healthCheck?: Partial<HealthCheck> }
+
+/**
+ * OpenWhisk's defaults (P20), the health check's too (off; every 3 s; 3 failures); a buffer of 10,000 retried every
+ * second; an activation waits up to 500 ms for its own busy container before evicting, and may go before a buffer
+ * head that waited less than 1 s.
  *
  * @since 0.1.0
  * @category defaults
@@ -157,7 +189,8 @@ export const defaults: Config = {
   stemCells: [],
   prewarmCheckInterval: Duration.minutes(10),
   prewarmExpirationLimit: 100,
-  prewarmRetryLimit: 5
+  prewarmRetryLimit: 5,
+  healthCheck: { enabled: false, period: Duration.seconds(3), maxFails: 3 }
 }
 
 /**
@@ -228,15 +261,15 @@ export class ContainerPool extends Context.Tag("@effect-whisk/pool/ContainerPool
  * @category constructors
  */
 export const make: (
-  config?: Partial<Config>
+  config?: Overrides
 ) => Effect.Effect<Service, never, ContainerFactory.ContainerFactory | Scope.Scope> = (config = {}) =>
-  internal.make({ ...defaults, ...config })
+  internal.make({ ...defaults, ...config, healthCheck: { ...defaults.healthCheck, ...config.healthCheck } })
 
 /**
  * @since 0.1.0
  * @category layers
  */
-export const layer = (config: Partial<Config> = {}): Layer.Layer<ContainerPool, never, ContainerFactory.ContainerFactory> =>
+export const layer = (config: Overrides = {}): Layer.Layer<ContainerPool, never, ContainerFactory.ContainerFactory> =>
   Layer.scoped(ContainerPool, make(config))
 
 /**

@@ -29,7 +29,9 @@ export const evictions = Metric.counter("effect_whisk_pool_evictions", {
 })
 
 /**
- * Containers removed, tagged `reason`: `Evicted`, `Idle`, `Expired`, `Failed`, `Unhealthy`, `Interrupted`, `Closed`.
+ * Containers removed, tagged `reason`: `Evicted`, `Idle`, `Expired`, `Failed`, `Unhealthy` (a failed resume, or a
+ * refused or 503 first run after a pause), `HealthCheck` (a prewarm that failed `maxFails` health probes in a row,
+ * PX32), `Interrupted`, `Closed`.
  *
  * @since 0.1.0
  * @category metrics

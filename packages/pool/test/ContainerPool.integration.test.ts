@@ -1,14 +1,16 @@
 // The pool on the real engine, through the live layers (WhiskLive) and the runtime image: warm reuse, a prewarm used
-// and replaced, the pause grace freezing a container and the next activation resuming it, closing the pool removing
-// every container, and 200 mixed activations over eight actions on a budget of four containers. No skip: CI brings up
-// the engine, and the image is built here only when it is missing or out of date. A container name prefix of this
-// file's own (and of this process), so that another test's cleanup never removes these containers, nor this file's.
+// and replaced, the pause grace freezing a container and the next activation resuming it, a prewarm killed behind the
+// pool's back found by the health check and replaced, closing the pool removing every container, and 200 mixed
+// activations over eight actions on a budget of four containers. No skip: CI brings up the engine, and the image is
+// built here only when it is missing or out of date. A container name prefix of this file's own (and of this
+// process), so that another test's cleanup never removes these containers, nor this file's.
 import { ByteSize, FreezerConfig, WhiskConfig } from "@effect-whisk/core"
 import { WhiskLive } from "@effect-whisk/docker"
-import { type Action, ContainerPool } from "@effect-whisk/pool"
+import { type Action, ContainerPool, PoolMetrics } from "@effect-whisk/pool"
 import { ensureRuntimeImage, imageTag } from "@effect-whisk/runtime-nodejs/ImageBuild"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Schedule, Scope } from "effect"
+import Docker from "dockerode"
+import { Effect, Exit, Metric, Schedule, Scope } from "effect"
 import { execFileSync } from "node:child_process"
 import { accessSync, constants } from "node:fs"
 import { delimiter, join } from "node:path"
@@ -53,8 +55,9 @@ const action = (name: string, memory = 128): Action.Action => ({
 
 /** A pool in a Scope of the test's own, closed before the live layers (whose cleanup would hide a leftover). */
 const withPool = <A, E>(
-  config: Partial<ContainerPool.Config>,
-  use: (pool: ContainerPool.Service) => Effect.Effect<A, E>
+  config: ContainerPool.Overrides,
+  use: (pool: ContainerPool.Service) => Effect.Effect<A, E>,
+  layer = live
 ) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
@@ -62,7 +65,27 @@ const withPool = <A, E>(
     const result = yield* use(pool).pipe(Effect.onExit((exit) => Scope.close(scope, exit)))
     assert.deepStrictEqual(engineContainers(), [], "the pool left containers behind")
     return result
-  }).pipe(Effect.provide(live))
+  }).pipe(Effect.provide(layer))
+
+/**
+ * A network of this file's own for the health check's test: on the default bridge, the address of a killed container
+ * is soon given to another test's new container, which may well listen on 8080 and so pass the probe.
+ */
+const healthNetwork = `${prefix}-health`
+
+const onHealthNetwork = WhiskLive.layerWithConfig(
+  WhiskConfig.layerWith({
+    container: { namePrefix: prefix, network: healthNetwork },
+    freezer: { runc: { ...FreezerConfig.defaults.runc, binary: runcBinary() } }
+  })
+)
+
+const withNetwork = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => execFileSync("docker", ["network", "create", healthNetwork], { stdio: "ignore" })),
+    () => self,
+    () => Effect.sync(() => execFileSync("docker", ["network", "rm", healthNetwork], { stdio: "ignore" }))
+  )
 
 describe("ContainerPool on the real engine", () => {
   it.live("a warm activation hits the same container; a prewarm is used and replaced", () =>
@@ -137,6 +160,34 @@ describe("ContainerPool on the real engine", () => {
         const warm = records.filter((record) => record.start === "Warm").length
         assert.isAbove(warm, 150, `only ${warm} of 200 activations were warm`)
       })), 300_000)
+
+  it.live("PX32: a prewarm whose process the engine killed fails its health probes, is removed and replaced", () =>
+    withPool({
+      stemCells: [{ image: imageTag, memory: ByteSize.megabytes(128), initialCount: 1 }],
+      healthCheck: { enabled: true, period: "1 second" }
+    }, (pool) =>
+      Effect.gen(function*() {
+        const removedForHealth = Effect.map(
+          Metric.value(PoolMetrics.removals.pipe(Metric.tagged("reason", "HealthCheck"))),
+          (state) => state.count
+        )
+        const removedBefore = yield* removedForHealth
+        const prewarm = (other?: string) =>
+          Effect.flatMap(pool.snapshot, (snapshot) => {
+            const found = snapshot.containers.find((info) => info.state === "Prewarmed" && info.containerId !== other)
+            return found === undefined ? Effect.fail("starting") : Effect.succeed(found.containerId!)
+          }).pipe(Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.upTo("30 seconds"))))
+        const first = yield* prewarm()
+        // Only this pool's own container: its process dies, the engine keeps the stopped container.
+        yield* Effect.promise(() => new Docker().getContainer(first).kill())
+        const replacement = yield* prewarm(first)
+        assert.strictEqual((yield* removedForHealth) - removedBefore, 1)
+        assert.isFalse(engineContainers().some((id) => first.startsWith(id)), "the killed prewarm is still on the engine")
+        const record = yield* pool.invoke(action("after-kill"), { n: 1 })
+        assert.strictEqual(record.start, "Prewarmed")
+        assert.strictEqual(record.containerId, replacement)
+        assert.deepStrictEqual(record.response.result, { action: "after-kill", n: 1 })
+      }), onHealthNetwork).pipe(withNetwork), 120_000)
 
   it.live("closing the pool while activations run removes every container", () =>
     Effect.gen(function*() {

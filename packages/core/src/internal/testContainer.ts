@@ -7,7 +7,7 @@ import * as ContainerAddress from "../ContainerAddress.js"
 import type * as ContainerFactory from "../ContainerFactory.js"
 import * as ContainerId from "../ContainerId.js"
 import * as ContainerResponse from "../ContainerResponse.js"
-import { ContainerDestroyed, ContainerHealthError } from "../Errors.js"
+import { ContainerDestroyed, ContainerHealthError, ProbeError } from "../Errors.js"
 import * as Interval from "../Interval.js"
 import * as LogLine from "../LogLine.js"
 import * as LogsGate from "../LogsGate.js"
@@ -75,6 +75,7 @@ interface Recorded {
   readonly destroy: (id: ContainerId.ContainerId) => Effect.Effect<void>
   readonly logs: (id: ContainerId.ContainerId, options: Container.LogsOptions) => Effect.Effect<void>
   readonly logLines: (id: ContainerId.ContainerId, options: Container.LogsOptions) => Effect.Effect<void>
+  readonly probe: (id: ContainerId.ContainerId, options: Container.ProbeOptions) => Effect.Effect<void>
 }
 
 const makeContainer = (
@@ -190,7 +191,23 @@ const makeContainer = (
           Stream.fromIterableEffect(Effect.zipRight(recorded.logs(id, logsOptions), logLines(logsOptions)))
         ),
       logLines: (logsOptions) =>
-        gate.collection(Effect.zipRight(recorded.logLines(id, logsOptions), logLines(logsOptions)))
+        gate.collection(Effect.zipRight(recorded.logLines(id, logsOptions), logLines(logsOptions))),
+      // Suspended or not, as on Docker: the kernel accepts a connection to a frozen container's port.
+      probe: (probeOptions) =>
+        Effect.zipRight(
+          Effect.zipRight(recorded.probe(id, probeOptions), alive("probe")),
+          options.probe === undefined ? Effect.void : options.probe({ containerId: id, request }).pipe(
+            Effect.timeoutFail({
+              duration: probeOptions.timeout,
+              onTimeout: () =>
+                new ProbeError({
+                  target: address.asString,
+                  reason: "Timeout",
+                  timeoutMillis: Duration.toMillis(probeOptions.timeout)
+                })
+            })
+          )
+        )
     } satisfies Container.Container
   })
 
@@ -208,7 +225,8 @@ export const make = (
       resume: () => Effect.void,
       destroy: () => Effect.void,
       logs: () => Effect.void,
-      logLines: () => Effect.void
+      logLines: () => Effect.void,
+      probe: () => Effect.void
     })
     const create = (request: ContainerFactory.CreateRequest) =>
       Effect.flatMap(Ref.getAndUpdate(created, (n) => n + 1), (index) =>

@@ -178,7 +178,7 @@ export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, 
         logSourceKind: "JsonFile"
       }
       const client = yield* ActionClient.make(http, address, defaultMaxConcurrent)
-      return yield* makeContainer(ctx, client)
+      return yield* makeContainer(ctx, client, http)
     })
   )
 })
@@ -257,7 +257,11 @@ const logDebugIn = (span: Tracer.Span, message: string) => Effect.withParentSpan
 // The container
 // ---------------------------------------------------------------------------------------------------------------
 
-const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient): Effect.Effect<DockerContainer> =>
+const makeContainer = (
+  ctx: ContainerContext,
+  client: ActionClient.ActionClient,
+  http: ContainerHttp.Service
+): Effect.Effect<DockerContainer> =>
   Effect.gen(function*() {
     const state = yield* SubscriptionRef.make<Container.State>("Running")
     // A freeze that was not thawed since, also one that failed or timed out (it may still have frozen the
@@ -394,6 +398,16 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
       Effect.withSpan("DockerContainer.destroy", spanOptions)
     )
 
+    /**
+     * PX10: a TCP connection to where the HTTP client reaches the action (its address on the network, or the port the
+     * engine publishes), closed at once. A suspended container is probed as it is: its kernel accepts the connection.
+     */
+    const probe: DockerContainer["probe"] = (options) =>
+      alive("probe").pipe(
+        Effect.zipRight(http.probe(ctx.address, options)),
+        Effect.withSpan("DockerContainer.probe", spanOptions)
+      )
+
     const logs = containerLogs.logs(ctx)
     const logLines = containerLogs.logLines(ctx)
     return {
@@ -412,7 +426,8 @@ const makeContainer = (ctx: ContainerContext, client: ActionClient.ActionClient)
       resume,
       destroy,
       logs: (options) => gate.collectionStream(Stream.unwrap(Effect.as(alive("logs"), logs(options)))),
-      logLines: (options) => gate.collection(Effect.zipRight(alive("logs"), logLines(options)))
+      logLines: (options) => gate.collection(Effect.zipRight(alive("logs"), logLines(options))),
+      probe
     }
   })
 
@@ -438,7 +453,7 @@ export const layerTest = (options: TestOptions = {}) =>
     Layer.provideMerge(Layer.mergeAll(
       DockerEngine.layerTest({ state: () => Effect.succeed(stopped), ...options.engine }),
       Runc.layerTest(options.runc),
-      ContainerHttp.layerTest(options.respond),
+      ContainerHttp.layerTest(options.respond, options.probe),
       WhiskConfig.layerWith(options.config)
     ))
   )

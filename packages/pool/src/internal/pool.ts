@@ -31,7 +31,7 @@ import * as PoolMetrics from "../PoolMetrics.js"
 
 type EntryState = ContainerPool.ContainerInfo["state"]
 
-type RemovalReason = "Evicted" | "Idle" | "Expired" | "Failed" | "Unhealthy" | "Interrupted" | "Closed"
+type RemovalReason = "Evicted" | "Idle" | "Expired" | "Failed" | "Unhealthy" | "HealthCheck" | "Interrupted" | "Closed"
 
 /** The stem cells of one (image, memory), and what prewarming them has seen since the last check. */
 interface Cell {
@@ -42,6 +42,8 @@ interface Cell {
   coldStarts: number
   /** Consecutive failed starts (PF5). */
   failures: number
+  /** Its prewarms removed by the health check in a row, none of which passed a probe (bounded as PF5). */
+  unhealthy: number
 }
 
 /** The init of a container's first activation: how it ended, for the activations that joined it (P14). */
@@ -84,6 +86,10 @@ interface Entry {
   suspendedAt: number
   /** Its pause timer is suspending it now (under `control`). */
   pausing: boolean
+  /** The health check of a started stem cell (PX10): runs in the entry's scope while it is Prewarmed. */
+  probing: Fiber.RuntimeFiber<void> | undefined
+  /** Failed health probes in a row (PX39, PX40). */
+  probeFailures: number
 }
 
 /** Where an activation goes, and the idle containers removed to make room for it (P6). */
@@ -144,7 +150,16 @@ const startsByKind: Record<ContainerPool.StartKind, Metric.Metric.Counter<number
   Cold: PoolMetrics.starts.pipe(Metric.tagged("start", "Cold"))
 }
 
-const removalReasons: ReadonlyArray<RemovalReason> = ["Evicted", "Idle", "Expired", "Failed", "Unhealthy", "Interrupted", "Closed"]
+const removalReasons: ReadonlyArray<RemovalReason> = [
+  "Evicted",
+  "Idle",
+  "Expired",
+  "Failed",
+  "Unhealthy",
+  "HealthCheck",
+  "Interrupted",
+  "Closed"
+]
 
 const removalsByReason = Object.fromEntries(
   removalReasons.map((reason) => [reason, PoolMetrics.removals.pipe(Metric.tagged("reason", reason))])
@@ -245,7 +260,8 @@ export const make = (
         key,
         ttl: stemCell.reactive === undefined ? undefined : Duration.decode(stemCell.reactive.ttl),
         coldStarts: 0,
-        failures: 0
+        failures: 0,
+        unhealthy: 0
       })
     }
 
@@ -289,7 +305,9 @@ export const make = (
         timer: undefined,
         idleSince: 0,
         suspendedAt: 0,
-        pausing: false
+        pausing: false,
+        probing: undefined,
+        probeFailures: 0
       }
       entries.add(entry)
       used += memory
@@ -302,6 +320,12 @@ export const make = (
       entry.timer = undefined
     }
 
+    const stopProbing = (entry: Entry) => {
+      if (entry.probing === undefined) return
+      entry.probing.unsafeInterruptAsFork(FiberId.none)
+      entry.probing = undefined
+    }
+
     /** Takes the entry out of the books: its memory is free at once, before the container is gone (as P11). */
     const unbook = (entry: Entry, reason: RemovalReason, freeMemory = true): boolean => {
       if (entry.removed) return false
@@ -312,6 +336,7 @@ export const make = (
       if (entry.key !== undefined) deleteFrom(byKey, entry.key, entry)
       if (entry.cell !== undefined) deleteFrom(prewarmed, entry.cell.key, entry)
       stopTimer(entry)
+      stopProbing(entry)
       removalsByReason[reason].unsafeUpdate(1, [])
       if (reason === "Evicted") PoolMetrics.evictions.unsafeUpdate(1, [])
       return true
@@ -505,6 +530,8 @@ export const make = (
         const stemCell = findPrewarm(request, now)
         if (stemCell !== undefined) {
           deleteFrom(prewarmed, stemCell.cell!.key, stemCell)
+          // PX10: no probes once it is taken (it is Running for OpenWhisk).
+          stopProbing(stemCell)
           stemCell.state = "Initializing"
           stemCell.expires = undefined
           assign(stemCell, request)
@@ -683,6 +710,7 @@ export const make = (
                 entry.expires = cell.ttl === undefined ? undefined : now + Duration.toMillis(cell.ttl)
                 cell.failures = 0
                 addTo(prewarmed, cell.key, entry)
+                yield* startProbing(entry)
                 drain(now)
               })
           }),
@@ -733,10 +761,106 @@ export const make = (
           : reactive.minCount
         cell.coldStarts = 0
         cell.failures = 0
+        cell.unhealthy = 0
         yield* topUp(cell, desired)
       }
       yield* drainNow
     })
+
+    // ---- the health check of started prewarms (PX10, PX32, PX38–PX40) ----
+
+    const probePeriod = Duration.decode(config.healthCheck.period)
+    const maxFails = Math.max(1, config.healthCheck.maxFails)
+
+    /**
+     * PX32: a prewarm that failed its probes is destroyed, and once it is gone (its memory is free only then, as for
+     * any removal after its last use) the buffer is served first (P11), then a replacement starts, memory allowing.
+     * OpenWhisk replaces every time; here a cell whose prewarms keep failing before any passes a probe is replaced at
+     * most `prewarmRetryLimit` times in a row until the next check, as failed starts are (PF5).
+     */
+    const replaceUnhealthy = (entry: Entry): Effect.Effect<void> =>
+      Effect.asVoid(Effect.forkIn(
+        Effect.uninterruptible(Effect.gen(function*() {
+          yield* destroy(entry)
+          used -= entry.memory
+          releasing -= entry.memory
+          yield* drainNow
+          const cell = entry.cell!
+          cell.unhealthy++
+          if (cell.unhealthy > config.prewarmRetryLimit) {
+            return yield* Effect.logWarning(
+              `${cell.unhealthy} prewarms of ${cell.config.image} in a row failed their health check: no more are started` +
+                ` until a prewarm check (prewarmRetryLimit ${config.prewarmRetryLimit})`
+            )
+          }
+          if (!(yield* startPrewarm(cell))) {
+            yield* Effect.logWarning(`Cannot replace a prewarm of ${cell.config.image}: not enough free memory (PT10)`)
+          }
+        })),
+        poolScope
+      ))
+
+    /**
+     * PX10, PX38: a started stem cell is probed every period while it waits unused; a success resets its failures
+     * (PX40), `maxFails` in a row remove it (PX39, PX32). The fiber is in the entry's scope, so removing the container
+     * or closing the pool ends it, and taking the stem cell interrupts it: no probe runs once it is taken.
+     */
+    const probeLoop = (entry: Entry, container: Container.Container): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        while (true) {
+          yield* Effect.sleep(probePeriod)
+          if (entry.removed || entry.state !== "Prewarmed") return
+          const outcome = yield* Effect.either(
+            container.probe({ timeout: probePeriod }).pipe(
+              Effect.withSpan("ContainerPool.probe", { attributes: { container: container.id } })
+            )
+          )
+          // Decided in one synchronous step, as placement is: a stem cell taken meanwhile is left alone.
+          const verdict = yield* Effect.sync(() => {
+            if (entry.removed || entry.state !== "Prewarmed") return "Taken" as const
+            if (Either.isRight(outcome)) {
+              entry.probeFailures = 0
+              entry.cell!.unhealthy = 0
+              return "Healthy" as const
+            }
+            entry.probeFailures++
+            if (entry.probeFailures < maxFails) return "Failed" as const
+            // Out of the books now (its memory comes free once it is gone); this fiber ends on its own.
+            entry.probing = undefined
+            unbook(entry, "HealthCheck", false)
+            return "Removed" as const
+          })
+          if (verdict === "Taken") return
+          if (verdict === "Healthy") continue
+          const failure = Either.getLeft(outcome).pipe(Option.map((error) => error.message), Option.getOrElse(() => ""))
+          if (verdict === "Failed") {
+            yield* Effect.logInfo(
+              `Health probe of prewarm ${container.id} failed (${entry.probeFailures}/${maxFails}): ${failure}`
+            )
+            continue
+          }
+          yield* Effect.logWarning(
+            `Prewarm ${container.id} failed ${maxFails} health probes in a row, removing and replacing it: ${failure}`
+          )
+          return yield* replaceUnhealthy(entry)
+        }
+      })
+
+    /** Starts the health check of a started stem cell when it is enabled (PX38: never when it is not). */
+    const startProbing = (entry: Entry): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const container = entry.container
+        if (!config.healthCheck.enabled || entry.removed || container === undefined || entry.probing !== undefined) {
+          return Effect.void
+        }
+        entry.probeFailures = 0
+        return Effect.map(
+          Effect.forkIn(Effect.interruptible(probeLoop(entry, container)), entry.scope),
+          (fiber) => {
+            entry.probing = fiber
+          }
+        )
+      })
 
     // ---- idle containers (P18: Ready, Pausing, Paused) ----
 
@@ -843,9 +967,11 @@ export const make = (
             invocationNamespace: undefined,
             key: undefined,
             initialized: undefined,
-            active: 0
+            active: 0,
+            probeFailures: 0
           })
           addTo(prewarmed, entry.cell!.key, entry)
+          yield* startProbing(entry)
         } else {
           return yield* release(entry, true, "Interrupted")
         }

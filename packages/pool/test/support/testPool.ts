@@ -18,7 +18,7 @@ export const action = (name: string, overrides: Partial<Action.Action> = {}): Ac
 })
 
 /** The pool over a fresh test factory; the factory's calls stay reachable. */
-export const testLayer = (config: Partial<ContainerPool.Config> = {}, factory: ContainerFactory.TestOptions = {}) =>
+export const testLayer = (config: ContainerPool.Overrides = {}, factory: ContainerFactory.TestOptions = {}) =>
   ContainerPool.layer(config).pipe(Layer.provideMerge(ContainerFactory.layerTest(factory)))
 
 export const calls = (method: string) =>
