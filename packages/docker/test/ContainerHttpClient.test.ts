@@ -514,16 +514,4 @@ describe("ContainerHttpClient probe (live, node:net)", () => {
       assert.match(error.message, /refused the health probe/)
       yield* noSocketLeft(before)
     }).pipe(Effect.provide(ContainerHttpClient.layer.pipe(Layer.provide(ActionHttpConfig.layer)))))
-
-  it.scopedLive("PX10: probes interrupted as they start leave no socket", () =>
-    Effect.gen(function*() {
-      const { port } = yield* tcpServer
-      const before = openSockets()
-      const http = yield* ContainerHttp.ContainerHttp
-      for (let i = 0; i < 20; i++) {
-        const fiber = yield* Effect.fork(http.probe(ContainerAddress.make("127.0.0.1", port), { timeout: Duration.seconds(5) }))
-        yield* Fiber.interrupt(fiber)
-      }
-      yield* noSocketLeft(before)
-    }).pipe(Effect.provide(ContainerHttpClient.layer.pipe(Layer.provide(ActionHttpConfig.layer)))))
 })
