@@ -3,13 +3,13 @@
 // the stream over the reader closing what it opened. Its rules are tested in CollectFromFile.test.ts.
 import { ByteSize, Errors, Messages } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Ref, Stream } from "effect"
+import { Chunk, Duration, Effect, Exit, Fiber, Option, Ref, Stream } from "effect"
 import { appendFileSync, readdirSync, readlinkSync } from "node:fs"
 import { performance } from "node:perf_hooks"
 import { join } from "node:path"
 import { type Watch, watchFile } from "../src/internal/changeNotifications.js"
 import type { CollectionSettings } from "../src/internal/activationReading.js"
-import { collectFromFile, maxReadSize, nextReadSize, streamFromFile } from "../src/internal/fileCollection.js"
+import { collectFromFile, HandOff, maxReadSize, nextReadSize, streamFromFile } from "../src/internal/fileCollection.js"
 import type { Position } from "../src/internal/turn.js"
 import { dockerLine, sentinels, tempLogFile } from "./support/jsonFileLog.js"
 
@@ -229,9 +229,80 @@ describe("collecting from a file", () => {
         yield* Effect.sleep("300 millis")
       }))
       const reached = yield* Effect.flatMap(released, Effect.fromNullable)
-      // The chunks the stream's buffer holds and one read in flight, each at most the largest read.
-      assert.isAtMost(reached, 8 * maxReadSize, `read ${reached} bytes of ${32 * block.length} for a consumer that took one chunk`)
+      // The read the consumer took and the one read ahead that waits for its next pull, each at most the largest read.
+      assert.isAtMost(reached, 2 * maxReadSize, `read ${reached} bytes of ${32 * block.length} for a consumer that took one chunk`)
     }))
+
+  it.scopedLive("a slow consumer gets every line, one read's lines per chunk (the reader waits for it instead of gathering reads)", () =>
+    Effect.gen(function*() {
+      const { path } = yield* logFile
+      // 8 MiB of 200-byte lines: four reads of the largest size and more.
+      const line = dockerLine(`${"y".repeat(200)}\n`)
+      const linesPerRead = Math.floor(maxReadSize / line.length)
+      for (let i = 0; i < 8; i++) appendFileSync(path, line.repeat(Math.ceil(1024 * 1024 / line.length)))
+      const { turn: from0 } = yield* turn
+      const big: CollectionSettings = { ...settings, limit: ByteSize.megabytes(64).bytes, requireSentinels: false }
+      let taken = 0
+      let chunks = 0
+      let largest = 0
+      yield* streamFromFile(path, big, undefined, from0, watchFile).pipe(
+        Stream.runForEachChunk((chunk) =>
+          Effect.andThen(Effect.sleep("20 millis"), () => {
+            taken += chunk.length
+            chunks += 1
+            largest = Math.max(largest, chunk.length)
+          })
+        )
+      )
+      assert.strictEqual(taken, 8 * Math.ceil(1024 * 1024 / line.length))
+      // Each chunk is one read's lines (or the end's, joined to the read that waited): none gathers several reads.
+      assert.isAtMost(largest, linesPerRead + 1)
+      assert.isAtLeast(chunks, 8)
+    }))
+
+  describe("the hand-off between the reader and the stream's pulls", () => {
+    const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i}`)
+
+    it.effect("a read's lines wait for a pull, and the reader with them; a pull that finds none waits for the next read", () =>
+      Effect.gen(function*() {
+        const handOff = new HandOff()
+        let readOn = false
+        const waiting = handOff.offer(lines(3))
+        assert.isDefined(waiting)
+        void waiting!.then(() => {
+          readOn = true
+        })
+        assert.strictEqual(handOff.held, 3)
+        const first = yield* handOff.pull
+        assert.deepStrictEqual(Chunk.toReadonlyArray(first), lines(3))
+        assert.strictEqual(handOff.held, 0)
+        yield* Effect.promise(() => waiting!)
+        assert.isTrue(readOn)
+        // A pull that comes first takes the next read at once: the reader need not wait.
+        const next = yield* Effect.fork(handOff.pull)
+        yield* Effect.yieldNow()
+        assert.isUndefined(handOff.offer(lines(2)))
+        assert.strictEqual(handOff.held, 0)
+        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Fiber.join(next)), lines(2))
+      }))
+
+    it.effect("the end's lines join the read that waits; pulls take them, then the stream ends or fails", () =>
+      Effect.gen(function*() {
+        const handOff = new HandOff()
+        void handOff.offer(lines(2))
+        void handOff.offer(["notice"])
+        handOff.end(undefined)
+        assert.strictEqual(handOff.held, 3)
+        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* handOff.pull), [...lines(2), "notice"])
+        assert.deepStrictEqual(yield* Effect.flip(handOff.pull), Option.none())
+        const failing = new HandOff()
+        const waiting = yield* Effect.fork(failing.pull)
+        yield* Effect.yieldNow()
+        const error = new Errors.LogFileError({ path: "/nowhere", reason: "NotFound" })
+        failing.end(error)
+        assert.deepStrictEqual(yield* Effect.flip(Fiber.join(waiting)), Option.some(error))
+      }))
+  })
 
   it.scopedLive("the stream over the reader emits each read's lines; interrupted, it closes its file, stops watching and ends its turn", () =>
     Effect.gen(function*() {
