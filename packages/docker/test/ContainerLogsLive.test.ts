@@ -2,12 +2,13 @@
 // json-file log Docker writes, tailed until the runtime's sentinels. No skip: scripts/test.sh (and CI) brings up
 // the engine and builds the image first; here the image is only built when it is missing or out of date. Every
 // container is created in the test's scope, so it is removed however the test ends.
-import { ByteSize, Messages } from "@effect-whisk/core"
+import { ByteSize, DockerEngine, Messages } from "@effect-whisk/core"
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
 import { DockerContainer } from "@effect-whisk/docker"
 import { ensureRuntimeImage, imageTag } from "@effect-whisk/runtime-nodejs/ImageBuild"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Stream } from "effect"
+import { readdirSync, readlinkSync } from "node:fs"
 import { beforeAll } from "vitest"
 import { liveLayer } from "./support/liveLayer.js"
 
@@ -108,5 +109,34 @@ describe("DockerContainer.logs and logLines on one real container", () => {
         ["second 0\n", "second 1\n"],
         ["third 0\n"]
       ])
+    }).pipe(Effect.provide(Live)), 120_000)
+})
+
+/** How many descriptors of this process are open on `path` (Linux: /proc/self/fd). */
+const openOn = (path: string): number =>
+  readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path
+    } catch {
+      return false
+    }
+  }).length
+
+describe("a real container's json-file log", () => {
+  it.scopedLive("stays open from one activation's collection to the next, and is closed when the container is destroyed", () =>
+    Effect.gen(function*() {
+      const container = yield* actionContainer
+      const engine = yield* DockerEngine.DockerEngine
+      const source = yield* engine.logSource(container.id)
+      assert.strictEqual(source._tag, "JsonFile")
+      const path = source._tag === "JsonFile" ? source.path : ""
+      const [stream, file] = ways.map((way) => way.collect)
+      yield* activate(container, { lines: 1, prefix: "first " }, ByteSize.megabytes(10), file!)
+      assert.strictEqual(openOn(path), 1)
+      const second = yield* activate(container, { lines: 1, prefix: "second " }, ByteSize.megabytes(10), stream!)
+      assert.deepStrictEqual(second.map((line) => line.log), ["second 0\n"])
+      assert.strictEqual(openOn(path), 1)
+      yield* container.destroy
+      assert.strictEqual(openOn(path), 0)
     }).pipe(Effect.provide(Live)), 120_000)
 })

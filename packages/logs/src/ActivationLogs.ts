@@ -31,6 +31,7 @@ import { watchFile } from "./internal/changeNotifications.js"
 import { activationStream } from "./internal/collection.js"
 import { streamFromEngine, type StreamTurn } from "./internal/engineCollection.js"
 import { collectFromFile, streamFromFile } from "./internal/fileCollection.js"
+import { KeptFile } from "./internal/keptFile.js"
 import type { Turn } from "./internal/turn.js"
 
 /**
@@ -101,23 +102,53 @@ export interface Cursor {
   /** Where the next collection from the engine's log stream starts. */
   readonly stream: Ref.Ref<LogSource.StreamCursor>
   readonly lock: Effect.Semaphore
+  /**
+   * The json-file log held open between collections, when the cursor was made by `makeKeepingCursor`: each
+   * collection then reads on from the descriptor the last one ended on, without opening or closing the file.
+   *
+   * @since 0.2.0
+   */
+  readonly keptFile?: KeptFile
 }
 
+const cursorOf = (keptFile: KeptFile | undefined): Effect.Effect<Cursor> =>
+  Effect.map(
+    Effect.all([
+      Ref.make(0),
+      Ref.make<string | undefined>(undefined),
+      Ref.make(LogSource.streamStart),
+      Effect.makeSemaphore(1)
+    ]),
+    ([offset, file, stream, lock]) => ({ offset, file, stream, lock, ...(keptFile === undefined ? {} : { keptFile }) })
+  )
+
 /**
- * A cursor at the start of the log.
+ * A cursor at the start of the log; each collection from a json-file log opens the file and closes it when it ends.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const makeCursor: Effect.Effect<Cursor> = Effect.map(
-  Effect.all([
-    Ref.make(0),
-    Ref.make<string | undefined>(undefined),
-    Ref.make(LogSource.streamStart),
-    Effect.makeSemaphore(1)
-  ]),
-  ([offset, file, stream, lock]) => ({ offset, file, stream, lock })
-)
+export const makeCursor: Effect.Effect<Cursor> = Effect.suspend(() => cursorOf(undefined))
+
+/**
+ * A cursor at the start of the log that keeps a json-file log open from one collection to the next (a container's:
+ * its warm activations then neither open nor close the file). The file is closed by `closeKeptFile`, which its owner
+ * calls when the container goes; a collection under way then closes it when it ends. A kept file that is no longer
+ * linked (removed, or rotated out of the log) is not read from: the collection looks the log up by its path, as one
+ * from `makeCursor` does.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeKeepingCursor: Effect.Effect<Cursor> = Effect.suspend(() => cursorOf(new KeptFile()))
+
+/**
+ * Closes the file a cursor keeps open, and keeps none from then on; nothing for a cursor that keeps none.
+ *
+ * @since 0.2.0
+ * @category destructors
+ */
+export const closeKeptFile = (cursor: Cursor): Effect.Effect<void> => Effect.sync(() => cursor.keptFile?.close())
 
 const settings = (options: Options, skipRest: boolean): CollectionSettings => ({
   limit: options.limit.bytes,
@@ -167,7 +198,14 @@ export const collect = (
 ): Stream.Stream<string, Errors.LogFileError | Errors.DockerEngineError> => {
   switch (source._tag) {
     case "JsonFile":
-      return streamFromFile(source.path, settings(options, true), pollIntervalOf(options), turnOf(cursor), watchFile)
+      return streamFromFile(
+        source.path,
+        settings(options, true),
+        pollIntervalOf(options),
+        turnOf(cursor),
+        watchFile,
+        cursor.keptFile
+      )
     case "Scripted":
       return activationStream(source.bytes, settings(options, true), turnOf(cursor))
     case "EngineStream":
@@ -192,7 +230,7 @@ export const collectAll = (
   options: Options
 ): Effect.Effect<ReadonlyArray<string>, Errors.LogFileError | Errors.DockerEngineError> =>
   source._tag === "JsonFile"
-    ? collectFromFile(source.path, settings(options, true), pollIntervalOf(options), turnOf(cursor), watchFile)
+    ? collectFromFile(source.path, settings(options, true), pollIntervalOf(options), turnOf(cursor), watchFile, cursor.keptFile)
     : Effect.map(Stream.runCollect(collect(source, cursor, options)), Chunk.toReadonlyArray)
 
 // A collection that does not wait for sentinels reads to the end of the file and never polls.

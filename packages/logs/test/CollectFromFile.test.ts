@@ -32,8 +32,12 @@ const options = (
 
 const size = (text: string) => Buffer.byteLength(text)
 
-// An empty json-file log in a temporary directory, and a collection source over it.
-const logFile = Effect.gen(function*() {
+// A cursor that keeps the file open between collections (a container's), closed with the test's scope.
+const keepingCursor = Effect.acquireRelease(ActivationLogs.makeKeepingCursor, ActivationLogs.closeKeptFile)
+
+// An empty json-file log in a temporary directory, and a collection source over it; `keep`: its cursor keeps the file
+// open between collections.
+const logFileWith = (keep: boolean) => Effect.gen(function*() {
   const fs = yield* FileSystem.FileSystem
   const path = `${yield* fs.makeTempDirectoryScoped()}/0123-json.log`
   yield* fs.writeFileString(path, "")
@@ -45,8 +49,11 @@ const logFile = Effect.gen(function*() {
   const writeLater = (...writes: ReadonlyArray<string>) =>
     Effect.forkScoped(Effect.forEach(writes, (text) =>
       Effect.zipRight(Effect.sleep("20 millis"), Effect.sync(() => appendFileSync(path, text)))))
-  return { path, source, scripted, cursor: yield* ActivationLogs.makeCursor, writeLater }
+  const cursor = yield* (keep ? keepingCursor : ActivationLogs.makeCursor)
+  return { path, source, scripted, cursor, writeLater }
 }).pipe(Effect.provide(NodeFileSystem.layer))
+
+const logFile = logFileWith(false)
 
 type LogFileUnderTest = Effect.Effect.Success<typeof logFile>
 
@@ -68,7 +75,13 @@ const scriptedDriver: Driver = {
   collect: (file, options) => ActivationLogs.collectAll(file.scripted, file.cursor, options)
 }
 
-describe.each(drivers)("collecting $name from a json-file log being written", ({ collect }) => {
+// Every case with a cursor that opens the file for each collection, and with one that keeps it open (a container's).
+const cases = drivers.flatMap((driver) => [
+  { ...driver, cursor: "opened for each collection", logFile: logFileWith(false) },
+  { ...driver, cursor: "kept open", logFile: logFileWith(true) }
+])
+
+describe.each(cases)("collecting $name from a json-file log being written, the file $cursor", ({ collect, logFile }) => {
   it.scopedLive("a file that grows in several writes", () =>
     Effect.gen(function*() {
       const file = yield* logFile

@@ -45,11 +45,19 @@ const drivers: ReadonlyArray<Driver> = [
   }
 ]
 
-describe.each(drivers)("collecting $name across a log rotation", ({ collect }) => {
+// A cursor that keeps the file open between collections (a container's), closed with the test's scope.
+const keepingCursor = Effect.acquireRelease(ActivationLogs.makeKeepingCursor, ActivationLogs.closeKeptFile)
+
+const cases = drivers.flatMap((driver) => [
+  { ...driver, cursor: "opened for each collection", makeCursor: ActivationLogs.makeCursor },
+  { ...driver, cursor: "kept open", makeCursor: keepingCursor }
+])
+
+describe.each(cases)("collecting $name across a log rotation, the file $cursor", ({ collect, makeCursor }) => {
   it.scopedLive("started between the engine's rename and its new file: it looks again instead of failing", () =>
     Effect.gen(function*() {
       const { path } = yield* logFile
-      const cursor = yield* ActivationLogs.makeCursor
+      const cursor = yield* makeCursor
       appendFileSync(path, lines("a1") + sentinels + lines("b1"))
       assert.deepStrictEqual((yield* collect(path, cursor)).map(logOf), ["a1\n"])
       renameSync(path, `${path}.1`)
@@ -62,7 +70,7 @@ describe.each(drivers)("collecting $name across a log rotation", ({ collect }) =
   it.scopedLive("rotated between two collections: the next one reads the rest of the old file, then the new one", () =>
     Effect.gen(function*() {
       const { path } = yield* logFile
-      const cursor = yield* ActivationLogs.makeCursor
+      const cursor = yield* makeCursor
       appendFileSync(path, lines("a1", "a2") + sentinels + lines("b1"))
       assert.deepStrictEqual((yield* collect(path, cursor)).map(logOf), ["a1\n", "a2\n"])
       rotate(path)
@@ -75,7 +83,7 @@ describe.each(drivers)("collecting $name across a log rotation", ({ collect }) =
   it.scopedLive("rotated while a collection waits: it follows the new file, and the next one starts there", () =>
     Effect.gen(function*() {
       const { path } = yield* logFile
-      const cursor = yield* ActivationLogs.makeCursor
+      const cursor = yield* makeCursor
       appendFileSync(path, lines("a1"))
       const collecting = yield* Effect.fork(collect(path, cursor))
       yield* Effect.sleep("30 millis")
@@ -93,7 +101,7 @@ describe.each(drivers)("collecting $name across a log rotation", ({ collect }) =
   it.scopedLive("reading to the end crosses a rotation since the last collection", () =>
     Effect.gen(function*() {
       const { path } = yield* logFile
-      const cursor = yield* ActivationLogs.makeCursor
+      const cursor = yield* makeCursor
       appendFileSync(path, lines("a1"))
       assert.deepStrictEqual((yield* collect(path, cursor, false)).map(logOf), ["a1\n"])
       appendFileSync(path, lines("b1"))
@@ -105,7 +113,7 @@ describe.each(drivers)("collecting $name across a log rotation", ({ collect }) =
   it.scopedLive("truncated in place (max-file 1): the next collection reads the file from its start", () =>
     Effect.gen(function*() {
       const { path } = yield* logFile
-      const cursor = yield* ActivationLogs.makeCursor
+      const cursor = yield* makeCursor
       appendFileSync(path, lines("a1", "a2") + sentinels)
       assert.deepStrictEqual((yield* collect(path, cursor)).map(logOf), ["a1\n", "a2\n"])
       truncateSync(path, 0)
@@ -116,7 +124,7 @@ describe.each(drivers)("collecting $name across a log rotation", ({ collect }) =
   it.scopedLive("rotated twice between collections: it reads on through every rotated file, oldest first", () =>
     Effect.gen(function*() {
       const { path } = yield* logFile
-      const cursor = yield* ActivationLogs.makeCursor
+      const cursor = yield* makeCursor
       appendFileSync(path, lines("a1") + sentinels + lines("b1"))
       assert.deepStrictEqual((yield* collect(path, cursor)).map(logOf), ["a1\n"])
       rotate(path)
@@ -129,7 +137,7 @@ describe.each(drivers)("collecting $name across a log rotation", ({ collect }) =
   it.scopedLive("more rotations than max-file keeps: the removed file's lines are gone, the rest is read", () =>
     Effect.gen(function*() {
       const { path } = yield* logFile
-      const cursor = yield* ActivationLogs.makeCursor
+      const cursor = yield* makeCursor
       appendFileSync(path, lines("a1") + sentinels + lines("b1"))
       assert.deepStrictEqual((yield* collect(path, cursor)).map(logOf), ["a1\n"])
       // max-file 2: only `.1` is kept.
@@ -142,11 +150,14 @@ describe.each(drivers)("collecting $name across a log rotation", ({ collect }) =
     }))
 })
 
-describe("a log rotated while logs and logLines take turns on one cursor", () => {
+describe.each([
+  { cursor: "opened for each collection", makeCursor: ActivationLogs.makeCursor },
+  { cursor: "kept open", makeCursor: keepingCursor }
+])("a log rotated while logs and logLines take turns on one cursor, the file $cursor", ({ makeCursor }) => {
   it.scopedLive("each activation's lines exactly once", () =>
     Effect.gen(function*() {
       const { path } = yield* logFile
-      const cursor = yield* ActivationLogs.makeCursor
+      const cursor = yield* makeCursor
       const seen: Array<string> = []
       for (let activation = 0; activation < 12; activation++) {
         const logs = Array.from({ length: activation % 4 + 1 }, (_, i) => `${activation}.${i}`)

@@ -174,7 +174,8 @@ export const create: (options: CreateOptions) => Effect.Effect<DockerContainer, 
         freezer,
         engine,
         config: { logs: logsConfig, oom: logsConfig.oom, payload: containerConfig.payload },
-        logCursor: yield* ActivationLogs.makeCursor,
+        // Its json-file log stays open between activations, and is closed when the container is destroyed.
+        logCursor: yield* ActivationLogs.makeKeepingCursor,
         logSourceKind: "JsonFile"
       }
       const client = yield* ActionClient.make(http, address, defaultMaxConcurrent)
@@ -389,6 +390,7 @@ const makeContainer = (
     /** B13: removed with force, thawed first when it may be frozen; already gone is what destroy wants. */
     const destroy = alive("destroy").pipe(
       Effect.zipRight(client.close),
+      Effect.zipRight(ActivationLogs.closeKeptFile(ctx.logCursor)),
       Effect.zipRight(thawBeforeRemoval),
       Effect.zipRight(
         ctx.engine.remove(ctx.id).pipe(Effect.catchIf((error) => error.reason === "NotFound", () => Effect.void))

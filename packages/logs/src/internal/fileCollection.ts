@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks"
 import { ActivationReading, type CollectionSettings, type Next } from "./activationReading.js"
 import type { Watch } from "./changeNotifications.js"
 import { Deadlines } from "./deadlines.js"
+import type { KeptFile } from "./keptFile.js"
 import { logFileError } from "./logFileError.js"
 import type { Position, Turn } from "./turn.js"
 
@@ -26,6 +27,11 @@ export const appendedReadSize = 64 * 1024
 // Most activations' logs fit one read: 256 KiB is about 2,500 lines of 100 bytes. A 1,000-line activation took
 // 0.45 ms more with a first read of 64 KiB, which is one more round trip through the thread pool.
 const firstReadSize = 256 * 1024
+
+// The buffer of every blocking read. A blocking read's bytes are framed and decoded before it returns (a held partial
+// line is copied), so one buffer serves all collections; only a read through the thread pool needs one of its own,
+// made when a collection first reads so (a warm activation's collection never does).
+const blockingBuffer = new Uint8Array(appendedReadSize)
 
 /**
  * The size of the next read: four times a read that filled its buffer, up to `maxReadSize`; else the same.
@@ -57,14 +63,15 @@ export const collectFromFile = (
   settings: CollectionSettings,
   pollInterval: Duration.DurationInput | undefined,
   turn: Turn,
-  watch: Watch
+  watch: Watch,
+  kept?: KeptFile
 ): Effect.Effect<Array<string>, Errors.LogFileError> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.zipRight(
       restore(turn.take),
       Effect.flatMap(turn.position, (start) =>
         Effect.clockWith((clock) => {
-          const collection = new FileCollection(path, start, settings, pollInterval, watch, clock, undefined)
+          const collection = new FileCollection(path, start, settings, pollInterval, watch, clock, undefined, kept)
           return restore(Effect.async<Array<string>, Errors.LogFileError>((resume) => {
             collection.start((error) => resume(error === undefined ? Effect.succeed(collection.lines) : Effect.fail(error)))
             return Effect.sync(() => collection.stop())
@@ -91,7 +98,8 @@ export const streamFromFile = (
   settings: CollectionSettings,
   pollInterval: Duration.DurationInput | undefined,
   turn: Turn,
-  watch: Watch
+  watch: Watch,
+  kept?: KeptFile
 ): Stream.Stream<string, Errors.LogFileError> =>
   Stream.unwrapScoped(
     Effect.map(
@@ -109,7 +117,8 @@ export const streamFromFile = (
                   pollInterval,
                   watch,
                   clock,
-                  (lines) => handOff.offer(lines)
+                  (lines) => handOff.offer(lines),
+                  kept
                 )
                 collection.start((error) => handOff.end(error))
                 return { collection, handOff }
@@ -206,8 +215,11 @@ class FileCollection {
   private fileBase = 0
   private file: string | undefined
   private prior: { readonly file: string | undefined; readonly base: number } | undefined
-  private buffer = new Uint8Array(firstReadSize)
+  // The buffer of reads through the thread pool, made at the first.
+  private buffer: Uint8Array | undefined
   private fd: number | undefined
+  // Whether the descriptor may be kept for the next collection: not after a failure.
+  private keepable = true
   private readInFlight = false
   // A notification came while a read was in flight: that read may have missed the new bytes.
   private changedWhileReading = false
@@ -229,7 +241,9 @@ class FileCollection {
     clock: Clock.Clock,
     /** Given the lines of each read as they come, when set. */
     /** Given the lines of each read; when it gives a promise, the next read waits for it (the consumer's room). */
-    private readonly onLines: ((lines: Array<string>) => Promise<unknown> | void) | undefined
+    private readonly onLines: ((lines: Array<string>) => Promise<unknown> | void) | undefined,
+    /** Where the file is held open between collections, when it is. */
+    private readonly kept: KeptFile | undefined
   ) {
     this.activation = new ActivationReading(settings, from.offset, () => clock.unsafeCurrentTimeMillis())
     this.position = from.offset
@@ -243,7 +257,31 @@ class FileCollection {
     this.onFinished = finished
     if (this.activation.complete) return this.done()
     this.startDeadlines(this.totalMillis)
+    const fd = this.kept?.take(this.path, this.file)
+    if (fd !== undefined && this.reuse(fd)) return this.readAppended()
     this.openAtStart(rotationRetries)
+  }
+
+  /**
+   * The descriptor kept open on the cursor's file since the last collection: read on from the offset, as a new open
+   * that found the same file would (truncated in place: the rest is at byte 0). A file that is no longer linked (its
+   * container removed another way, or rotated out of the log) is looked up by its path instead, as it always was.
+   */
+  private reuse(fd: number): boolean {
+    let stat: fs.Stats
+    try {
+      stat = fs.fstatSync(fd)
+    } catch {
+      fs.close(fd, ignore)
+      return false
+    }
+    if (stat.nlink === 0) {
+      fs.close(fd, ignore)
+      return false
+    }
+    this.fd = fd
+    if (stat.size < this.position) this.fileBase = this.position
+    return true
   }
 
   private openAtStart(retries: number): void {
@@ -267,7 +305,7 @@ class FileCollection {
         fs.close(fd, ignore)
         return this.finish(logFileError(this.path, error as NodeJS.ErrnoException))
       }
-      this.readNext()
+      this.readAppended()
     })
   }
 
@@ -384,18 +422,23 @@ class FileCollection {
     }
     this.readInFlight = true
     this.changedWhileReading = false
-    fs.read(this.fd, this.buffer, 0, this.buffer.length, this.position - this.fileBase, (error, size) => {
+    const buffer = this.buffer ??= new Uint8Array(firstReadSize)
+    fs.read(this.fd, buffer, 0, buffer.length, this.position - this.fileBase, (error, size) => {
       this.readInFlight = false
       if (this.finished) return this.closeFile()
       if (error !== null) return this.finish(logFileError(this.path, error))
-      this.received(size)
+      // The lines are decoded and a held partial line is copied: the buffer can be reused, or replaced.
+      const next = nextReadSize(buffer.length, size === buffer.length)
+      if (next !== buffer.length) this.buffer = new Uint8Array(next)
+      this.received(buffer, size)
     })
   }
 
   /**
    * A wake-up while tailing (a change notification or the poll): the appended bytes are few and in the page cache,
    * and reading them at once saves a round trip through libuv's thread pool (0.15–0.35 ms here), on the critical
-   * path of an activation's end. At most one small read blocks; anything after it is read asynchronously.
+   * path of an activation's end. At most one small read blocks; anything after it is read asynchronously. The first
+   * read of a collection is one too: its bytes were just written, and a warm activation's logs fit it.
    */
   private readAppended(): void {
     if (this.finished || this.fd === undefined) return
@@ -405,22 +448,19 @@ class FileCollection {
     }
     let size: number
     try {
-      size = fs.readSync(this.fd, this.buffer, 0, Math.min(this.buffer.length, appendedReadSize), this.position - this.fileBase)
+      size = fs.readSync(this.fd, blockingBuffer, 0, blockingBuffer.length, this.position - this.fileBase)
     } catch (error) {
       return this.finish(logFileError(this.path, error as NodeJS.ErrnoException))
     }
-    this.received(size)
+    this.received(blockingBuffer, size)
   }
 
-  private received(size: number): void {
+  private received(buffer: Uint8Array, size: number): void {
     if (size === 0) return this.atEnd()
     this.position += size
-    this.follow(this.activation.take(this.buffer.subarray(0, size), this.lines))
+    this.follow(this.activation.take(buffer.subarray(0, size), this.lines))
     if (this.finished) return
     const accepted = this.handOver()
-    // The lines are decoded and a held partial line is copied: the buffer can be reused, or replaced.
-    const next = nextReadSize(this.buffer.length, size === this.buffer.length)
-    if (next !== this.buffer.length) this.buffer = new Uint8Array(next)
     if (accepted === undefined) return this.readNext()
     // Waiting for the consumer is not the log standing still: the idle deadline counts from when it took the lines.
     accepted.then(() => {
@@ -500,6 +540,7 @@ class FileCollection {
   private finish(error: Errors.LogFileError | undefined): void {
     if (this.finished) return
     this.finished = true
+    this.keepable = error === undefined
     clearTimeout(this.pollTimer)
     clearTimeout(this.deadlineTimer)
     this.stopWatching?.()
@@ -511,7 +552,8 @@ class FileCollection {
 
   private closeFile(): void {
     if (this.fd === undefined || this.readInFlight) return
-    fs.close(this.fd, ignore)
+    if (this.kept !== undefined && this.keepable) this.kept.keep(this.path, this.fd, this.file)
+    else fs.close(this.fd, ignore)
     this.fd = undefined
   }
 }
