@@ -1,4 +1,4 @@
-import { ByteSize } from "@effect-whisk/core"
+import { ByteSize, DockerEngine } from "@effect-whisk/core"
 import { DockerContainer } from "@effect-whisk/docker"
 import { type Action, ContainerPool, PoolMetrics } from "@effect-whisk/pool"
 import { Effect, Exit, Metric, Random, Schedule, Scope } from "effect"
@@ -7,6 +7,7 @@ import { actions, type BenchContext, type FigureResult } from "../context.js"
 import { initialized } from "../containers.js"
 import { interleaved, millis, say } from "../measure.js"
 import { post } from "../raw/actionHttp.js"
+import { ActivationLogFloor } from "../raw/activationLogFloor.js"
 import { summarize } from "../stats.js"
 
 const memory = ByteSize.megabytes(256)
@@ -152,7 +153,9 @@ const postRun = async (host: string) => {
  * The raw baselines: node:http POSTs to /run from 32 callers to 16 already-warm containers, one call per container
  * at a time. `any`: a caller takes any free container (the issue's baseline). `bound`: a caller picks its container
  * with the pool's choice of action and waits for that one, as the pool's callers are bound to their action's
- * container; latencies are then from the pick to the answer, the wait included, as the pool's are.
+ * container; latencies are then from the pick to the answer, the wait included, as the pool's are. `floor`: as
+ * `any`, and the caller then reads the activation's log lines from the container's json-file log with plain node:fs
+ * (`ActivationLogFloor`) before it gives the container back: the least an invoker with logs can do.
  */
 const rawThroughput = (context: BenchContext, total: number, choose: Effect.Effect<number>) =>
   Effect.gen(function*() {
@@ -181,7 +184,26 @@ const rawThroughput = (context: BenchContext, total: number, choose: Effect.Effe
     yield* drive(Math.min(total, 300), once)
     const any = yield* drive(total, once)
     const boundRun = yield* drive(total, bound)
-    return { any, bound: boundRun }
+    // The sentinels of the last POSTs above are written a moment after their answers: the readers start after them.
+    yield* Effect.sleep("500 millis")
+    const engine = yield* DockerEngine.DockerEngine
+    const paths = yield* Effect.forEach(containers, (container) =>
+      Effect.flatMap(Effect.orDie(engine.logSource(container.id)), (source) =>
+        source._tag === "JsonFile" ? Effect.succeed(source.path) : Effect.dieMessage("the floor reads json-file logs")))
+    const readers = yield* Effect.acquireRelease(
+      Effect.sync(() => new Map(hosts.map((host, k) => [host, new ActivationLogFloor(paths[k]!)]))),
+      (readers) => Effect.sync(() => readers.forEach((reader) => reader.close()))
+    )
+    const withLogs = () =>
+      Effect.promise(async () => {
+        const host = await anyFree.take()
+        const start = performance.now()
+        await postRun(host).then(() => readers.get(host)!.next()).finally(() => anyFree.give(host))
+        return performance.now() - start
+      })
+    yield* drive(Math.min(total, 300), withLogs)
+    const floor = yield* drive(total, withLogs)
+    return { any, bound: boundRun, floor }
   }).pipe(Effect.scoped)
 
 /**
@@ -191,8 +213,11 @@ const rawThroughput = (context: BenchContext, total: number, choose: Effect.Effe
 export const poolThroughput = (context: BenchContext, total: number, pressure: boolean) =>
   Effect.gen(function*() {
     const choose = pressure ? zipf(actionCount) : Random.nextIntBetween(0, actionCount)
-    const { any: raw, bound } = yield* rawThroughput(context, total, choose)
-    yield* say(`raw: ${raw.perSecond.toFixed(0)} POSTs/s to any free container, ${bound.perSecond.toFixed(0)} bound`)
+    const { any: raw, bound, floor } = yield* rawThroughput(context, total, choose)
+    yield* say(
+      `raw: ${raw.perSecond.toFixed(0)} POSTs/s to any free container, ${bound.perSecond.toFixed(0)} bound, ` +
+        `${floor.perSecond.toFixed(0)} with their logs read by hand`
+    )
     const containers = pressure ? 8 : 16
     const { close, pool } = yield* openPool({ userMemory: ByteSize.bytes(memory.bytes * containers) })
     const poolActions = Array.from({ length: actionCount }, (_, k) => noop(context, `throughput${k}`))
@@ -228,7 +253,8 @@ export const poolThroughput = (context: BenchContext, total: number, pressure: b
       series: {
         "pool invoke (with logs)": library,
         "node:http POST to warm containers": rawSummary,
-        "node:http POST, bound to the action's container": boundSummary
+        "node:http POST, bound to the action's container": boundSummary,
+        "node:http POST + its log lines by hand (node:fs), any free container": summarize(floor.latencies)
       },
       ratios: {
         "pool activations/s": measured.perSecond,
@@ -236,6 +262,9 @@ export const poolThroughput = (context: BenchContext, total: number, pressure: b
         "raw bound POSTs/s": bound.perSecond,
         "pool / raw throughput": ratio,
         "pool / raw bound throughput": measured.perSecond / bound.perSecond,
+        "raw with logs by hand POSTs/s": floor.perSecond,
+        "raw with logs by hand / raw throughput": floor.perSecond / raw.perSecond,
+        "pool / raw with logs by hand throughput": measured.perSecond / floor.perSecond,
         errors,
         "cold share": starts.Cold / total,
         evictions
@@ -246,7 +275,8 @@ export const poolThroughput = (context: BenchContext, total: number, pressure: b
       met: errors === 0 && (pressure || ratio >= 0.7),
       notes: [
         "the raw callers take any free container; the pool's, like the bound raw series, wait for their action's",
-        "the raw series POST /run only; the pool also reads each activation's logs up to its sentinels"
+        "the raw series POST /run only; the pool also reads each activation's logs up to its sentinels",
+        "the series with logs by hand is the floor of an invoker with logs: a POST, then the activation's lines read from the kept-open json-file log with blocking node:fs reads, polled every ms until its two sentinels, no Effect"
       ]
     } satisfies FigureResult
   })
