@@ -29,7 +29,9 @@ export interface Contender<E, R> {
 
 /**
  * Runs `warmup` untimed rounds, then `count` rounds; each round runs every contender once, in turn, so that drift
- * in the machine's speed spreads over all of them. Gives each contender's samples in milliseconds.
+ * in the machine's speed spreads over all of them, starting one contender further each round, so that none is
+ * always the one that runs right after the previous round's last (or after the progress line). Gives each
+ * contender's samples in milliseconds.
  */
 export const interleaved = <E, R>(
   label: string,
@@ -44,7 +46,8 @@ export const interleaved = <E, R>(
   Effect.gen(function*() {
     const samples: Record<string, Array<number>> = Object.fromEntries(contenders.map(({ name }) => [name, []]))
     for (let round = 0; round < options.warmup + options.count; round++) {
-      for (const contender of contenders) {
+      for (let turn = 0; turn < contenders.length; turn++) {
+        const contender = contenders[(round + turn) % contenders.length]!
         if (options.collect === true) yield* collectGarbage
         const took = yield* contender.sample
         if (round >= options.warmup) samples[contender.name]!.push(took)

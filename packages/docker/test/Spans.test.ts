@@ -116,6 +116,36 @@ describe("spans of initialize and run (on the test clock)", () => {
       }
     }).pipe(Effect.provide(layers(() => Effect.succeed(ContainerResponse.make(503, "{}"))))))
 
+  // Under Effect's default tracer no one reads a span, so a call makes none (it cost a warm /run about 25 µs); under
+  // an installed tracer the OOM check after a broken connection runs as a child of the call's span.
+  const brokenRun = (seen: Array<Option.Option<string>>) =>
+    Effect.provide(
+      run,
+      Layer.mergeAll(
+        ContainerHttp.layerTest(() => Effect.fail(new ConnectionFailure.ConnectionError({ target: "t" }))),
+        DockerEngine.layerTest({
+          state: () =>
+            Effect.map(Effect.option(Effect.currentSpan), (span) => {
+              seen.push(Option.map(span, (current) => current.name))
+              return { status: "exited", running: false, oomKilled: false, exitCode: 1 }
+            })
+        }),
+        Runc.layerTest(),
+        WhiskConfig.layerWith()
+      )
+    )
+
+  it.effect("the OOM check is a child of the run span under an installed tracer; the default tracer gets no span", () =>
+    Effect.gen(function*() {
+      const underTracer: Array<Option.Option<string>> = []
+      const { spans } = yield* traced(brokenRun(underTracer))
+      assert.deepStrictEqual(underTracer, [Option.some("DockerContainer.run")])
+      assert.strictEqual(only(spans, "DockerContainer.run").name, "DockerContainer.run")
+      const underDefault: Array<Option.Option<string>> = []
+      yield* Effect.exit(brokenRun(underDefault))
+      assert.deepStrictEqual(underDefault, [Option.none()])
+    }))
+
   it.effect("T17 a /run that times out still ends its span as a success: the timeout is the activation's result", () =>
     Effect.gen(function*() {
       const { exit, spans } = yield* traced(run)

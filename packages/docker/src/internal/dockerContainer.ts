@@ -41,6 +41,7 @@ import { removeInBackground } from "./background.js"
 import * as containerLogs from "./containerLogs.js"
 import { type CreatePlan, plan as makePlan } from "./createPlan.js"
 import { freeze, thaw } from "./freezing.js"
+import { inCallSpan, useCallSpan } from "./callSpan.js"
 import { memoryExhausted } from "./oomCheck.js"
 import { encodeInitBody, encodeRunBody } from "./validation.js"
 
@@ -215,7 +216,7 @@ export const createScoped: (
 
 /**
  * One call into the container (B16, B17): the interval spans the post alone; a broken connection is then checked
- * against the engine's OOM state (as a child of `span`, the operation's span) and becomes MemoryExhausted when the
+ * against the engine's OOM state (as a child of `span`, the operation's span if one was made) and becomes MemoryExhausted when the
  * engine says so. The warm path is one clock read before and one after the post, with no step of its own between.
  */
 const callContainer = (
@@ -224,7 +225,7 @@ const callContainer = (
   path: string,
   body: unknown,
   options: ContainerHttp.PostOptions,
-  span: Tracer.Span
+  span: Tracer.Span | undefined
 ): Effect.Effect<CallResult.CallResult, Errors.ContainerHealthError> =>
   Effect.clockWith((clock) => {
     const start = clock.unsafeCurrentTimeMillis()
@@ -235,7 +236,7 @@ const callContainer = (
         const interval = Interval.make(start, clock.unsafeCurrentTimeMillis())
         if (error._tag === "ContainerHealthError") return Effect.fail(error)
         if (error._tag !== "ConnectionError") return Effect.succeed(CallResult.make(interval, Either.left(error)))
-        return Effect.map(Effect.withParentSpan(memoryExhausted(ctx), span), (exhausted) =>
+        return Effect.map(inCallSpan(memoryExhausted(ctx), span), (exhausted) =>
           CallResult.make(
             interval,
             Either.left(exhausted ? new ConnectionFailure.MemoryExhausted({ target: ctx.id }) : error)
@@ -252,7 +253,7 @@ const debugEnabled = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean =>
   fiber.getFiberRef(FiberRef.currentMinimumLogLevel).ordinal <= LogLevel.Debug.ordinal
 
 /** A debug line logged as a child of the operation's span, as it was when the operation's span was the current one. */
-const logDebugIn = (span: Tracer.Span, message: string) => Effect.withParentSpan(Effect.logDebug(message), span)
+const logDebugIn = (span: Tracer.Span | undefined, message: string) => inCallSpan(Effect.logDebug(message), span)
 
 // ---------------------------------------------------------------------------------------------------------------
 // The container
@@ -290,12 +291,13 @@ const makeContainer = (
     const spanOptions = { attributes: { containerId: ctx.id }, captureStackTrace: false }
 
     /**
-     * POST /init, interpreted by CallResult.toInitialized (B22). One span per call (T13–T16); Effect.useSpan makes
-     * it without making it the current span (providing it would cost a context update per call), so the call's
-     * own steps that can have children (the OOM check, debug lines) are run under it explicitly.
+     * POST /init, interpreted by CallResult.toInitialized (B22). One span per call under an installed tracer
+     * (T13–T16; `useCallSpan`), made without making it the current span (providing it would cost a context update
+     * per call), so the call's own steps that can have children (the OOM check, debug lines) are run under it
+     * explicitly.
      */
     const initialize: DockerContainer["initialize"] = (initializer, options) =>
-      Effect.useSpan("DockerContainer.initialize", spanOptions, (span) =>
+      useCallSpan("DockerContainer.initialize", spanOptions, (span) =>
         Effect.gen(function*() {
           yield* alive("initialize")
           const body = yield* encodeInitBody(initializer)
@@ -321,7 +323,7 @@ const makeContainer = (
      * is made as initialize's is. The warm path, so written as one chain of steps without a generator.
      */
     const run: DockerContainer["run"] = (parameters, activation, options) =>
-      Effect.useSpan("DockerContainer.run", spanOptions, (span) =>
+      useCallSpan("DockerContainer.run", spanOptions, (span) =>
         Effect.withFiberRuntime((fiber) => {
           if (current === "Destroyed") return Effect.fail(destroyed("run"))
           const body = encodeRunBody(parameters, activation)
