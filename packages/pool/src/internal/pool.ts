@@ -137,11 +137,20 @@ interface Demand {
   value: number
   /** Epoch millis of the last update. */
   at: number
+  /** The value decayed to `decayedAt`: a drain pass asks for each action's demand once per container and waiter. */
+  decayedAt: number
+  decayedValue: number
 }
 
 const demandHalfLife = 60_000
 
-const decayed = (demand: Demand, now: number): number => demand.value * Math.pow(2, -(now - demand.at) / demandHalfLife)
+const decayed = (demand: Demand, now: number): number => {
+  if (demand.decayedAt !== now) {
+    demand.decayedValue = demand.value * Math.pow(2, -(now - demand.at) / demandHalfLife)
+    demand.decayedAt = now
+  }
+  return demand.decayedValue
+}
 
 // Updated with one label array per tag, made once: the metric's hook is cached by that array, while a metric tagged
 // with `Metric.tagged` builds a new array per update and looks its hook up in the registry (hashing its key) each time.
@@ -167,8 +176,9 @@ const removalLabels = Object.fromEntries(
 ) as Record<RemovalReason, ReadonlyArray<MetricLabel.MetricLabel>>
 
 /**
- * The spans of every activation: without the call-site stack trace each span captures by default, which cost about
- * 0.14 ms of CPU per warm activation (a tenth of the pool's own cost; figure 10a), and says only where in this file.
+ * The spans of every activation and container step: without the call-site stack trace each span captures by default,
+ * which cost about 0.14 ms of CPU per warm activation (a tenth of the pool's own cost; figure 10a), and says only where
+ * in this file.
  */
 const hot = { captureStackTrace: false } as const
 
@@ -354,7 +364,7 @@ export const make = (
 
     const destroy = (entry: Entry): Effect.Effect<void> =>
       Effect.uninterruptible(Scope.close(entry.scope, Exit.void)).pipe(
-        Effect.withSpan("ContainerPool.destroy", { attributes: { container: entry.container?.id } })
+        Effect.withSpan("ContainerPool.destroy", { attributes: { container: entry.container?.id }, ...hot })
       )
 
     /**
@@ -413,10 +423,12 @@ export const make = (
     /** One more activation of the request's action; now and then, actions neither asked for nor held are forgotten. */
     const demanded = (request: Request, now: number) => {
       const known = demand.get(request.key)
-      if (known === undefined) demand.set(request.key, { value: 1, at: now })
+      if (known === undefined) demand.set(request.key, { value: 1, at: now, decayedAt: now, decayedValue: 1 })
       else {
         known.value = decayed(known, now) + 1
         known.at = now
+        known.decayedAt = now
+        known.decayedValue = known.value
       }
       if (++arrivals % 1024 === 0) {
         for (const [key, value] of demand) if (!byKey.has(key) && decayed(value, now) < 0.01) demand.delete(key)
@@ -1097,7 +1109,7 @@ export const make = (
                 // An interrupted create may leave its removal to a background fiber of the backend, which could outlive
                 // the pool's Scope; a create that ends is destroyed with the entry's Scope, before the pool closes.
                 Effect.uninterruptible,
-                Effect.withSpan("ContainerPool.create")
+                Effect.withSpan("ContainerPool.create", hot)
               )
             )
             timings.create = took
@@ -1116,7 +1128,7 @@ export const make = (
             container.initialize(initializer(action, context), {
               timeout: action.timeout,
               maxConcurrent: action.maxConcurrent
-            }).pipe(Effect.withSpan("ContainerPool.init"))
+            }).pipe(Effect.withSpan("ContainerPool.init", hot))
           )
           timings.init = took
           if (Either.isLeft(initialized)) {
@@ -1310,21 +1322,24 @@ export const make = (
                 : Effect.succeed(second))
             : Effect.succeed(first))
         // The activation runs in a fiber of its own, which closing the pool interrupts; its caller then fails with
-        // Closed. One fork and a join: a race against a closing signal forked two fibers per activation and waited for
-        // the loser's interruption, a third of a warm activation's own cost (figure 9).
-        return Effect.flatMap(Effect.fork(run), (fiber) => {
-          running.add(fiber)
-          return Fiber.join(fiber).pipe(
-            Effect.onInterrupt(() => Fiber.interrupt(fiber)),
+        // Closed. One fork and an await: a race against a closing signal forked two fibers per activation and waited
+        // for the loser's interruption, a third of a warm activation's own cost (figure 9). Not a join: the fiber
+        // changes no FiberRef its caller should see, and a join diffs and merges all of them back.
+        let fiber: Fiber.RuntimeFiber<ContainerPool.Activation, PoolError> | undefined
+        return Effect.flatMap(Effect.fork(run), (forked) => {
+          fiber = forked
+          running.add(forked)
+          return Effect.flatMap(Fiber.await(forked), (exit) => exit).pipe(
+            Effect.onInterrupt(() => Fiber.interrupt(forked)),
             Effect.catchAllCause((cause) =>
               closed && Cause.isInterruptedOnly(cause)
                 ? Effect.fail(new PoolError({ reason: "Closed", action: qualified }))
                 : Effect.failCause(cause)
-            ),
-            Effect.ensuring(Effect.sync(() => running.delete(fiber)))
+            )
           )
         }).pipe(
           Effect.ensuring(Effect.sync(() => {
+            if (fiber !== undefined) running.delete(fiber)
             invoking--
             if (closed && invoking === 0) Deferred.unsafeDone(drained, Exit.void)
           })),
