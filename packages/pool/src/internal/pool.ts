@@ -28,6 +28,7 @@ import * as ActivationContext from "../ActivationContext.js"
 import type * as ContainerPool from "../ContainerPool.js"
 import { PoolError } from "../PoolError.js"
 import * as PoolMetrics from "../PoolMetrics.js"
+import * as OneShot from "./oneShot.js"
 
 type EntryState = ContainerPool.ContainerInfo["state"]
 
@@ -112,7 +113,7 @@ interface Waiter {
   /** Epoch millis when it started to wait. */
   readonly since: number
   readonly request: Request
-  readonly placed: Deferred.Deferred<Placement, PoolError>
+  readonly placed: OneShot.OneShot<Placement, PoolError>
 }
 
 const Reschedule = Symbol("Reschedule")
@@ -181,6 +182,16 @@ const removalLabels = Object.fromEntries(
  * in this file.
  */
 const hot = { captureStackTrace: false } as const
+
+/**
+ * The span of one step of a warm activation (wait, run, logs), made with `Effect.useSpan` as the backend's own spans
+ * are: not made the current span, so the backend's spans inside it (`DockerContainer.run`) are its siblings under
+ * `ContainerPool.invoke`. Making it current updates the fiber's context twice (Context copies, FiberRefs copies and
+ * their equality checks); over instant containers the three step spans of an activation cost a third of the pool's
+ * CPU that way.
+ */
+const stepSpan = (name: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.useSpan(name, hot, () => self)
 
 const millisBetween = (start: bigint, end: bigint): number => Math.round(Number(end - start) / 10_000) / 100
 
@@ -633,7 +644,7 @@ export const make = (
 
     const dequeue = (waiter: Waiter, placement: Placement) => {
       waiters = waiters.filter((other) => other !== waiter)
-      Deferred.unsafeDone(waiter.placed, Exit.succeed(placement))
+      OneShot.unsafeDone(waiter.placed, Exit.succeed(placement))
     }
 
     /** P9: places buffered activations, head first, until the head does not fit; then those that can bypass it. */
@@ -1031,7 +1042,7 @@ export const make = (
         // PX27, PX28: the partial lines and the failure line; the container is not reused.
         Effect.catchTag("LogCollectingError", (error) => Effect.succeed({ lines: error.partialLogs, failed: true })),
         Effect.catchAll(() => Effect.succeed({ lines: [Messages.logFailure] as ReadonlyArray<string>, failed: true })),
-        Effect.withSpan("ContainerPool.logs", hot)
+        stepSpan("ContainerPool.logs")
       )
 
     const initializer = (action: Action.Resolved, context: ActivationContext.ActivationContext) => ({
@@ -1193,7 +1204,7 @@ export const make = (
             ...(action.action.maxResponse === undefined ? {} : { maxResponse: action.action.maxResponse }),
             // B20: a connection failure on a container that ran before is a health error, and the job moves.
             reschedule: warmStart
-          }).pipe(Effect.withSpan("ContainerPool.run", hot))
+          }).pipe(stepSpan("ContainerPool.run"))
         )
         timings.run = runTook
         if (Either.isLeft(ran)) {
@@ -1245,12 +1256,12 @@ export const make = (
             limit: config.bufferCapacity
           })
         }
-        const waiter: Waiter = { seq: waiterSeq++, since: now, request, placed: Deferred.unsafeMake(FiberId.none) }
+        const waiter: Waiter = { seq: waiterSeq++, since: now, request, placed: OneShot.make() }
         waiters.push(waiter)
         publishGauges()
         if (retrying === undefined) retrying = yield* Effect.forkIn(Effect.interruptible(retryBuffer), poolScope)
         return yield* Effect.uninterruptibleMask((restore) =>
-          restore(Deferred.await(waiter.placed)).pipe(
+          restore(OneShot.wait(waiter.placed)).pipe(
             Effect.onInterrupt(() =>
               Effect.suspend(() => {
                 if (waiters.includes(waiter)) {
@@ -1258,14 +1269,11 @@ export const make = (
                   if (head === waiter) head = undefined
                   return drainNow
                 }
-                return Effect.flatMap(Deferred.poll(waiter.placed), (polled) =>
-                  polled._tag === "Some"
-                    ? Effect.flatMap(Effect.exit(polled.value), (exit) =>
-                      Exit.isSuccess(exit) ? abandon(exit.value) : Effect.void)
-                    : Effect.void)
+                const exit = waiter.placed.exit
+                return exit !== undefined && Exit.isSuccess(exit) ? abandon(exit.value) : Effect.void
               })
             ),
-            Effect.withSpan("ContainerPool.wait", hot)
+            stepSpan("ContainerPool.wait")
           )
         )
       })
@@ -1370,7 +1378,7 @@ export const make = (
       Effect.gen(function*() {
         closed = true
         for (const waiter of waiters) {
-          Deferred.unsafeDone(
+          OneShot.unsafeDone(
             waiter.placed,
             Exit.fail(new PoolError({ reason: "Closed", action: `/${waiter.request.action.namespace}/${waiter.request.action.name}` }))
           )
