@@ -417,6 +417,8 @@ export const make = (
 
     /** P4: a started stem cell of the same image and memory, the one expiring soonest (no expiry counts as now). */
     const findPrewarm = (request: Request, now: number): Entry | undefined => {
+      // Asked for each waiter on each release: no key built (and hashed) when there is no stem cell at all.
+      if (prewarmed.size === 0) return undefined
       const candidates = prewarmed.get(cellKey(request.action.image, request.action.memory.bytes))
       if (candidates === undefined) return undefined
       let best: Entry | undefined
