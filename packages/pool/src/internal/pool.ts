@@ -29,6 +29,7 @@ import type * as ContainerPool from "../ContainerPool.js"
 import { PoolError } from "../PoolError.js"
 import * as PoolMetrics from "../PoolMetrics.js"
 import * as OneShot from "./oneShot.js"
+import { withStepSpan } from "./stepSpan.js"
 
 type EntryState = ContainerPool.ContainerInfo["state"]
 
@@ -183,15 +184,8 @@ const removalLabels = Object.fromEntries(
  */
 const hot = { captureStackTrace: false } as const
 
-/**
- * The span of one step of a warm activation (wait, run, logs), made with `Effect.useSpan` as the backend's own spans
- * are: not made the current span, so the backend's spans inside it (`DockerContainer.run`) are its siblings under
- * `ContainerPool.invoke`. Making it current updates the fiber's context twice (Context copies, FiberRefs copies and
- * their equality checks); over instant containers the three step spans of an activation cost a third of the pool's
- * CPU that way.
- */
-const stepSpan = (name: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.useSpan(name, hot, () => self)
+/** The span of one step of every activation (wait, run, logs): made under an installed tracer only. */
+const stepSpan = (name: string) => withStepSpan(name, hot)
 
 const millisBetween = (start: bigint, end: bigint): number => Math.round(Number(end - start) / 10_000) / 100
 
@@ -1353,7 +1347,7 @@ export const make = (
             invoking--
             if (closed && invoking === 0) Deferred.unsafeDone(drained, Exit.void)
           })),
-          Effect.withSpan("ContainerPool.invoke", { attributes: { action: qualified }, captureStackTrace: false })
+          withStepSpan("ContainerPool.invoke", { attributes: { action: qualified }, captureStackTrace: false })
         )
       })
 
