@@ -43,7 +43,11 @@ export const defaultVersion = "0.0.1"
  * @since 0.1.0
  * @category constructors
  */
-export const makeId = (): string => globalThis.crypto.randomUUID().replaceAll("-", "")
+export const makeId = (): string => {
+  // A random UUID without its dashes, cut out by position: two ids per activation, and `replaceAll` took longer.
+  const uuid = globalThis.crypto.randomUUID()
+  return uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24)
+}
 
 /**
  * @since 0.1.0

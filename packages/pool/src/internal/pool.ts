@@ -18,7 +18,7 @@ import {
   Exit,
   Fiber,
   FiberId,
-  Metric,
+  MetricLabel,
   Option,
   Schedule,
   Scope
@@ -28,6 +28,8 @@ import * as ActivationContext from "../ActivationContext.js"
 import type * as ContainerPool from "../ContainerPool.js"
 import { PoolError } from "../PoolError.js"
 import * as PoolMetrics from "../PoolMetrics.js"
+import * as OneShot from "./oneShot.js"
+import { withStepSpan } from "./stepSpan.js"
 
 type EntryState = ContainerPool.ContainerInfo["state"]
 
@@ -112,7 +114,7 @@ interface Waiter {
   /** Epoch millis when it started to wait. */
   readonly since: number
   readonly request: Request
-  readonly placed: Deferred.Deferred<Placement, PoolError>
+  readonly placed: OneShot.OneShot<Placement, PoolError>
 }
 
 const Reschedule = Symbol("Reschedule")
@@ -137,17 +139,27 @@ interface Demand {
   value: number
   /** Epoch millis of the last update. */
   at: number
+  /** The value decayed to `decayedAt`: a drain pass asks for each action's demand once per container and waiter. */
+  decayedAt: number
+  decayedValue: number
 }
 
 const demandHalfLife = 60_000
 
-const decayed = (demand: Demand, now: number): number => demand.value * Math.pow(2, -(now - demand.at) / demandHalfLife)
+const decayed = (demand: Demand, now: number): number => {
+  if (demand.decayedAt !== now) {
+    demand.decayedValue = demand.value * Math.pow(2, -(now - demand.at) / demandHalfLife)
+    demand.decayedAt = now
+  }
+  return demand.decayedValue
+}
 
-// Tagged once: tagging a metric per activation builds a new metric and looks its hook up each time.
-const startsByKind: Record<ContainerPool.StartKind, Metric.Metric.Counter<number>> = {
-  Warm: PoolMetrics.starts.pipe(Metric.tagged("start", "Warm")),
-  Prewarmed: PoolMetrics.starts.pipe(Metric.tagged("start", "Prewarmed")),
-  Cold: PoolMetrics.starts.pipe(Metric.tagged("start", "Cold"))
+// Updated with one label array per tag, made once: the metric's hook is cached by that array, while a metric tagged
+// with `Metric.tagged` builds a new array per update and looks its hook up in the registry (hashing its key) each time.
+const startLabels: Record<ContainerPool.StartKind, ReadonlyArray<MetricLabel.MetricLabel>> = {
+  Warm: [MetricLabel.make("start", "Warm")],
+  Prewarmed: [MetricLabel.make("start", "Prewarmed")],
+  Cold: [MetricLabel.make("start", "Cold")]
 }
 
 const removalReasons: ReadonlyArray<RemovalReason> = [
@@ -161,21 +173,34 @@ const removalReasons: ReadonlyArray<RemovalReason> = [
   "Closed"
 ]
 
-const removalsByReason = Object.fromEntries(
-  removalReasons.map((reason) => [reason, PoolMetrics.removals.pipe(Metric.tagged("reason", reason))])
-) as Record<RemovalReason, Metric.Metric.Counter<number>>
+const removalLabels = Object.fromEntries(
+  removalReasons.map((reason): [RemovalReason, ReadonlyArray<MetricLabel.MetricLabel>] => [reason, [MetricLabel.make("reason", reason)]])
+) as Record<RemovalReason, ReadonlyArray<MetricLabel.MetricLabel>>
 
 /**
- * The spans of every activation: without the call-site stack trace each span captures by default, which cost about
- * 0.14 ms of CPU per warm activation (a tenth of the pool's own cost; figure 10a), and says only where in this file.
+ * The spans of every activation and container step: without the call-site stack trace each span captures by default,
+ * which cost about 0.14 ms of CPU per warm activation (a tenth of the pool's own cost; figure 10a), and says only where
+ * in this file.
  */
 const hot = { captureStackTrace: false } as const
 
-const millisOf = (duration: Duration.Duration): number => Math.round(Duration.toMillis(duration) * 100) / 100
+/** The span of one step of every activation (wait, run, logs): made under an installed tracer only. */
+const stepSpan = (name: string) => withStepSpan(name, hot)
+
+const millisBetween = (start: bigint, end: bigint): number => Math.round(Number(end - start) / 10_000) / 100
+
+/**
+ * Runs an effect, giving how long it took on the Clock and its value: read from the Clock directly, where
+ * `Effect.timed` takes several more steps of the runtime for each of an activation's steps.
+ */
+const timedPlain = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.clockWith((clock) => {
+    const start = clock.unsafeCurrentTimeNanos()
+    return Effect.map(effect, (value) => [millisBetween(start, clock.unsafeCurrentTimeNanos()), value] as const)
+  })
 
 /** Runs an effect, giving how long it took on the Clock and its outcome. */
-const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.map(Effect.timed(Effect.either(effect)), ([duration, outcome]) => [millisOf(duration), outcome] as const)
+const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) => timedPlain(Effect.either(effect))
 
 /**
  * The key of P2 for an action in an invocation namespace, one string per (action, namespace): the identity holds the
@@ -337,14 +362,14 @@ export const make = (
       if (entry.cell !== undefined) deleteFrom(prewarmed, entry.cell.key, entry)
       stopTimer(entry)
       stopProbing(entry)
-      removalsByReason[reason].unsafeUpdate(1, [])
+      PoolMetrics.removals.unsafeUpdate(1, removalLabels[reason])
       if (reason === "Evicted") PoolMetrics.evictions.unsafeUpdate(1, [])
       return true
     }
 
     const destroy = (entry: Entry): Effect.Effect<void> =>
       Effect.uninterruptible(Scope.close(entry.scope, Exit.void)).pipe(
-        Effect.withSpan("ContainerPool.destroy", { attributes: { container: entry.container?.id } })
+        Effect.withSpan("ContainerPool.destroy", { attributes: { container: entry.container?.id }, ...hot })
       )
 
     /**
@@ -386,6 +411,8 @@ export const make = (
 
     /** P4: a started stem cell of the same image and memory, the one expiring soonest (no expiry counts as now). */
     const findPrewarm = (request: Request, now: number): Entry | undefined => {
+      // Asked for each waiter on each release: no key built (and hashed) when there is no stem cell at all.
+      if (prewarmed.size === 0) return undefined
       const candidates = prewarmed.get(cellKey(request.action.image, request.action.memory.bytes))
       if (candidates === undefined) return undefined
       let best: Entry | undefined
@@ -403,10 +430,12 @@ export const make = (
     /** One more activation of the request's action; now and then, actions neither asked for nor held are forgotten. */
     const demanded = (request: Request, now: number) => {
       const known = demand.get(request.key)
-      if (known === undefined) demand.set(request.key, { value: 1, at: now })
+      if (known === undefined) demand.set(request.key, { value: 1, at: now, decayedAt: now, decayedValue: 1 })
       else {
         known.value = decayed(known, now) + 1
         known.at = now
+        known.decayedAt = now
+        known.decayedValue = known.value
       }
       if (++arrivals % 1024 === 0) {
         for (const [key, value] of demand) if (!byKey.has(key) && decayed(value, now) < 0.01) demand.delete(key)
@@ -611,7 +640,7 @@ export const make = (
 
     const dequeue = (waiter: Waiter, placement: Placement) => {
       waiters = waiters.filter((other) => other !== waiter)
-      Deferred.unsafeDone(waiter.placed, Exit.succeed(placement))
+      OneShot.unsafeDone(waiter.placed, Exit.succeed(placement))
     }
 
     /** P9: places buffered activations, head first, until the head does not fit; then those that can bypass it. */
@@ -658,7 +687,10 @@ export const make = (
       publishGauges()
     }
 
-    const drainNow = Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => drain(now)))
+    const drainNow = Effect.clockWith((clock) => {
+      drain(clock.unsafeCurrentTimeMillis())
+      return Effect.void
+    })
 
     /** Better than PF3 and PF9: while activations wait, the buffer's head is retried on a timer too, not only on events. */
     let retrying: Fiber.RuntimeFiber<void> | undefined
@@ -932,21 +964,28 @@ export const make = (
      * starts when it runs nothing); one that may not is destroyed when its last activation ends (P19).
      */
     const release = (entry: Entry, keep: boolean, reason: RemovalReason): Effect.Effect<void> =>
-      Effect.uninterruptible(Effect.gen(function*() {
+      // In one synchronous step but for the rare forks: this runs after every activation.
+      Effect.uninterruptible(Effect.clockWith((clock) => {
         entry.active--
         if (!keep) entry.draining = true
         if (entry.draining && entry.active === 0) {
           // Off the caller's path: the memory is free once the entry is out of the books, and the activation's
           // record does not depend on the removal (OpenWhisk acknowledges before it destroys).
-          if (unbook(entry, keep ? entry.drainReason ?? reason : reason, false)) yield* discard(entry)
+          if (unbook(entry, keep ? entry.drainReason ?? reason : reason, false)) return Effect.zipRight(discard(entry), drainNow)
         } else if (entry.active === 0 && !entry.removed && entry.state === "Warm") {
-          entry.idleSince = yield* Clock.currentTimeMillis
+          entry.idleSince = clock.unsafeCurrentTimeMillis()
           // A fork inherits this region's uninterruptibility; the timer must stay interruptible by a removal.
           if (entry.timer === undefined) {
-            entry.timer = yield* Effect.forkIn(Effect.interruptible(idleTimer(entry)), poolScope)
+            return Effect.zipRight(
+              Effect.map(Effect.forkIn(Effect.interruptible(idleTimer(entry)), poolScope), (fiber) => {
+                entry.timer = fiber
+              }),
+              drainNow
+            )
           }
         }
-        yield* drainNow
+        drain(clock.unsafeCurrentTimeMillis())
+        return Effect.void
       }))
 
     /** A placement its caller will not use (interrupted while it waited): it leaves no trace. */
@@ -999,7 +1038,7 @@ export const make = (
         // PX27, PX28: the partial lines and the failure line; the container is not reused.
         Effect.catchTag("LogCollectingError", (error) => Effect.succeed({ lines: error.partialLogs, failed: true })),
         Effect.catchAll(() => Effect.succeed({ lines: [Messages.logFailure] as ReadonlyArray<string>, failed: true })),
-        Effect.withSpan("ContainerPool.logs", hot)
+        stepSpan("ContainerPool.logs")
       )
 
     const initializer = (action: Action.Resolved, context: ActivationContext.ActivationContext) => ({
@@ -1058,8 +1097,8 @@ export const make = (
         const settle = (outcome: InitOutcome) => Deferred.unsafeDone(entry.initialized!, Exit.succeed(outcome))
 
         // The containers alive never hold more than the budget: the create waits for the victims to be gone.
-        yield* Effect.forEach(placement.victims, destroy, { discard: true })
-        startsByKind[placement.start].unsafeUpdate(1, [])
+        if (placement.victims.length > 0) yield* Effect.forEach(placement.victims, destroy, { discard: true })
+        PoolMetrics.starts.unsafeUpdate(1, startLabels[placement.start])
 
         if (placement.first) {
           if (placement.start === "Prewarmed" && entry.cell !== undefined) {
@@ -1077,7 +1116,7 @@ export const make = (
                 // An interrupted create may leave its removal to a background fiber of the backend, which could outlive
                 // the pool's Scope; a create that ends is destroyed with the entry's Scope, before the pool closes.
                 Effect.uninterruptible,
-                Effect.withSpan("ContainerPool.create")
+                Effect.withSpan("ContainerPool.create", hot)
               )
             )
             timings.create = took
@@ -1096,7 +1135,7 @@ export const make = (
             container.initialize(initializer(action, context), {
               timeout: action.timeout,
               maxConcurrent: action.maxConcurrent
-            }).pipe(Effect.withSpan("ContainerPool.init"))
+            }).pipe(Effect.withSpan("ContainerPool.init", hot))
           )
           timings.init = took
           if (Either.isLeft(initialized)) {
@@ -1161,7 +1200,7 @@ export const make = (
             ...(action.action.maxResponse === undefined ? {} : { maxResponse: action.action.maxResponse }),
             // B20: a connection failure on a container that ran before is a health error, and the job moves.
             reschedule: warmStart
-          }).pipe(Effect.withSpan("ContainerPool.run", hot))
+          }).pipe(stepSpan("ContainerPool.run"))
         )
         timings.run = runTook
         if (Either.isLeft(ran)) {
@@ -1213,12 +1252,12 @@ export const make = (
             limit: config.bufferCapacity
           })
         }
-        const waiter: Waiter = { seq: waiterSeq++, since: now, request, placed: Deferred.unsafeMake(FiberId.none) }
+        const waiter: Waiter = { seq: waiterSeq++, since: now, request, placed: OneShot.make() }
         waiters.push(waiter)
         publishGauges()
         if (retrying === undefined) retrying = yield* Effect.forkIn(Effect.interruptible(retryBuffer), poolScope)
         return yield* Effect.uninterruptibleMask((restore) =>
-          restore(Deferred.await(waiter.placed)).pipe(
+          restore(OneShot.wait(waiter.placed)).pipe(
             Effect.onInterrupt(() =>
               Effect.suspend(() => {
                 if (waiters.includes(waiter)) {
@@ -1226,14 +1265,11 @@ export const make = (
                   if (head === waiter) head = undefined
                   return drainNow
                 }
-                return Effect.flatMap(Deferred.poll(waiter.placed), (polled) =>
-                  polled._tag === "Some"
-                    ? Effect.flatMap(Effect.exit(polled.value), (exit) =>
-                      Exit.isSuccess(exit) ? abandon(exit.value) : Effect.void)
-                    : Effect.void)
+                const exit = waiter.placed.exit
+                return exit !== undefined && Exit.isSuccess(exit) ? abandon(exit.value) : Effect.void
               })
             ),
-            Effect.withSpan("ContainerPool.wait", hot)
+            stepSpan("ContainerPool.wait")
           )
         )
       })
@@ -1246,10 +1282,10 @@ export const make = (
     ): Effect.Effect<ContainerPool.Activation | typeof Reschedule, PoolError> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
-          const [waitTook, placement] = yield* Effect.timed(restore(place(request)))
+          const [waitTook, placement] = yield* timedPlain(restore(place(request)))
           const lease: Lease = { released: false, touched: placement.first }
           return yield* restore(
-            execute(placement, request, parameters, options, millisOf(waitTook), rescheduled, lease)
+            execute(placement, request, parameters, options, waitTook, rescheduled, lease)
           ).pipe(
             Effect.onInterrupt(() =>
               Effect.suspend(() => {
@@ -1290,25 +1326,28 @@ export const make = (
                 : Effect.succeed(second))
             : Effect.succeed(first))
         // The activation runs in a fiber of its own, which closing the pool interrupts; its caller then fails with
-        // Closed. One fork and a join: a race against a closing signal forked two fibers per activation and waited for
-        // the loser's interruption, a third of a warm activation's own cost (figure 9).
-        return Effect.flatMap(Effect.fork(run), (fiber) => {
-          running.add(fiber)
-          return Fiber.join(fiber).pipe(
-            Effect.onInterrupt(() => Fiber.interrupt(fiber)),
+        // Closed. One fork and an await: a race against a closing signal forked two fibers per activation and waited
+        // for the loser's interruption, a third of a warm activation's own cost (figure 9). Not a join: the fiber
+        // changes no FiberRef its caller should see, and a join diffs and merges all of them back.
+        let fiber: Fiber.RuntimeFiber<ContainerPool.Activation, PoolError> | undefined
+        return Effect.flatMap(Effect.fork(run), (forked) => {
+          fiber = forked
+          running.add(forked)
+          return Effect.flatMap(Fiber.await(forked), (exit) => exit).pipe(
+            Effect.onInterrupt(() => Fiber.interrupt(forked)),
             Effect.catchAllCause((cause) =>
               closed && Cause.isInterruptedOnly(cause)
                 ? Effect.fail(new PoolError({ reason: "Closed", action: qualified }))
                 : Effect.failCause(cause)
-            ),
-            Effect.ensuring(Effect.sync(() => running.delete(fiber)))
+            )
           )
         }).pipe(
           Effect.ensuring(Effect.sync(() => {
+            if (fiber !== undefined) running.delete(fiber)
             invoking--
             if (closed && invoking === 0) Deferred.unsafeDone(drained, Exit.void)
           })),
-          Effect.withSpan("ContainerPool.invoke", { attributes: { action: qualified }, captureStackTrace: false })
+          withStepSpan("ContainerPool.invoke", { attributes: { action: qualified }, captureStackTrace: false })
         )
       })
 
@@ -1335,7 +1374,7 @@ export const make = (
       Effect.gen(function*() {
         closed = true
         for (const waiter of waiters) {
-          Deferred.unsafeDone(
+          OneShot.unsafeDone(
             waiter.placed,
             Exit.fail(new PoolError({ reason: "Closed", action: `/${waiter.request.action.namespace}/${waiter.request.action.name}` }))
           )
