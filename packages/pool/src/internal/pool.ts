@@ -442,6 +442,14 @@ export const make = (
       }
     }
 
+    /** How many containers, not going away, an action holds: each copy is worth its share of the action's demand. */
+    const copiesOf = (key: string | undefined): number => {
+      const own = key === undefined ? undefined : byKey.get(key)
+      let copies = 0
+      if (own !== undefined) for (const entry of own) if (!entry.draining) copies++
+      return Math.max(1, copies)
+    }
+
     /**
      * P6, better than PF1 and PF2: warm containers, the least demanded action first and among equals the idle ones
      * and then the oldest use, then stem cells, soonest expiry first, until the shortfall (not the action's whole
@@ -474,9 +482,9 @@ export const make = (
           pending += entry.memory
         } else if (
           (entry.state === "Warm" && entry.active === 0) ||
-          (waitForBusy && (entry.state === "Warm" || entry.state === "Creating" || entry.state === "Initializing"))
+          (waitForBusy && entry.state === "Warm")
         ) {
-          const demand = demandOf(entry.key, now)
+          const demand = demandOf(entry.key, now) / copiesOf(entry.key)
           if (demand < below) candidates.push({ entry, demand, idle: entry.active === 0 })
         } else if (entry.state === "Prewarmed") stemCells.push(entry)
       }
@@ -580,7 +588,8 @@ export const make = (
         }
         // An action with a container of its own takes another only from less demanded actions: equally busy actions
         // evicting each other's containers only trade warm starts for cold ones (figure 10b).
-        const evicted = evictFor(used + memory - budget, now, hasOwn ? demandOf(request.key, now) : Infinity, !hasOwn, 0)
+        const below = hasOwn ? demandOf(request.key, now) / copiesOf(request.key) : Infinity
+        const evicted = evictFor(used + memory - budget, now, below, !hasOwn, 0)
         if (evicted === undefined) return undefined
         victims = evicted
       }
@@ -668,7 +677,13 @@ export const make = (
         // a cold start under pressure waited for the one before it (figure 10b in a simulation on the test layer: 18
         // activations/s where 35 were possible). They mark only containers of actions less demanded than their own:
         // when each marked the least demanded container left, nothing stayed warm (a cold share of 0.78 there).
-        let reserved = drainsFor(head.request) ? used + head.request.action.memory.bytes - budget : undefined
+        // A head that waits for a container of its own needs no memory: the ones behind it may evict and create now
+        // rather than one at a time, each when it reaches the head (the harness of figure 10a with 300 ms creates).
+        let reserved = drainsFor(head.request)
+          ? used + head.request.action.memory.bytes - budget
+          : hasOwnContainer(head.request)
+          ? 0
+          : undefined
         for (const waiter of waiters) {
           if (waiter === head) continue
           const placement = tryWarm(waiter.request, now)
