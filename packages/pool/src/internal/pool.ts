@@ -1269,7 +1269,12 @@ export const make = (
         }
         const waiter: Waiter = { seq: waiterSeq++, since: now, request, placed: OneShot.make() }
         waiters.push(waiter)
-        publishGauges()
+        // The first to wait is the head (it could not be placed); behind it, one may start a cold start of its own now
+        // (see drain) rather than at the next event.
+        if (waiters.length === 1) {
+          head = waiter
+          publishGauges()
+        } else drain(now)
         if (retrying === undefined) retrying = yield* Effect.forkIn(Effect.interruptible(retryBuffer), poolScope)
         return yield* Effect.uninterruptibleMask((restore) =>
           restore(OneShot.wait(waiter.placed)).pipe(
