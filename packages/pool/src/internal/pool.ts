@@ -634,8 +634,9 @@ export const make = (
      * head first), so bypasses cannot starve it and stay allowed: otherwise, once waits exceed the window, every
      * other free warm container idles behind one busy one (figure 10a: 32 callers over 16 actions).
      */
-    const mayBypass = (now: number) =>
-      head === undefined || now - head.since < bypassWindow || hasOwnContainer(head.request) || drainsFor(head.request)
+    const mayBypass = (now: number, first: Waiter | undefined = head) =>
+      first === undefined || now - first.since < bypassWindow || hasOwnContainer(first.request) ||
+      drainsFor(first.request)
 
     /**
      * Whether the memory of the containers marked to go covers the request: then it waits only for them, which take
@@ -650,6 +651,38 @@ export const make = (
     const dequeue = (waiter: Waiter, placement: Placement) => {
       waiters = waiters.filter((other) => other !== waiter)
       OneShot.unsafeDone(waiter.placed, Exit.succeed(placement))
+    }
+
+    /** The activations behind a waiting head that may go before it: warm slots, and cold starts that do not delay it. */
+    const bypass = (first: Waiter, now: number) => {
+      // While the head waits only for containers marked to go, the activations behind it without a container of
+      // their own mark theirs too, each counting on the draining memory the ones ahead of it do not: one at a time,
+      // a cold start under pressure waited for the one before it (figure 10b in a simulation on the test layer: 18
+      // activations/s where 35 were possible). They mark only containers of actions less demanded than their own:
+      // when each marked the least demanded container left, nothing stayed warm (a cold share of 0.78 there).
+      // A head that waits for a container of its own needs no memory: the ones behind it may evict and create now
+      // rather than one at a time, each when it reaches the head (the harness of figure 10a with 300 ms creates).
+      const headNeeds = drainsFor(first.request)
+      let reserved = headNeeds
+        ? used + first.request.action.memory.bytes - budget
+        : hasOwnContainer(first.request)
+        ? 0
+        : undefined
+      for (const waiter of waiters) {
+        if (waiter === first) continue
+        const placement = tryWarm(waiter.request, now)
+        if (placement !== undefined) {
+          dequeue(waiter, placement)
+        } else if (reserved !== undefined && !hasOwnContainer(waiter.request)) {
+          // The free memory is the head's, unless it waits for its own container: then only the shortfall.
+          const memory = waiter.request.action.memory.bytes
+          const shortfall = headNeeds ? memory : Math.max(0, used + memory - budget)
+          const victims = evictFor(shortfall, now, demandOf(waiter.request.key, now), true, reserved)
+          const placed = victims === undefined ? undefined : coldPlacement(waiter.request, now, victims)
+          if (placed !== undefined) dequeue(waiter, placed)
+          else reserved += shortfall
+        }
+      }
     }
 
     /** P9: places buffered activations, head first, until the head does not fit; then those that can bypass it. */
@@ -671,34 +704,7 @@ export const make = (
         head = undefined
         dequeue(waiter, placement)
       }
-      if (head !== undefined && mayBypass(now)) {
-        // While the head waits only for containers marked to go, the activations behind it without a container of
-        // their own mark theirs too, each counting on the draining memory the ones ahead of it do not: one at a time,
-        // a cold start under pressure waited for the one before it (figure 10b in a simulation on the test layer: 18
-        // activations/s where 35 were possible). They mark only containers of actions less demanded than their own:
-        // when each marked the least demanded container left, nothing stayed warm (a cold share of 0.78 there).
-        // A head that waits for a container of its own needs no memory: the ones behind it may evict and create now
-        // rather than one at a time, each when it reaches the head (the harness of figure 10a with 300 ms creates).
-        let reserved = drainsFor(head.request)
-          ? used + head.request.action.memory.bytes - budget
-          : hasOwnContainer(head.request)
-          ? 0
-          : undefined
-        for (const waiter of waiters) {
-          if (waiter === head) continue
-          const placement = tryWarm(waiter.request, now)
-          if (placement !== undefined) {
-            dequeue(waiter, placement)
-          } else if (reserved !== undefined && !hasOwnContainer(waiter.request)) {
-            // The free memory is the head's: this one needs its whole memory from containers that go.
-            const shortfall = waiter.request.action.memory.bytes
-            const victims = evictFor(shortfall, now, demandOf(waiter.request.key, now), true, reserved)
-            const placed = victims === undefined ? undefined : coldPlacement(waiter.request, now, victims)
-            if (placed !== undefined) dequeue(waiter, placed)
-            else reserved += shortfall
-          }
-        }
-      }
+      if (head !== undefined && mayBypass(now)) bypass(head, now)
       publishGauges()
     }
 
@@ -1269,12 +1275,17 @@ export const make = (
         }
         const waiter: Waiter = { seq: waiterSeq++, since: now, request, placed: OneShot.make() }
         waiters.push(waiter)
-        // The first to wait is the head (it could not be placed); behind it, one may start a cold start of its own now
-        // (see drain) rather than at the next event.
-        if (waiters.length === 1) {
-          head = waiter
-          publishGauges()
-        } else drain(now)
+        // Behind a head that waits, it may start a cold start of its own now (see bypass), not at the next event.
+        if (waiters.length > 1) {
+          // The one served next (nextWaiter), not pinned here: when that is this one, it may be placed as the head
+          // would be; behind another, it may go before it as drain lets others (bypass).
+          const first = head ?? nextWaiter()!
+          if (first === waiter) {
+            const placed = tryPlace(request, now, now)
+            if (placed !== undefined) dequeue(waiter, placed)
+          } else if (mayBypass(now, first)) bypass(first, now)
+        }
+        publishGauges()
         if (retrying === undefined) retrying = yield* Effect.forkIn(Effect.interruptible(retryBuffer), poolScope)
         return yield* Effect.uninterruptibleMask((restore) =>
           restore(OneShot.wait(waiter.placed)).pipe(
