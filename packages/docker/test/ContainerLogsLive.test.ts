@@ -11,6 +11,7 @@ import { Chunk, Duration, Effect, Stream } from "effect"
 import { readdirSync, readlinkSync } from "node:fs"
 import { beforeAll } from "vitest"
 import { liveLayer } from "./support/liveLayer.js"
+import { isLocalDocker } from "./support/testEngine.js"
 
 const Live = liveLayer(ContainerHttpClient.layer, { container: { namePrefix: "ewit-logs" } })
 
@@ -123,7 +124,9 @@ const openOn = (path: string): number =>
   }).length
 
 describe("a real container's json-file log", () => {
-  it.scopedLive("stays open from one activation's collection to the next, and is closed when the container is destroyed", () =>
+  // Skip reason: local Docker only. The matrix's docker-remote and Podman runs read the logs through the engine API
+  // (the json-file log is out of reach there), so there is no file to keep open; the main run covers it.
+  it.scopedLive.skipIf(!isLocalDocker)("stays open from one activation's collection to the next, and is closed when the container is destroyed", () =>
     Effect.gen(function*() {
       const container = yield* actionContainer
       const engine = yield* DockerEngine.DockerEngine
