@@ -164,7 +164,8 @@ describe("ContainerPool on the real engine", () => {
   it.live("PX32: a prewarm whose process the engine killed fails its health probes, is removed and replaced", () =>
     withPool({
       stemCells: [{ image: imageTag, memory: ByteSize.megabytes(128), initialCount: 1 }],
-      healthCheck: { enabled: true, period: "1 second" }
+      // Two seconds: a new prewarm whose runtime is slow to listen on a busy machine must not fail three probes.
+      healthCheck: { enabled: true, period: "2 seconds" }
     }, (pool) =>
       Effect.gen(function*() {
         const removedForHealth = Effect.map(
