@@ -4,7 +4,7 @@
 import { ByteSize, Errors, Messages } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Exit, Fiber, Option, Ref, Stream } from "effect"
-import { appendFileSync, readdirSync, readlinkSync } from "node:fs"
+import { appendFileSync } from "node:fs"
 import { performance } from "node:perf_hooks"
 import { join } from "node:path"
 import { type Watch, watchFile } from "../src/internal/changeNotifications.js"
@@ -12,6 +12,7 @@ import type { CollectionSettings } from "../src/internal/activationReading.js"
 import { collectFromFile, HandOff, maxReadSize, nextReadSize, streamFromFile } from "../src/internal/fileCollection.js"
 import type { Position } from "../src/internal/turn.js"
 import { dockerLine, sentinels, tempLogFile } from "./support/jsonFileLog.js"
+import { descriptorsOn } from "./support/openDescriptors.js"
 
 
 const limit = ByteSize.megabytes(10)
@@ -49,15 +50,6 @@ const turn = turnFrom(0)
 const failureOf = <A>(exit: Exit.Exit<A, Errors.LogFileError>) =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
 
-// The descriptors of this process open on the file.
-const descriptorsOn = (path: string) =>
-  readdirSync("/proc/self/fd").filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path
-    } catch {
-      return false
-    }
-  }).length
 
 // The real notifications, counting the watchers started and stopped.
 const countedWatch = Effect.sync(() => {

@@ -6,9 +6,10 @@ import { ByteSize, LogSource } from "@effect-whisk/core"
 import { ActivationLogs } from "@effect-whisk/logs"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
-import { appendFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { appendFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { dockerLine, sentinels, tempLogFile } from "./support/jsonFileLog.js"
 import { logOf } from "./support/rawLogs.js"
+import { descriptorsOn } from "./support/openDescriptors.js"
 
 const lines = (...logs: ReadonlyArray<string>) => logs.map((log) => dockerLine(`${log}\n`)).join("")
 
@@ -20,15 +21,6 @@ const options: ActivationLogs.Options = {
   pollInterval: "5 millis"
 }
 
-/** How many descriptors of this process are open on `path` (Linux: /proc/self/fd). */
-const openOn = (path: string): number =>
-  readdirSync("/proc/self/fd").filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path
-    } catch {
-      return false
-    }
-  }).length
 
 const collect = (path: string, cursor: ActivationLogs.Cursor) =>
   Effect.map(ActivationLogs.collectAll(LogSource.jsonFile(path), cursor, options), (out) => out.map(logOf))
@@ -42,16 +34,16 @@ describe.skipIf(process.platform !== "linux")("a cursor that keeps its log file 
       const cursor = yield* ActivationLogs.makeKeepingCursor
       appendFileSync(path, lines("a1") + sentinels)
       assert.deepStrictEqual(yield* collect(path, cursor), ["a1\n"])
-      assert.strictEqual(openOn(path), 1)
+      assert.strictEqual(descriptorsOn(path), 1)
       appendFileSync(path, lines("b1", "b2") + sentinels)
       assert.deepStrictEqual(yield* collect(path, cursor), ["b1\n", "b2\n"])
-      assert.strictEqual(openOn(path), 1)
+      assert.strictEqual(descriptorsOn(path), 1)
       yield* ActivationLogs.closeKeptFile(cursor)
-      assert.strictEqual(openOn(path), 0)
+      assert.strictEqual(descriptorsOn(path), 0)
       // Closed for good: a later collection still works, and keeps nothing open.
       appendFileSync(path, lines("c1") + sentinels)
       assert.deepStrictEqual(yield* collect(path, cursor), ["c1\n"])
-      assert.strictEqual(openOn(path), 0)
+      assert.strictEqual(descriptorsOn(path), 0)
     }))
 
   it.scopedLive("a cursor that does not keep it leaves nothing open", () =>
@@ -60,7 +52,7 @@ describe.skipIf(process.platform !== "linux")("a cursor that keeps its log file 
       const cursor = yield* ActivationLogs.makeCursor
       appendFileSync(path, lines("a1") + sentinels)
       assert.deepStrictEqual(yield* collect(path, cursor), ["a1\n"])
-      assert.strictEqual(openOn(path), 0)
+      assert.strictEqual(descriptorsOn(path), 0)
       yield* ActivationLogs.closeKeptFile(cursor)
     }))
 
@@ -76,7 +68,7 @@ describe.skipIf(process.platform !== "linux")("a cursor that keeps its log file 
       yield* ActivationLogs.closeKeptFile(cursor)
       appendFileSync(path, sentinels)
       assert.deepStrictEqual(yield* Fiber.join(collecting), ["b1\n"])
-      assert.strictEqual(openOn(path), 0)
+      assert.strictEqual(descriptorsOn(path), 0)
     }))
 
   it.scopedLive("a log removed and written anew at its path: the new file is read, not the removed one", () =>
@@ -105,6 +97,6 @@ describe.skipIf(process.platform !== "linux")("a cursor that keeps its log file 
       const exit = yield* Effect.exit(collect(path, cursor))
       assert.isTrue(Exit.isFailure(exit))
       if (Exit.isFailure(exit)) assert.include(String(exit.cause), "LogFileError")
-      assert.strictEqual(openOn(path), 0)
+      assert.strictEqual(descriptorsOn(path), 0)
     }))
 })
