@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Deferred, Duration, Effect, Equal, Exit, FiberId, Stream } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Equal, Exit, FiberId, Stream } from "effect"
 
 /**
  * @since 0.1.0
@@ -92,12 +92,12 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
     let phase: Phase = open
 
     /** Opens the gate if `opened` is still the current hold: a late release of an earlier hold changes nothing. */
-    const release = (opened: Hold) =>
-      Effect.sync(() => {
-        if (phase._tag === "Open" || phase.opened !== opened) return
-        phase = open
-        opened.unsafeOpen()
-      })
+    const unsafeRelease = (opened: Hold) => {
+      if (phase._tag === "Open" || phase.opened !== opened) return
+      phase = open
+      opened.unsafeOpen()
+    }
+    const release = (opened: Hold) => Effect.sync(() => unsafeRelease(opened))
 
     /**
      * Takes the gate at once when no wait is needed (it is open, or held for the calling fiber's own earlier /run,
@@ -146,14 +146,14 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
     })
 
     /** After a /run that succeeded, the gate stays held for its activation's collection. */
-    const hold = (opened: Hold, fiber: FiberId.FiberId) =>
-      Effect.clockWith((clock) => {
-        if (phase._tag === "Running" && phase.opened === opened) {
-          phase = { _tag: "AwaitingCollection", opened, fiber, since: clock.unsafeCurrentTimeMillis() }
-        }
-        return Effect.void
-      })
+    const unsafeHold = (opened: Hold, fiber: FiberId.FiberId, now: number) => {
+      if (phase._tag === "Running" && phase.opened === opened) {
+        phase = { _tag: "AwaitingCollection", opened, fiber, since: now }
+      }
+    }
 
+    // The warm path of every /run: the gate's own steps are synchronous inside the two continuations of the post,
+    // so that it adds no step of its own to the fiber beyond the interruption mask it needs.
     const run: LogsGate["run"] = (options, post) =>
       options.maxConcurrent !== 1
         ? post
@@ -162,8 +162,18 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
             const self = fiber.id()
             const posted = (opened: Hold) =>
               Effect.matchCauseEffect(restore(post), {
-                onFailure: (cause) => Effect.zipRight(release(opened), Effect.failCause(cause)),
-                onSuccess: (value) => Effect.as(options.logsCollected !== false ? hold(opened, self) : release(opened), value)
+                onFailure: (cause) => {
+                  unsafeRelease(opened)
+                  return Effect.failCause(cause)
+                },
+                onSuccess: (value) => {
+                  if (options.logsCollected === false) unsafeRelease(opened)
+                  else {
+                    const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+                    unsafeHold(opened, self, clock.unsafeCurrentTimeMillis())
+                  }
+                  return Effect.succeed(value)
+                }
               })
             const taken = takeNow(self)
             return taken === undefined ? Effect.flatMap(restore(enter), posted) : posted(taken)

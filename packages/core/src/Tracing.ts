@@ -18,4 +18,4 @@ const defaultTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
  * @category predicates
  */
 export const installed = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean =>
-  Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer) !== defaultTracer
+  Context.get(fiber.currentDefaultServices, Tracer.Tracer) !== defaultTracer

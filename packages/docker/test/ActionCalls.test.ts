@@ -15,7 +15,7 @@ import {
   WhiskConfig
 } from "@effect-whisk/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
+import { Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, TestClock } from "effect"
 import { DockerContainer } from "@effect-whisk/docker"
 import * as ActionClient from "../src/internal/actionClient.js"
 
@@ -227,6 +227,43 @@ describe("run (B23)", () => {
       1,
       Effect.succeed(ContainerResponse.make(200, "{\"a", Option.some({ length: ByteSize.bytes(10), max: ByteSize.bytes(5) })))
     )))))
+})
+
+describe("debug lines of a run", () => {
+  /** The messages logged while `self` runs, at the given minimum level. */
+  const logged = <A, E, R>(self: Effect.Effect<A, E, R>, level: LogLevel.LogLevel) =>
+    Effect.gen(function*() {
+      const messages: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel === LogLevel.Debug) messages.push(String(Array.isArray(message) ? message[0] : message))
+      })
+      const result = yield* self.pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+        Logger.withMinimumLogLevel(level)
+      )
+      return { result, messages }
+    })
+
+  it.effect("at Debug, a run logs what it sends and the result, and is interpreted as without them", () =>
+    Effect.gen(function*() {
+      const c = yield* container
+      const first = yield* logged(c.run({}, { action_name: "/ns/a" }, { timeout: second, maxConcurrent: 1 }), LogLevel.Debug)
+      assert.deepStrictEqual(first.result.response, ActivationResponse.success({}, 2))
+      assert.strictEqual(first.messages.length, 2)
+      assert.match(first.messages[0]!, /^sending arguments to \/ns\/a at /)
+      assert.match(first.messages[1]!, /^running result: /)
+      // The second run takes the open client, the first the path that opens it.
+      const again = yield* logged(c.run({}, {}, { timeout: second, maxConcurrent: 1 }), LogLevel.Debug)
+      assert.strictEqual(again.messages.length, 2)
+    }).pipe(Effect.provide(layers(after(1, ok("{}"))))))
+
+  it.effect("above Debug, a run logs nothing of its own", () =>
+    Effect.gen(function*() {
+      const c = yield* container
+      const { messages, result } = yield* logged(c.run({}, {}, { timeout: second, maxConcurrent: 1 }), LogLevel.Info)
+      assert.deepStrictEqual(result.response, ActivationResponse.success({}, 2))
+      assert.deepStrictEqual(messages, [])
+    }).pipe(Effect.provide(layers(after(1, ok("{}"))))))
 })
 
 describe("OOM detection after a broken connection (B17)", () => {

@@ -16,10 +16,13 @@ import {
   LogsGate,
   Messages,
   Runc,
+  Tracing,
   WhiskConfig
 } from "@effect-whisk/core"
 import { ActivationLogs } from "@effect-whisk/logs"
 import {
+  Clock,
+  Context,
   Duration,
   Effect,
   Either,
@@ -215,35 +218,41 @@ export const createScoped: (
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * One call into the container (B16, B17): the interval spans the post alone; a broken connection is then checked
- * against the engine's OOM state (as a child of `span`, the operation's span if one was made) and becomes MemoryExhausted when the
- * engine says so. The warm path is one clock read before and one after the post, with no step of its own between.
+ * One call into the container (B16, B17), its result given to `interpret`: the interval spans the post alone; a
+ * broken connection is then checked against the engine's OOM state (as a child of `span`, the operation's span if one
+ * was made) and becomes MemoryExhausted when the engine says so. The warm path is one clock read before and one after
+ * the post, with no step of its own between, and the interpretation in the same step as the answer.
  */
-const callContainer = (
+const callContainer = <A, E>(
   ctx: ContainerContext,
+  clock: Clock.Clock,
   client: ContainerHttp.ContainerClient,
   path: string,
   body: unknown,
   options: ContainerHttp.PostOptions,
-  span: Tracer.Span | undefined
-): Effect.Effect<CallResult.CallResult, Errors.ContainerHealthError> =>
-  Effect.clockWith((clock) => {
-    const start = clock.unsafeCurrentTimeMillis()
-    return Effect.matchEffect(client.post(path, body, options), {
-      onSuccess: (response) =>
-        Effect.succeed(CallResult.make(Interval.make(start, clock.unsafeCurrentTimeMillis()), Either.right(response))),
-      onFailure: (error) => {
-        const interval = Interval.make(start, clock.unsafeCurrentTimeMillis())
-        if (error._tag === "ContainerHealthError") return Effect.fail(error)
-        if (error._tag !== "ConnectionError") return Effect.succeed(CallResult.make(interval, Either.left(error)))
-        return Effect.map(inCallSpan(memoryExhausted(ctx), span), (exhausted) =>
-          CallResult.make(
-            interval,
-            Either.left(exhausted ? new ConnectionFailure.MemoryExhausted({ target: ctx.id }) : error)
-          ))
-      }
-    })
+  span: Tracer.Span | undefined,
+  interpret: (result: CallResult.CallResult) => Effect.Effect<A, E>
+): Effect.Effect<A, E | Errors.ContainerHealthError> => {
+  const start = clock.unsafeCurrentTimeMillis()
+  return Effect.matchEffect(client.post(path, body, options), {
+    onSuccess: (response) =>
+      interpret(CallResult.make(Interval.make(start, clock.unsafeCurrentTimeMillis()), Either.right(response))),
+    onFailure: (error): Effect.Effect<A, E | Errors.ContainerHealthError> => {
+      const interval = Interval.make(start, clock.unsafeCurrentTimeMillis())
+      if (error._tag === "ContainerHealthError") return Effect.fail(error)
+      if (error._tag !== "ConnectionError") return interpret(CallResult.make(interval, Either.left(error)))
+      return Effect.flatMap(inCallSpan(memoryExhausted(ctx), span), (exhausted) =>
+        interpret(CallResult.make(
+          interval,
+          Either.left(exhausted ? new ConnectionFailure.MemoryExhausted({ target: ctx.id }) : error)
+        )))
+    }
   })
+}
+
+/** The fiber's clock, read without a step of the fiber's own. */
+const clockOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Clock.Clock =>
+  Context.get(fiber.currentDefaultServices, Clock.Clock)
 
 /**
  * Whether the fiber's minimum log level lets debug lines through. The call path's debug lines are built only then:
@@ -303,51 +312,61 @@ const makeContainer = (
           const body = yield* encodeInitBody(initializer)
           const timeout = Duration.decode(options.timeout)
           const debug = yield* Effect.withFiberRuntime((fiber) => Effect.succeed(debugEnabled(fiber)))
+          const clock = yield* Effect.clock
           yield* client.initialized(options.maxConcurrent)
           if (debug) yield* logDebugIn(span, `sending initialization to ${ctx.id} ${ctx.address.asString}`)
           const open = yield* client.get(options.maxConcurrent)
-          const result = yield* callContainer(ctx, open, "/init", body, {
+          const result = yield* callContainer(ctx, clock, open, "/init", body, {
             timeout,
             maxResponse: ctx.config.payload.max,
             truncation: ctx.config.payload.truncation,
             retry: true,
             reschedule: false
-          }, span)
+          }, span, Effect.succeed)
           if (debug) yield* logDebugIn(span, `initialization result: ${result.toBriefString}`)
           return yield* CallResult.toInitialized(result, timeout, ctx.id)
         }))
 
     /**
      * POST /run, interpreted by CallResult.toRunOutcome (B23). The body is `{"value": parameters}` merged with the
-     * activation's fields, which win on a clash, encoded once (that it can be is checked before the post). Its span
-     * is made as initialize's is. The warm path, so written as one chain of steps without a generator.
+     * activation's fields, which win on a clash, encoded once (that it can be is checked before the post). The warm
+     * path of every activation, so one step that does all it can synchronously, then the post: without an installed
+     * tracer and debug logging, no span and no step of its own around the post; with them, its span is made as
+     * initialize's is and the debug lines are logged under it.
      */
     const run: DockerContainer["run"] = (parameters, activation, options) =>
-      useCallSpan("DockerContainer.run", spanOptions, (span) =>
-        Effect.withFiberRuntime((fiber) => {
-          if (current === "Destroyed") return Effect.fail(destroyed("run"))
-          const body = encodeRunBody(parameters, activation)
-          if (Either.isLeft(body)) return Effect.fail(body.left)
-          const timeout = Duration.decode(options.timeout)
+      Effect.withFiberRuntime((fiber) => {
+        if (current === "Destroyed") return Effect.fail(destroyed("run"))
+        const body = encodeRunBody(parameters, activation)
+        if (Either.isLeft(body)) return Effect.fail(body.left)
+        const timeout = Duration.decode(options.timeout)
+        const clock = clockOf(fiber)
+        const postOptions: ContainerHttp.PostOptions = {
+          timeout,
+          maxResponse: options.maxResponse ?? ctx.config.payload.max,
+          truncation: options.truncation ?? ctx.config.payload.truncation,
+          retry: false,
+          reschedule: options.reschedule ?? false
+        }
+        const outcome = (result: CallResult.CallResult) => CallResult.toRunOutcome(result, timeout, ctx.id)
+        const call = <A, E>(span: Tracer.Span | undefined, interpret: (result: CallResult.CallResult) => Effect.Effect<A, E>) => {
           const postTo = (open: ContainerHttp.ContainerClient) =>
-            callContainer(ctx, open, "/run", body.right, {
-              timeout,
-              maxResponse: options.maxResponse ?? ctx.config.payload.max,
-              truncation: options.truncation ?? ctx.config.payload.truncation,
-              retry: false,
-              reschedule: options.reschedule ?? false
-            }, span)
+            callContainer(ctx, clock, open, "/run", body.right, postOptions, span, interpret)
           const open = client.current()
-          const call = open !== undefined ? postTo(open) : Effect.flatMap(client.get(options.maxConcurrent), postTo)
-          const outcome = (result: CallResult.CallResult) => CallResult.toRunOutcome(result, timeout, ctx.id)
-          if (!debugEnabled(fiber)) return Effect.flatMap(call, outcome)
+          return open !== undefined ? postTo(open) : Effect.flatMap(client.get(options.maxConcurrent), postTo)
+        }
+        const debug = debugEnabled(fiber)
+        if (!debug && !Tracing.installed(fiber)) return call(undefined, outcome)
+        return useCallSpan("DockerContainer.run", spanOptions, (span) => {
+          if (!debug) return call(span, outcome)
           const actionName = typeof activation["action_name"] === "string" ? activation["action_name"] : ""
           return logDebugIn(span, `sending arguments to ${actionName} at ${ctx.id} ${ctx.address.asString}`).pipe(
-            Effect.zipRight(call),
+            Effect.zipRight(call(span, Effect.succeed)),
             Effect.tap((result) => logDebugIn(span, `running result: ${result.toBriefString}`)),
             Effect.flatMap(outcome)
           )
-        }))
+        })
+      })
 
     /** B11: the client is closed before the freeze; suspending a suspended container does nothing. */
     const suspend = alive("suspend").pipe(
