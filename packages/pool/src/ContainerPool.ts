@@ -12,7 +12,8 @@ import { type ActivationResponse, ByteSize, type ContainerFactory } from "@effec
 import { Context, Duration, Effect, Layer, type Scope } from "effect"
 import type * as Action from "./Action.js"
 import * as internal from "./internal/pool.js"
-import type { PoolError } from "./PoolError.js"
+import * as validation from "./internal/validation.js"
+import { type PoolError, PoolConfigError } from "./PoolError.js"
 
 /**
  * How an activation's container started: a warm container of its action, a prewarmed stem cell it initialised,
@@ -214,6 +215,11 @@ export interface ContainerInfo {
   readonly lastUsed: number
   /** Epoch milliseconds when a reactive prewarm expires. */
   readonly expires?: number
+  /**
+   * A started stem cell's failed health probes in a row (PX39, PX40): present only while the health check probes it
+   * (`Prewarmed` with `healthCheck.enabled`); 0 after a success; at `maxFails` it is removed, so it never shows that.
+   */
+  readonly probeFailures?: number
 }
 
 /**
@@ -254,23 +260,33 @@ export interface Service {
 export class ContainerPool extends Context.Tag("@effect-whisk/pool/ContainerPool")<ContainerPool, Service>() {}
 
 /**
- * A pool over the ContainerFactory, with `config` over the defaults. It starts the initial prewarms at once; closing
- * the Scope fails the waiting callers and the running ones with PoolError Closed, then removes every container.
+ * A pool over the ContainerFactory, with `config` over the defaults (a field given as `undefined` keeps its default).
+ * The whole configuration is checked first: when any value is out of range (see the package README), it fails with a
+ * PoolConfigError that lists every such field, its value and what is allowed, and nothing is started. Otherwise it
+ * starts the initial prewarms at once; closing the Scope fails the waiting callers and the running ones with PoolError
+ * Closed, then removes every container.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make: (
   config?: Overrides
-) => Effect.Effect<Service, never, ContainerFactory.ContainerFactory | Scope.Scope> = (config = {}) =>
-  internal.make({ ...defaults, ...config, healthCheck: { ...defaults.healthCheck, ...config.healthCheck } })
+) => Effect.Effect<Service, PoolConfigError, ContainerFactory.ContainerFactory | Scope.Scope> = (config = {}) =>
+  Effect.suspend(() => {
+    const merged = validation.merge(defaults, config)
+    const problems = validation.checkConfig(merged)
+    return problems.length > 0 ? Effect.fail(new PoolConfigError({ problems })) : internal.make(merged)
+  })
 
 /**
+ * The pool as a scoped layer: building it fails with PoolConfigError when the configuration is invalid (see `make`).
+ *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (config: Overrides = {}): Layer.Layer<ContainerPool, never, ContainerFactory.ContainerFactory> =>
-  Layer.scoped(ContainerPool, make(config))
+export const layer = (
+  config: Overrides = {}
+): Layer.Layer<ContainerPool, PoolConfigError, ContainerFactory.ContainerFactory> => Layer.scoped(ContainerPool, make(config))
 
 /**
  * @since 0.1.0
