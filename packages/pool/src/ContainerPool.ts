@@ -123,17 +123,24 @@ export interface HealthCheck {
 }
 
 /**
+ * The pool's settings. `make` checks every field before the pool starts (the ranges are in the package README's
+ * Configuration): a duration is 0 or more, and at least 1 ms for a timer that repeats (`bufferRetryInterval`,
+ * `prewarmCheckInterval`, `healthCheck.period`); counts are whole numbers; sizes are whole bytes of at least 1.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface Config {
   /** The memory every container of the pool may reserve together (`container-pool.user-memory`). */
   readonly userMemory: ByteSize.ByteSize
-  /** An idle container is suspended after this long (`container-proxy.timeouts.pause-grace`). */
+  /**
+   * An idle container is suspended after this long (`container-proxy.timeouts.pause-grace`); 0 at once, Infinity
+   * never.
+   */
   readonly pauseGrace: Duration.DurationInput
-  /** A suspended container is removed after this long (`container-proxy.timeouts.idle-container`). */
+  /** A suspended container is removed after this long (`container-proxy.timeouts.idle-container`); Infinity never. */
   readonly idleTimeout: Duration.DurationInput
-  /** Activations that may wait for a container; one more fails with PoolError BufferFull. */
+  /** Activations that may wait for a container; one more fails with PoolError BufferFull (0: none waits). */
   readonly bufferCapacity: number
   /** The buffer's head is retried this often as well as on every release (better than PF3). */
   readonly bufferRetryInterval: Duration.DurationInput
@@ -286,7 +293,8 @@ export const make: (
  */
 export const layer = (
   config: Overrides = {}
-): Layer.Layer<ContainerPool, PoolConfigError, ContainerFactory.ContainerFactory> => Layer.scoped(ContainerPool, make(config))
+): Layer.Layer<ContainerPool, PoolConfigError, ContainerFactory.ContainerFactory> =>
+  Layer.scoped(ContainerPool, make(config))
 
 /**
  * @since 0.1.0

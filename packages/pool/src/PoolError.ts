@@ -21,7 +21,7 @@ export interface Problem {
 }
 
 const describe = (problems: ReadonlyArray<Problem>): string =>
-  problems.map((problem) => `${problem.field} is ${problem.value}: ${problem.allowed}`).join("; ")
+  problems.map((problem) => `${problem.field} is ${problem.value}, but must be ${problem.allowed}`).join("; ")
 
 /**
  * `BufferFull`: the buffer of waiting activations holds its capacity already. `TooLarge`: the action needs more

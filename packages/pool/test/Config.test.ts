@@ -15,6 +15,14 @@ const stemCell = { image, memory: mb(256), initialCount: 1 }
 
 const reactive = { minCount: 1, maxCount: 2, ttl: "5 minutes", threshold: 1, increment: 1 } as const
 
+/** One stem cell with these fields changed. */
+const cell = (fields: Partial<ContainerPool.StemCell>): ContainerPool.Overrides => ({
+  stemCells: [{ ...stemCell, ...fields }]
+})
+
+/** One reactive stem cell with these reactive fields changed. */
+const reactiveCell = (fields: Partial<ContainerPool.ReactivePrewarm>) => cell({ reactive: { ...reactive, ...fields } })
+
 /** Makes a pool in a scope of its own, closed at once; fails as make fails. */
 const tryMake = (config: ContainerPool.Overrides) =>
   Effect.gen(function*() {
@@ -44,16 +52,16 @@ const invalid: ReadonlyArray<readonly [string, ContainerPool.Overrides, string, 
   ["a negative warmWait", { warmWait: -10 }, "warmWait", /0 or more/],
   ["an infinite bypassWindow", { bypassWindow: Number.POSITIVE_INFINITY }, "bypassWindow", /finite/],
   ["stemCells not an array", { stemCells: unchecked({}) }, "stemCells", /an array/],
-  ["a stem cell of memory 0", { stemCells: [{ ...stemCell, memory: ByteSize.bytes(0) }] }, "stemCells[0].memory", /at least 1/],
-  ["a stem cell larger than userMemory", { stemCells: [{ ...stemCell, memory: mb(2048) }] }, "stemCells[0].memory", /at most userMemory \(1 GB\)/],
-  ["a negative initialCount", { stemCells: [{ ...stemCell, initialCount: -1 }] }, "stemCells[0].initialCount", /0 or more/],
-  ["a stem cell without an image", { stemCells: [{ ...stemCell, image: "" }] }, "stemCells[0].image", /not empty/],
+  ["a stem cell of memory 0", cell({ memory: ByteSize.bytes(0) }), "stemCells[0].memory", /at least 1/],
+  ["a stem cell larger than userMemory", cell({ memory: mb(2048) }), "stemCells[0].memory", /at most userMemory \(1 GB\)/],
+  ["a negative initialCount", cell({ initialCount: -1 }), "stemCells[0].initialCount", /0 or more/],
+  ["a stem cell without an image", cell({ image: "" }), "stemCells[0].image", /not empty/],
   ["two stem cells of one image and memory", { stemCells: [stemCell, { ...stemCell, initialCount: 2 }] }, "stemCells[1]", /stemCells\[0\] has the same/],
-  ["a reactive minCount above maxCount", { stemCells: [{ ...stemCell, reactive: { ...reactive, minCount: 3 } }] }, "stemCells[0].reactive.maxCount", /at least minCount \(3\)/],
-  ["a reactive maxCount of 0", { stemCells: [{ ...stemCell, reactive: { ...reactive, minCount: 0, maxCount: 0 } }] }, "stemCells[0].reactive.maxCount", /1 or more/],
-  ["a reactive threshold of 0", { stemCells: [{ ...stemCell, reactive: { ...reactive, threshold: 0 } }] }, "stemCells[0].reactive.threshold", /1 or more/],
-  ["a reactive increment of 0", { stemCells: [{ ...stemCell, reactive: { ...reactive, increment: 0 } }] }, "stemCells[0].reactive.increment", /1 or more/],
-  ["a reactive ttl of 0", { stemCells: [{ ...stemCell, reactive: { ...reactive, ttl: 0 } }] }, "stemCells[0].reactive.ttl", /at least 1 millisecond/],
+  ["a reactive minCount above maxCount", reactiveCell({ minCount: 3 }), "stemCells[0].reactive.maxCount", /at least minCount \(3\)/],
+  ["a reactive maxCount of 0", reactiveCell({ minCount: 0, maxCount: 0 }), "stemCells[0].reactive.maxCount", /1 or more/],
+  ["a reactive threshold of 0", reactiveCell({ threshold: 0 }), "stemCells[0].reactive.threshold", /1 or more/],
+  ["a reactive increment of 0", reactiveCell({ increment: 0 }), "stemCells[0].reactive.increment", /1 or more/],
+  ["a reactive ttl of 0", reactiveCell({ ttl: 0 }), "stemCells[0].reactive.ttl", /at least 1 millisecond/],
   ["a zero prewarmCheckInterval", { prewarmCheckInterval: "0 seconds" }, "prewarmCheckInterval", /at least 1 millisecond/],
   ["a prewarmExpirationLimit of 0", { prewarmExpirationLimit: 0 }, "prewarmExpirationLimit", /1 or more/],
   ["a negative prewarmRetryLimit", { prewarmRetryLimit: -1 }, "prewarmRetryLimit", /0 or more/],
@@ -72,7 +80,7 @@ describe("ContainerPool configuration", () => {
         assert.strictEqual(error._tag, "PoolConfigError")
         assert.deepStrictEqual(error.problems.map((problem) => problem.field), [field])
         assert.match(error.problems[0]!.allowed, allowed)
-        assert.include(error.message, `${field} is ${error.problems[0]!.value}: `)
+        assert.include(error.message, `${field} is ${error.problems[0]!.value}, but must be `)
         assert.match(error.message, /nothing was started/)
         assert.strictEqual(yield* count("create"), 0)
       }).pipe(Effect.provide(ContainerFactory.layerTest())))
@@ -93,7 +101,7 @@ describe("ContainerPool configuration", () => {
         ["healthCheck.period", "\"0 millis\""],
         ["healthCheck.maxFails", "0"]
       ])
-      assert.match(error.message, /^The pool's configuration has 5 invalid values, nothing was started: userMemory is 0 B: /)
+      assert.match(error.message, /^The pool's configuration has 5 invalid values, nothing was started: userMemory is 0 B, /)
     }).pipe(Effect.provide(ContainerFactory.layerTest())))
 
   it.effect("layer fails to build with the same error; no container is created", () =>
@@ -138,7 +146,12 @@ describe("ContainerPool configuration", () => {
         userMemory: mb(256),
         stemCells: [
           { ...stemCell, initialCount: 0 },
-          { image: "other:1", memory: mb(128), initialCount: 0, reactive: { ...reactive, minCount: 0, maxCount: 1, ttl: Duration.infinity } }
+          {
+            image: "other:1",
+            memory: mb(128),
+            initialCount: 0,
+            reactive: { ...reactive, minCount: 0, maxCount: 1, ttl: Duration.infinity }
+          }
         ]
       })
       assert.strictEqual(yield* count("create"), 0)

@@ -134,17 +134,17 @@ describe("ContainerPool health check", () => {
   it.effect("PX39, PX40: snapshot shows each probed prewarm's failed probes in a row, reset by a success", () =>
     Effect.gen(function*() {
       const failuresOf = Effect.map(ContainerPool.snapshot, (snapshot) =>
-        snapshot.containers.map((info) => [info.containerId, info.state, info.probeFailures]))
+        snapshot.containers.map((info) => `${info.containerId} ${info.state} ${info.probeFailures}`))
       yield* settle
-      assert.deepStrictEqual(yield* failuresOf, [["test-container-1", "Prewarmed", 0], ["test-container-2", "Prewarmed", 0]])
+      assert.deepStrictEqual(yield* failuresOf, ["test-container-1 Prewarmed 0", "test-container-2 Prewarmed 0"])
       // Container 1 fails its first two probes and passes the third; container 2 fails every probe.
       yield* after("3 seconds")
-      assert.deepStrictEqual(yield* failuresOf, [["test-container-1", "Prewarmed", 1], ["test-container-2", "Prewarmed", 1]])
+      assert.deepStrictEqual(yield* failuresOf, ["test-container-1 Prewarmed 1", "test-container-2 Prewarmed 1"])
       yield* after("3 seconds")
-      assert.deepStrictEqual(yield* failuresOf, [["test-container-1", "Prewarmed", 2], ["test-container-2", "Prewarmed", 2]])
+      assert.deepStrictEqual(yield* failuresOf, ["test-container-1 Prewarmed 2", "test-container-2 Prewarmed 2"])
       yield* after("3 seconds")
       // Container 1 passed its third probe; container 2 failed its third and was replaced by container 3.
-      assert.deepStrictEqual(yield* failuresOf, [["test-container-1", "Prewarmed", 0], ["test-container-3", "Prewarmed", 0]])
+      assert.deepStrictEqual(yield* failuresOf, ["test-container-1 Prewarmed 0", "test-container-3 Prewarmed 0"])
       // Taken for an activation, it is no longer probed and shows no count.
       assert.strictEqual((yield* invoke(action("hello"), {})).containerId, "test-container-1")
       const taken = (yield* ContainerPool.snapshot).containers.find((info) => info.containerId === "test-container-1")

@@ -11,7 +11,9 @@ import type { Problem } from "../PoolError.js"
 
 /** A value as the person who wrote it would recognise it. */
 const show = (value: unknown): string => {
-  if (value instanceof ByteSize.ByteSize) return Number.isFinite(value.bytes) ? value.toString() : `${value.bytes} bytes`
+  if (value instanceof ByteSize.ByteSize) {
+    return Number.isFinite(value.bytes) ? value.toString() : `${value.bytes} bytes`
+  }
   if (Duration.isDuration(value)) return Duration.isZero(value) ? "0 millis" : Duration.format(value)
   if (typeof value === "string") return JSON.stringify(value)
   if (typeof value === "bigint") return `${value}n`
@@ -38,13 +40,13 @@ interface DurationRule {
 
 const durationText = (rule: DurationRule): string =>
   `${rule.atLeastMillis === 0 ? "a duration of 0 or more" : "a duration of at least 1 millisecond"}` +
-  `${rule.infinite ? "" : ", finite"} (such as "10 seconds", or a number of milliseconds)`
+  `${rule.infinite ? ", Infinity too" : ", finite"}, such as "10 seconds" or a number of milliseconds`
 
 class Checker {
   readonly problems: Array<Problem> = []
 
-  problem(field: string, value: unknown, allowed: string): void {
-    this.problems.push({ field, value: show(value), allowed })
+  problem(field: string, value: unknown, allowed: string, shown = show(value)): void {
+    this.problems.push({ field, value: shown, allowed })
   }
 
   /** A whole number of at least `min`. */
@@ -88,13 +90,16 @@ class Checker {
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null
 
 const checkReactive = (check: Checker, at: string, reactive: unknown) => {
-  if (!isObject(reactive)) return check.problem(at, reactive, "an object { minCount, maxCount, ttl, threshold, increment }")
+  if (!isObject(reactive)) {
+    return check.problem(at, reactive, "an object { minCount, maxCount, ttl, threshold, increment }")
+  }
   const { increment, maxCount, minCount, threshold, ttl } = reactive
   const min = check.count(`${at}.minCount`, minCount, 0)
-  if (check.count(`${at}.maxCount`, maxCount, 1, " (0 would never start a prewarm: leave the cell out instead)") && min) {
+  const maxValid = check.count(`${at}.maxCount`, maxCount, 1, " (0 would never start a prewarm: leave the cell out)")
+  if (maxValid && min) {
     if (maxCount < minCount) check.problem(`${at}.maxCount`, maxCount, `at least minCount (${minCount})`)
   }
-  check.duration(`${at}.ttl`, ttl, { atLeastMillis: 1, infinite: true }, "; Infinity: its prewarms never expire")
+  check.duration(`${at}.ttl`, ttl, { atLeastMillis: 1, infinite: true }, " (Infinity: its prewarms never expire)")
   check.count(`${at}.threshold`, threshold, 1, " (cold starts per increment)")
   check.count(`${at}.increment`, increment, 1)
 }
@@ -111,7 +116,7 @@ const checkStemCells = (check: Checker, stemCells: unknown, userMemory: number |
       check.problem(
         `${at}.memory`,
         memory,
-        `at most userMemory (${ByteSize.bytes(userMemory).toString()}), or no prewarm of it could ever start`
+        `at most userMemory (${ByteSize.bytes(userMemory).toString()}): no prewarm of it could ever start`
       )
     }
     check.count(`${at}.initialCount`, cell["initialCount"], 0)
@@ -123,8 +128,9 @@ const checkStemCells = (check: Checker, stemCells: unknown, userMemory: number |
       else {
         check.problem(
           at,
-          `${show(cell["image"])} of ${show(memory)}`,
-          `one stem cell per image and memory, and stemCells[${first}] has the same: merge the two`
+          cell,
+          `unique: stemCells[${first}] has the same image and memory (merge the two)`,
+          `${show(cell["image"])} of ${show(memory)}`
         )
       }
     }
@@ -145,31 +151,34 @@ export const checkConfig = (config: ContainerPool.Config): ReadonlyArray<Problem
     "pauseGrace",
     config.pauseGrace,
     { atLeastMillis: 0, infinite: true },
-    "; 0 suspends a container as soon as it is idle, Infinity never"
+    " (0 suspends a container as soon as it is idle, Infinity never)"
   )
   check.duration(
     "idleTimeout",
     config.idleTimeout,
     { atLeastMillis: 0, infinite: true },
-    "; 0 removes a container as soon as it is suspended, Infinity never for idleness"
+    " (0 removes a container as soon as it is suspended, Infinity never for idleness)"
   )
   check.count("bufferCapacity", config.bufferCapacity, 0, " (0: an activation that cannot be placed at once fails)")
   check.duration("bufferRetryInterval", config.bufferRetryInterval, { atLeastMillis: 1, infinite: false })
-  check.duration("warmWait", config.warmWait, { atLeastMillis: 0, infinite: false }, "; 0 evicts at once, as OpenWhisk")
-  check.duration("bypassWindow", config.bypassWindow, { atLeastMillis: 0, infinite: false }, "; 0 keeps a strict order")
+  const finite = { atLeastMillis: 0, infinite: false } as const
+  check.duration("warmWait", config.warmWait, finite, " (0 evicts at once, as OpenWhisk)")
+  check.duration("bypassWindow", config.bypassWindow, finite, " (0 keeps a strict order)")
   checkStemCells(check, config.stemCells, userMemory)
   check.duration("prewarmCheckInterval", config.prewarmCheckInterval, { atLeastMillis: 1, infinite: false })
   check.count("prewarmExpirationLimit", config.prewarmExpirationLimit, 1)
-  check.count("prewarmRetryLimit", config.prewarmRetryLimit, 0, " (0: a failed start is not retried until the next check)")
+  check.count("prewarmRetryLimit", config.prewarmRetryLimit, 0, " (0: a failed start waits for the next check)")
   const healthCheck: unknown = config.healthCheck
   if (!isObject(healthCheck)) check.problem("healthCheck", healthCheck, "an object { enabled, period, maxFails }")
   else {
-    if (typeof healthCheck["enabled"] !== "boolean") check.problem("healthCheck.enabled", healthCheck["enabled"], "true or false")
+    if (typeof healthCheck["enabled"] !== "boolean") {
+      check.problem("healthCheck.enabled", healthCheck["enabled"], "true or false")
+    }
     check.duration(
       "healthCheck.period",
       healthCheck["period"],
       { atLeastMillis: 1, infinite: false },
-      "; to stop probing, set enabled: false"
+      " (to stop probing, set enabled: false)"
     )
     check.count("healthCheck.maxFails", healthCheck["maxFails"], 1)
   }
