@@ -280,9 +280,10 @@ export const make: (
   config?: Overrides
 ) => Effect.Effect<Service, PoolConfigError, ContainerFactory.ContainerFactory | Scope.Scope> = (config = {}) =>
   Effect.suspend(() => {
-    const merged = validation.merge(defaults, config)
-    const problems = validation.checkConfig(merged)
-    return problems.length > 0 ? Effect.fail(new PoolConfigError({ problems })) : internal.make(merged)
+    const checked = validation.config(defaults, config)
+    return checked.problems.length > 0
+      ? Effect.fail(new PoolConfigError({ problems: checked.problems }))
+      : internal.make(checked.config)
   })
 
 /**

@@ -233,7 +233,7 @@ const deleteFrom = <K, V>(index: Map<K, Set<V>>, key: K, value: V) => {
 }
 
 /**
- * The pool over a Config that `validation.checkConfig` accepted: the code below relies on it (no timer of 0, no count
+ * The pool over a Config that `validation.config` found no problem in: the code below relies on it (no timer of 0, no count
  * of NaN).
  *
  * @internal

@@ -137,13 +137,19 @@ const checkStemCells = (check: Checker, stemCells: unknown, userMemory: number |
   })
 }
 
-/**
- * Every problem of a whole Config, in the order of its fields; none when the pool may start with it.
- *
- * @internal
- */
-export const checkConfig = (config: ContainerPool.Config): ReadonlyArray<Problem> => {
-  const check = new Checker()
+/** Fields of `given` that `known` does not have: a misspelt field would otherwise keep its default without a word. */
+const unknownFields = (check: Checker, at: string, given: unknown, known: object) => {
+  if (!isObject(given)) return
+  for (const field of Object.keys(given)) {
+    if (!(field in known)) {
+      const of = at === "" ? "the pool's Config" : at.slice(0, -1)
+      check.problem(`${at}${field}`, given[field], `no field, or a field of ${of} (${Object.keys(known).join(", ")})`)
+    }
+  }
+}
+
+/** Every problem of a whole Config, in the order of its fields; none when the pool may start with it. */
+const checkConfig = (check: Checker, config: ContainerPool.Config): void => {
   const userMemory = check.size("userMemory", config.userMemory, 1, " (the memory all containers share)")
     ? config.userMemory.bytes
     : undefined
@@ -182,21 +188,34 @@ export const checkConfig = (config: ContainerPool.Config): ReadonlyArray<Problem
     )
     check.count("healthCheck.maxFails", healthCheck["maxFails"], 1)
   }
-  return check.problems
 }
 
-/**
- * The Overrides over the defaults; a field given as undefined keeps its default.
- *
- * @internal
- */
-export const merge = (defaults: ContainerPool.Config, overrides: ContainerPool.Overrides): ContainerPool.Config => {
+/** The Overrides over the defaults; a field given as undefined keeps its default. */
+const merge = (defaults: ContainerPool.Config, overrides: ContainerPool.Overrides): ContainerPool.Config => {
   const given = <A extends object>(fields: A) =>
     Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<A>
   const healthCheck = isObject(overrides.healthCheck)
     ? { ...defaults.healthCheck, ...given(overrides.healthCheck) }
     : overrides.healthCheck ?? defaults.healthCheck
   return { ...defaults, ...given(overrides), healthCheck }
+}
+
+/**
+ * The Overrides over the defaults, and every problem of the result, in the order of the Config's fields, then the
+ * fields given that the Config does not have.
+ *
+ * @internal
+ */
+export const config = (
+  defaults: ContainerPool.Config,
+  overrides: ContainerPool.Overrides
+): { readonly config: ContainerPool.Config; readonly problems: ReadonlyArray<Problem> } => {
+  const check = new Checker()
+  const merged = merge(defaults, overrides)
+  checkConfig(check, merged)
+  unknownFields(check, "", overrides, defaults)
+  unknownFields(check, "healthCheck.", overrides.healthCheck, defaults.healthCheck)
+  return { config: merged, problems: check.problems }
 }
 
 const checkedActions = new WeakMap<Action.Action, ReadonlyArray<Problem>>()
