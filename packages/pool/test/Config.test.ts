@@ -68,8 +68,8 @@ const invalid: ReadonlyArray<readonly [string, ContainerPool.Overrides, string, 
   ["a health check period of 0", { healthCheck: { period: 0 } }, "healthCheck.period", /set enabled: false/],
   ["a negative health check period", { healthCheck: { enabled: true, period: -3000 } }, "healthCheck.period", /at least 1 millisecond/],
   ["a health check maxFails of 0", { healthCheck: { maxFails: 0 } }, "healthCheck.maxFails", /1 or more/],
-  ["a misspelt field", unchecked({ pauseGraceMillis: 0 }), "pauseGraceMillis", /a field of the pool's Config \(userMemory, pauseGrace, /],
-  ["a misspelt health check field", { healthCheck: unchecked({ maxFailures: 5 }) }, "healthCheck.maxFailures", /a field of healthCheck \(enabled, period, maxFails\)/],
+  ["a misspelt field", unchecked({ pauseGraceMillis: 0 }), "pauseGraceMillis", /absent: the pool's Config has no such field \(its fields: userMemory, pauseGrace, /],
+  ["a misspelt health check field", { healthCheck: unchecked({ maxFailures: 5 }) }, "healthCheck.maxFailures", /healthCheck has no such field \(its fields: enabled, period, maxFails\)/],
   ["a health check enabled that is no boolean", { healthCheck: { enabled: unchecked("yes") } }, "healthCheck.enabled", /true or false/]
 ]
 

@@ -143,7 +143,8 @@ const unknownFields = (check: Checker, at: string, given: unknown, known: object
   for (const field of Object.keys(given)) {
     if (!(field in known)) {
       const of = at === "" ? "the pool's Config" : at.slice(0, -1)
-      check.problem(`${at}${field}`, given[field], `no field, or a field of ${of} (${Object.keys(known).join(", ")})`)
+      const fields = Object.keys(known).join(", ")
+      check.problem(`${at}${field}`, given[field], `absent: ${of} has no such field (its fields: ${fields})`)
     }
   }
 }
