@@ -233,8 +233,8 @@ const deleteFrom = <K, V>(index: Map<K, Set<V>>, key: K, value: V) => {
 }
 
 /**
- * The pool over a Config that `validation.config` found no problem in: the code below relies on it (no timer of 0, no count
- * of NaN).
+ * The pool over a Config that `validation.config` found no problem in: the code below relies on it (no timer of 0,
+ * no count of NaN).
  *
  * @internal
  */
@@ -286,13 +286,12 @@ export const make = (
     for (const stemCell of config.stemCells) {
       const key = cellKey(stemCell.image, stemCell.memory.bytes)
       if (cells.has(key)) continue
+      const ttl = stemCell.reactive === undefined ? undefined : Duration.decode(stemCell.reactive.ttl)
       cells.set(key, {
         config: stemCell,
         key,
-        // An infinite time to live: its prewarms never expire, as a cell without one.
-        ttl: stemCell.reactive === undefined || !Duration.isFinite(Duration.decode(stemCell.reactive.ttl))
-          ? undefined
-          : Duration.decode(stemCell.reactive.ttl),
+        // An infinite time to live: its prewarms never expire, as those of a cell without one.
+        ttl: ttl !== undefined && Duration.isFinite(ttl) ? ttl : undefined,
         coldStarts: 0,
         failures: 0,
         unhealthy: 0
