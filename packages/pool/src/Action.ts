@@ -31,13 +31,13 @@ export interface Action {
   readonly main?: string
   /** Variables /init puts into the action's environment, next to the `__OW_*` ones. */
   readonly environment?: Readonly<Record<string, string>>
-  /** Default 256 MB (`whisk.memory.std`). */
+  /** Default 256 MB (`whisk.memory.std`). At least 1 byte: `invoke` refuses 0 (PoolError InvalidAction). */
   readonly memory?: ByteSize.ByteSize
-  /** The time limit of /init and of /run. Default 1 minute (`whisk.time-limit.std`). */
+  /** The time limit of /init and of /run. Default 1 minute (`whisk.time-limit.std`). At least 1 ms, finite. */
   readonly timeout?: Duration.DurationInput
   /** Default 10 MB (`whisk.log-limit.std`); 0 collects no logs (PX8). */
   readonly logLimit?: ByteSize.ByteSize
-  /** Activations one container runs at once (P14). Default 1. */
+  /** Activations one container runs at once (P14). Default 1; a whole number of at least 1. */
   readonly maxConcurrent?: number
   /** The largest answer /run may give. Default: the configured payload limit. */
   readonly maxResponse?: ByteSize.ByteSize

@@ -12,7 +12,8 @@ import { type ActivationResponse, ByteSize, type ContainerFactory } from "@effec
 import { Context, Duration, Effect, Layer, type Scope } from "effect"
 import type * as Action from "./Action.js"
 import * as internal from "./internal/pool.js"
-import type { PoolError } from "./PoolError.js"
+import * as validation from "./internal/validation.js"
+import { type PoolError, PoolConfigError } from "./PoolError.js"
 
 /**
  * How an activation's container started: a warm container of its action, a prewarmed stem cell it initialised,
@@ -122,17 +123,24 @@ export interface HealthCheck {
 }
 
 /**
+ * The pool's settings. `make` checks every field before the pool starts (the ranges are in the package README's
+ * Configuration): a duration is 0 or more, and at least 1 ms for a timer that repeats (`bufferRetryInterval`,
+ * `prewarmCheckInterval`, `healthCheck.period`); counts are whole numbers; sizes are whole bytes of at least 1.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface Config {
   /** The memory every container of the pool may reserve together (`container-pool.user-memory`). */
   readonly userMemory: ByteSize.ByteSize
-  /** An idle container is suspended after this long (`container-proxy.timeouts.pause-grace`). */
+  /**
+   * An idle container is suspended after this long (`container-proxy.timeouts.pause-grace`); 0 at once, Infinity
+   * never.
+   */
   readonly pauseGrace: Duration.DurationInput
-  /** A suspended container is removed after this long (`container-proxy.timeouts.idle-container`). */
+  /** A suspended container is removed after this long (`container-proxy.timeouts.idle-container`); Infinity never. */
   readonly idleTimeout: Duration.DurationInput
-  /** Activations that may wait for a container; one more fails with PoolError BufferFull. */
+  /** Activations that may wait for a container; one more fails with PoolError BufferFull (0: none waits). */
   readonly bufferCapacity: number
   /** The buffer's head is retried this often as well as on every release (better than PF3). */
   readonly bufferRetryInterval: Duration.DurationInput
@@ -214,6 +222,11 @@ export interface ContainerInfo {
   readonly lastUsed: number
   /** Epoch milliseconds when a reactive prewarm expires. */
   readonly expires?: number
+  /**
+   * A started stem cell's failed health probes in a row (PX39, PX40): present only while the health check probes it
+   * (`Prewarmed` with `healthCheck.enabled`); 0 after a success; at `maxFails` it is removed, so it never shows that.
+   */
+  readonly probeFailures?: number
 }
 
 /**
@@ -254,22 +267,34 @@ export interface Service {
 export class ContainerPool extends Context.Tag("@effect-whisk/pool/ContainerPool")<ContainerPool, Service>() {}
 
 /**
- * A pool over the ContainerFactory, with `config` over the defaults. It starts the initial prewarms at once; closing
- * the Scope fails the waiting callers and the running ones with PoolError Closed, then removes every container.
+ * A pool over the ContainerFactory, with `config` over the defaults (a field given as `undefined` keeps its default).
+ * The whole configuration is checked first: when any value is out of range (see the package README), it fails with a
+ * PoolConfigError that lists every such field, its value and what is allowed, and nothing is started. Otherwise it
+ * starts the initial prewarms at once; closing the Scope fails the waiting callers and the running ones with PoolError
+ * Closed, then removes every container.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make: (
   config?: Overrides
-) => Effect.Effect<Service, never, ContainerFactory.ContainerFactory | Scope.Scope> = (config = {}) =>
-  internal.make({ ...defaults, ...config, healthCheck: { ...defaults.healthCheck, ...config.healthCheck } })
+) => Effect.Effect<Service, PoolConfigError, ContainerFactory.ContainerFactory | Scope.Scope> = (config = {}) =>
+  Effect.suspend(() => {
+    const checked = validation.config(defaults, config)
+    return checked.problems.length > 0
+      ? Effect.fail(new PoolConfigError({ problems: checked.problems }))
+      : internal.make(checked.config)
+  })
 
 /**
+ * The pool as a scoped layer: building it fails with PoolConfigError when the configuration is invalid (see `make`).
+ *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (config: Overrides = {}): Layer.Layer<ContainerPool, never, ContainerFactory.ContainerFactory> =>
+export const layer = (
+  config: Overrides = {}
+): Layer.Layer<ContainerPool, PoolConfigError, ContainerFactory.ContainerFactory> =>
   Layer.scoped(ContainerPool, make(config))
 
 /**

@@ -131,6 +131,45 @@ describe("ContainerPool health check", () => {
         }))))
     ))
 
+  it.effect("PX39, PX40: snapshot shows each probed prewarm's failed probes in a row, reset by a success", () =>
+    Effect.gen(function*() {
+      const failuresOf = Effect.map(ContainerPool.snapshot, (snapshot) =>
+        snapshot.containers.map((info) => `${info.containerId} ${info.state} ${info.probeFailures}`))
+      yield* settle
+      assert.deepStrictEqual(yield* failuresOf, ["test-container-1 Prewarmed 0", "test-container-2 Prewarmed 0"])
+      // Container 1 fails its first two probes and passes the third; container 2 fails every probe.
+      yield* after("3 seconds")
+      assert.deepStrictEqual(yield* failuresOf, ["test-container-1 Prewarmed 1", "test-container-2 Prewarmed 1"])
+      yield* after("3 seconds")
+      assert.deepStrictEqual(yield* failuresOf, ["test-container-1 Prewarmed 2", "test-container-2 Prewarmed 2"])
+      yield* after("3 seconds")
+      // Container 1 passed its third probe; container 2 failed its third and was replaced by container 3.
+      assert.deepStrictEqual(yield* failuresOf, ["test-container-1 Prewarmed 0", "test-container-3 Prewarmed 0"])
+      // Taken for an activation, it is no longer probed and shows no count.
+      assert.strictEqual((yield* invoke(action("hello"), {})).containerId, "test-container-1")
+      const taken = (yield* ContainerPool.snapshot).containers.find((info) => info.containerId === "test-container-1")
+      assert.strictEqual(taken?.state, "Warm")
+      assert.isUndefined(taken?.probeFailures)
+    }).pipe(
+      Effect.provide(Layer.unwrapEffect(Effect.map(Ref.make(0), (probesOfFirst) =>
+        testLayer({ healthCheck, stemCells: [{ ...stemCell, initialCount: 2 }] }, {
+          probe: ({ containerId }) =>
+            containerId === "test-container-1"
+              ? Effect.flatMap(Ref.updateAndGet(probesOfFirst, (n) => n + 1), (n) =>
+                n === 3 ? Effect.void : Effect.fail(refused(containerId)))
+              : Effect.fail(refused(containerId))
+        }))))
+    ))
+
+  it.effect("without the health check, snapshot shows no probe count", () =>
+    Effect.gen(function*() {
+      yield* settle
+      yield* after("10 seconds")
+      const [info] = (yield* ContainerPool.snapshot).containers
+      assert.strictEqual(info?.state, "Prewarmed")
+      assert.isUndefined(info?.probeFailures)
+    }).pipe(Effect.provide(testLayer({ stemCells: [stemCell] }, firstUnhealthy))))
+
   it.effect("a probe that gets no connection within the period fails as a Timeout", () =>
     Effect.gen(function*() {
       yield* settle

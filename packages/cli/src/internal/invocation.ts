@@ -113,7 +113,10 @@ const factory = (request: ActionRequest, onCreateError: (detail: string) => void
     } satisfies ContainerFactory.Service
   })
 
-/** A pool over `factory` in `scope`, with room for at least one container of `memory`. */
+/**
+ * A pool over `factory` in `scope`, with room for at least one container of `memory`. The options were checked as the
+ * command line was read; a PoolConfigError left is told as the run's error.
+ */
 export const makePool = (
   request: ActionRequest,
   scope: Scope.Scope,
@@ -192,8 +195,12 @@ export const invoke = (
     const [[activations, error], destroy] = yield* withPoolScope(progress, (scope) =>
       Effect.gen(function*() {
         let createError = ""
-        const pool = yield* makePool(request, scope, { pauseGrace: request.pauseGrace }, (detail) => (createError = detail))
         const activations: Array<ActivationReport> = []
+        const made = yield* Effect.either(
+          makePool(request, scope, { pauseGrace: request.pauseGrace }, (detail) => (createError = detail))
+        )
+        if (Either.isLeft(made)) return [activations, made.left.message] as const
+        const pool = made.right
         for (let index = 0; index < request.repeat; index++) {
           progress.status(`activation ${index + 1}/${request.repeat} of ${action.name}`)
           const outcome = yield* Effect.either(pool.invoke(action, request.params))

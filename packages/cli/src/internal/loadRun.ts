@@ -82,10 +82,12 @@ export const run = (
     const [summary] = yield* withPoolScope(progress, (scope) =>
       Effect.gen(function*() {
         let createErrors = 0
-        const pool = yield* makePool(request, scope, { userMemory: request.memoryBudget }, (detail) => {
+        const made = yield* Effect.either(makePool(request, scope, { userMemory: request.memoryBudget }, (detail) => {
           // The first one says why; the count is in the summary's errors.
           if (createErrors++ === 0) progress.step(`a container of ${image.right} could not be created: ${detail}`)
-        })
+        }))
+        if (Either.isLeft(made)) return Either.left(made.left.message)
+        const pool = made.right
         const samples: Array<Sample> = []
         const limit = Option.getOrElse(request.count, () => Number.POSITIVE_INFINITY)
         let started = 0
@@ -119,7 +121,7 @@ export const run = (
           )
         )
         const end = yield* Clock.currentTimeMillis
-        return summarize(samples, { callers: request.callers, actions: request.actions, elapsed: end - start })
+        return Either.right(summarize(samples, { callers: request.callers, actions: request.actions, elapsed: end - start }))
       }))
-    return Either.right(summary)
+    return summary
   })

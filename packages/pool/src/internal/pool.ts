@@ -30,6 +30,7 @@ import { PoolError } from "../PoolError.js"
 import * as PoolMetrics from "../PoolMetrics.js"
 import * as OneShot from "./oneShot.js"
 import { withStepSpan } from "./stepSpan.js"
+import * as validation from "./validation.js"
 
 type EntryState = ContainerPool.ContainerInfo["state"]
 
@@ -231,7 +232,12 @@ const deleteFrom = <K, V>(index: Map<K, Set<V>>, key: K, value: V) => {
   if (set.size === 0) index.delete(key)
 }
 
-/** @internal */
+/**
+ * The pool over a Config that `validation.config` found no problem in: the code below relies on it (no timer of 0,
+ * no count of NaN).
+ *
+ * @internal
+ */
 export const make = (
   config: ContainerPool.Config
 ): Effect.Effect<ContainerPool.Service, never, ContainerFactory.ContainerFactory | Scope.Scope> =>
@@ -280,10 +286,12 @@ export const make = (
     for (const stemCell of config.stemCells) {
       const key = cellKey(stemCell.image, stemCell.memory.bytes)
       if (cells.has(key)) continue
+      const ttl = stemCell.reactive === undefined ? undefined : Duration.decode(stemCell.reactive.ttl)
       cells.set(key, {
         config: stemCell,
         key,
-        ttl: stemCell.reactive === undefined ? undefined : Duration.decode(stemCell.reactive.ttl),
+        // An infinite time to live: its prewarms never expire, as those of a cell without one.
+        ttl: ttl !== undefined && Duration.isFinite(ttl) ? ttl : undefined,
         coldStarts: 0,
         failures: 0,
         unhealthy: 0
@@ -829,7 +837,7 @@ export const make = (
     // ---- the health check of started prewarms (PX10, PX32, PX38–PX40) ----
 
     const probePeriod = Duration.decode(config.healthCheck.period)
-    const maxFails = Math.max(1, config.healthCheck.maxFails)
+    const maxFails = config.healthCheck.maxFails
 
     /**
      * PX32: a prewarm that failed its probes is destroyed, and once it is gone (its memory is free only then, as for
@@ -1346,6 +1354,13 @@ export const make = (
       options: ContainerPool.InvokeOptions = {}
     ): Effect.Effect<ContainerPool.Activation, PoolError> =>
       Effect.suspend(() => {
+        // Before resolving: that decodes the timeout, which throws on a text that is no duration.
+        const problems = validation.checkAction(action)
+        if (problems.length > 0) {
+          return Effect.fail(
+            new PoolError({ reason: "InvalidAction", action: validation.qualifiedName(action), problems })
+          )
+        }
         const resolved = Action.resolve(action)
         const invocationNamespace = options.invocationNamespace ?? resolved.namespace
         const request: Request = { action: resolved, invocationNamespace, key: requestKey(resolved, invocationNamespace) }
@@ -1402,7 +1417,8 @@ export const make = (
         active: entry.active,
         suspended: entry.suspended,
         lastUsed: entry.lastUsed,
-        ...(entry.expires === undefined ? {} : { expires: entry.expires })
+        ...(entry.expires === undefined ? {} : { expires: entry.expires }),
+        ...(entry.probing === undefined || entry.state !== "Prewarmed" ? {} : { probeFailures: entry.probeFailures })
       }))
     }))
 
