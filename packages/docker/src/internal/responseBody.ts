@@ -86,7 +86,9 @@ export class BoundedBodyBuffer {
   push(chunk: Uint8Array): void {
     const room = this.keep - this.held
     if (room > 0) {
-      const kept = copyOf(chunk, room)
+      // A first chunk that fits is kept as it came, so that an answer of one chunk (most answers) is decoded from it
+      // without a copy; the later ones are copied, so at most one source buffer is ever kept.
+      const kept = this.chunks.length === 0 && chunk.length <= room ? chunk : copyOf(chunk, room)
       this.chunks.push(kept)
       this.held += kept.length
     }
@@ -95,7 +97,7 @@ export class BoundedBodyBuffer {
 
   finish(): BoundedBody {
     const { maxResponse, truncation } = this.limits
-    const bytes = concat(this.chunks, this.held)
+    const bytes = this.chunks.length === 1 ? this.chunks[0]! : concat(this.chunks, this.held)
     const length = this.knownTooLong ? Option.getOrElse(this.declaredLength, () => this.received) : this.received
     if (length <= maxResponse) return { entity: decoder.decode(bytes), truncated: Option.none() }
     return {
