@@ -60,6 +60,16 @@ describe("readBounded", () => {
       assert.strictEqual(pulled, 3)
     }))
 
+  it.effect("an answer of one chunk (decoded from that chunk): whole within the limit, cut over it", () =>
+    Effect.gen(function*() {
+      const whole = yield* readBounded(chunked("{\"é\":1}", 64), Option.some(8), { maxResponse: 8, truncation: 4 })
+      assert.strictEqual(whole.entity, "{\"é\":1}")
+      assert.isTrue(Option.isNone(whole.truncated))
+      const cut = yield* readBounded(chunked("{\"é\":1}", 64), Option.none(), { maxResponse: 7, truncation: 3 })
+      assert.strictEqual(cut.entity, "{\"")
+      assert.deepStrictEqual(Option.map(cut.truncated, (t) => t.length.bytes), Option.some(8))
+    }))
+
   it.effect("no declared length, over the limit: counts to the end and keeps whole characters", () =>
     Effect.gen(function*() {
       const body = yield* readBounded(chunked("€€€€€€", 4), Option.none(), { maxResponse: 10, truncation: 5 })
