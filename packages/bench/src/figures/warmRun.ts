@@ -1,7 +1,7 @@
 import { ContainerConfig, ContainerHttp } from "@effect-whisk/core"
 import { Duration, Effect } from "effect"
 import { actions, type BenchContext, type FigureResult } from "../context.js"
-import { callOptions, initialized, runOnce } from "../containers.js"
+import { callOptions, initialized } from "../containers.js"
 import { interleaved, millis } from "../measure.js"
 import { post } from "../raw/actionHttp.js"
 import { summarize } from "../stats.js"
@@ -31,7 +31,16 @@ export const warmRun = (context: BenchContext, count: number) =>
     const succeeded = (status: number, body: string) =>
       status === 200 ? Effect.void : Effect.dieMessage(`/run answered ${status}: ${body}`)
     const samples = yield* interleaved("warm /run", [
-      { name: "library", sample: millis(runOnce(container)).pipe(Effect.map(([took]) => took)) },
+      {
+        name: "library",
+        // Only run is timed: the success is checked after the clock stops, as the other series' answers are.
+        sample: millis(Effect.orDie(container.run({}, {}, callOptions))).pipe(
+          Effect.tap(([, { response }]) =>
+            response.isSuccess ? Effect.void : Effect.dieMessage(`the action did not succeed: ${JSON.stringify(response)}`)
+          ),
+          Effect.map(([took]) => took)
+        )
+      },
       {
         name: "client",
         sample: millis(Effect.orDie(client.post("/run", { value: {} }, postOptions))).pipe(
