@@ -74,6 +74,8 @@ describe("ContainerHttpClient (live, node:http)", () => {
       assert.strictEqual(request?.path, "/run")
       assert.strictEqual(request?.headers["content-type"], "application/json")
       assert.strictEqual(request?.headers["accept"], "application/json")
+      // No keep-alive: the server closes the connection after its answer.
+      assert.strictEqual(request?.headers["connection"], "close")
       assert.strictEqual(request?.body, `{"value":{"a":1,"b":"é"}}`)
     }).pipe(Effect.provide(ContainerHttpClient.layerWith({ retryInterval: "50 millis" }))))
 

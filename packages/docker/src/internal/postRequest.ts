@@ -2,6 +2,7 @@ import { ConnectionFailure, ContainerHttp, ContainerResponse, Errors } from "@ef
 import type { ContainerAddress } from "@effect-whisk/core"
 import { Data, Either, Option } from "effect"
 import * as http from "node:http"
+import * as net from "node:net"
 import { readBounded } from "./responseBody.js"
 
 /**
@@ -39,8 +40,19 @@ const codeOf = (cause: unknown): string | undefined =>
 /** HTTP answers that carry no entity by definition. */
 const withoutEntity = (status: number): boolean => status === 204 || status === 304 || status < 200
 
-const declaredLength = (value: string | undefined): Option.Option<number> =>
-  value !== undefined && /^\d+$/.test(value.trim()) ? Option.some(Number(value.trim())) : Option.none()
+/**
+ * The answer's Content-Length, the first one as node keeps it, read from the raw headers: asking for `headers` makes
+ * node build an object of them all, which a warm /run would pay for one field.
+ */
+const declaredLength = (rawHeaders: ReadonlyArray<string>): Option.Option<number> => {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!
+    if (name.length !== 14 || name.toLowerCase() !== "content-length") continue
+    const value = rawHeaders[i + 1]!.trim()
+    return /^\d+$/.test(value) ? Option.some(Number(value)) : Option.none()
+  }
+  return Option.none()
+}
 
 /**
  * The body of one post: compact JSON, as the original sends it (an EncodedBody's text as it is). A body that JSON
@@ -92,17 +104,18 @@ export const sendAttempt = (
     if (status === 503) return settle(Either.left(new Errors.ContainerHealthError({ target, reason: "ShuttingDown" })), true)
     if (withoutEntity(status)) return settle(Either.left(new ConnectionFailure.NoResponseReceived({ target })), true)
     const limits = { maxResponse: options.maxResponse.bytes, truncation: options.truncation.bytes }
-    readBounded(response, declaredLength(response.headers["content-length"]), limits, (body) =>
+    readBounded(response, declaredLength(response.rawHeaders), limits, (body) =>
       Either.isRight(body)
         ? settle(Either.right(ContainerResponse.make(status, body.right.entity, body.right.truncated)), !response.complete)
         : failWith(body.left))
   }
 
   try {
-    // A connection of its own, closed after the answer: no keep-alive, and no agent whose pool would make the next
-    // request wait until this socket has closed.
+    // A connection of its own, closed after the answer (`connection: close`): no keep-alive, and no agent at all,
+    // neither a pool that would make the next request wait until this socket has closed nor the agent of its own
+    // that `agent: false` makes for every request (the agent's bookkeeping cost about 3 % of a warm /run).
     nodeRequest = http.request({
-      agent: false,
+      createConnection: () => net.createConnection({ host: address.host, port: address.port }),
       host: address.host,
       port: address.port,
       method: "POST",
@@ -110,7 +123,8 @@ export const sendAttempt = (
       headers: {
         "content-type": "application/json",
         "accept": "application/json",
-        "content-length": Buffer.byteLength(request.payload)
+        "content-length": Buffer.byteLength(request.payload),
+        "connection": "close"
       }
     })
   } catch (cause) {
