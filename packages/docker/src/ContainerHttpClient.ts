@@ -97,89 +97,89 @@ const openClient = (
     body: unknown,
     postOptions: ContainerHttp.PostOptions
   ): Effect.Effect<ContainerResponse.ContainerResponse, ContainerHttp.PostError> =>
-    Effect.clockWith((clock) =>
-      Effect.async<ContainerResponse.ContainerResponse, ContainerHttp.PostError>((resume) => {
-        const route = routeOf(path)
-        const target = route.target
-        if (closed) {
-          return resume(Effect.fail(
-            new ConnectionFailure.ConnectionError({
-              target,
-              cause: new Error(`The HTTP client of the action container ${address.asString} is closed`)
-            })
-          ))
-        }
-        const payload = encodeBody(target, body)
-        if (Either.isLeft(payload)) return resume(Effect.fail(payload.left))
-        const timeoutMillis = Duration.toMillis(postOptions.timeout)
-        const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillis
-        const request = { address, path: route.path, target, payload: payload.right, options: postOptions }
-        let done = false
-        let abortAttempt = () => {}
-        let deadlineTimer: ReturnType<typeof setTimeout> | undefined
-        let retryTimer: ReturnType<typeof setTimeout> | undefined
-        let lastRefusal: unknown = undefined
+    // The deadline is kept by node's timers, so it is measured on the wall clock they run on (Date.now), not on the
+    // fiber's Clock: a TestClock would move the one without the other.
+    Effect.async<ContainerResponse.ContainerResponse, ContainerHttp.PostError>((resume) => {
+      const route = routeOf(path)
+      const target = route.target
+      if (closed) {
+        return resume(Effect.fail(
+          new ConnectionFailure.ConnectionError({
+            target,
+            cause: new Error(`The HTTP client of the action container ${address.asString} is closed`)
+          })
+        ))
+      }
+      const payload = encodeBody(target, body)
+      if (Either.isLeft(payload)) return resume(Effect.fail(payload.left))
+      const timeoutMillis = Duration.toMillis(postOptions.timeout)
+      const deadline = Date.now() + timeoutMillis
+      const request = { address, path: route.path, target, payload: payload.right, options: postOptions }
+      let done = false
+      let abortAttempt = () => {}
+      let deadlineTimer: ReturnType<typeof setTimeout> | undefined
+      let retryTimer: ReturnType<typeof setTimeout> | undefined
+      let lastRefusal: unknown = undefined
 
-        const end = () => {
-          done = true
-          clearTimeout(deadlineTimer)
-          clearTimeout(retryTimer)
-          abortAttempt()
-          calls.delete(interrupt)
-          slots.leave(attempt)
-        }
-        const finish: Resume = (effect) => {
-          if (done) return
-          end()
-          resume(effect)
-        }
-        const interrupt = () => finish(Effect.interrupt)
+      const end = () => {
+        done = true
+        clearTimeout(deadlineTimer)
+        clearTimeout(retryTimer)
+        abortAttempt()
+        calls.delete(interrupt)
+        slots.leave(attempt)
+      }
+      const finish: Resume = (effect) => {
+        if (done) return
+        end()
+        resume(effect)
+      }
+      const interrupt = () => finish(Effect.interrupt)
 
-        const onAttempt = (result: Either.Either<ContainerResponse.ContainerResponse, AttemptError>) => {
-          if (done) return
-          if (Either.isRight(result)) return finish(Effect.succeed(result.right))
-          const error = result.left
-          if (error._tag !== "Unreachable") return finish(Effect.fail(error))
-          if (postOptions.reschedule) {
-            return finish(Effect.fail(new Errors.ContainerHealthError({ target, reason: "Unreachable", cause: error.cause })))
-          }
-          if (!postOptions.retry) return finish(Effect.fail(new ConnectionFailure.ConnectionError({ target, cause: error.cause })))
-          lastRefusal = error.cause
-          // A pause that reaches past the deadline is cut short by the deadline's timer.
-          retryTimer = setTimeout(attempt, retryMillis)
+      const onAttempt = (result: Either.Either<ContainerResponse.ContainerResponse, AttemptError>) => {
+        if (done) return
+        if (Either.isRight(result)) return finish(Effect.succeed(result.right))
+        const error = result.left
+        if (error._tag !== "Unreachable") return finish(Effect.fail(error))
+        if (postOptions.reschedule) {
+          return finish(Effect.fail(new Errors.ContainerHealthError({ target, reason: "Unreachable", cause: error.cause })))
         }
-        // Only a retried call (the first /init) may find nothing listening yet behind a published port.
-        let listening = !(postOptions.retry && address.published)
-        const onProbe = (answered: boolean, cause?: unknown) => {
-          if (done) return
-          if (answered) {
-            listening = true
-            return attempt()
-          }
-          lastRefusal = cause
-          retryTimer = setTimeout(attempt, retryMillis)
+        if (!postOptions.retry) return finish(Effect.fail(new ConnectionFailure.ConnectionError({ target, cause: error.cause })))
+        lastRefusal = error.cause
+        // A pause that reaches past the deadline is cut short by the deadline's timer.
+        retryTimer = setTimeout(attempt, retryMillis)
+      }
+      // Only a retried call (the first /init) may find nothing listening yet behind a published port.
+      let listening = !(postOptions.retry && address.published)
+      const onProbe = (answered: boolean, cause?: unknown) => {
+        if (done) return
+        if (answered) {
+          listening = true
+          return attempt()
         }
-        const attempt = () => {
-          abortAttempt = listening ? sendAttempt(request, onAttempt) : sendProbe(address, onProbe)
+        lastRefusal = cause
+        retryTimer = setTimeout(attempt, retryMillis)
+      }
+      const attempt = () => {
+        abortAttempt = listening ? sendAttempt(request, onAttempt) : sendProbe(address, onProbe)
+      }
+      // Node timers may fire a millisecond before the clock says the time is up: a deadline must never look early.
+      const wakeAtDeadline = () => {
+        const left = deadline - Date.now()
+        if (left > 0) {
+          deadlineTimer = setTimeout(wakeAtDeadline, Math.min(left, longestTimer))
+          return
         }
-        // Node timers may fire a millisecond before the clock says the time is up: a deadline must never look early.
-        const wakeAtDeadline = () => {
-          const left = deadline - clock.unsafeCurrentTimeMillis()
-          if (left > 0) {
-            deadlineTimer = setTimeout(wakeAtDeadline, Math.min(left, longestTimer))
-            return
-          }
-          finish(Effect.fail(new ConnectionFailure.Timeout({ target, timeoutMillis, cause: lastRefusal })))
-        }
+        finish(Effect.fail(new ConnectionFailure.Timeout({ target, timeoutMillis, cause: lastRefusal })))
+      }
 
-        calls.add(interrupt)
-        wakeAtDeadline()
-        if (!done) slots.enter(attempt)
-        return Effect.sync(() => {
-          if (!done) end()
-        })
+      calls.add(interrupt)
+      wakeAtDeadline()
+      if (!done) slots.enter(attempt)
+      return Effect.sync(() => {
+        if (!done) end()
       })
-    )
+    })
 
   return { post, close: Effect.sync(closeNow) }
 }
