@@ -223,6 +223,7 @@ export const poolThroughput = (context: BenchContext, total: number, pressure: b
     const poolActions = Array.from({ length: actionCount }, (_, k) => noop(context, `throughput${k}`))
     let errors = 0
     const starts = { Warm: 0, Prewarmed: 0, Cold: 0 }
+    let coldMillis = 0
     const once = () =>
       Effect.gen(function*() {
         const action = poolActions[yield* choose]!
@@ -230,12 +231,17 @@ export const poolThroughput = (context: BenchContext, total: number, pressure: b
         const exit = yield* Effect.exit(pool.invoke(action, {}))
         const took = performance.now() - start
         if (Exit.isFailure(exit) || !exit.value.response.isSuccess) errors++
-        else starts[exit.value.start]++
+        else {
+          starts[exit.value.start]++
+          const { create = 0, init = 0 } = exit.value.timings
+          if (exit.value.start === "Cold") coldMillis += create + init
+        }
         return took
       })
     yield* Effect.forEach(poolActions, (action) => invokeOk(pool, action), { concurrency: containers, discard: true })
     const evictionsBefore = (yield* Metric.value(PoolMetrics.evictions)).count
     errors = 0
+    coldMillis = 0
     Object.assign(starts, { Warm: 0, Prewarmed: 0, Cold: 0 })
     const measured = yield* drive(total, once)
     const evictions = (yield* Metric.value(PoolMetrics.evictions)).count - evictionsBefore
@@ -267,7 +273,10 @@ export const poolThroughput = (context: BenchContext, total: number, pressure: b
         "pool / raw with logs by hand throughput": measured.perSecond / floor.perSecond,
         errors,
         "cold share": starts.Cold / total,
-        evictions
+        evictions,
+        "seconds measured": total / measured.perSecond,
+        "cold starts' create + init, summed, s": coldMillis / 1000,
+        "cold starts' create + init, mean ms": starts.Cold > 0 ? coldMillis / starts.Cold : 0
       },
       goal: pressure
         ? `report throughput, p50/p99, cold share and evictions over ${total} activations; 0 errors`
@@ -276,7 +285,8 @@ export const poolThroughput = (context: BenchContext, total: number, pressure: b
       notes: [
         "the raw callers take any free container; the pool's, like the bound raw series, wait for their action's",
         "the raw series POST /run only; the pool also reads each activation's logs up to its sentinels",
-        "the series with logs by hand is the floor of an invoker with logs: a POST, then the activation's lines read from the kept-open json-file log with blocking node:fs reads, polled every ms until its two sentinels, no Effect"
+        "the series with logs by hand is the floor of an invoker with logs: a POST, then the activation's lines read from the kept-open json-file log with blocking node:fs reads, polled every ms until its two sentinels, no Effect",
+        "under pressure the cold starts bound the throughput: their create + init, summed, against the seconds measured says how many were under way at once on average (the engine and two cores serve them all)"
       ]
     } satisfies FigureResult
   })
