@@ -7,9 +7,11 @@
  * - A /run waits for the gate, holds it while it posts, and when it has succeeded leaves it held for its log
  *   collection. The first collection (`logs` or `logLines`) that starts then ends the hold when it ends, however it
  *   ends: both sentinels seen, a timeout, a truncation, a failure or an interruption.
- * - A /run that fails (nothing to attribute) or is interrupted opens the gate at once; so does one with
- *   `logsCollected: false` (the caller's opt-out: it will not collect that activation's logs, or does not need them
- *   apart).
+ * - A /run that fails (nothing to attribute) or is interrupted opens the gate at once.
+ * - A /run with `logsCollected: false` (the caller's opt-out: it will not collect that activation's logs, or does not
+ *   need them apart) waits as any /run does, then posts without holding the gate: there is no collection to hold it
+ *   for, and the HTTP client lets one /run through at a time anyway, so a /run that comes while it posts takes the
+ *   gate and waits for the client's slot instead.
  * - No deadlock when no collection comes: a /run from the fiber whose own /run holds the gate does not wait (a
  *   fiber cannot be collecting while it runs, so its earlier activation's logs were not collected in between), and a
  *   held gate whose collection has not started within the grace time (10 s) after its /run ended opens for the next
@@ -99,17 +101,22 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
     }
     const release = (opened: Hold) => Effect.sync(() => unsafeRelease(opened))
 
-    /**
-     * Takes the gate at once when no wait is needed (it is open, or held for the calling fiber's own earlier /run,
-     * which is released first); undefined when the caller must wait. Synchronous: the warm path of every /run.
-     */
-    const takeNow = (fiber: FiberId.FiberId): Hold | undefined => {
+    /** Whether a /run of `fiber` may go now: the gate is open, or held for the fiber's own earlier /run (released). */
+    const openNow = (fiber: FiberId.FiberId): boolean => {
       if (phase._tag === "AwaitingCollection" && Equal.equals(phase.fiber, fiber)) {
         const held = phase.opened
         phase = open
         held.unsafeOpen()
       }
-      if (phase._tag !== "Open") return undefined
+      return phase._tag === "Open"
+    }
+
+    /**
+     * Takes the gate at once when no wait is needed (it is open, or held for the calling fiber's own earlier /run,
+     * which is released first); undefined when the caller must wait. Synchronous: the warm path of every /run.
+     */
+    const takeNow = (fiber: FiberId.FiberId): Hold | undefined => {
+      if (!openNow(fiber)) return undefined
       const opened = new Hold()
       phase = { _tag: "Running", opened }
       return opened
@@ -154,9 +161,19 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
 
     // The warm path of every /run: the gate's own steps are synchronous inside the two continuations of the post,
     // so that it adds no step of its own to the fiber beyond the interruption mask it needs.
+    /** A /run whose logs nobody will collect: it waits while a hold is due, then posts holding nothing. */
+    const runUncollected = <A, E, R>(post: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+      Effect.withFiberRuntime((fiber) =>
+        openNow(fiber.id())
+          ? post
+          : Effect.zipRight(Effect.uninterruptibleMask((restore) => Effect.flatMap(restore(enter), release)), post)
+      )
+
     const run: LogsGate["run"] = (options, post) =>
       options.maxConcurrent !== 1
         ? post
+        : options.logsCollected === false
+        ? runUncollected(post)
         : Effect.uninterruptibleMask((restore) =>
           Effect.withFiberRuntime((fiber) => {
             const self = fiber.id()
@@ -167,11 +184,8 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
                   return Effect.failCause(cause)
                 },
                 onSuccess: (value) => {
-                  if (options.logsCollected === false) unsafeRelease(opened)
-                  else {
-                    const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
-                    unsafeHold(opened, self, clock.unsafeCurrentTimeMillis())
-                  }
+                  const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+                  unsafeHold(opened, self, clock.unsafeCurrentTimeMillis())
                   return Effect.succeed(value)
                 }
               })

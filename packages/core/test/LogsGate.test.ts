@@ -133,6 +133,37 @@ describe("LogsGate", () => {
       yield* Fiber.join(next)
     }))
 
+  it.effect("an uncollected /run waits while another's collection is due, then posts holding nothing", () =>
+    Effect.gen(function*() {
+      const gate = yield* LogsGate.make()
+      const uncollected = { ...runOptions, logsCollected: false }
+      yield* other(hold(gate)).pipe(Effect.flatMap(Fiber.join))
+      const waiting = yield* other(gate.run(uncollected, Effect.void))
+      assert.isTrue(yield* stillWaiting(waiting))
+      yield* gate.collection(Effect.void)
+      yield* Fiber.join(waiting)
+      // It left the gate open: another fiber's /run goes at once.
+      yield* other(hold(gate)).pipe(Effect.flatMap(Fiber.join))
+    }))
+
+  it.effect("while an uncollected /run posts, another fiber's /run takes the gate; interrupting it changes nothing", () =>
+    Effect.gen(function*() {
+      const gate = yield* LogsGate.make()
+      const posting = yield* Deferred.make<void>()
+      const stuck = yield* other(gate.run(
+        { ...runOptions, logsCollected: false },
+        Effect.zipRight(Deferred.succeed(posting, undefined), Effect.never)
+      ))
+      yield* Deferred.await(posting)
+      yield* other(hold(gate)).pipe(Effect.flatMap(Fiber.join))
+      yield* Fiber.interrupt(stuck)
+      // The hold of the /run that went is still there for its collection.
+      const next = yield* other(hold(gate))
+      assert.isTrue(yield* stillWaiting(next))
+      yield* gate.collection(Effect.void)
+      yield* Fiber.join(next)
+    }))
+
   it.effect("a failed /run opens the gate", () =>
     Effect.gen(function*() {
       const gate = yield* LogsGate.make()
