@@ -199,6 +199,18 @@ describe("ContainerPool lifecycle", () => {
       assert.strictEqual(yield* count("logLines"), 0)
     }).pipe(Effect.provide(testLayer({}, { run: sleepingRun }))))
 
+  it.effect("PX8: with a log limit of 0, the next activation from another caller does not wait for a collection", () =>
+    Effect.gen(function*() {
+      const quiet = action("quiet", { logLimit: mb(0) })
+      const first = yield* Effect.fork(invoke(quiet, {})).pipe(Effect.flatMap(Fiber.join))
+      // Another fiber: were the first activation's logs awaited (LogsGate), it would wait for the 10 s grace.
+      const second = yield* Effect.fork(invoke(quiet, {}))
+      yield* settle
+      const done = yield* Fiber.poll(second)
+      assert.isTrue(done._tag === "Some" && Exit.isSuccess(done.value), "the second activation ran at once")
+      if (done._tag === "Some" && Exit.isSuccess(done.value)) assert.strictEqual(done.value.value.containerId, first.containerId)
+    }).pipe(Effect.provide(testLayer())))
+
   it.effect("T116: a refused connection on the first run after Ready destroys the container and places the job again, once", () =>
     Effect.gen(function*() {
       const first = yield* invoke(hello, {})

@@ -1234,7 +1234,9 @@ export const make = (
             maxConcurrent: action.maxConcurrent,
             ...(action.action.maxResponse === undefined ? {} : { maxResponse: action.action.maxResponse }),
             // B20: a connection failure on a container that ran before is a health error, and the job moves.
-            reschedule: warmStart
+            reschedule: warmStart,
+            // Without a collection to come (PX8), the container's next /run must not wait for one (LogsGate).
+            logsCollected: action.logLimit.bytes > 0
           }).pipe(stepSpan("ContainerPool.run"))
         )
         timings.run = runTook
