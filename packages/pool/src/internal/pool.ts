@@ -1335,21 +1335,20 @@ export const make = (
       Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(timedPlain(restore(place(request))), ([waitTook, placement]) => {
           const lease: Lease = { released: false, touched: placement.first }
-          return restore(
-            execute(placement, request, parameters, options, waitTook, rescheduled, lease)
-          ).pipe(
-            Effect.onInterrupt(() =>
-              Effect.suspend(() => {
-                if (lease.released) return Effect.void
-                const { entry } = placement
-                if (placement.first && entry.initialized !== undefined) {
-                  Deferred.unsafeDone(entry.initialized, Exit.succeed(ActivationResponse.whiskError(Messages.abnormalRun)))
-                }
-                // Interrupted while its container was being created, initialised, resumed or run: the container's state
-                // is unknown, so it goes; interrupted while it only waited for another activation's init, it stays.
-                return release(placement.entry, !lease.touched, "Interrupted")
-              })
-            )
+          const interrupted = Effect.suspend(() => {
+            if (lease.released) return Effect.void
+            const { entry } = placement
+            if (placement.first && entry.initialized !== undefined) {
+              Deferred.unsafeDone(entry.initialized, Exit.succeed(ActivationResponse.whiskError(Messages.abnormalRun)))
+            }
+            // Interrupted while its container was being created, initialised, resumed or run: the container's state
+            // is unknown, so it goes; interrupted while it only waited for another activation's init, it stays.
+            return release(placement.entry, !lease.touched, "Interrupted")
+          })
+          // As `Effect.onInterrupt`, without the mask it adds: this region is uninterruptible already.
+          return Effect.catchAllCause(
+            restore(execute(placement, request, parameters, options, waitTook, rescheduled, lease)),
+            (cause) => Cause.isInterruptedOnly(cause) ? Effect.zipRight(interrupted, Effect.failCause(cause)) : Effect.failCause(cause)
           )
         })
       )
