@@ -1263,8 +1263,8 @@ export const make = (
       })
 
     /** Places the request, waiting in the buffer when nothing fits (P1, P7); interrupting the wait leaves no trace. */
-    // Synchronous up to the wait, in one step of the runtime: a generator took several on every activation.
     const place = (request: Request): Effect.Effect<Placement, PoolError> =>
+      // Synchronous up to the wait, in one step of the runtime: a generator took several on every activation.
       Effect.clockWith((clock): Effect.Effect<Placement, PoolError> => {
         const now = clock.unsafeCurrentTimeMillis()
         if (closed) return Effect.fail(new PoolError({ reason: "Closed", action: request.action.name }))
