@@ -206,10 +206,15 @@ export const make = (grace: Duration.DurationInput = defaultGrace): Effect.Effec
     return {
       run,
       collection: (self) =>
-        // Nothing to claim (no /run awaits its collection): the collection alone.
+        // Nothing to claim (no /run awaits its collection): the collection alone. Claimed, the release follows it
+        // however it ends; inside the mask already, so without the mask and steps `Effect.ensuring` would add.
         Effect.suspend(() =>
           phase._tag !== "AwaitingCollection" ? self : Effect.uninterruptibleMask((restore) =>
-            Effect.flatMap(claim, (opened) => Effect.ensuring(restore(self), releaseClaimed(opened)))
+            Effect.flatMap(claim, (opened) =>
+              Effect.matchCauseEffect(restore(self), {
+                onFailure: (cause) => Effect.zipRight(releaseClaimed(opened), Effect.failCause(cause)),
+                onSuccess: (value) => Effect.as(releaseClaimed(opened), value)
+              }))
           )
         ),
       collectionStream: (self) =>

@@ -1069,10 +1069,15 @@ export const make = (
           onSome: (store) => ({ sink: (lines: ReadonlyArray<string>) => FileLogStore.sink(store, filed())(lines) })
         })
       }).pipe(
-        Effect.map((lines) => ({ lines, failed: false })),
-        // PX27, PX28: the partial lines and the failure line; the container is not reused.
-        Effect.catchTag("LogCollectingError", (error) => Effect.succeed({ lines: error.partialLogs, failed: true })),
-        Effect.catchAll(() => Effect.succeed({ lines: [Messages.logFailure] as ReadonlyArray<string>, failed: true })),
+        // One step for the outcome where a map and two catches took three on every activation.
+        Effect.match({
+          onSuccess: (lines): { readonly lines: ReadonlyArray<string>; readonly failed: boolean } => ({ lines, failed: false }),
+          // PX27, PX28: the partial lines and the failure line; the container is not reused.
+          onFailure: (error) =>
+            error._tag === "LogCollectingError"
+              ? { lines: error.partialLogs, failed: true }
+              : { lines: [Messages.logFailure], failed: true }
+        }),
         stepSpan("ContainerPool.logs")
       )
 
@@ -1177,11 +1182,11 @@ export const make = (
             const failure: Container.InitializeError = initialized.left
             if (failure._tag === "InitializationError") {
               // PX25: a developer error with its logs; the container is never initialised again.
-              const [logsTook, logs] = yield* timed(collectLogs(container, action, failure.response, filed(failure.response)))
+              const [logsTook, logs] = yield* timedPlain(collectLogs(container, action, failure.response, filed(failure.response)))
               timings.logs = logsTook
               settle(failure.response)
               yield* finish(false, "Failed")
-              return record(failure.response, Either.getOrThrow(logs).lines)
+              return record(failure.response, logs.lines)
             }
             // Better than PF11: a 503 or a lost container at init fails the activation with a whisk error.
             const response = ActivationResponse.whiskError(failure.message)
@@ -1256,10 +1261,10 @@ export const make = (
         let logs: ReadonlyArray<string> = []
         let logsFailed = false
         if (action.logLimit.bytes > 0) {
-          const [logsTook, collected] = yield* timed(collectLogs(container, action, response, filed(response)))
+          const [logsTook, collected] = yield* timedPlain(collectLogs(container, action, response, filed(response)))
           timings.logs = logsTook
-          logs = Either.getOrThrow(collected).lines
-          logsFailed = Either.getOrThrow(collected).failed
+          logs = collected.lines
+          logsFailed = collected.failed
         }
         // PX23, PX26: a success or an application error keeps the container; anything else destroys it.
         const keep = !logsFailed && (response.isSuccess || response.isApplicationError)
@@ -1269,9 +1274,10 @@ export const make = (
 
     /** Places the request, waiting in the buffer when nothing fits (P1, P7); interrupting the wait leaves no trace. */
     const place = (request: Request): Effect.Effect<Placement, PoolError> =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        if (closed) return yield* new PoolError({ reason: "Closed", action: request.action.name })
+      // Synchronous up to the wait, in one step of the runtime: a generator took several on every activation.
+      Effect.clockWith((clock): Effect.Effect<Placement, PoolError> => {
+        const now = clock.unsafeCurrentTimeMillis()
+        if (closed) return Effect.fail(new PoolError({ reason: "Closed", action: request.action.name }))
         demanded(request, now)
         const placement = waiters.length === 0
           ? tryPlace(request, now, now)
@@ -1280,14 +1286,16 @@ export const make = (
           : undefined
         if (placement !== undefined) {
           publishGauges()
-          return placement
+          return Effect.succeed(placement)
         }
         if (waiters.length >= config.bufferCapacity) {
-          return yield* new PoolError({
-            reason: "BufferFull",
-            action: `/${request.action.namespace}/${request.action.name}`,
-            limit: config.bufferCapacity
-          })
+          return Effect.fail(
+            new PoolError({
+              reason: "BufferFull",
+              action: `/${request.action.namespace}/${request.action.name}`,
+              limit: config.bufferCapacity
+            })
+          )
         }
         const waiter: Waiter = { seq: waiterSeq++, since: now, request, placed: OneShot.make() }
         waiters.push(waiter)
@@ -1302,8 +1310,7 @@ export const make = (
           } else if (mayBypass(now, first)) bypass(first, now)
         }
         publishGauges()
-        if (retrying === undefined) retrying = yield* Effect.forkIn(Effect.interruptible(retryBuffer), poolScope)
-        return yield* Effect.uninterruptibleMask((restore) =>
+        const wait = Effect.uninterruptibleMask((restore) =>
           restore(OneShot.wait(waiter.placed)).pipe(
             Effect.onInterrupt(() =>
               Effect.suspend(() => {
@@ -1319,6 +1326,13 @@ export const make = (
             stepSpan("ContainerPool.wait")
           )
         )
+        if (retrying !== undefined) return wait
+        return Effect.zipRight(
+          Effect.map(Effect.forkIn(Effect.interruptible(retryBuffer), poolScope), (fiber) => {
+            retrying = fiber
+          }),
+          wait
+        )
       })
 
     const invokeOnce = (
@@ -1327,25 +1341,24 @@ export const make = (
       options: ContainerPool.InvokeOptions,
       rescheduled: boolean
     ): Effect.Effect<ContainerPool.Activation | typeof Reschedule, PoolError> =>
+      // A chain, not a generator: this runs for every activation.
       Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
-          const [waitTook, placement] = yield* timedPlain(restore(place(request)))
+        Effect.flatMap(timedPlain(restore(place(request))), ([waitTook, placement]) => {
           const lease: Lease = { released: false, touched: placement.first }
-          return yield* restore(
-            execute(placement, request, parameters, options, waitTook, rescheduled, lease)
-          ).pipe(
-            Effect.onInterrupt(() =>
-              Effect.suspend(() => {
-                if (lease.released) return Effect.void
-                const { entry } = placement
-                if (placement.first && entry.initialized !== undefined) {
-                  Deferred.unsafeDone(entry.initialized, Exit.succeed(ActivationResponse.whiskError(Messages.abnormalRun)))
-                }
-                // Interrupted while its container was being created, initialised, resumed or run: the container's state
-                // is unknown, so it goes; interrupted while it only waited for another activation's init, it stays.
-                return release(placement.entry, !lease.touched, "Interrupted")
-              })
-            )
+          const interrupted = Effect.suspend(() => {
+            if (lease.released) return Effect.void
+            const { entry } = placement
+            if (placement.first && entry.initialized !== undefined) {
+              Deferred.unsafeDone(entry.initialized, Exit.succeed(ActivationResponse.whiskError(Messages.abnormalRun)))
+            }
+            // Interrupted while its container was being created, initialised, resumed or run: the container's state
+            // is unknown, so it goes; interrupted while it only waited for another activation's init, it stays.
+            return release(placement.entry, !lease.touched, "Interrupted")
+          })
+          // As `Effect.onInterrupt`, without the mask it adds: this region is uninterruptible already.
+          return Effect.catchAllCause(
+            restore(execute(placement, request, parameters, options, waitTook, rescheduled, lease)),
+            (cause) => Cause.isInterruptedOnly(cause) ? Effect.zipRight(interrupted, Effect.failCause(cause)) : Effect.failCause(cause)
           )
         })
       )
@@ -1387,14 +1400,13 @@ export const make = (
         return Effect.flatMap(Effect.fork(run), (forked) => {
           fiber = forked
           running.add(forked)
-          return Effect.flatMap(Fiber.await(forked), (exit) => exit).pipe(
-            Effect.onInterrupt(() => Fiber.interrupt(forked)),
-            Effect.catchAllCause((cause) =>
-              closed && Cause.isInterruptedOnly(cause)
-                ? Effect.fail(new PoolError({ reason: "Closed", action: qualified }))
-                : Effect.failCause(cause)
+          // The outcome is decided in the await's continuation: a catch around it added a step to every activation.
+          return Effect.flatMap(Fiber.await(forked), (exit) =>
+            Exit.isFailure(exit) && closed && Cause.isInterruptedOnly(exit.cause)
+              ? Effect.fail(new PoolError({ reason: "Closed", action: qualified }))
+              : exit).pipe(
+              Effect.onInterrupt(() => Fiber.interrupt(forked))
             )
-          )
         }).pipe(
           Effect.ensuring(Effect.sync(() => {
             if (fiber !== undefined) running.delete(fiber)
