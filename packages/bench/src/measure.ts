@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Random } from "effect"
 import { performance } from "node:perf_hooks"
 
 /** A full collection before a sample, when node runs with --expose-gc, so that no sample pays for another's garbage. */
@@ -28,10 +28,11 @@ export interface Contender<E, R> {
 }
 
 /**
- * Runs `warmup` untimed rounds, then `count` rounds; each round runs every contender once, in turn, so that drift
- * in the machine's speed spreads over all of them, starting one contender further each round, so that none is
- * always the one that runs right after the previous round's last (or after the progress line). Gives each
- * contender's samples in milliseconds.
+ * Runs `warmup` untimed rounds, then `count` rounds; each round runs every contender once, so that drift in the
+ * machine's speed spreads over all of them, in an order shuffled anew each round: a sample can pay for what the one
+ * before it left behind (the container still writing its last activation's sentinels, the engine copying them), and
+ * a fixed order would always charge each contender its same neighbour's leftovers (rotating the start does not
+ * change who follows whom). Gives each contender's samples in milliseconds.
  */
 export const interleaved = <E, R>(
   label: string,
@@ -46,8 +47,7 @@ export const interleaved = <E, R>(
   Effect.gen(function*() {
     const samples: Record<string, Array<number>> = Object.fromEntries(contenders.map(({ name }) => [name, []]))
     for (let round = 0; round < options.warmup + options.count; round++) {
-      for (let turn = 0; turn < contenders.length; turn++) {
-        const contender = contenders[(round + turn) % contenders.length]!
+      for (const contender of yield* Random.shuffle(contenders)) {
         if (options.collect === true) yield* collectGarbage
         const took = yield* contender.sample
         if (round >= options.warmup) samples[contender.name]!.push(took)

@@ -1,4 +1,5 @@
 import { ContainerConfig, ContainerHttp } from "@effect-whisk/core"
+import type { DockerContainer } from "@effect-whisk/docker"
 import { Duration, Effect } from "effect"
 import { actions, type BenchContext, type FigureResult } from "../context.js"
 import { callOptions, initialized } from "../containers.js"
@@ -6,13 +7,24 @@ import { interleaved, millis } from "../measure.js"
 import { post, postWithoutAgent } from "../raw/actionHttp.js"
 import { summarize } from "../stats.js"
 
+/** `run` alone timed: the success is checked after the clock stops, as the other series' answers are. */
+const timedRun = (container: DockerContainer.DockerContainer, options: DockerContainer.RunOptions) =>
+  millis(Effect.orDie(container.run({}, {}, options))).pipe(
+    Effect.tap(([, { response }]) =>
+      response.isSuccess ? Effect.void : Effect.dieMessage(`the action did not succeed: ${JSON.stringify(response)}`)
+    ),
+    Effect.map(([took]) => took)
+  )
+
 /**
  * 3. a warm /run of a no-op action: the library (DockerContainer.run) vs a bare node:http POST to the same container.
  * The action HTTP client alone (ContainerHttp.post, with the options run gives it) is a third series, so that the
  * figure shows how the library's cost splits between the client and the container's run. The floor is the bare POST
  * with the work no caller of /run can skip: the activation's body encoded as JSON (the bare POST does that too) and
  * the answer decoded from JSON. The bare POST is node's documented one (`agent: false`); the same POST without any
- * agent, as the library's client makes it, is a series too, so the figure shows what that choice gains.
+ * agent, as the library's client makes it, is a series too, so the figure shows what that choice gains. The figure
+ * collects no logs, so its /runs say so (`logsCollected: false`); the same /run leaving the gate held for a
+ * collection (LogsGate: what an invoker that collects every activation's logs pays) is a series too.
  */
 export const warmRun = (context: BenchContext, count: number) =>
   Effect.gen(function*() {
@@ -32,16 +44,8 @@ export const warmRun = (context: BenchContext, count: number) =>
     const succeeded = (status: number, body: string) =>
       status === 200 ? Effect.void : Effect.dieMessage(`/run answered ${status}: ${body}`)
     const samples = yield* interleaved("warm /run", [
-      {
-        name: "library",
-        // Only run is timed: the success is checked after the clock stops, as the other series' answers are.
-        sample: millis(Effect.orDie(container.run({}, {}, callOptions))).pipe(
-          Effect.tap(([, { response }]) =>
-            response.isSuccess ? Effect.void : Effect.dieMessage(`the action did not succeed: ${JSON.stringify(response)}`)
-          ),
-          Effect.map(([took]) => took)
-        )
-      },
+      { name: "library", sample: timedRun(container, { ...callOptions, logsCollected: false }) },
+      { name: "library, logs to be collected", sample: timedRun(container, callOptions) },
       {
         name: "client",
         sample: millis(Effect.orDie(client.post("/run", { value: {} }, postOptions))).pipe(
@@ -76,6 +80,7 @@ export const warmRun = (context: BenchContext, count: number) =>
     // library's path has more functions for V8 to optimise than a bare POST has.
     ], { warmup: Math.min(100, count), count })
     const library = summarize(samples["library"]!)
+    const gated = summarize(samples["library, logs to be collected"]!)
     const client_ = summarize(samples["client"]!)
     const raw = summarize(samples["node:http"]!)
     const floor = summarize(samples["floor"]!)
@@ -87,6 +92,7 @@ export const warmRun = (context: BenchContext, count: number) =>
       unit: "ms",
       series: {
         library,
+        "library, its logs to be collected (LogsGate held)": gated,
         "ContainerHttp.post alone": client_,
         "node:http POST": raw,
         "node:http POST without an agent": withoutAgent,
@@ -97,6 +103,7 @@ export const warmRun = (context: BenchContext, count: number) =>
         "ContainerHttp.post / node:http": client_.median / raw.median,
         "floor / node:http": floor.median / raw.median,
         "library / node:http without an agent": library.median / withoutAgent.median,
+        "library with its logs to be collected / node:http": gated.median / raw.median,
         "library / floor": library.median / floor.median
       },
       goal: "≤ 1.1 × node:http",
