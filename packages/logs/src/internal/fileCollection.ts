@@ -76,14 +76,18 @@ export const collectFromFile = (
           const collection = new FileCollection(path, start, settings, pollInterval, watch, clock, undefined, kept)
           const release = Effect.suspend(() => turn.release(collection.reached))
           // Already uninterruptible here: the release runs after the collection however it ends, without the mask
-          // that `Effect.ensuring` would add around it (three more steps of the runtime per collection).
+          // that `Effect.ensuring` would add around it (three more steps of the runtime per collection). For the same
+          // reason the async has no canceler (Effect wraps one in a mask of its own, eight steps more): an
+          // interruption ends in onFailure, which stops the collection first (a no-op once it has finished).
           return Effect.matchCauseEffect(
             restore(Effect.async<Array<string>, Errors.LogFileError>((resume) => {
               collection.start((error) => resume(error === undefined ? Effect.succeed(collection.lines) : Effect.fail(error)))
-              return Effect.sync(() => collection.stop())
             })),
             {
-              onFailure: (cause) => Effect.zipRight(release, Effect.failCause(cause)),
+              onFailure: (cause) => {
+                collection.stop()
+                return Effect.zipRight(release, Effect.failCause(cause))
+              },
               onSuccess: (lines) => Effect.as(release, lines)
             }
           )
