@@ -4,7 +4,7 @@ import { Duration, Effect } from "effect"
 import { actions, type BenchContext, type FigureResult } from "../context.js"
 import { callOptions, initialized } from "../containers.js"
 import { interleaved, millis } from "../measure.js"
-import { post, postWithoutAgent } from "../raw/actionHttp.js"
+import { post, postInterruptibly, postWithoutAgent } from "../raw/actionHttp.js"
 import { summarize } from "../stats.js"
 
 /** `run` alone timed: the success is checked after the clock stops, as the other series' answers are. */
@@ -24,7 +24,9 @@ const timedRun = (container: DockerContainer.DockerContainer, options: DockerCon
  * the answer decoded from JSON. The bare POST is node's documented one (`agent: false`); the same POST without any
  * agent, as the library's client makes it, is a series too, so the figure shows what that choice gains. The figure
  * collects no logs, so its /runs say so (`logsCollected: false`); the same /run leaving the gate held for a
- * collection (LogsGate: what an invoker that collects every activation's logs pays) is a series too.
+ * collection (LogsGate: what an invoker that collects every activation's logs pays) is a series too. The Effect
+ * floor is that POST without an agent in one `Effect.async` that destroys the request when interrupted: the least an
+ * Effect program pays for a call it can cancel.
  */
 export const warmRun = (context: BenchContext, count: number) =>
   Effect.gen(function*() {
@@ -68,6 +70,13 @@ export const warmRun = (context: BenchContext, count: number) =>
         )
       },
       {
+        name: "Effect floor",
+        sample: millis(Effect.orDie(postInterruptibly(container.address.host, "/run", { value: {} }))).pipe(
+          Effect.tap(([, answer]) => succeeded(answer.status, answer.body)),
+          Effect.map(([took]) => took)
+        )
+      },
+      {
         name: "floor",
         sample: millis(Effect.promise(() =>
           post(container.address.host, "/run", { value: {} }).then((answer) => ({ ...answer, value: JSON.parse(answer.body) as unknown }))
@@ -85,6 +94,7 @@ export const warmRun = (context: BenchContext, count: number) =>
     const raw = summarize(samples["node:http"]!)
     const floor = summarize(samples["floor"]!)
     const withoutAgent = summarize(samples["node:http without an agent"]!)
+    const effectFloor = summarize(samples["Effect floor"]!)
     const ratio = library.median / raw.median
     return {
       figure: 3,
@@ -96,6 +106,7 @@ export const warmRun = (context: BenchContext, count: number) =>
         "ContainerHttp.post alone": client_,
         "node:http POST": raw,
         "node:http POST without an agent": withoutAgent,
+        "Effect floor: that POST in an interruptible Effect.async": effectFloor,
         "floor: node:http POST + JSON encode and decode": floor
       },
       ratios: {
@@ -103,6 +114,7 @@ export const warmRun = (context: BenchContext, count: number) =>
         "ContainerHttp.post / node:http": client_.median / raw.median,
         "floor / node:http": floor.median / raw.median,
         "library / node:http without an agent": library.median / withoutAgent.median,
+        "Effect floor / node:http": effectFloor.median / raw.median,
         "library with its logs to be collected / node:http": gated.median / raw.median,
         "library / floor": library.median / floor.median
       },
