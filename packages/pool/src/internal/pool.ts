@@ -561,9 +561,19 @@ export const make = (
      * they wait for it; marked, it served one more activation and its waiters then needed a cold start of their own.
      */
     const awaitedKeys = (): ReadonlySet<string> => {
-      const keys = new Set<string>()
-      for (const waiter of waiters) keys.add(waiter.request.key)
-      return keys
+      // Asked once per waiter in a pass behind the head: made again only when the buffer changed (it only grows by a
+      // push and shrinks into a new array).
+      if (awaitedMemo.of !== waiters || awaitedMemo.length !== waiters.length) {
+        const keys = new Set<string>()
+        for (const waiter of waiters) keys.add(waiter.request.key)
+        awaitedMemo = { of: waiters, length: waiters.length, keys }
+      }
+      return awaitedMemo.keys
+    }
+    let awaitedMemo: { of: ReadonlyArray<Waiter>; length: number; keys: ReadonlySet<string> } = {
+      of: [],
+      length: 0,
+      keys: new Set()
     }
 
     const served = (request: Request, entry: Entry, now: number) => {
