@@ -148,7 +148,8 @@ export interface Config {
    * When the memory is full and the action has a busy container, how long at least an activation waits for that
    * container before idle containers of other actions are evicted to start another one; at least as long as the
    * pool's recent cold starts took, since a new container would not be ready sooner (0 and no cold start measured
-   * yet: at once, as OpenWhisk, P6).
+   * yet: at once, as OpenWhisk, P6). Under pressure, an idle container of a more demanded action is also spared from
+   * eviction by an action without a container until it has been idle this long (or a recent cold start's time).
    */
   readonly warmWait: Duration.DurationInput
   /**

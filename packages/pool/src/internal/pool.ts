@@ -255,6 +255,10 @@ export const make = (
     const warmWaitMillis = Duration.toMillis(warmWait)
     /** How long a cold start (create and init) took lately, a moving average: waiting longer gains nothing. */
     let coldStartMillis = 0
+    /** The fastest create seen: what a create takes when the backend does nothing else. */
+    let createBaseMillis = Infinity
+    /** How many creates the backend runs side by side without slowing each down (a moving average; see mayEvictNow). */
+    let createParallelism = Infinity
     const bypassWindow = Duration.toMillis(Duration.decode(config.bypassWindow))
 
     const entries = new Set<Entry>()
@@ -477,6 +481,16 @@ export const make = (
      * the 7 most popular of 16 Zipf actions keeping their containers give 0.23; 0.20 after).
      * Memory already draining or being released counts as covered, so a retried head does not mark more.
      *
+     * Never marked: a container still being created or initialised (its cold start is paid for and its activation
+     * waits for it). Marked last, and only by the buffer's head (not `behindHead`) when no idle container was spared: a
+     * busy container whose own action has activations in the buffer. Both were the least demanded under pressure (a
+     * rare action's new container): marked, each served one activation, and the next rare activation in the buffer
+     * waited for it, so cold starts ran one at a time while 7 idle containers waited (figure 10b on fake containers:
+     * 13 activations/s, a p99 of 21 s). `spareAbove` (the requester's own demand, for an action without a container):
+     * an idle container of a more demanded action is spared until it has been idle for as long as a cold start takes
+     * (`warmWait` at least); a popular action's container idle for a moment is kept, one idle that long is evicted,
+     * so cold starts under pressure run side by side rather than wait for a rare one's container to come free.
+     *
      * Gives the idle containers removed, to be placed now; `undefined` to wait.
      */
     const evictFor = (
@@ -484,24 +498,36 @@ export const make = (
       now: number,
       below: number,
       waitForBusy: boolean,
-      reserved: number
+      reserved: number,
+      spareAbove: number = Infinity,
+      behindHead = false
     ): ReadonlyArray<Entry> | undefined => {
-      const candidates: Array<{ readonly entry: Entry; readonly demand: number; readonly idle: boolean }> = []
+      /** An idle container used last before this may go whatever its demand (see `spareAbove`). */
+      const stale = now - Math.max(warmWaitMillis, coldStartMillis)
+      const candidates: Array<
+        { readonly entry: Entry; readonly demand: number; readonly idle: boolean; readonly late: boolean }
+      > = []
       const stemCells: Array<Entry> = []
       let pending = releasing
+      const awaited = waitForBusy ? awaitedKeys() : undefined
+      let spared = false
       for (const entry of entries) {
         if (entry.draining) {
           pending += entry.memory
         } else if (
           (entry.state === "Warm" && entry.active === 0) ||
-          (waitForBusy && (entry.state === "Warm" || entry.state === "Creating" || entry.state === "Initializing"))
+          (awaited !== undefined && entry.state === "Warm")
         ) {
           const demand = demandOf(entry.key, now) / copiesOf(entry.key)
-          if (demand < below) candidates.push({ entry, demand, idle: entry.active === 0 })
+          const idle = entry.active === 0
+          if (demand >= below) continue
+          if (idle && demand > spareAbove && entry.idleSince > stale) spared = true
+          else candidates.push({ entry, demand, idle, late: !idle && awaited!.has(entry.key!) })
         } else if (entry.state === "Prewarmed") stemCells.push(entry)
       }
       candidates.sort((a, b) =>
-        a.demand - b.demand || Number(b.idle) - Number(a.idle) || a.entry.lastUsed - b.entry.lastUsed
+        Number(a.late) - Number(b.late) || a.demand - b.demand || Number(b.idle) - Number(a.idle) ||
+        a.entry.lastUsed - b.entry.lastUsed
       )
       stemCells.sort(compareBy((entry) => entry.expires ?? 0))
       const victims: Array<Entry> = []
@@ -510,7 +536,8 @@ export const make = (
       const draining = waitForBusy ? Math.max(0, pending - reserved) : 0
       let idleMemory = 0
       let busyMemory = 0
-      for (const entry of [...candidates.map((candidate) => candidate.entry), ...stemCells]) {
+      const chosen = spared || behindHead ? candidates.filter((candidate) => !candidate.late) : candidates
+      for (const entry of [...chosen.map((candidate) => candidate.entry), ...stemCells]) {
         if (draining + idleMemory + busyMemory >= shortfall) break
         if (entry.active > 0 || (entry.state !== "Warm" && entry.state !== "Prewarmed")) {
           busy.push(entry)
@@ -531,6 +558,26 @@ export const make = (
       }
       for (const victim of victims) unbook(victim, "Evicted")
       return victims
+    }
+
+    /**
+     * The actions with activations in the buffer: a busy container of one of them is marked to go last (P6), since
+     * they wait for it; marked, it served one more activation and its waiters then needed a cold start of their own.
+     */
+    const awaitedKeys = (): ReadonlySet<string> => {
+      // Asked once per waiter in a pass behind the head: made again only when the buffer changed (it only grows by a
+      // push and shrinks into a new array).
+      if (awaitedMemo.of !== waiters || awaitedMemo.length !== waiters.length) {
+        const keys = new Set<string>()
+        for (const waiter of waiters) keys.add(waiter.request.key)
+        awaitedMemo = { of: waiters, length: waiters.length, keys }
+      }
+      return awaitedMemo.keys
+    }
+    let awaitedMemo: { of: ReadonlyArray<Waiter>; length: number; keys: ReadonlySet<string> } = {
+      of: [],
+      length: 0,
+      keys: new Set()
     }
 
     const served = (request: Request, entry: Entry, now: number) => {
@@ -571,6 +618,34 @@ export const make = (
       return false
     }
 
+    const creatingNow = (): number => {
+      let count = 0
+      for (const entry of entries) if (entry.state === "Creating") count++
+      return count
+    }
+
+    /**
+     * Whether a cold start that needs an eviction may begin now: while fewer creates are under way than the backend
+     * runs side by side, plus one to find out whether it runs more. On fake containers creates overlap freely and the
+     * cold starts under pressure ran 8 at once (75 activations/s); on the engine of a 2-core machine they queue (8 at
+     * once took 1.7 s each, as long as one after another), and each eviction they made only raised the cold share (0.25
+     * to 0.33; 11.7 to 7.4 activations/s in figure 10b).
+     */
+    const mayEvictNow = (): boolean =>
+      !Number.isFinite(createParallelism) || creatingNow() < Math.max(1, Math.round(createParallelism)) + 1
+
+    /**
+     * A create of `took` ms ended that began with `alongside` creates under way (itself included). Only creates that
+     * had company say how many run side by side; until one did, cold starts are not held back.
+     */
+    const observeCreate = (alongside: number, took: number) => {
+      if (took <= 0) return
+      createBaseMillis = Math.min(createBaseMillis, took)
+      if (alongside < 2) return
+      const parallel = (alongside * createBaseMillis) / took
+      createParallelism = Number.isFinite(createParallelism) ? 0.8 * createParallelism + 0.2 * parallel : parallel
+    }
+
     /** P2 to P6: where the request goes now, if anywhere; `since` is when it started to wait. */
     const tryPlace = (request: Request, now: number, since: number): Placement | undefined => {
       const warm = tryWarm(request, now)
@@ -601,7 +676,9 @@ export const make = (
         // An action with a container of its own takes another only from less demanded actions: equally busy actions
         // evicting each other's containers only trade warm starts for cold ones (figure 10b).
         const below = hasOwn ? demandOf(request.key, now) / copiesOf(request.key) : Infinity
-        const evicted = evictFor(used + memory - budget, now, below, !hasOwn, 0)
+        if (!mayEvictNow()) return undefined
+        const spareAbove = hasOwn ? Infinity : demandOf(request.key, now)
+        const evicted = evictFor(used + memory - budget, now, below, !hasOwn, 0, spareAbove)
         if (evicted === undefined) return undefined
         victims = evicted
       }
@@ -691,7 +768,10 @@ export const make = (
           const shortfall = headNeeds ? memory : Math.max(0, used + memory - budget)
           // Behind a head that needs no memory, only idle containers make room: marking busy ones for every rare
           // activation behind a popular head evicted more than it sped up (figure 10b).
-          const victims = evictFor(shortfall, now, demandOf(waiter.request.key, now), headNeeds, reserved)
+          const below = demandOf(waiter.request.key, now)
+          const victims = shortfall > 0 && !mayEvictNow()
+            ? undefined
+            : evictFor(shortfall, now, below, headNeeds, reserved, Infinity, true)
           const placed = victims === undefined ? undefined : coldPlacement(waiter.request, now, victims)
           if (placed !== undefined) dequeue(waiter, placed)
           else reserved += shortfall
@@ -1146,11 +1226,15 @@ export const make = (
             yield* startPrewarm(entry.cell)
           }
           if (entry.container === undefined) {
+            let alongside = 0
             const [took, created] = yield* timed(
-              factory.createScoped({
-                image: action.image,
-                userProvided: action.blackbox,
-                memory: action.memory
+              Effect.suspend(() => {
+                alongside = creatingNow()
+                return factory.createScoped({
+                  image: action.image,
+                  userProvided: action.blackbox,
+                  memory: action.memory
+                })
               }).pipe(
                 Scope.extend(entry.scope),
                 // An interrupted create may leave its removal to a background fiber of the backend, which could outlive
@@ -1160,6 +1244,7 @@ export const make = (
               )
             )
             timings.create = took
+            if (Either.isRight(created)) observeCreate(alongside, took)
             if (Either.isLeft(created)) {
               // PX24: a whisk (or, for a user's image, developer) error; nothing to destroy.
               const response = ActivationResponse.fromStartupError(created.left)
