@@ -160,7 +160,10 @@ export const makeWith = (
       mayHaveActed(error) && name !== undefined ? removeByNameInBackground(remove, name) : Effect.void
 
     // Once the engine was asked to create, the answer is awaited in a daemon fiber, whoever interrupts the caller:
-    // a container made after the caller left is removed as soon as its id is known.
+    // a container made after the caller left is removed as soon as its id is known. So is the start: a start whose
+    // request is aborted while the engine starts the container, followed by a forced remove, wedged Docker 20.10
+    // here (runc create and runc init waiting on each other, the engine's calls on that container hanging until
+    // dockerd was restarted); an interrupted caller leaves at once and the start's end is awaited before the remove.
     const createAndStart = (options: ContainerSpec.ContainerSpec) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
@@ -175,10 +178,11 @@ export const makeWith = (
             Effect.tapError(removeIfMade(name))
           )
           const id = ContainerId.make(container.id)
-          yield* restore(
+          const starting = yield* Effect.forkDaemon(Effect.interruptible(
             engineCall("start", id, timeouts.run, (signal) => container.start({ abortSignal: signal }))
-          ).pipe(
-            Effect.onInterrupt(() => removeInBackground(remove, id)),
+          ))
+          yield* restore(Fiber.join(starting)).pipe(
+            Effect.onInterrupt(() => inBackground(remove, Effect.zipRight(Fiber.await(starting), removeInBackground(remove, id)))),
             Effect.mapError((error) =>
               new Errors.BrokenContainer({
                 containerId: id,
