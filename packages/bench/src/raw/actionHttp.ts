@@ -1,11 +1,8 @@
 import { Effect } from "effect"
 import * as http from "node:http"
 import * as net from "node:net"
+import { type Answer, readText } from "./textAnswer.js"
 
-interface Answer {
-  readonly status: number
-  readonly body: string
-}
 
 const send = (
   ip: string,
@@ -26,13 +23,7 @@ const send = (
       ...connection,
       headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload), ...headers }
     },
-    (res) => {
-      let text = ""
-      res.setEncoding("utf8")
-      res.on("data", (chunk: string) => (text += chunk))
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }))
-      res.on("error", reject)
-    }
+    (res) => readText(res, resolve, reject)
   )
   req.on("error", reject)
   req.end(payload)

@@ -1,5 +1,6 @@
 import { ContainerConfig, ContainerResources, ContainerSpec } from "@effect-whisk/core"
 import * as http from "node:http"
+import { type Answer, readText } from "./textAnswer.js"
 
 /**
  * The engine API over its unix socket with node:http and nothing else: the baseline the library is compared with.
@@ -12,10 +13,7 @@ const socketPath = (): string => {
   throw new Error(`the benchmark talks to the engine over a unix socket; DOCKER_HOST=${host} is not one`)
 }
 
-export interface Answer {
-  readonly status: number
-  readonly body: string
-}
+export type { Answer }
 
 export const request = (method: string, path: string, body?: unknown): Promise<Answer> =>
   new Promise((resolve, reject) => {
@@ -29,13 +27,7 @@ export const request = (method: string, path: string, body?: unknown): Promise<A
           ? {}
           : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) }
       },
-      (res) => {
-        let text = ""
-        res.setEncoding("utf8")
-        res.on("data", (chunk: string) => (text += chunk))
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }))
-        res.on("error", reject)
-      }
+      (res) => readText(res, resolve, reject)
     )
     req.on("error", reject)
     req.end(payload)
