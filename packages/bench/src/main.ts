@@ -28,7 +28,7 @@ import { warmActivation } from "./figures/warmActivation.js"
 import { warmRun } from "./figures/warmRun.js"
 import { describeMachine } from "./machine.js"
 import * as EngineApi from "./raw/engineApi.js"
-import { say } from "./measure.js"
+import { quietMachine, say } from "./measure.js"
 import { type BenchReport, table, toJson } from "./report.js"
 
 // packages/bench/dist/main.js (or src/main.ts) → the repository root.
@@ -84,7 +84,8 @@ const program = Effect.gen(function*() {
     ["12/12 start-up of the command", startup(context, counts.startup)]
   ] as const
   for (const [label, figure] of steps.filter(([name]) => selected(name))) {
-    yield* say(label)
+    const busy = yield* quietMachine()
+    yield* say(`${label}${busy === undefined ? "" : ` (CPUs ${(100 * busy).toFixed(0)} % busy before it)`}`)
     const begun = Date.now()
     const result = yield* figure
     const seconds = (Date.now() - begun) / 1000

@@ -1,4 +1,5 @@
-import { Effect, Random } from "effect"
+import { type Duration, Effect, Random } from "effect"
+import { readFile } from "node:fs/promises"
 import { performance } from "node:perf_hooks"
 
 /** A full collection before a sample, when node runs with --expose-gc, so that no sample pays for another's garbage. */
@@ -42,6 +43,12 @@ export const interleaved = <E, R>(
     readonly count: number
     /** A full collection before each sample (needs --expose-gc); off for samples of a few milliseconds. */
     readonly collect?: boolean
+    /**
+     * A pause after each sample, so that what it leaves to do after its answer (the runtime's sentinels, the engine
+     * copying them, a socket's close, a connection opened for a next call) runs on idle time, as it does between
+     * activations, instead of being charged to the next contender.
+     */
+    readonly pause?: Duration.DurationInput
   }
 ): Effect.Effect<Record<string, Array<number>>, E, R> =>
   Effect.gen(function*() {
@@ -51,8 +58,39 @@ export const interleaved = <E, R>(
         if (options.collect === true) yield* collectGarbage
         const took = yield* contender.sample
         if (round >= options.warmup) samples[contender.name]!.push(took)
+        if (options.pause !== undefined) yield* Effect.sleep(options.pause)
       }
       if ((round + 1) % 10 === 0) yield* say(`${label}: round ${round + 1}/${options.warmup + options.count}`)
     }
     return samples
+  })
+
+/** The busy and total jiffies of all CPUs since boot (the first line of /proc/stat), or undefined off Linux. */
+const cpuTimes = async (): Promise<{ readonly busy: number; readonly total: number } | undefined> => {
+  const text = await readFile("/proc/stat", "utf8").catch(() => undefined)
+  const fields = text?.split("\n", 1)[0]?.trim().split(/\s+/).slice(1).map(Number)
+  if (fields === undefined || fields.length < 5 || fields.some((n) => !Number.isFinite(n))) return undefined
+  const total = fields.reduce((a, b) => a + b, 0)
+  // idle and iowait
+  return { busy: total - fields[3]! - fields[4]!, total }
+}
+
+/**
+ * Waits, at most `most` milliseconds, until the machine's CPUs were busy less than `share` of half a second: a figure
+ * that starts while the engine still removes the previous figure's containers (in the background, after their
+ * removal was answered) measures that work too, and a contender that does more work after its answer pays most for
+ * it. Gives the busy share it found last (undefined where /proc/stat cannot be read).
+ */
+export const quietMachine = (share = 0.25, most = 20_000): Effect.Effect<number | undefined> =>
+  Effect.promise(async () => {
+    const until = performance.now() + most
+    let found: number | undefined
+    do {
+      const before = await cpuTimes()
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      const after = await cpuTimes()
+      if (before === undefined || after === undefined || after.total === before.total) return undefined
+      found = (after.busy - before.busy) / (after.total - before.total)
+    } while (found >= share && performance.now() < until)
+    return found
   })

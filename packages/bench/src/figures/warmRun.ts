@@ -26,7 +26,8 @@ const timedRun = (container: DockerContainer.DockerContainer, options: DockerCon
  * collects no logs, so its /runs say so (`logsCollected: false`); the same /run leaving the gate held for a
  * collection (LogsGate: what an invoker that collects every activation's logs pays) is a series too. The Effect
  * floor is that POST without an agent in one `Effect.async` that destroys the request when interrupted: the least an
- * Effect program pays for a call it can cancel.
+ * Effect program pays for a call it can cancel. A pause of 2 ms follows each sample, so that what a call leaves to
+ * do after its answer runs on idle time, as between activations, not in the next contender's sample.
  */
 export const warmRun = (context: BenchContext, count: number) =>
   Effect.gen(function*() {
@@ -87,7 +88,7 @@ export const warmRun = (context: BenchContext, count: number) =>
       }
     // A hundred untimed rounds: the warm /run of an invoker that has run thousands runs optimised code, and the
     // library's path has more functions for V8 to optimise than a bare POST has.
-    ], { warmup: Math.min(100, count), count })
+    ], { warmup: Math.min(100, count), count, pause: "2 millis" })
     const library = summarize(samples["library"]!)
     const gated = summarize(samples["library, logs to be collected"]!)
     const client_ = summarize(samples["client"]!)
