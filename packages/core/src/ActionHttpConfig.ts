@@ -1,6 +1,6 @@
 /**
  * The configuration of the action HTTP client (the live ContainerHttp and the client each container opens):
- * `EFFECT_WHISK_HTTP_RETRY_INTERVAL`, `EFFECT_WHISK_HTTP_DEFAULT_MAX_CONCURRENT`.
+ * `EFFECT_WHISK_HTTP_RETRY_INTERVAL`, `EFFECT_WHISK_HTTP_DEFAULT_MAX_CONCURRENT`, `EFFECT_WHISK_HTTP_PRECONNECT`.
  *
  * @since 0.1.0
  */
@@ -16,13 +16,22 @@ export interface Shape {
   readonly retryInterval: Duration.Duration
   /** The concurrency of the client a resume opens before any initialize (B12). */
   readonly defaultMaxConcurrent: number
+  /**
+   * How long a connection opened ahead for a client's next call (once a call was answered) waits for that call before
+   * it is closed; zero opens none.
+   */
+  readonly preconnect: Duration.Duration
 }
 
 /**
  * @since 0.1.0
  * @category defaults
  */
-export const defaults: Shape = { retryInterval: Duration.millis(50), defaultMaxConcurrent: 1 }
+export const defaults: Shape = {
+  retryInterval: Duration.millis(50),
+  defaultMaxConcurrent: 1,
+  preconnect: Duration.seconds(2)
+}
 
 /**
  * @since 0.1.0
@@ -33,7 +42,8 @@ export const config: Config.Config<Shape> = internal.prefixed(Config.all({
   defaultMaxConcurrent: Config.integer("HTTP_DEFAULT_MAX_CONCURRENT").pipe(
     Config.validate({ message: "must be 1 or more", validation: (n) => n >= 1 }),
     Config.withDefault(defaults.defaultMaxConcurrent)
-  )
+  ),
+  preconnect: internal.duration("HTTP_PRECONNECT", defaults.preconnect)
 }))
 
 /**

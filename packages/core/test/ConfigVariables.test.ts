@@ -127,6 +127,7 @@ const cases: Readonly<Record<string, Case>> = {
   EFFECT_WHISK_OOM_WINDOW: of("LogsConfig", "12 seconds", (c) => c.oom.window, seconds(12)),
   EFFECT_WHISK_HTTP_RETRY_INTERVAL: of("ActionHttpConfig", "13 millis", (c) => c.retryInterval, Duration.millis(13)),
   EFFECT_WHISK_HTTP_DEFAULT_MAX_CONCURRENT: of("ActionHttpConfig", "4", (c) => c.defaultMaxConcurrent, 4),
+  EFFECT_WHISK_HTTP_PRECONNECT: of("ActionHttpConfig", "0 millis", (c) => c.preconnect, Duration.zero),
   EFFECT_WHISK_CLEANUP_TIMEOUT: of("EngineConfig", "14 seconds", (c) => c.cleanupTimeout, seconds(14))
 }
 

@@ -97,7 +97,8 @@ describe("WhiskConfig", () => {
     }).pipe(
       Effect.provide(ActionHttpConfig.layerConfig({
         retryInterval: Config.succeed(Duration.millis(7)),
-        defaultMaxConcurrent: Config.integer("CONCURRENCY")
+        defaultMaxConcurrent: Config.integer("CONCURRENCY"),
+        preconnect: Config.succeed(Duration.zero)
       })),
       Effect.withConfigProvider(WhiskConfig.providerFromEnv({ CONCURRENCY: "3" }))
     ))

@@ -465,6 +465,106 @@ describe("ContainerHttpClient (live, node:http)", () => {
     ))
 })
 
+describe("ContainerHttpClient connection opened ahead (preconnect)", () => {
+  const preconnect = (lifetime: Duration.DurationInput) =>
+    ContainerHttpClient.layerWith({ retryInterval: "10 millis", preconnect: lifetime })
+
+  it.scopedLive("after an answer the client connects for its next call, which takes that connection: one request each", () =>
+    Effect.gen(function*() {
+      let acceptedAtSecond = -1
+      const server = yield* testServer((request, response, state) => {
+        if (request.body === `{"n":2}`) acceptedAtSecond = state.sockets.accepted
+        answer(200, "{}")(request, response, state)
+      })
+      const client = yield* openClient(server.address)
+      assertResponse(yield* Effect.either(client.post("/run", { n: 1 }, postOptions())), ContainerResponse.make(200, "{}"))
+      // Opened while no call is in flight, and nothing is sent on it.
+      yield* eventually(() => server.sockets.accepted === 2)
+      assert.strictEqual(server.requests.length, 1)
+      assertResponse(yield* Effect.either(client.post("/run", { n: 2 }, postOptions())), ContainerResponse.make(200, "{}"))
+      // The second request came on the connection opened ahead: no connection was made for it.
+      assert.strictEqual(acceptedAtSecond, 2)
+      assert.deepStrictEqual(server.requests.map((request) => request.headers["connection"]), ["close", "close"])
+      yield* eventually(() => server.sockets.accepted === 3)
+    }).pipe(Effect.provide(preconnect("5 seconds"))))
+
+  it.scopedLive("0 opens none; a failed call leaves none either", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(answer(200, "{}"))
+      const client = yield* openClient(server.address)
+      yield* client.post("/run", {}, postOptions())
+      yield* Effect.sleep("100 millis")
+      assert.strictEqual(server.sockets.accepted, 1)
+    }).pipe(Effect.provide(preconnect("0 millis"))))
+
+  it.scopedLive("a call that failed opens none", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer((_request, response) => response.destroy())
+      const client = yield* openClient(server.address)
+      const result = yield* Effect.either(client.post("/run", {}, postOptions()))
+      assert.strictEqual(failureTag(result), "ConnectionError")
+      yield* Effect.sleep("100 millis")
+      assert.strictEqual(server.sockets.accepted, 1)
+    }).pipe(Effect.provide(preconnect("5 seconds"))))
+
+  it.scopedLive("an unused one is closed after its lifetime, and no socket is left", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(answer(200, "{}"))
+      const before = openSockets()
+      const client = yield* openClient(server.address)
+      yield* client.post("/run", {}, postOptions())
+      yield* eventually(() => server.sockets.accepted === 2)
+      yield* eventually(() => server.sockets.closed === 2)
+      yield* noSocketLeft(before)
+    }).pipe(Effect.provide(preconnect("150 millis"))))
+
+  it.scopedLive("close (a suspend) closes it, and none is opened after", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(answer(200, "{}"))
+      const before = openSockets()
+      const client = yield* openClient(server.address)
+      yield* client.post("/run", {}, postOptions())
+      yield* eventually(() => server.sockets.accepted === 2)
+      yield* client.close
+      yield* eventually(() => server.sockets.closed === 2)
+      yield* Effect.sleep("50 millis")
+      assert.strictEqual(server.sockets.accepted, 2)
+      yield* noSocketLeft(before)
+    }).pipe(Effect.provide(preconnect("5 seconds"))))
+
+  it.scopedLive("one the server closed is not used: the next call connects anew and is answered", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(answer(200, "{}"))
+      const client = yield* openClient(server.address)
+      yield* client.post("/run", {}, postOptions())
+      yield* eventually(() => server.sockets.accepted === 2)
+      server.dropConnections()
+      yield* eventually(() => server.sockets.closed === 2)
+      // Let the client see the close before it calls again.
+      yield* Effect.sleep("20 millis")
+      assertResponse(yield* Effect.either(client.post("/run", {}, postOptions())), ContainerResponse.make(200, "{}"))
+      assert.strictEqual(server.requests.length, 2)
+    }).pipe(Effect.provide(preconnect("5 seconds"))))
+
+  it.scopedLive("one whose server went away is dropped quietly; the next call is refused as before (Unreachable with reschedule)", () =>
+    Effect.gen(function*() {
+      const port = yield* closedPort
+      const address = ContainerAddress.make("127.0.0.1", port)
+      const client = yield* Effect.scoped(Effect.gen(function*() {
+        const server = yield* testServer(answer(200, "{}"), port)
+        const client = yield* openClient(server.address)
+        yield* client.post("/run", {}, postOptions())
+        yield* eventually(() => server.sockets.accepted === 2)
+        return client
+      }))
+      // The server's scope destroyed its sockets (the spare's peer) and stopped listening.
+      yield* Effect.sleep("20 millis")
+      const result = yield* Effect.either(client.post("/run", {}, postOptions({ reschedule: true })))
+      assert.strictEqual(failureTag(result), "ContainerHealthError")
+      assert.strictEqual(address.port, port)
+    }).pipe(Effect.provide(preconnect("5 seconds"))))
+})
+
 /** A TCP server that counts the connections it accepted, the bytes they carried and how many have closed. */
 const tcpServer = Effect.acquireRelease(
   Effect.async<{ readonly server: net.Server; readonly port: number; readonly seen: { accepted: number; closed: number; bytes: number } }>(

@@ -29,6 +29,8 @@ export interface PostRequest {
   /** The encoded body (see `encodeBody`). */
   readonly payload: string
   readonly options: Pick<ContainerHttp.PostOptions, "maxResponse" | "truncation">
+  /** A connection opened ahead for this request, if one is ready (see SpareConnection); else it connects. */
+  readonly spare?: () => net.Socket | undefined
 }
 
 /** Errors of connect(2) that prove nothing was sent: refused, and no route to the host or its network. */
@@ -115,7 +117,7 @@ export const sendAttempt = (
     // neither a pool that would make the next request wait until this socket has closed nor the agent of its own
     // that `agent: false` makes for every request (the agent's bookkeeping cost about 3 % of a warm /run).
     nodeRequest = http.request({
-      createConnection: () => net.createConnection({ host: address.host, port: address.port }),
+      createConnection: () => request.spare?.() ?? net.createConnection({ host: address.host, port: address.port }),
       host: address.host,
       port: address.port,
       method: "POST",

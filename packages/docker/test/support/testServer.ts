@@ -20,6 +20,8 @@ export interface TestServer {
   /** Sockets the server accepted, and how many of them have been closed. */
   readonly sockets: { accepted: number; closed: number }
   readonly concurrency: { current: number; max: number }
+  /** Destroys every connection open now (between calls: the ones that carry no request). */
+  readonly dropConnections: () => void
 }
 
 export type Handler = (request: SeenRequest, response: http.ServerResponse, server: TestServer) => void
@@ -60,7 +62,7 @@ export const testServer = (handler: Handler, port = 0): Effect.Effect<TestServer
       void readBody(request).then((body) => {
         const seen = { method: request.method ?? "", path: request.url ?? "", headers: request.headers, body }
         state.requests.push(seen)
-        handler(seen, response, { ...state, address })
+        handler(seen, response, { ...state, address, dropConnections })
       }, () => response.destroy())
     })
     server.on("connection", (socket) => {
@@ -73,7 +75,8 @@ export const testServer = (handler: Handler, port = 0): Effect.Effect<TestServer
     })
     const bound = yield* Effect.acquireRelease(listen(server, port), () => close(server, open))
     const address = ContainerAddress.make("127.0.0.1", bound)
-    return { ...state, address }
+    const dropConnections = () => open.forEach((socket) => socket.destroy())
+    return { ...state, address, dropConnections }
   })
 
 /** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
