@@ -20,7 +20,7 @@ import {
   LogSource
 } from "@effect-whisk/core"
 import * as NodeStream from "@effect/platform-node/NodeStream"
-import Docker from "dockerode"
+import type Docker from "dockerode"
 import { Cause, type Duration, Effect, Either, Exit, Fiber, Layer, Option, Ref, type Scope, Stream } from "effect"
 import { randomBytes } from "node:crypto"
 import { accessSync, constants, existsSync } from "node:fs"
@@ -29,6 +29,7 @@ import type { Readable } from "node:stream"
 import { actionPortKey, addressOf, chooseStrategy, endpointOf, publishedHostIp } from "./internal/addressing.js"
 import { inBackground, removeByNameInBackground, removeInBackground, track } from "./internal/background.js"
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
+import * as DockerodeModule from "./internal/dockerodeModule.js"
 import { checkedId, engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
 import { withoutRedirects } from "./internal/engineClient.js"
 import { engineLogStream } from "./internal/engineLogStream.js"
@@ -393,7 +394,7 @@ export const decorate = (
  * @category constructors
  */
 export const client: Effect.Effect<Docker, Errors.DockerEngineError> = Effect.try({
-  try: () => new Docker(),
+  try: () => new (DockerodeModule.load())(),
   catch: (cause) =>
     new Errors.DockerEngineError({
       operation: "connect",
