@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { allSteps } from "./internal/image/allSteps.js"
 import type { RootfsEntry } from "./internal/image/buildContext.js"
 import { hostLayer, inputsHash, serverLayer, writeRootfs } from "./internal/image/buildContext.js"
 import { runCommand } from "./internal/image/command.js"
@@ -147,14 +148,17 @@ const ensure = async (options: EnsureRuntimeImageOptions): Promise<RuntimeImage>
   const serverDir = options.serverDir ?? defaultServerDir
   requireCompiledServer(serverDir)
   const node = await findNodeBinary()
-  const busybox = await ensureStaticBusybox(options.onProgress, options.signal)
-  const layers: Layers = {
-    host: await hostLayer({ node, libraries: await sharedLibraries(node, options.signal), busybox }),
-    server: await serverLayer(serverDir)
-  }
-  const version = await nodeVersion(node, options.signal)
+  // Independent of each other, so at once: this check is on the path of every `invoke`.
+  const [busybox, libraries, version, server, existing] = await allSteps(options.signal, [
+    (signal) => ensureStaticBusybox(options.onProgress, signal),
+    (signal) => sharedLibraries(node, signal),
+    (signal) => nodeVersion(node, signal),
+    () => serverLayer(serverDir),
+    (signal) => (options.force ? Promise.resolve(undefined) : existingInputsHash(docker, signal))
+  ])
+  const layers: Layers = { host: await hostLayer({ node, libraries, busybox }), server }
   const hash = await inputsHash([...layers.host, ...layers.server], [recipeVersion, imageTag, version, dockerfile("")])
-  if (!options.force && (await existingInputsHash(docker, options.signal)) === hash) {
+  if (!options.force && existing === hash) {
     return { image: imageTag, built: false, inputsHash: hash }
   }
   options.onProgress?.(`building ${imageTag} from ${node} (${serverDir})`)
