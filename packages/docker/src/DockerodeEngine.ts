@@ -406,6 +406,45 @@ export const client: Effect.Effect<Docker, Errors.DockerEngineError> = Effect.tr
 })
 
 /**
+ * The labels of `image` on the engine the client reaches, or None when there is no such image: one inspect, within
+ * `timeout`, cancelled when interrupted. What the command's runtime image check reads its inputs-hash label with
+ * (a few milliseconds, where starting the docker CLI for it took tens).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const imageLabels = (
+  docker: Docker,
+  image: string,
+  timeout: Duration.Duration = EngineConfig.defaults.timeouts.inspect
+): Effect.Effect<Option.Option<Readonly<Record<string, string>>>, Errors.DockerEngineError> =>
+  Either.isLeft(ImageName.parse(image))
+    ? Effect.fail(
+      new Errors.DockerEngineError({
+        operation: "inspectImage",
+        target: image,
+        reason: "InvalidId",
+        description: `${JSON.stringify(image)} is not an image reference`
+      })
+    )
+    : engineCall("inspectImage", image, timeout, (signal) =>
+      new Promise<Docker.ImageInspectInfo>((resolve, reject) =>
+        withoutRedirects(docker).modem.dial(
+          {
+            path: `/images/${image}/json`,
+            method: "GET",
+            options: {},
+            abortSignal: signal,
+            statusCodes: { 200: true, 404: "no such image", 500: "server error" }
+          },
+          (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as Docker.ImageInspectInfo))
+        )
+      )).pipe(
+        Effect.map((info) => Option.some(info.Config?.Labels ?? {})),
+        Effect.catchIf((error) => error.reason === "NotFound", () => Effect.succeedNone)
+      )
+
+/**
  * @since 0.1.0
  * @category constructors
  */
