@@ -106,13 +106,17 @@ const existingInputsHash = async (docker: string, signal?: AbortSignal): Promise
 }
 
 const abortedBy = (signal: AbortSignal) =>
-  new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }))
+  new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason)
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true })
+  })
 
 /** The inputs-hash label through `labelOf`, within the inspect timeout; its failures are DockerUnavailable. */
 const labelWithin = async (labelOf: NonNullable<EnsureRuntimeImageOptions["labelOf"]>, signal: AbortSignal) => {
   const controller = new AbortController()
   const abort = () => controller.abort()
-  signal.addEventListener("abort", abort, { once: true })
+  if (signal.aborted) abort()
+  else signal.addEventListener("abort", abort, { once: true })
   const timer = setTimeout(abort, inspectTimeoutMs)
   try {
     // Raced with the abort: a reader that ignores its signal cannot hold the check past the timeout.

@@ -106,6 +106,16 @@ describe("the runtime image", () => {
     assert.isTrue(readerAborted)
   })
 
+  it("a signal aborted before the call stops a label reader that does not answer", async () => {
+    const error: unknown = await ensureRuntimeImage({
+      serverDir: serverDir(),
+      signal: AbortSignal.abort(),
+      labelOf: () => new Promise(() => undefined)
+    }).catch((e: unknown) => e)
+    assert.instanceOf(error, RuntimeImageBuildError)
+    assert.strictEqual(error.reason, "Interrupted")
+  }, 10_000)
+
   // Skip reason: no Docker engine on this developer machine. Never under CI or scripts/test.sh (requireDocker).
   it.skipIf(needsDocker)("is built, then reported current by the next call (needs docker)", async () => {
     const first = await ensureRuntimeImage({ serverDir: serverDir(), force: true })
