@@ -394,16 +394,29 @@ export const decorate = (
  * @category constructors
  */
 export const client: Effect.Effect<Docker, Errors.DockerEngineError> = Effect.try({
-  try: () => new (DockerodeModule.load())(),
+  try: () => DockerodeModule.load(),
   catch: (cause) =>
     new Errors.DockerEngineError({
       operation: "connect",
-      ...(process.env.DOCKER_HOST === undefined ? {} : { target: process.env.DOCKER_HOST }),
       reason: "Unavailable",
-      description: `cannot use the engine DOCKER_HOST names: ${cause instanceof Error ? cause.message : String(cause)}`,
+      description: `cannot load dockerode, a dependency of @effect-whisk/docker (${
+        cause instanceof Error ? cause.message : String(cause)
+      }): install the package's dependencies again`,
       cause
     })
-})
+}).pipe(Effect.flatMap((Dockerode) =>
+  Effect.try({
+    try: () => new Dockerode(),
+    catch: (cause) =>
+      new Errors.DockerEngineError({
+        operation: "connect",
+        ...(process.env.DOCKER_HOST === undefined ? {} : { target: process.env.DOCKER_HOST }),
+        reason: "Unavailable",
+        description: `cannot use the engine DOCKER_HOST names: ${cause instanceof Error ? cause.message : String(cause)}`,
+        cause
+      })
+  })
+))
 
 /**
  * The labels of `image` on the engine the client reaches, or None when there is no such image: one inspect, within
