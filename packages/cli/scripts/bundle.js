@@ -5,6 +5,7 @@
 import { build } from "esbuild"
 import { rm } from "node:fs/promises"
 import { fileURLToPath } from "node:url"
+import { deepImports } from "./deepImports.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const outdir = process.argv[2] ?? `${root}bundle`
@@ -23,5 +24,6 @@ await build({
   external: ["dockerode", "@effect-whisk/runtime-nodejs", "@effect-whisk/runtime-nodejs/*"],
   // CommonJS dependencies inside the bundle require node's modules.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  plugins: [deepImports(fileURLToPath(new URL("../..", import.meta.url)))],
   logLevel: "warning"
 })

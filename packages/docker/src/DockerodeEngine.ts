@@ -20,7 +20,7 @@ import {
   LogSource
 } from "@effect-whisk/core"
 import * as NodeStream from "@effect/platform-node/NodeStream"
-import Docker from "dockerode"
+import type Docker from "dockerode"
 import { Cause, type Duration, Effect, Either, Exit, Fiber, Layer, Option, Ref, type Scope, Stream } from "effect"
 import { randomBytes } from "node:crypto"
 import { accessSync, constants, existsSync } from "node:fs"
@@ -29,6 +29,7 @@ import type { Readable } from "node:stream"
 import { actionPortKey, addressOf, chooseStrategy, endpointOf, publishedHostIp } from "./internal/addressing.js"
 import { inBackground, removeByNameInBackground, removeInBackground, track } from "./internal/background.js"
 import { startExitStatus, toCreateOptions } from "./internal/createOptions.js"
+import * as DockerodeModule from "./internal/dockerodeModule.js"
 import { checkedId, engineCall, mayHaveActed, timeoutError, toEngineError } from "./internal/engineCall.js"
 import { withoutRedirects } from "./internal/engineClient.js"
 import { engineLogStream } from "./internal/engineLogStream.js"
@@ -393,16 +394,68 @@ export const decorate = (
  * @category constructors
  */
 export const client: Effect.Effect<Docker, Errors.DockerEngineError> = Effect.try({
-  try: () => new Docker(),
+  try: () => DockerodeModule.load(),
   catch: (cause) =>
     new Errors.DockerEngineError({
       operation: "connect",
-      ...(process.env.DOCKER_HOST === undefined ? {} : { target: process.env.DOCKER_HOST }),
       reason: "Unavailable",
-      description: `cannot use the engine DOCKER_HOST names: ${cause instanceof Error ? cause.message : String(cause)}`,
+      description: `cannot load dockerode, a dependency of @effect-whisk/docker (${
+        cause instanceof Error ? cause.message : String(cause)
+      }): install the package's dependencies again`,
       cause
     })
-})
+}).pipe(Effect.flatMap((Dockerode) =>
+  Effect.try({
+    try: () => new Dockerode(),
+    catch: (cause) =>
+      new Errors.DockerEngineError({
+        operation: "connect",
+        ...(process.env.DOCKER_HOST === undefined ? {} : { target: process.env.DOCKER_HOST }),
+        reason: "Unavailable",
+        description: `cannot use the engine DOCKER_HOST names: ${cause instanceof Error ? cause.message : String(cause)}`,
+        cause
+      })
+  })
+))
+
+/**
+ * The labels of `image` on the engine the client reaches, or None when there is no such image: one inspect, within
+ * `timeout`, cancelled when interrupted. What the command's runtime image check reads its inputs-hash label with
+ * (a few milliseconds, where starting the docker CLI for it took tens).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const imageLabels = (
+  docker: Docker,
+  image: string,
+  timeout: Duration.Duration = EngineConfig.defaults.timeouts.inspect
+): Effect.Effect<Option.Option<Readonly<Record<string, string>>>, Errors.DockerEngineError> =>
+  Either.isLeft(ImageName.parse(image))
+    ? Effect.fail(
+      new Errors.DockerEngineError({
+        operation: "inspectImage",
+        target: image,
+        reason: "InvalidId",
+        description: `${JSON.stringify(image)} is not an image reference`
+      })
+    )
+    : engineCall("inspectImage", image, timeout, (signal) =>
+      new Promise<Docker.ImageInspectInfo>((resolve, reject) =>
+        withoutRedirects(docker).modem.dial(
+          {
+            path: `/images/${image}/json`,
+            method: "GET",
+            options: {},
+            abortSignal: signal,
+            statusCodes: { 200: true, 404: "no such image", 500: "server error" }
+          },
+          (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as Docker.ImageInspectInfo))
+        )
+      )).pipe(
+        Effect.map((info) => Option.some(info.Config?.Labels ?? {})),
+        Effect.catchIf((error) => error.reason === "NotFound", () => Effect.succeedNone)
+      )
 
 /**
  * @since 0.1.0

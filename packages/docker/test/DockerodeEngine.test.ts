@@ -657,3 +657,33 @@ describe("DockerodeEngine address strategies", () => {
     assert.isTrue(connectedNetworks().some((network) => inSubnet("127.0.0.1", network)))
   })
 })
+
+describe("DockerodeEngine.imageLabels", () => {
+  it.scopedLive("an image's labels, None for an image the engine does not have, and a bad reference refused before any request", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeEngine((request) =>
+        request.path === "/images/runtime:1/json"
+          ? { status: 200, body: { Id: "sha256:1", Config: { Labels: { "effect-whisk.inputs-hash": "abc" } } } }
+          : request.path === "/images/bare:1/json"
+          ? { status: 200, body: { Id: "sha256:2", Config: { Labels: null } } }
+          : { status: 404, body: { message: "No such image" } }
+      )
+      assert.deepStrictEqual(
+        yield* DockerodeEngine.imageLabels(fake.docker, "runtime:1"),
+        Option.some({ "effect-whisk.inputs-hash": "abc" })
+      )
+      assert.deepStrictEqual(yield* DockerodeEngine.imageLabels(fake.docker, "bare:1"), Option.some({}))
+      assert.deepStrictEqual(yield* DockerodeEngine.imageLabels(fake.docker, "missing:1"), Option.none())
+      const refused = yield* Effect.flip(DockerodeEngine.imageLabels(fake.docker, "not an image"))
+      assert.strictEqual(refused.reason, "InvalidId")
+      assert.strictEqual(fake.requests.length, 3)
+    }))
+
+  it.scopedLive("an engine that does not answer within the timeout is a Timeout, and the request is abandoned", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeEngine(() => undefined)
+      const error = yield* Effect.flip(DockerodeEngine.imageLabels(fake.docker, "runtime:1", Duration.millis(100)))
+      assert.strictEqual(error.reason, "Timeout")
+      yield* eventually(() => fake.requests[0]?.aborted === true)
+    }))
+})

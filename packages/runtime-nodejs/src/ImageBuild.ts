@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { allSteps } from "./internal/image/allSteps.js"
 import type { RootfsEntry } from "./internal/image/buildContext.js"
 import { hostLayer, inputsHash, serverLayer, writeRootfs } from "./internal/image/buildContext.js"
 import { runCommand } from "./internal/image/command.js"
@@ -51,6 +52,12 @@ export interface EnsureRuntimeImageOptions {
   readonly docker?: string
   /** Aborting kills the running docker/ldd/apt-get process and rejects. */
   readonly signal?: AbortSignal
+  /**
+   * Reads `label` of the existing `image` (undefined when there is no such image), e.g. over the engine's API, which
+   * answers in a few milliseconds where starting the docker CLI takes tens; aborted by `signal` (the caller's, or
+   * after 30 s). Default: `docker image inspect`.
+   */
+  readonly labelOf?: (image: string, label: string, signal: AbortSignal) => Promise<string | undefined>
 }
 
 export interface RuntimeImage {
@@ -96,6 +103,39 @@ const existingInputsHash = async (docker: string, signal?: AbortSignal): Promise
     "DockerUnavailable",
     `docker image inspect ${imageTag} failed: ${result.stderr.trim() || `exit code ${result.exitCode}`}`
   )
+}
+
+const abortedBy = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason)
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true })
+  })
+
+/** The inputs-hash label through `labelOf`, within the inspect timeout; its failures are DockerUnavailable. */
+const labelWithin = async (labelOf: NonNullable<EnsureRuntimeImageOptions["labelOf"]>, signal: AbortSignal) => {
+  const controller = new AbortController()
+  const abort = () => controller.abort()
+  if (signal.aborted) abort()
+  else signal.addEventListener("abort", abort, { once: true })
+  const timer = setTimeout(abort, inspectTimeoutMs)
+  try {
+    // Raced with the abort: a reader that ignores its signal cannot hold the check past the timeout.
+    return await Promise.race([labelOf(imageTag, inputsHashLabel, controller.signal), abortedBy(controller.signal)])
+  } catch (cause) {
+    if (signal.aborted) {
+      throw new RuntimeImageBuildError("Interrupted", `The inspect of ${imageTag} was interrupted`, { cause })
+    }
+    throw new RuntimeImageBuildError(
+      "DockerUnavailable",
+      controller.signal.aborted
+        ? `The engine did not answer the inspect of ${imageTag} within ${inspectTimeoutMs} ms: is it running?`
+        : `Could not inspect ${imageTag} on the engine: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause }
+    )
+  } finally {
+    clearTimeout(timer)
+    signal.removeEventListener("abort", abort)
+  }
 }
 
 const requireCompiledServer = (serverDir: string) => {
@@ -147,14 +187,23 @@ const ensure = async (options: EnsureRuntimeImageOptions): Promise<RuntimeImage>
   const serverDir = options.serverDir ?? defaultServerDir
   requireCompiledServer(serverDir)
   const node = await findNodeBinary()
-  const busybox = await ensureStaticBusybox(options.onProgress, options.signal)
-  const layers: Layers = {
-    host: await hostLayer({ node, libraries: await sharedLibraries(node, options.signal), busybox }),
-    server: await serverLayer(serverDir)
-  }
-  const version = await nodeVersion(node, options.signal)
+  // Independent of each other, so at once: this check is on the path of every `invoke`. The engine's answer comes
+  // first when its request goes out before the processes are started.
+  const [existing, busybox, libraries, version, server] = await allSteps(options.signal, [
+    (signal) =>
+      options.force
+        ? Promise.resolve(undefined)
+        : options.labelOf === undefined
+        ? existingInputsHash(docker, signal)
+        : labelWithin(options.labelOf, signal),
+    (signal) => ensureStaticBusybox(options.onProgress, signal),
+    (signal) => sharedLibraries(node, signal),
+    (signal) => nodeVersion(node, signal),
+    () => serverLayer(serverDir)
+  ])
+  const layers: Layers = { host: await hostLayer({ node, libraries, busybox }), server }
   const hash = await inputsHash([...layers.host, ...layers.server], [recipeVersion, imageTag, version, dockerfile("")])
-  if (!options.force && (await existingInputsHash(docker, options.signal)) === hash) {
+  if (!options.force && existing === hash) {
     return { image: imageTag, built: false, inputsHash: hash }
   }
   options.onProgress?.(`building ${imageTag} from ${node} (${serverDir})`)

@@ -73,6 +73,49 @@ describe("the runtime image", () => {
     assert.include(error.message, "npx tsc -b packages/runtime-nodejs")
   })
 
+  it("a label its reader cannot read is DockerUnavailable, saying why", async () => {
+    const asked: Array<[string, string]> = []
+    const error: unknown = await ensureRuntimeImage({
+      serverDir: serverDir(),
+      labelOf: (image, label) => {
+        asked.push([image, label])
+        return Promise.reject(new Error("connect ENOENT /var/run/nowhere.sock"))
+      }
+    }).catch((e: unknown) => e)
+    assert.instanceOf(error, RuntimeImageBuildError)
+    assert.strictEqual(error.reason, "DockerUnavailable")
+    assert.include(error.message, "connect ENOENT /var/run/nowhere.sock")
+    assert.deepStrictEqual(asked, [[imageTag, inputsHashLabel]])
+  })
+
+  it("a label reader that does not answer is stopped by the caller's signal", async () => {
+    const controller = new AbortController()
+    let readerAborted = false
+    const ensured = ensureRuntimeImage({
+      serverDir: serverDir(),
+      signal: controller.signal,
+      labelOf: (_image, _label, signal) => {
+        signal.addEventListener("abort", () => (readerAborted = true))
+        return new Promise(() => undefined)
+      }
+    }).catch((e: unknown) => e)
+    setTimeout(() => controller.abort(), 20)
+    const error: unknown = await ensured
+    assert.instanceOf(error, RuntimeImageBuildError)
+    assert.strictEqual(error.reason, "Interrupted")
+    assert.isTrue(readerAborted)
+  })
+
+  it("a signal aborted before the call stops a label reader that does not answer", async () => {
+    const error: unknown = await ensureRuntimeImage({
+      serverDir: serverDir(),
+      signal: AbortSignal.abort(),
+      labelOf: () => new Promise(() => undefined)
+    }).catch((e: unknown) => e)
+    assert.instanceOf(error, RuntimeImageBuildError)
+    assert.strictEqual(error.reason, "Interrupted")
+  }, 10_000)
+
   // Skip reason: no Docker engine on this developer machine. Never under CI or scripts/test.sh (requireDocker).
   it.skipIf(needsDocker)("is built, then reported current by the next call (needs docker)", async () => {
     const first = await ensureRuntimeImage({ serverDir: serverDir(), force: true })
@@ -81,6 +124,16 @@ describe("the runtime image", () => {
     assert.deepStrictEqual([second.image, second.built, second.inputsHash], [imageTag, false, first.inputsHash])
     const label = await docker("image", "inspect", "--format", `{{ index .Config.Labels "${inputsHashLabel}" }}`, imageTag)
     assert.strictEqual(label.stdout.trim(), first.inputsHash)
+    // The label read another way (the command reads it over the engine's API) gives the same answer.
+    const asked: Array<string> = []
+    const third = await ensureRuntimeImage({
+      serverDir: serverDir(),
+      labelOf: async (image, name) => {
+        asked.push(image)
+        return (await docker("image", "inspect", "--format", `{{ index .Config.Labels "${name}" }}`, image)).stdout.trim()
+      }
+    })
+    assert.deepStrictEqual([third.built, third.inputsHash, asked], [false, first.inputsHash, [imageTag]])
   }, 600_000)
 
   // Skip reason: no Docker engine on this developer machine. Never under CI or scripts/test.sh (requireDocker).

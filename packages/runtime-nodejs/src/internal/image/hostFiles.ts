@@ -25,7 +25,9 @@ export const findNodeBinary = async (): Promise<string> => {
   return realpath(process.execPath)
 }
 
+/** `node --version`; the running node's own `process.version` when it is that binary (no process to start). */
 export const nodeVersion = async (node: string, signal?: AbortSignal): Promise<string> => {
+  if (node === (await realpath(process.execPath))) return process.version
   const result = await runCommand(node, ["--version"], { timeoutMs: lookupTimeoutMs, signal })
   if (result.exitCode !== 0) {
     throw new RuntimeImageBuildError("NodeNotFound", `${node} --version failed: ${result.stderr.trim()}`)
