@@ -244,33 +244,7 @@ export const makeWith = (
           )
         )
 
-    // dockerode's image inspect does not pass an abort signal on, so the request is dialled as its own.
-    const hasImage = (image: string) =>
-      Either.isLeft(ImageName.parse(image))
-        ? Effect.fail(
-          new Errors.DockerEngineError({
-            operation: "inspectImage",
-            target: image,
-            reason: "InvalidId",
-            description: `${JSON.stringify(image)} is not an image reference`
-          })
-        )
-        : engineCall("inspectImage", image, timeouts.inspect, (signal) =>
-        new Promise<unknown>((resolve, reject) =>
-          docker.modem.dial(
-            {
-              path: `/images/${image}/json`,
-              method: "GET",
-              options: {},
-              abortSignal: signal,
-              statusCodes: { 200: true, 404: "no such image", 500: "server error" }
-            },
-            (error: unknown, data: unknown) => (error ? reject(error) : resolve(data))
-          )
-        )).pipe(
-          Effect.as(true),
-          Effect.catchIf((error) => error.reason === "NotFound", () => Effect.succeed(false))
-        )
+    const hasImage = (image: string) => Effect.map(imageLabels(docker, image, timeouts.inspect), Option.isSome)
 
     const pull = (image: string): Stream.Stream<DockerEngine.PullEvent, Errors.DockerEngineError> =>
       Stream.unwrapScoped(
@@ -419,7 +393,8 @@ export const client: Effect.Effect<Docker, Errors.DockerEngineError> = Effect.tr
 ))
 
 /**
- * The labels of `image` on the engine the client reaches, or None when there is no such image: one inspect, within
+ * The labels of `image` on the engine the client reaches, or None when there is no such image: one inspect (dialled
+ * as a request of its own: dockerode's image inspect does not pass an abort signal on), within
  * `timeout`, cancelled when interrupted. What the command's runtime image check reads its inputs-hash label with
  * (a few milliseconds, where starting the docker CLI for it took tens).
  *
