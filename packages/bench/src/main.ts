@@ -50,7 +50,7 @@ const config = WhiskConfig.layerWith({
 const quick = process.env["EFFECT_WHISK_BENCH_QUICK"] === "1"
 const counts = quick
   ? { create: 3, suspend: 3, run: 10, logs: 3, pipeline: 2, activation: 10, tail: 30, memory: 2, starts: 3, throughput: 300, startup: 5 }
-  : { create: 20, suspend: 30, run: 600, logs: 20, pipeline: 20, activation: 200, tail: 300, memory: 5, starts: 20, throughput: 3000, startup: 5 }
+  : { create: 20, suspend: 60, run: 600, logs: 20, pipeline: 20, activation: 200, tail: 300, memory: 5, starts: 20, throughput: 3000, startup: 5 }
 
 // EFFECT_WHISK_BENCH_ONLY=2,3 measures only those figures (for working on one hot path); such a partial report goes
 // to partial.json so that latest.json keeps the last full one.

@@ -3,7 +3,9 @@ import { ActionHttpConfig, ByteSize, ContainerAddress, ContainerHttp, ContainerR
 import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Duration, Effect, Either, Exit, Fiber, Layer, Option, Schedule } from "effect"
+import { spawn } from "node:child_process"
 import * as net from "node:net"
+import { fileURLToPath } from "node:url"
 import { answer, answerChunked, answerLarge, closedPort, type Handler, type Streamed, testServer } from "./support/testServer.js"
 
 const limits = (maxResponse: number, truncation: number) => ({
@@ -18,6 +20,8 @@ const postOptions = (overrides: Partial<ContainerHttp.PostOptions> = {}): Contai
   reschedule: false,
   ...overrides
 })
+
+const repositoryRoot = fileURLToPath(new URL("../../..", import.meta.url))
 
 const retryEvery10ms = ContainerHttpClient.layerWith({ retryInterval: Duration.millis(10) })
 
@@ -544,6 +548,31 @@ describe("ContainerHttpClient connection opened ahead (preconnect)", () => {
       yield* Effect.sleep("20 millis")
       assertResponse(yield* Effect.either(client.post("/run", {}, postOptions())), ContainerResponse.make(200, "{}"))
       assert.strictEqual(server.requests.length, 2)
+    }).pipe(Effect.provide(preconnect("5 seconds"))))
+
+  it.scopedLive("an unused one never keeps the process alive: a program that ends without closing its client exits", () =>
+    Effect.gen(function*() {
+      const server = yield* testServer(answer(200, "{}"))
+      // A program whose client's scope is never closed, holding a connection opened ahead for a minute.
+      const program = `
+        import * as ContainerHttpClient from "@effect-whisk/docker/ContainerHttpClient"
+        import { ContainerAddress } from "@effect-whisk/core"
+        import { Effect, Scope } from "effect"
+        const scope = Effect.runSync(Scope.make())
+        const http = await Effect.runPromise(Scope.extend(ContainerHttpClient.make({ retryInterval: "10 millis", preconnect: "60 seconds" }), scope))
+        const client = await Effect.runPromise(http.open(ContainerAddress.make("127.0.0.1", ${server.address.port}), { maxConcurrent: 1 }))
+        await Effect.runPromise(client.post("/run", {}, { timeout: "5 seconds", maxResponse: { bytes: 1000 }, truncation: { bytes: 1000 }, retry: false, reschedule: false }))
+        // Time for the connection ahead to be made (on loopback, well under a millisecond).
+        await new Promise((resolve) => setTimeout(resolve, 300))
+      `
+      const exitCode = yield* Effect.async<number | null>((resume) => {
+        const child = spawn(process.execPath, ["--input-type=module", "-e", program], { cwd: repositoryRoot, stdio: "ignore" })
+        child.once("exit", (code) => resume(Effect.succeed(code)))
+        return Effect.sync(() => child.kill("SIGKILL"))
+      }).pipe(Effect.timeoutFail({ duration: "20 seconds", onTimeout: () => "the program did not exit" }))
+      assert.strictEqual(exitCode, 0)
+      // It did open one: the server accepted the call's connection and the one opened ahead.
+      yield* eventually(() => server.sockets.accepted === 2)
     }).pipe(Effect.provide(preconnect("5 seconds"))))
 
   it.scopedLive("one whose server went away is dropped quietly; the next call is refused as before (Unreachable with reschedule)", () =>

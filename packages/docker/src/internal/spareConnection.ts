@@ -32,10 +32,11 @@ export class SpareConnection {
     }
     this.socket = socket
     this.onEnd = onEnd
+    // Unused, it never keeps the process alive; a call that takes it does, as its own connection would.
+    socket.unref()
     socket.on("error", onEnd)
     socket.on("close", onEnd)
     this.timer = setTimeout(this.drop, this.lifetimeMillis)
-    // The spare alone never keeps a process alive.
     this.timer.unref()
   }
 
@@ -51,6 +52,7 @@ export class SpareConnection {
       socket.destroy()
       return undefined
     }
+    socket.ref()
     return socket
   }
 
