@@ -544,8 +544,9 @@ describe("ContainerHttpClient connection opened ahead (preconnect)", () => {
       const { client, server } = yield* answeredOnce
       server.dropConnections()
       yield* eventually(() => server.sockets.closed === 2)
-      // Let the client see the close before it calls again.
-      yield* Effect.sleep("20 millis")
+      // Let the client read the close before it calls again: a close not yet read is the race of any connection made
+      // before its request, and the wait leaves it only to a process stopped that long.
+      yield* Effect.sleep("200 millis")
       assertResponse(yield* Effect.either(client.post("/run", {}, postOptions())), ContainerResponse.make(200, "{}"))
       assert.strictEqual(server.requests.length, 2)
     }).pipe(Effect.provide(preconnect("5 seconds"))))
@@ -586,8 +587,8 @@ describe("ContainerHttpClient connection opened ahead (preconnect)", () => {
         yield* eventually(() => server.sockets.accepted === 2)
         return client
       }))
-      // The server's scope destroyed its sockets (the spare's peer) and stopped listening.
-      yield* Effect.sleep("20 millis")
+      // The server's scope destroyed its sockets (the spare's peer) and stopped listening; the client reads the close.
+      yield* Effect.sleep("200 millis")
       const result = yield* Effect.either(client.post("/run", {}, postOptions({ reschedule: true })))
       assert.strictEqual(failureTag(result), "ContainerHealthError")
       assert.strictEqual(address.port, port)
