@@ -52,8 +52,7 @@ const bundle = Effect.acquireRelease(
 )
 
 describe("the command's bundle", () => {
-  // Skip reason: no Docker engine on this developer machine, nothing to run on. Never under CI or scripts/test.sh
-  // (requireDocker), where a missing engine fails the test.
+  // Skip reason: no engine answers on this developer machine; never skipped under CI or scripts/test.sh (requireDocker).
   it.scopedLive.skipIf(!engineAnswers && !requireDocker)(
     "runs invoke examples/hello.js on the real engine without loading gRPC or ssh2, and leaves no container",
     () => {

@@ -2,7 +2,7 @@
 // for one another, surplus copies of an action go before the only container of another, and a closed loop of callers
 // keeps its throughput (the harness of figure 10a with 300 ms creates went from 2,500 to 7 activations/s), also over
 // Zipf-chosen actions that do not fit (figure 10b's harness: 13 activations/s, one create at a time, before).
-import { ContainerPool } from "@effect-whisk/pool"
+import { type Action, ContainerPool } from "@effect-whisk/pool"
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, TestClock } from "effect"
 import { action, count, destroyed, mb, settle, sleepingRun, testLayer } from "./support/testPool.js"
@@ -22,6 +22,48 @@ const complete = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 /** Creates take 300 ms on the Clock; /run answers at once unless asked to sleep. */
 const slowCreates = (config: ContainerPool.Overrides) =>
   testLayer(config, { create: () => Effect.sleep(300), run: sleepingRun })
+
+/**
+ * `total` activations from `callers` concurrent callers in a closed loop, each taking its next action from `pick`;
+ * every one must succeed. The Clock moves `step` ms at a time while they run (each run and log collection takes no
+ * Clock time), at most `limit` ms; `eachStep` runs before each step, `observe` sees every record. Whatever the
+ * outcome, the callers end (the Clock then moves on by itself) before it gives the Clock time taken and how many
+ * completed within the limit.
+ */
+const closedLoop = (options: {
+  readonly callers: number
+  readonly total: number
+  readonly pick: () => Action.Action
+  readonly step: number
+  readonly limit: number
+  readonly observe?: (record: ContainerPool.Activation) => void
+  readonly eachStep?: Effect.Effect<void, never, ContainerPool.ContainerPool>
+}) =>
+  Effect.gen(function*() {
+    let left = options.total
+    let done = 0
+    const caller = Effect.gen(function*() {
+      while (left > 0) {
+        left--
+        const record = yield* invoke(options.pick(), {})
+        assert.isTrue(record.response.isSuccess)
+        options.observe?.(record)
+        done++
+      }
+    })
+    const start = yield* Clock.currentTimeMillis
+    const callers = yield* Effect.forkAll(Array.from({ length: options.callers }, () => caller))
+    while (done < options.total && (yield* Clock.currentTimeMillis) - start < options.limit) {
+      yield* settle
+      if (options.eachStep !== undefined) yield* options.eachStep
+      yield* TestClock.adjust(options.step)
+    }
+    const took = (yield* Clock.currentTimeMillis) - start
+    const completed = done
+    yield* Effect.fork(Effect.forever(Effect.zipRight(settle, TestClock.adjust(100))))
+    yield* Fiber.join(callers)
+    return { took, completed }
+  })
 
 describe("ContainerPool under pressure with slow creates", () => {
   it.effect("behind a head that waits for its own container being created, independent cold starts begin at once", () =>
@@ -106,28 +148,7 @@ describe("ContainerPool under pressure with slow creates", () => {
         return actions[Math.floor((seed / 2147483648) * actions.length)]!
       }
       const total = 800
-      let left = total
-      let done = 0
-      const caller = Effect.gen(function*() {
-        while (left > 0) {
-          left--
-          const record = yield* invoke(pick(), {})
-          assert.isTrue(record.response.isSuccess)
-          done++
-        }
-      })
-      const start = yield* Clock.currentTimeMillis
-      const callers = yield* Effect.forkAll(Array.from({ length: 16 }, () => caller))
-      // Time moves in steps of 10 ms while the callers run; each run and log collection takes no Clock time.
-      while (done < total && (yield* Clock.currentTimeMillis) - start < 10_000) {
-        yield* settle
-        yield* TestClock.adjust(10)
-      }
-      const took = (yield* Clock.currentTimeMillis) - start
-      const completed = done
-      // Whatever the outcome, the callers end (the Clock moves on by itself) before the pool closes.
-      yield* Effect.fork(Effect.forever(Effect.zipRight(settle, TestClock.adjust(100))))
-      yield* Fiber.join(callers)
+      const { completed, took } = yield* closedLoop({ callers: 16, total, pick, step: 10, limit: 10_000 })
       assert.strictEqual(completed, total)
       // One cold start per action at first (300 ms), a few evictions of surplus copies after: the rest are warm.
       // Here: 0.9 s and 14 creates. Before, creates evicted the containers of other creates: 133 activations in 10 s.
@@ -205,30 +226,19 @@ const zipfLoop = (total: number, limit: number) =>
       }
       return actions[actions.length - 1]!
     }
-    let left = total
-    let done = 0
     let longest = 0
-    const caller = Effect.gen(function*() {
-      while (left > 0) {
-        left--
-        const record = yield* invoke(pick(), {})
-        assert.isTrue(record.response.isSuccess)
-        longest = Math.max(longest, record.timings.wait)
-        done++
-      }
-    })
-    const start = yield* Clock.currentTimeMillis
-    const callers = yield* Effect.forkAll(Array.from({ length: 32 }, () => caller))
     let overBudget = 0
-    while (done < total && (yield* Clock.currentTimeMillis) - start < limit) {
-      yield* settle
-      if ((yield* ContainerPool.snapshot).memoryInUse.bytes > mb(8 * 256).bytes) overBudget++
-      yield* TestClock.adjust(50)
-    }
-    const took = (yield* Clock.currentTimeMillis) - start
-    const completed = done
-    yield* Effect.fork(Effect.forever(Effect.zipRight(settle, TestClock.adjust(100))))
-    yield* Fiber.join(callers)
+    const { completed, took } = yield* closedLoop({
+      callers: 32,
+      total,
+      pick,
+      step: 50,
+      limit,
+      observe: (record) => (longest = Math.max(longest, record.timings.wait)),
+      eachStep: Effect.map(ContainerPool.snapshot, (snapshot) => {
+        if (snapshot.memoryInUse.bytes > mb(8 * 256).bytes) overBudget++
+      })
+    })
     assert.strictEqual(completed, total)
     assert.strictEqual(overBudget, 0)
     return { longest, took, evictions: yield* count("destroy") }
